@@ -1,0 +1,37 @@
+//! htx-core: the domain core of htx-survey (organisations, visits, rubrics,
+//! validation, plan indicators, sync protocol). Plain Rust, no I/O, no clock:
+//! "now", ids and timestamps are always passed in so the same code behaves
+//! identically in the wasm32 app and the native server.
+//!
+//! Module map: [`organisation`], [`visit`], [`place`], [`money`], [`points`],
+//! [`rubric`] (versioned data), [`score`], [`validation`], [`size_class`],
+//! [`indicators`] (Phụ lục 1), [`review`], [`sync`], [`time`].
+
+pub mod indicators;
+pub mod money;
+pub mod organisation;
+pub mod place;
+pub mod points;
+pub mod review;
+pub mod rubric;
+pub mod score;
+pub mod size_class;
+pub mod sync;
+pub mod time;
+pub mod validation;
+pub mod visit;
+
+pub use money::Vnd;
+pub use organisation::{LegalStatus, Organisation, OrganisationKind, Sector};
+pub use place::{Hierarchy, Place, PlaceLevel, PlaceRef, PlaceRegistry};
+pub use points::Points;
+pub use rubric::{Grade, Rubric, RubricRegistry};
+pub use score::{score, ScoreResult, ScoreSheet};
+pub use validation::{
+    validate_organisation, validate_visit, ErrorCode, ValidationContext, ValidationError,
+};
+pub use visit::{Visit, VisitState};
+
+/// Version of the app <-> server sync protocol. Bump on any breaking change
+/// to the types in [`sync`] or to the stored shape of [`Visit`].
+pub const PROTOCOL_VERSION: u32 = 1;

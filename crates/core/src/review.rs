@@ -1,0 +1,39 @@
+//! Review outcomes (kết quả duyệt): alliance staff approve a synced visit
+//! revision or send it back with a comment. Decided on the server, pulled by devices.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    /// Đã duyệt.
+    Approved,
+    /// Trả lại để chỉnh sửa.
+    Returned,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ReviewOutcome {
+    pub visit_id: Uuid,
+    pub revision: u32,
+    pub decision: ReviewDecision,
+    #[serde(default)]
+    pub comment: String,
+    pub reviewer: String,
+    pub reviewed_at: DateTime<FixedOffset>,
+}
+
+/// The decision in force for a visit revision: the latest review of it.
+pub fn decision_for(
+    reviews: &[ReviewOutcome],
+    visit_id: uuid::Uuid,
+    revision: u32,
+) -> Option<ReviewDecision> {
+    reviews
+        .iter()
+        .filter(|r| r.visit_id == visit_id && r.revision == revision)
+        .max_by_key(|r| r.reviewed_at)
+        .map(|r| r.decision)
+}

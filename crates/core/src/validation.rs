@@ -1,0 +1,1274 @@
+//! Validation of visits and organisations.
+//!
+//! Every error names the field (`path`, e.g. `facts.managers.with_degree`),
+//! has a stable machine code and a message in Vietnamese and English. A draft
+//! may be incomplete (missing values are fine, wrong values are not); a final
+//! visit must be complete. Validation is total: it never panics.
+
+use crate::organisation::{Organisation, OrganisationKind};
+use crate::place::{Hierarchy, PlaceLevel, PlaceRegistry};
+use crate::rubric::RubricRegistry;
+use crate::score::{score, ScoreError, ScoreIssue};
+use crate::visit::{Visit, VisitState};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Stable error codes (serialised snake_case; never renamed).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Missing where required (final visit, mandatory field).
+    Required,
+    /// Outside the field's sane range.
+    OutOfRange,
+    /// Text too long.
+    TooLong,
+    /// Dated in the future.
+    InFuture,
+    /// Ends before it starts / dated implausibly early.
+    BeforeStart,
+    /// A part exceeds its whole (e.g. degree-holding managers > managers).
+    ExceedsTotal,
+    /// Member counts by type do not add up to the total.
+    CountsMismatch,
+    /// Score above the item's maximum.
+    AboveMaximum,
+    /// Score for an item the rubric does not have.
+    UnknownItem,
+    /// Score item missing on a final visit.
+    MissingItem,
+    /// Rubric unknown or the sheet does not match it.
+    UnknownRubric,
+    /// Record refers to another organisation / unknown place.
+    UnknownReference,
+    /// Revision numbering is inconsistent.
+    InvalidRevision,
+    /// Sync: the content hash sent does not match the content.
+    HashMismatch,
+    /// Sync: protocol version not supported.
+    UnsupportedProtocol,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Required => "required",
+            Self::OutOfRange => "out_of_range",
+            Self::TooLong => "too_long",
+            Self::InFuture => "in_future",
+            Self::BeforeStart => "before_start",
+            Self::ExceedsTotal => "exceeds_total",
+            Self::CountsMismatch => "counts_mismatch",
+            Self::AboveMaximum => "above_maximum",
+            Self::UnknownItem => "unknown_item",
+            Self::MissingItem => "missing_item",
+            Self::UnknownRubric => "unknown_rubric",
+            Self::UnknownReference => "unknown_reference",
+            Self::InvalidRevision => "invalid_revision",
+            Self::HashMismatch => "hash_mismatch",
+            Self::UnsupportedProtocol => "unsupported_protocol",
+        }
+    }
+}
+
+/// One validation problem.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ValidationError {
+    /// Dotted field path, e.g. `facts.members.total`, `score_sheet.points.TC1.1`.
+    pub path: String,
+    pub code: ErrorCode,
+    pub message_vi: String,
+    pub message_en: String,
+}
+
+impl ValidationError {
+    pub fn new(
+        path: impl Into<String>,
+        code: ErrorCode,
+        vi: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        ValidationError {
+            path: path.into(),
+            code,
+            message_vi: vi.into(),
+            message_en: en.into(),
+        }
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} [{}]: {}",
+            self.path,
+            self.code.as_str(),
+            self.message_en
+        )
+    }
+}
+
+/// Unit of a numeric field.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// người / tổ chức (a head count).
+    Count,
+    /// đồng.
+    Vnd,
+    /// đồng per member per year.
+    VndPerMemberYear,
+    /// mét.
+    Metres,
+    /// m².
+    SquareMetres,
+    /// micro-degrees of latitude/longitude.
+    MicroDegrees,
+    /// sao (OCOP stars).
+    Stars,
+    /// ngày.
+    Days,
+    /// năm (a calendar year).
+    Year,
+    /// characters of text.
+    Characters,
+}
+
+impl Unit {
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Unit::Count => "",
+            Unit::Vnd => "đồng",
+            Unit::VndPerMemberYear => "đồng/thành viên/năm",
+            Unit::Metres => "m",
+            Unit::SquareMetres => "m²",
+            Unit::MicroDegrees => "micro-độ",
+            Unit::Stars => "sao",
+            Unit::Days => "ngày",
+            Unit::Year => "",
+            Unit::Characters => "ký tự",
+        }
+    }
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Unit::Count => "",
+            Unit::Vnd => "VND",
+            Unit::VndPerMemberYear => "VND/member/year",
+            Unit::Metres => "m",
+            Unit::SquareMetres => "m²",
+            Unit::MicroDegrees => "micro-degrees",
+            Unit::Stars => "stars",
+            Unit::Days => "days",
+            Unit::Year => "",
+            Unit::Characters => "characters",
+        }
+    }
+}
+
+/// A field's label, unit and sane range (inclusive). Public so the UI can
+/// show units, set input bounds and label errors from one table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldSpec {
+    pub path: &'static str,
+    pub label_vi: &'static str,
+    pub label_en: &'static str,
+    pub unit: Unit,
+    pub min: i64,
+    pub max: i64,
+}
+
+const BN: i64 = 1_000_000_000;
+
+macro_rules! spec {
+    ($p:expr, $vi:expr, $en:expr, $u:ident, $min:expr, $max:expr) => {
+        FieldSpec {
+            path: $p,
+            label_vi: $vi,
+            label_en: $en,
+            unit: Unit::$u,
+            min: $min,
+            max: $max,
+        }
+    };
+}
+
+/// Every numeric / text field with its range.
+pub const FIELD_SPECS: &[FieldSpec] = &[
+    spec!("officer", "Cán bộ khảo sát", "Officer", Characters, 1, 200),
+    spec!("notes", "Ghi chú", "Notes", Characters, 0, 20_000),
+    spec!(
+        "location.latitude_micro",
+        "Vĩ độ",
+        "Latitude",
+        MicroDegrees,
+        6_000_000,
+        24_000_000
+    ),
+    spec!(
+        "location.longitude_micro",
+        "Kinh độ",
+        "Longitude",
+        MicroDegrees,
+        100_000_000,
+        118_000_000
+    ),
+    spec!(
+        "location.accuracy_m",
+        "Độ chính xác GPS",
+        "GPS accuracy",
+        Metres,
+        0,
+        100_000
+    ),
+    spec!(
+        "facts.members.official",
+        "Thành viên chính thức",
+        "Official members",
+        Count,
+        0,
+        1_000_000
+    ),
+    spec!(
+        "facts.members.associate_contributing",
+        "Thành viên liên kết góp vốn",
+        "Associate members (contributing)",
+        Count,
+        0,
+        1_000_000
+    ),
+    spec!(
+        "facts.members.associate_non_contributing",
+        "Thành viên liên kết không góp vốn",
+        "Associate members (non-contributing)",
+        Count,
+        0,
+        1_000_000
+    ),
+    spec!(
+        "facts.members.group_members",
+        "Tổ viên",
+        "Group members",
+        Count,
+        0,
+        10_000
+    ),
+    spec!(
+        "facts.members.member_cooperatives",
+        "HTX thành viên",
+        "Member cooperatives",
+        Count,
+        0,
+        10_000
+    ),
+    spec!(
+        "facts.members.total",
+        "Tổng số thành viên",
+        "Total members",
+        Count,
+        0,
+        3_000_000
+    ),
+    spec!("facts.workers", "Số lao động", "Workers", Count, 0, 100_000),
+    spec!(
+        "facts.charter_capital",
+        "Vốn điều lệ",
+        "Charter capital",
+        Vnd,
+        0,
+        10_000 * BN
+    ),
+    spec!(
+        "facts.total_capital",
+        "Tổng nguồn vốn",
+        "Total capital",
+        Vnd,
+        0,
+        100_000 * BN
+    ),
+    spec!(
+        "facts.indivisible_assets",
+        "Tài sản không chia",
+        "Indivisible assets",
+        Vnd,
+        0,
+        100_000 * BN
+    ),
+    spec!(
+        "facts.revenue",
+        "Doanh thu",
+        "Revenue",
+        Vnd,
+        0,
+        100_000 * BN
+    ),
+    spec!(
+        "facts.pre_tax_profit",
+        "Lợi nhuận trước thuế",
+        "Pre-tax profit",
+        Vnd,
+        -10_000 * BN,
+        10_000 * BN
+    ),
+    spec!(
+        "facts.avg_member_income",
+        "Thu nhập bình quân thành viên",
+        "Average member income",
+        VndPerMemberYear,
+        0,
+        10 * BN
+    ),
+    spec!(
+        "facts.managers.total",
+        "Số cán bộ quản lý",
+        "Managers",
+        Count,
+        0,
+        1_000
+    ),
+    spec!(
+        "facts.managers.with_degree",
+        "Cán bộ quản lý có trình độ cao đẳng, đại học",
+        "Managers with a college/university degree",
+        Count,
+        0,
+        1_000
+    ),
+    spec!(
+        "facts.managers.vocational_trained",
+        "Cán bộ quản lý được đào tạo sơ cấp, trung cấp",
+        "Managers trained at elementary/intermediate level",
+        Count,
+        0,
+        1_000
+    ),
+    spec!(
+        "facts.managers.under_35",
+        "Cán bộ quản lý dưới 35 tuổi",
+        "Managers under 35",
+        Count,
+        0,
+        1_000
+    ),
+    spec!(
+        "plan.enterprise_partner",
+        "Doanh nghiệp liên kết",
+        "Partner enterprise",
+        Characters,
+        0,
+        300
+    ),
+    spec!(
+        "plan.outstanding_debts",
+        "Nợ tồn đọng",
+        "Outstanding debts",
+        Vnd,
+        0,
+        100_000 * BN
+    ),
+    spec!(
+        "plan.land_area_m2",
+        "Diện tích đất sử dụng",
+        "Land in use",
+        SquareMetres,
+        0,
+        10_000_000_000
+    ),
+    spec!(
+        "plan.ocop_products.stars",
+        "Số sao OCOP",
+        "OCOP stars",
+        Stars,
+        3,
+        5
+    ),
+    spec!(
+        "score_sheet.year",
+        "Năm đánh giá",
+        "Assessed year",
+        Year,
+        2000,
+        2100
+    ),
+    spec!(
+        "score_sheet.facts.halted_days_in_year",
+        "Số ngày ngừng hoạt động trong năm",
+        "Days halted in the year",
+        Days,
+        0,
+        366
+    ),
+    spec!("name", "Tên tổ chức", "Name", Characters, 1, 300),
+    spec!(
+        "registration_code",
+        "Mã số HTX",
+        "Registration code",
+        Characters,
+        0,
+        30
+    ),
+];
+
+/// The spec for a path (list indices and item codes stripped: `plan.ocop_products.stars`).
+pub fn field_spec(path: &str) -> Option<&'static FieldSpec> {
+    FIELD_SPECS.iter().find(|s| s.path == path)
+}
+
+fn spec_of(path: &str) -> FieldSpec {
+    // Every caller passes a path from the table; a fallback keeps this total.
+    field_spec(path).copied().unwrap_or(FieldSpec {
+        path: "",
+        label_vi: "Trường",
+        label_en: "Field",
+        unit: Unit::Count,
+        min: i64::MIN,
+        max: i64::MAX,
+    })
+}
+
+fn label_vi_for(path: &str) -> &'static str {
+    field_spec(path)
+        .map(|s| s.label_vi)
+        .unwrap_or_else(|| label_extra(path).0)
+}
+fn label_en_for(path: &str) -> &'static str {
+    field_spec(path)
+        .map(|s| s.label_en)
+        .unwrap_or_else(|| label_extra(path).1)
+}
+
+/// Labels of non-numeric fields used in messages.
+fn label_extra(path: &str) -> (&'static str, &'static str) {
+    match path {
+        "started_at" => ("Thời gian bắt đầu", "Start time"),
+        "finished_at" => ("Thời gian kết thúc", "Finish time"),
+        "organisation_id" => ("Tổ chức", "Organisation"),
+        "revision" | "replaces_revision" => ("Số phiên bản", "Revision"),
+        "facts.status" => ("Tình trạng hoạt động", "Operating status"),
+        "facts.director.gender" => ("Giới tính giám đốc", "Director's gender"),
+        "facts.director.trained" => (
+            "Giám đốc đã qua đào tạo sơ cấp nghề giám đốc HTX",
+            "Director trained",
+        ),
+        "plan.value_chain" => ("Liên kết chuỗi giá trị", "Value-chain linkage"),
+        "plan.enterprise_link" => ("Liên kết với doanh nghiệp", "Linked with an enterprise"),
+        "plan.high_tech" => ("Ứng dụng công nghệ cao", "High technology"),
+        "plan.traceability" => ("Truy xuất nguồn gốc", "Traceability"),
+        "plan.direct_export" => ("Xuất khẩu trực tiếp", "Direct export"),
+        "plan.ocop_products.name" => ("Tên sản phẩm OCOP", "OCOP product name"),
+        "score_sheet" => ("Phiếu chấm điểm", "Score sheet"),
+        "founded_on" => ("Ngày thành lập", "Founding date"),
+        "place_old" => ("Địa bàn (trước 01/7/2025)", "Place (before 1 July 2025)"),
+        "place_new" => ("Địa bàn (từ 01/7/2025)", "Place (from 1 July 2025)"),
+        _ => ("Trường dữ liệu", "Field"),
+    }
+}
+
+fn fmt_num(v: i64) -> String {
+    crate::money::group_thousands(v)
+}
+
+fn with_unit(n: String, u: &str) -> String {
+    if u.is_empty() {
+        n
+    } else {
+        format!("{n} {u}")
+    }
+}
+
+// ---- error constructors (one place for the bilingual wording) ----
+
+pub fn required(path: &str) -> ValidationError {
+    let key = strip_indices(path);
+    ValidationError::new(
+        path,
+        ErrorCode::Required,
+        format!("{}: bắt buộc nhập", label_vi_for(&key)),
+        format!("{}: required", label_en_for(&key)),
+    )
+}
+
+pub fn out_of_range(path: &str, value: i64) -> ValidationError {
+    let s = spec_of(&strip_indices(path));
+    let (vi_u, en_u) = (s.unit.label_vi(), s.unit.label_en());
+    ValidationError::new(
+        path,
+        ErrorCode::OutOfRange,
+        format!(
+            "{}: giá trị {} nằm ngoài khoảng cho phép từ {} đến {}",
+            s.label_vi,
+            fmt_num(value),
+            fmt_num(s.min),
+            with_unit(fmt_num(s.max), vi_u)
+        ),
+        format!(
+            "{}: value {} is outside the allowed range {} to {}",
+            s.label_en,
+            value,
+            s.min,
+            with_unit(s.max.to_string(), en_u)
+        ),
+    )
+}
+
+fn too_long(path: &str, len: usize) -> ValidationError {
+    let s = spec_of(path);
+    ValidationError::new(
+        path,
+        ErrorCode::TooLong,
+        format!("{}: dài {} ký tự, tối đa {} ký tự", s.label_vi, len, s.max),
+        format!(
+            "{}: {} characters, at most {} allowed",
+            s.label_en, len, s.max
+        ),
+    )
+}
+
+fn in_future(path: &str) -> ValidationError {
+    ValidationError::new(
+        path,
+        ErrorCode::InFuture,
+        format!("{}: không được ở tương lai", label_vi_for(path)),
+        format!("{}: must not be in the future", label_en_for(path)),
+    )
+}
+
+fn exceeds(path: &str, total_path: &str, part: u64, total: u64) -> ValidationError {
+    ValidationError::new(
+        path,
+        ErrorCode::ExceedsTotal,
+        format!(
+            "{} ({}) không được lớn hơn {} ({})",
+            label_vi_for(path),
+            part,
+            label_vi_for(total_path).to_lowercase(),
+            total
+        ),
+        format!(
+            "{} ({}) must not exceed {} ({})",
+            label_en_for(path),
+            part,
+            label_en_for(total_path).to_lowercase(),
+            total
+        ),
+    )
+}
+
+/// Drop numeric list indices: `plan.ocop_products.2.stars` -> `plan.ocop_products.stars`.
+fn strip_indices(path: &str) -> String {
+    path.split('.')
+        .filter(|s| s.parse::<usize>().is_err())
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn check_range(errs: &mut Vec<ValidationError>, path: &str, v: Option<i64>) {
+    if let Some(v) = v {
+        let s = spec_of(&strip_indices(path));
+        if v < s.min || v > s.max {
+            errs.push(out_of_range(path, v));
+        }
+    }
+}
+
+fn check_len(errs: &mut Vec<ValidationError>, path: &str, text: &str) {
+    let n = text.chars().count();
+    let s = spec_of(path);
+    if (n as i64) > s.max {
+        errs.push(too_long(path, n));
+    } else if (n as i64) < s.min || (s.min > 0 && text.trim().is_empty()) {
+        errs.push(required(path));
+    }
+}
+
+/// What validation needs besides the record. `now` is passed in: core never
+/// reads a clock.
+#[derive(Clone, Copy, Debug)]
+pub struct ValidationContext<'a> {
+    pub now: DateTime<FixedOffset>,
+    /// How far in the future a timestamp may be (device clocks drift).
+    pub clock_skew: Duration,
+    /// The visited organisation, if known (kind-specific completeness).
+    pub organisation: Option<&'a Organisation>,
+    /// Known rubrics, to check the score sheet.
+    pub rubrics: Option<&'a RubricRegistry>,
+}
+
+/// Default allowance for device clock drift.
+pub const DEFAULT_CLOCK_SKEW_MINUTES: i64 = 10;
+
+impl<'a> ValidationContext<'a> {
+    pub fn new(now: DateTime<FixedOffset>) -> Self {
+        ValidationContext {
+            now,
+            clock_skew: Duration::minutes(DEFAULT_CLOCK_SKEW_MINUTES),
+            organisation: None,
+            rubrics: None,
+        }
+    }
+    pub fn with_organisation(mut self, o: &'a Organisation) -> Self {
+        self.organisation = Some(o);
+        self
+    }
+    pub fn with_rubrics(mut self, r: &'a RubricRegistry) -> Self {
+        self.rubrics = Some(r);
+        self
+    }
+}
+
+fn opt_i(v: Option<u32>) -> Option<i64> {
+    v.map(i64::from)
+}
+
+/// Validate a visit. Empty result = valid. Drafts are checked for wrong
+/// values only; final visits must also be complete.
+pub fn validate_visit(v: &Visit, ctx: &ValidationContext) -> Vec<ValidationError> {
+    let mut e = Vec::new();
+    let is_final = v.state == VisitState::Final;
+    let kind = ctx.organisation.map(|o| o.kind);
+
+    // Identity and text.
+    check_len(&mut e, "officer", &v.officer);
+    check_len(&mut e, "notes", &v.notes);
+    if let Some(o) = ctx.organisation {
+        if o.id != v.organisation_id {
+            e.push(ValidationError::new(
+                "organisation_id",
+                ErrorCode::UnknownReference,
+                "Chuyến khảo sát ghi sai tổ chức",
+                "The visit names a different organisation",
+            ));
+        }
+    }
+    if let Some(r) = v.replaces_revision {
+        if r >= v.revision {
+            e.push(ValidationError::new(
+                "replaces_revision",
+                ErrorCode::InvalidRevision,
+                format!(
+                    "Phiên bản {} không thể thay thế phiên bản {}",
+                    v.revision, r
+                ),
+                format!("Revision {} cannot replace revision {}", v.revision, r),
+            ));
+        }
+    }
+
+    // Times.
+    let limit = ctx
+        .now
+        .checked_add_signed(ctx.clock_skew)
+        .unwrap_or(ctx.now);
+    if v.started_at > limit {
+        e.push(in_future("started_at"));
+    }
+    let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
+    if earliest.is_some_and(|t| v.started_at.naive_utc() < t) {
+        e.push(ValidationError::new(
+            "started_at",
+            ErrorCode::BeforeStart,
+            "Thời gian bắt đầu trước năm 2000, kiểm tra lại đồng hồ thiết bị",
+            "Start time is before 2000; check the device clock",
+        ));
+    }
+    match v.finished_at {
+        Some(f) => {
+            if f < v.started_at {
+                e.push(ValidationError::new(
+                    "finished_at",
+                    ErrorCode::BeforeStart,
+                    "Thời gian kết thúc trước thời gian bắt đầu",
+                    "Finish time is before the start time",
+                ));
+            }
+            if f > limit {
+                e.push(in_future("finished_at"));
+            }
+        }
+        None if is_final => e.push(required("finished_at")),
+        None => {}
+    }
+
+    // GPS.
+    if let Some(g) = v.location {
+        check_range(
+            &mut e,
+            "location.latitude_micro",
+            Some(g.latitude_micro.into()),
+        );
+        check_range(
+            &mut e,
+            "location.longitude_micro",
+            Some(g.longitude_micro.into()),
+        );
+        check_range(&mut e, "location.accuracy_m", Some(g.accuracy_m.into()));
+    }
+
+    validate_facts(v, kind, is_final, &mut e);
+    validate_plan(v, is_final, &mut e);
+    validate_sheet(v, ctx, is_final, &mut e);
+    e
+}
+
+fn validate_facts(
+    v: &Visit,
+    kind: Option<OrganisationKind>,
+    is_final: bool,
+    e: &mut Vec<ValidationError>,
+) {
+    let f = &v.facts;
+    let m = &f.members;
+    check_range(e, "facts.members.official", opt_i(m.official));
+    check_range(
+        e,
+        "facts.members.associate_contributing",
+        opt_i(m.associate_contributing),
+    );
+    check_range(
+        e,
+        "facts.members.associate_non_contributing",
+        opt_i(m.associate_non_contributing),
+    );
+    check_range(e, "facts.members.group_members", opt_i(m.group_members));
+    check_range(
+        e,
+        "facts.members.member_cooperatives",
+        opt_i(m.member_cooperatives),
+    );
+    check_range(e, "facts.members.total", opt_i(m.total));
+    if let Some(total) = m.total {
+        let sum = m.sum_of_types();
+        let total = u64::from(total);
+        // A draft may still be filling in types; only an excess is wrong yet.
+        let bad = if is_final {
+            m.any_type_given() && sum != total
+        } else {
+            sum > total
+        };
+        if bad {
+            e.push(ValidationError::new(
+                "facts.members.total",
+                ErrorCode::CountsMismatch,
+                format!("Tổng số thành viên ({total}) không khớp tổng theo loại ({sum})"),
+                format!("Total members ({total}) does not equal the sum by type ({sum})"),
+            ));
+        }
+    }
+    check_range(e, "facts.workers", opt_i(f.workers));
+    for (p, val) in [
+        ("facts.charter_capital", f.charter_capital),
+        ("facts.total_capital", f.total_capital),
+        ("facts.indivisible_assets", f.indivisible_assets),
+        ("facts.revenue", f.revenue),
+        ("facts.pre_tax_profit", f.pre_tax_profit),
+        ("facts.avg_member_income", f.avg_member_income),
+    ] {
+        check_range(e, p, val.map(|x| x.0));
+    }
+    let mg = &f.managers;
+    check_range(e, "facts.managers.total", opt_i(mg.total));
+    for (p, val) in [
+        ("facts.managers.with_degree", mg.with_degree),
+        ("facts.managers.vocational_trained", mg.vocational_trained),
+        ("facts.managers.under_35", mg.under_35),
+    ] {
+        check_range(e, p, opt_i(val));
+        if let (Some(part), Some(total)) = (val, mg.total) {
+            if part > total {
+                e.push(exceeds(
+                    p,
+                    "facts.managers.total",
+                    part.into(),
+                    total.into(),
+                ));
+            }
+        }
+    }
+
+    if !is_final {
+        return;
+    }
+    // Completeness of a final visit; which facts apply depends on the kind.
+    if f.status.is_none() {
+        e.push(required("facts.status"));
+    }
+    let member_field = match kind {
+        Some(OrganisationKind::CooperativeGroup) => {
+            ("facts.members.group_members", m.group_members)
+        }
+        Some(OrganisationKind::CooperativeUnion) => {
+            ("facts.members.member_cooperatives", m.member_cooperatives)
+        }
+        _ => ("facts.members.official", m.official),
+    };
+    if member_field.1.is_none() {
+        e.push(required(member_field.0));
+    }
+    if f.workers.is_none() {
+        e.push(required("facts.workers"));
+    }
+    if kind != Some(OrganisationKind::CooperativeGroup) {
+        for (p, val) in [
+            ("facts.charter_capital", f.charter_capital),
+            ("facts.total_capital", f.total_capital),
+            ("facts.revenue", f.revenue),
+            ("facts.pre_tax_profit", f.pre_tax_profit),
+        ] {
+            if val.is_none() {
+                e.push(required(p));
+            }
+        }
+        for (p, val) in [
+            ("facts.managers.total", mg.total),
+            ("facts.managers.with_degree", mg.with_degree),
+            ("facts.managers.vocational_trained", mg.vocational_trained),
+            ("facts.managers.under_35", mg.under_35),
+        ] {
+            if val.is_none() {
+                e.push(required(p));
+            }
+        }
+        if f.director.gender.is_none() {
+            e.push(required("facts.director.gender"));
+        }
+        if f.director.trained.is_none() {
+            e.push(required("facts.director.trained"));
+        }
+    }
+}
+
+fn validate_plan(v: &Visit, is_final: bool, e: &mut Vec<ValidationError>) {
+    let p = &v.plan;
+    if let Some(name) = &p.enterprise_partner {
+        check_len(e, "plan.enterprise_partner", name);
+    }
+    check_range(
+        e,
+        "plan.outstanding_debts",
+        p.outstanding_debts.map(|x| x.0),
+    );
+    check_range(
+        e,
+        "plan.land_area_m2",
+        p.land_area_m2.map(|x| i64::try_from(x).unwrap_or(i64::MAX)),
+    );
+    for (i, o) in p.ocop_products.iter().enumerate() {
+        check_range(
+            e,
+            &format!("plan.ocop_products.{i}.stars"),
+            Some(o.stars.into()),
+        );
+        if o.name.trim().is_empty() {
+            e.push(required(&format!("plan.ocop_products.{i}.name")));
+        }
+    }
+    if !is_final {
+        return;
+    }
+    for (path, val) in [
+        ("plan.value_chain", p.value_chain),
+        ("plan.enterprise_link", p.enterprise_link),
+        ("plan.high_tech", p.high_tech),
+        ("plan.traceability", p.traceability),
+        ("plan.direct_export", p.direct_export),
+    ] {
+        if val.is_none() {
+            e.push(required(path));
+        }
+    }
+    if p.enterprise_link == Some(true)
+        && p.enterprise_partner
+            .as_deref()
+            .is_none_or(|s| s.trim().is_empty())
+    {
+        e.push(required("plan.enterprise_partner"));
+    }
+}
+
+fn validate_sheet(
+    v: &Visit,
+    ctx: &ValidationContext,
+    is_final: bool,
+    e: &mut Vec<ValidationError>,
+) {
+    let Some(sheet) = &v.score_sheet else { return };
+    check_range(e, "score_sheet.year", Some(sheet.year.into()));
+    check_range(
+        e,
+        "score_sheet.facts.halted_days_in_year",
+        Some(sheet.facts.halted_days_in_year.into()),
+    );
+    if let Some(founded) = sheet.facts.founded_on {
+        if founded > ctx.now.date_naive() {
+            e.push(in_future("founded_on"));
+        }
+    }
+    let Some(reg) = ctx.rubrics else { return };
+    let Some(rubric) = reg.get(&sheet.rubric_id, sheet.rubric_version) else {
+        e.push(ValidationError::new(
+            "score_sheet.rubric_id",
+            ErrorCode::UnknownRubric,
+            format!(
+                "Không có bộ tiêu chí {} phiên bản {}",
+                sheet.rubric_id, sheet.rubric_version
+            ),
+            format!(
+                "Unknown rubric {} version {}",
+                sheet.rubric_id, sheet.rubric_version
+            ),
+        ));
+        return;
+    };
+    match score(sheet, rubric) {
+        Ok(_) => {}
+        Err(ScoreError::RubricMismatch { .. }) => {} // cannot happen: looked up by id/version
+        Err(ScoreError::Items(issues)) => {
+            for i in issues {
+                // Missing items only matter once the visit is final.
+                if matches!(i, ScoreIssue::MissingItem { .. }) && !is_final {
+                    continue;
+                }
+                e.push(score_issue_error(&i));
+            }
+        }
+    }
+}
+
+/// A score sheet problem as a validation error (`score_sheet.points.<code>`).
+pub fn score_issue_error(i: &ScoreIssue) -> ValidationError {
+    match i {
+        ScoreIssue::AboveMaximum {
+            item,
+            points,
+            max_points,
+        } => ValidationError::new(
+            format!("score_sheet.points.{item}"),
+            ErrorCode::AboveMaximum,
+            format!("Tiêu chí {item}: {points} điểm vượt điểm tối đa {max_points}"),
+            format!("Criterion {item}: {points} points exceeds the maximum of {max_points}"),
+        ),
+        ScoreIssue::UnknownItem { item } => ValidationError::new(
+            format!("score_sheet.points.{item}"),
+            ErrorCode::UnknownItem,
+            format!("Tiêu chí {item} không có trong bộ tiêu chí"),
+            format!("Criterion {item} is not in the rubric"),
+        ),
+        ScoreIssue::MissingItem { item } => ValidationError::new(
+            format!("score_sheet.points.{item}"),
+            ErrorCode::MissingItem,
+            format!("Chưa chấm điểm tiêu chí {item}"),
+            format!("Criterion {item} has not been scored"),
+        ),
+    }
+}
+
+/// Validate an organisation record. `today` is the local date (no clock in core).
+pub fn validate_organisation(
+    o: &Organisation,
+    today: NaiveDate,
+    places: Option<&PlaceRegistry>,
+) -> Vec<ValidationError> {
+    let mut e = Vec::new();
+    check_len(&mut e, "name", &o.name);
+    if let Some(code) = &o.registration_code {
+        check_len(&mut e, "registration_code", code);
+    } else if o.kind != OrganisationKind::CooperativeGroup {
+        // Only an unregistered tổ hợp tác may lack a code.
+        e.push(required("registration_code"));
+    }
+    if o.founded_on.is_some_and(|d| d > today) {
+        e.push(in_future("founded_on"));
+    }
+    if let Some(reg) = places {
+        for (path, code, h) in [
+            ("place_old", &o.place_old, Hierarchy::Old),
+            ("place_new", &o.place_new, Hierarchy::New),
+        ] {
+            if let Some(code) = code {
+                if reg
+                    .get(h, code)
+                    .is_none_or(|p| p.level != PlaceLevel::Commune)
+                {
+                    e.push(ValidationError::new(
+                        path,
+                        ErrorCode::UnknownReference,
+                        format!(
+                            "{}: không có đơn vị hành chính cấp xã mã {code}",
+                            label_vi_for(path)
+                        ),
+                        format!(
+                            "{}: no commune-level unit with code {code}",
+                            label_en_for(path)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Vnd;
+    use crate::organisation::{LegalStatus, Sector};
+    use crate::points::Points;
+    use crate::rubric::Rubric;
+    use crate::score::ScoreSheet;
+    use crate::time::VN_OFFSET;
+    use crate::visit::{Gender, GeoFix, OcopProduct};
+    use chrono::TimeZone;
+    use uuid::Uuid;
+
+    fn now() -> DateTime<FixedOffset> {
+        VN_OFFSET.with_ymd_and_hms(2025, 9, 1, 12, 0, 0).unwrap()
+    }
+    fn org() -> Organisation {
+        let mut o = Organisation::new(
+            Uuid::from_u128(7),
+            OrganisationKind::Cooperative,
+            "HTX Thạnh Lộc",
+            Sector::Crops,
+        );
+        o.registration_code = Some("1700123456".into());
+        o
+    }
+    fn draft() -> Visit {
+        Visit::new_draft(
+            Uuid::from_u128(1),
+            Uuid::from_u128(7),
+            "Trần Thị B",
+            now() - Duration::hours(2),
+        )
+    }
+    pub(crate) fn complete(mut v: Visit) -> Visit {
+        v.state = VisitState::Final;
+        v.finished_at = Some(v.started_at + Duration::hours(1));
+        let f = &mut v.facts;
+        f.status = Some(LegalStatus::Active);
+        f.members.official = Some(120);
+        f.members.associate_contributing = Some(10);
+        f.members.total = Some(130);
+        f.workers = Some(15);
+        f.charter_capital = Some(Vnd::billion(2));
+        f.total_capital = Some(Vnd::billion(5));
+        f.revenue = Some(Vnd::billion(8));
+        f.pre_tax_profit = Some(Vnd::million(-300));
+        f.managers.total = Some(5);
+        f.managers.with_degree = Some(2);
+        f.managers.vocational_trained = Some(3);
+        f.managers.under_35 = Some(1);
+        f.director.gender = Some(Gender::Female);
+        f.director.trained = Some(true);
+        let p = &mut v.plan;
+        p.value_chain = Some(true);
+        p.enterprise_link = Some(true);
+        p.enterprise_partner = Some("Công ty Lúa gạo Kiên Giang".into());
+        p.high_tech = Some(false);
+        p.traceability = Some(true);
+        p.direct_export = Some(false);
+        v
+    }
+    fn codes(errs: &[ValidationError]) -> Vec<(String, ErrorCode)> {
+        errs.iter().map(|e| (e.path.clone(), e.code)).collect()
+    }
+
+    #[test]
+    fn empty_draft_is_valid_and_final_is_not() {
+        let o = org();
+        let ctx = ValidationContext::new(now()).with_organisation(&o);
+        assert_eq!(validate_visit(&draft(), &ctx), vec![]);
+        let mut v = draft();
+        v.state = VisitState::Final;
+        let errs = validate_visit(&v, &ctx);
+        assert!(
+            errs.iter().all(|e| e.code == ErrorCode::Required),
+            "{errs:?}"
+        );
+        assert!(codes(&errs).contains(&("facts.members.official".into(), ErrorCode::Required)));
+        assert!(codes(&errs).contains(&("finished_at".into(), ErrorCode::Required)));
+        assert_eq!(
+            validate_visit(&complete(draft()), &ctx),
+            vec![],
+            "negative profit is allowed"
+        );
+    }
+
+    #[test]
+    fn kind_specific_completeness() {
+        let mut o = org();
+        o.kind = OrganisationKind::CooperativeGroup;
+        let ctx = ValidationContext::new(now()).with_organisation(&o);
+        let mut v = complete(draft());
+        v.facts.members = Default::default();
+        let c = codes(&validate_visit(&v, &ctx));
+        assert_eq!(
+            c,
+            vec![("facts.members.group_members".into(), ErrorCode::Required)]
+        );
+    }
+
+    #[test]
+    fn cross_field_rules() {
+        let ctx = ValidationContext::new(now());
+        let mut v = draft();
+        v.facts.managers.total = Some(3);
+        v.facts.managers.with_degree = Some(4);
+        v.facts.members.total = Some(10);
+        v.facts.members.official = Some(11);
+        v.facts.revenue = Some(Vnd(-1));
+        v.facts.pre_tax_profit = Some(Vnd(-5_000_000));
+        let c = codes(&validate_visit(&v, &ctx));
+        assert!(c.contains(&("facts.managers.with_degree".into(), ErrorCode::ExceedsTotal)));
+        assert!(c.contains(&("facts.members.total".into(), ErrorCode::CountsMismatch)));
+        assert!(c.contains(&("facts.revenue".into(), ErrorCode::OutOfRange)));
+        assert!(!c.iter().any(|(p, _)| p == "facts.pre_tax_profit"));
+
+        // Draft: a total bigger than the types entered so far is fine; final: must add up.
+        let mut v = complete(draft());
+        v.facts.members.total = Some(200);
+        let c = codes(&validate_visit(&v, &ctx));
+        assert_eq!(
+            c,
+            vec![("facts.members.total".into(), ErrorCode::CountsMismatch)]
+        );
+        v.state = VisitState::Draft;
+        assert!(validate_visit(&v, &ctx).is_empty());
+    }
+
+    #[test]
+    fn future_dates_and_clock_skew() {
+        let ctx = ValidationContext::new(now());
+        let mut v = draft();
+        v.started_at = now() + Duration::minutes(9);
+        assert!(validate_visit(&v, &ctx).is_empty());
+        v.started_at = now() + Duration::minutes(11);
+        assert_eq!(
+            codes(&validate_visit(&v, &ctx)),
+            vec![("started_at".into(), ErrorCode::InFuture)]
+        );
+        let mut v = draft();
+        v.finished_at = Some(v.started_at - Duration::minutes(1));
+        assert_eq!(
+            codes(&validate_visit(&v, &ctx)),
+            vec![("finished_at".into(), ErrorCode::BeforeStart)]
+        );
+
+        let mut o = org();
+        o.founded_on = Some(NaiveDate::from_ymd_opt(2025, 9, 2).unwrap());
+        let c = codes(&validate_organisation(&o, now().date_naive(), None));
+        assert_eq!(c, vec![("founded_on".into(), ErrorCode::InFuture)]);
+        o.founded_on = Some(now().date_naive());
+        assert!(validate_organisation(&o, now().date_naive(), None).is_empty());
+    }
+
+    #[test]
+    fn ranges_gps_ocop_and_partner() {
+        let ctx = ValidationContext::new(now());
+        let mut v = complete(draft());
+        v.location = GeoFix::from_degrees(48.85, 2.35, 5.0);
+        v.plan.ocop_products.push(OcopProduct {
+            name: "Nước mắm".into(),
+            stars: 6,
+        });
+        v.plan.enterprise_partner = Some(" ".into());
+        let c = codes(&validate_visit(&v, &ctx));
+        assert!(c.contains(&("location.latitude_micro".into(), ErrorCode::OutOfRange)));
+        assert!(c.contains(&("location.longitude_micro".into(), ErrorCode::OutOfRange)));
+        assert!(c.contains(&("plan.ocop_products.0.stars".into(), ErrorCode::OutOfRange)));
+        assert!(c.contains(&("plan.enterprise_partner".into(), ErrorCode::Required)));
+        let stars = validate_visit(&v, &ctx)
+            .into_iter()
+            .find(|e| e.path == "plan.ocop_products.0.stars")
+            .unwrap();
+        assert!(
+            stars.message_vi.contains("Số sao OCOP"),
+            "{}",
+            stars.message_vi
+        );
+    }
+
+    #[test]
+    fn score_sheet_errors_become_field_errors() {
+        let reg = RubricRegistry::builtin();
+        let ctx = ValidationContext::new(now()).with_rubrics(&reg);
+        let r = Rubric::tt_01_2020();
+        let mut v = draft();
+        let mut s = ScoreSheet::new(&r, 2024);
+        s.set("TC1.1", Points::from_centi(601))
+            .set("TC42", Points::whole(1));
+        v.score_sheet = Some(s.clone());
+        let c = codes(&validate_visit(&v, &ctx));
+        assert_eq!(
+            c,
+            vec![
+                ("score_sheet.points.TC1.1".into(), ErrorCode::AboveMaximum),
+                ("score_sheet.points.TC42".into(), ErrorCode::UnknownItem)
+            ]
+        );
+        let mut v = complete(draft());
+        s.points.clear();
+        v.score_sheet = Some(s.clone());
+        let c = codes(&validate_visit(&v, &ctx));
+        assert_eq!(c.len(), r.scored_items().len());
+        assert!(c.iter().all(|(_, code)| *code == ErrorCode::MissingItem));
+        s.rubric_version = 9;
+        v.score_sheet = Some(s);
+        assert_eq!(
+            codes(&validate_visit(&v, &ctx)),
+            vec![("score_sheet.rubric_id".into(), ErrorCode::UnknownRubric)]
+        );
+    }
+
+    #[test]
+    fn messages_in_both_languages() {
+        let ctx = ValidationContext::new(now());
+        let mut v = draft();
+        v.state = VisitState::Final;
+        v.officer = String::new();
+        v.facts.managers.total = Some(1);
+        v.facts.managers.under_35 = Some(2);
+        v.facts.workers = Some(1_000_000);
+        v.replaces_revision = Some(3);
+        v.started_at = now() + Duration::days(1);
+        let errs = validate_visit(&v, &ctx);
+        assert!(errs.len() > 10);
+        for e in &errs {
+            assert!(
+                !e.message_vi.is_empty() && !e.message_en.is_empty(),
+                "{e:?}"
+            );
+            assert_ne!(e.message_vi, e.message_en, "{e:?}");
+            assert!(
+                !e.message_vi.starts_with("Trường dữ liệu"),
+                "unlabelled field: {e:?}"
+            );
+            assert!(
+                !e.message_en.starts_with("Field"),
+                "unlabelled field: {e:?}"
+            );
+        }
+        let w = errs.iter().find(|e| e.path == "facts.workers").unwrap();
+        assert_eq!(
+            w.message_vi,
+            "Số lao động: giá trị 1.000.000 nằm ngoài khoảng cho phép từ 0 đến 100.000"
+        );
+        assert_eq!(w.code.as_str(), "out_of_range");
+        assert_eq!(serde_json::to_value(w.code).unwrap(), "out_of_range");
+    }
+
+    #[test]
+    fn organisation_places_checked() {
+        let reg = PlaceRegistry::seed();
+        let mut o = org();
+        o.place_old = Some("30289".into());
+        o.place_new = Some("883".into()); // an old district code, not a new commune
+        let c = codes(&validate_organisation(&o, now().date_naive(), Some(&reg)));
+        assert_eq!(c, vec![("place_new".into(), ErrorCode::UnknownReference)]);
+        o.registration_code = None;
+        let c = codes(&validate_organisation(&o, now().date_naive(), None));
+        assert_eq!(c, vec![("registration_code".into(), ErrorCode::Required)]);
+    }
+}

@@ -1,0 +1,39 @@
+//! `meta`: key/value facts about this database.
+
+use sqlx::Executor;
+
+use super::Backend;
+
+/// Key set once the demo dataset has been seeded; value = when.
+pub const DEMO_SEEDED_AT: &str = "demo_seeded_at";
+
+pub async fn get<'e, E>(db: E, key: &str) -> Result<Option<String>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+        .bind(key)
+        .fetch_optional(db)
+        .await
+}
+
+/// Sets `key` only if it has no value yet; returns whether it was set.
+pub async fn set_if_absent<'e, E>(
+    db: E,
+    key: &str,
+    value: &str,
+    now: &str,
+) -> Result<bool, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    let done = sqlx::query(
+        "INSERT INTO meta (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(key)
+    .bind(value)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -1,0 +1,236 @@
+//! The synthetic demo dataset (`--demo`): ~40 organisations in communes of the
+//! former Kiên Giang province, now part of An Giang (units valid from
+//! 2025-07-01). Every row is fictitious: the name starts with [`DEMO_PREFIX`],
+//! the registration code with `DEMO-`, and `is_demo = 1`.
+//!
+//! Place codes and names are copied from `shared/data/admin-units-from-2025-07-01.json`
+//! (Nghị quyết 1654/NQ-UBTVQH15; codes per Công văn 1027/CTK-CSCL, as compiled
+//! by the MIT-licensed dvhcvn dataset). Deterministic: ids are UUID v5 of the
+//! registration code, no randomness.
+
+use uuid::Uuid;
+
+use crate::db::organisations::{self, OrganisationRow};
+use crate::db::{self, meta, Db};
+
+pub const DEMO_PREFIX: &str = "[DEMO] ";
+
+/// Namespace of the demo ids (UUID v5 of the registration code).
+const DEMO_NAMESPACE: Uuid = Uuid::from_u128(0x6a1e_7c2d_4b0f_4e8a_9d3c_1f2e_5a6b_7c8d);
+
+/// One fictitious organisation: kind, name (without prefix), sector, legal
+/// status, commune code, commune name, founding date.
+pub struct DemoOrganisation {
+    pub kind: &'static str,
+    pub name: &'static str,
+    pub sector: &'static str,
+    pub legal_status: &'static str,
+    pub place_code: &'static str,
+    pub place_name: &'static str,
+    pub founded_on: &'static str,
+}
+
+const fn org(
+    kind: &'static str,
+    name: &'static str,
+    sector: &'static str,
+    legal_status: &'static str,
+    place_code: &'static str,
+    place_name: &'static str,
+    founded_on: &'static str,
+) -> DemoOrganisation {
+    DemoOrganisation {
+        kind,
+        name,
+        sector,
+        legal_status,
+        place_code,
+        place_name,
+        founded_on,
+    }
+}
+
+const THT: &str = "cooperative_group";
+const HTX: &str = "cooperative";
+const LHHTX: &str = "cooperative_union";
+const QTDND: &str = "peoples_credit_fund";
+
+#[rustfmt::skip]
+pub const DEMO_ORGANISATIONS: &[DemoOrganisation] = &[
+    org(HTX, "Hợp tác xã Nông nghiệp Tân Hiệp", "agriculture_crops", "active", "30850", "Xã Tân Hiệp", "2016-03-15"),
+    org(THT, "Tổ hợp tác nuôi tôm An Minh", "agriculture_fisheries", "active", "31018", "Xã An Minh", "2021-08-02"),
+    org(HTX, "Hợp tác xã Dịch vụ Nông nghiệp Thạnh Đông", "agriculture_crops", "active", "30874", "Xã Thạnh Đông", "2018-05-20"),
+    org(QTDND, "Quỹ tín dụng nhân dân Tân Hội", "credit", "active", "30856", "Xã Tân Hội", "2003-11-10"),
+    org(HTX, "Hợp tác xã Lúa gạo Giồng Riềng", "agriculture_crops", "active", "30904", "Xã Giồng Riềng", "2017-09-01"),
+    org(HTX, "Hợp tác xã Nuôi trồng thủy sản Vân Khánh", "agriculture_fisheries", "active", "31042", "Xã Vân Khánh", "2019-04-18"),
+    org(LHHTX, "Liên hiệp Hợp tác xã Lúa gạo Rạch Giá", "agriculture_crops", "active", "30742", "Phường Rạch Giá", "2020-12-05"),
+    org(HTX, "Hợp tác xã Vận tải thủy Vĩnh Thông", "transport", "active", "30760", "Phường Vĩnh Thông", "2012-06-30"),
+    org(HTX, "Hợp tác xã Nước mắm Phú Quốc", "industry_handicraft", "active", "31078", "Đặc khu Phú Quốc", "2014-02-14"),
+    org(HTX, "Hợp tác xã Khai thác hải sản Nam Du", "agriculture_fisheries", "active", "31108", "Đặc khu Kiên Hải", "2015-07-22"),
+    org(HTX, "Hợp tác xã Du lịch cộng đồng Tiên Hải", "trade_services", "active", "30781", "Xã Tiên Hải", "2025-02-11"),
+    org(HTX, "Hợp tác xã Nông nghiệp Hòa Điền", "agriculture_crops", "active", "30790", "Xã Hòa Điền", "2015-10-08"),
+    org(THT, "Tổ hợp tác trồng khóm Châu Thành", "agriculture_crops", "active", "30880", "Xã Châu Thành", "2022-01-17"),
+    org(HTX, "Hợp tác xã Nông nghiệp Mỹ Thuận", "agriculture_crops", "active", "30838", "Xã Mỹ Thuận", "2013-04-09"),
+    org(HTX, "Hợp tác xã Sản xuất lúa giống Hòn Đất", "agriculture_crops", "active", "30817", "Xã Hòn Đất", "2011-12-01"),
+    org(HTX, "Hợp tác xã Nông nghiệp Giang Thành", "agriculture_crops", "active", "30796", "Xã Giang Thành", "2019-08-26"),
+    org(THT, "Tổ hợp tác trồng tràm Vĩnh Điều", "agriculture_forestry", "active", "30793", "Xã Vĩnh Điều", "2020-03-03"),
+    org(HTX, "Hợp tác xã Xây dựng Kiên Lương", "construction", "suspended", "30787", "Xã Kiên Lương", "2010-05-19"),
+    org(THT, "Tổ hợp tác nuôi cá lồng bè Sơn Hải", "agriculture_fisheries", "active", "30811", "Xã Sơn Hải", "2023-06-14"),
+    org(HTX, "Hợp tác xã Thương mại – Dịch vụ Tô Châu", "trade_services", "active", "30766", "Phường Tô Châu", "2016-11-28"),
+    org(QTDND, "Quỹ tín dụng nhân dân Hà Tiên", "credit", "active", "30769", "Phường Hà Tiên", "2001-09-05"),
+    org(HTX, "Hợp tác xã Nông nghiệp Bình Sơn", "agriculture_crops", "suspended", "30823", "Xã Bình Sơn", "2014-08-12"),
+    org(THT, "Tổ hợp tác nuôi tôm càng xanh Sơn Kiên", "agriculture_fisheries", "active", "30835", "Xã Sơn Kiên", "2022-10-20"),
+    org(HTX, "Hợp tác xã Rau an toàn Thạnh Lộc", "agriculture_crops", "active", "30886", "Xã Thạnh Lộc", "2018-02-27"),
+    org(HTX, "Hợp tác xã Vệ sinh môi trường Bình An", "environment", "active", "30898", "Xã Bình An", "2017-06-06"),
+    org(HTX, "Hợp tác xã Nông nghiệp Thạnh Hưng", "agriculture_crops", "non_compliant", "30910", "Xã Thạnh Hưng", "2008-03-18"),
+    org(THT, "Tổ hợp tác chăn nuôi heo Ngọc Chúc", "agriculture_livestock", "active", "30928", "Xã Ngọc Chúc", "2021-04-07"),
+    org(QTDND, "Quỹ tín dụng nhân dân Hòa Hưng", "credit", "active", "30934", "Xã Hòa Hưng", "2005-01-24"),
+    org(HTX, "Hợp tác xã Nông nghiệp Gò Quao", "agriculture_crops", "active", "30952", "Xã Gò Quao", "2016-09-13"),
+    org(THT, "Tổ hợp tác đan lục bình Định Hòa", "industry_handicraft", "active", "30958", "Xã Định Hòa", "2023-02-02"),
+    org(HTX, "Hợp tác xã Nông nghiệp Vĩnh Hòa Hưng Bắc", "agriculture_crops", "pending_dissolution", "30970", "Xã Vĩnh Hòa Hưng", "2009-10-30"),
+    org(LHHTX, "Liên hiệp Hợp tác xã Tôm – Lúa An Biên", "agriculture_fisheries", "active", "30985", "Xã An Biên", "2022-05-25"),
+    org(HTX, "Hợp tác xã Tôm – Lúa Tây Yên", "agriculture_fisheries", "active", "30988", "Xã Tây Yên", "2018-07-16"),
+    org(THT, "Tổ hợp tác nuôi cua Đông Thái", "agriculture_fisheries", "active", "31006", "Xã Đông Thái", "2024-09-09"),
+    org(HTX, "Hợp tác xã Nông nghiệp Vĩnh Hòa", "agriculture_crops", "active", "31012", "Xã Vĩnh Hòa", "2019-12-19"),
+    org(HTX, "Hợp tác xã Ong mật U Minh Thượng", "agriculture_livestock", "active", "31027", "Xã U Minh Thượng", "2020-08-21"),
+    org(QTDND, "Quỹ tín dụng nhân dân Vĩnh Thuận", "credit", "active", "31051", "Xã Vĩnh Phong", "2002-04-15"),
+    org(THT, "Tổ hợp tác nuôi tôm Vĩnh Bình Bắc", "agriculture_fisheries", "active", "31064", "Xã Vĩnh Bình", "2023-11-03"),
+    org(HTX, "Hợp tác xã Nông nghiệp Tân Thuận", "agriculture_crops", "dissolved", "31069", "Xã Vĩnh Thuận", "2007-06-11"),
+    org(THT, "Tổ hợp tác dịch vụ hậu cần nghề cá Thổ Châu", "trade_services", "active", "31105", "Đặc khu Thổ Châu", "2024-03-29"),
+];
+
+/// Registration code of the `index`-th (0-based) demo organisation.
+pub fn registration_code(index: usize) -> String {
+    format!("DEMO-KG-{:04}", index + 1)
+}
+
+/// The demo rows as stored, with `now` as created_at/updated_at.
+pub fn demo_rows(now: &str) -> Vec<OrganisationRow> {
+    DEMO_ORGANISATIONS
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let code = registration_code(i);
+            OrganisationRow {
+                id: Uuid::new_v5(&DEMO_NAMESPACE, code.as_bytes()).to_string(),
+                registration_code: Some(code),
+                name: format!("{DEMO_PREFIX}{}", o.name),
+                kind: o.kind.to_owned(),
+                sector: o.sector.to_owned(),
+                legal_status: o.legal_status.to_owned(),
+                place_code: o.place_code.to_owned(),
+                place_name: o.place_name.to_owned(),
+                founded_on: Some(o.founded_on.to_owned()),
+                is_demo: true,
+                created_at: now.to_owned(),
+                updated_at: now.to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// What [`seed`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeedOutcome {
+    /// Organisations inserted by this call (0 when already seeded).
+    pub inserted: usize,
+    /// Whether the dataset was already recorded as seeded before this call.
+    pub already_seeded: bool,
+}
+
+/// Seeds the demo dataset in one transaction, unless already done. Idempotent:
+/// existing rows (same id or registration code) are left untouched.
+pub async fn seed(db: &Db) -> Result<SeedOutcome, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    if meta::get(&mut *tx, meta::DEMO_SEEDED_AT).await?.is_some() {
+        tx.commit().await?;
+        return Ok(SeedOutcome {
+            inserted: 0,
+            already_seeded: true,
+        });
+    }
+    let now = db::now_timestamp();
+    let mut inserted = 0;
+    for row in demo_rows(&now) {
+        if organisations::insert_if_absent(&mut *tx, &row).await? {
+            inserted += 1;
+        }
+    }
+    meta::set_if_absent(&mut *tx, meta::DEMO_SEEDED_AT, &now, &now).await?;
+    tx.commit().await?;
+    Ok(SeedOutcome {
+        inserted,
+        already_seeded: false,
+    })
+}
+
+/// Whether the demo dataset has been seeded into this database.
+pub async fn is_seeded(db: &Db) -> Result<bool, sqlx::Error> {
+    Ok(meta::get(db, meta::DEMO_SEEDED_AT).await?.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn forty_distinct_well_formed_organisations() {
+        assert_eq!(DEMO_ORGANISATIONS.len(), 40);
+        let rows = demo_rows("2025-07-01T00:00:00Z");
+        let ids: HashSet<_> = rows.iter().map(|r| r.id.clone()).collect();
+        let names: HashSet<_> = rows.iter().map(|r| r.name.clone()).collect();
+        assert_eq!(ids.len(), 40);
+        assert_eq!(names.len(), 40);
+        for r in &rows {
+            assert!(r.name.starts_with(DEMO_PREFIX), "{}", r.name);
+            assert!(r.is_demo);
+            assert!(matches!(
+                r.kind.as_str(),
+                "cooperative_group" | "cooperative" | "cooperative_union" | "peoples_credit_fund"
+            ));
+            let date = r.founded_on.as_deref().unwrap();
+            assert!(
+                chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok(),
+                "{date}"
+            );
+        }
+        // Same input, same output: no randomness.
+        assert_eq!(rows, demo_rows("2025-07-01T00:00:00Z"));
+        for kind in [THT, HTX, LHHTX, QTDND] {
+            assert!(rows.iter().any(|r| r.kind == kind), "no {kind}");
+        }
+    }
+
+    /// The place codes and names match the shared reference data (when the
+    /// `shared/` checkout sits beside the repository, as in CI).
+    #[test]
+    fn places_match_reference_data() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/data/admin-units-from-2025-07-01.json"
+        );
+        let Ok(text) = std::fs::read_to_string(path) else {
+            eprintln!("skipped: {path} not found");
+            return;
+        };
+        let data: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut units = std::collections::HashMap::new();
+        for province in data["provinces"].as_array().unwrap() {
+            for unit in province["level2s"].as_array().unwrap() {
+                units.insert(
+                    unit["level2_id"].as_str().unwrap().to_owned(),
+                    unit["name"].as_str().unwrap().to_owned(),
+                );
+            }
+        }
+        for o in DEMO_ORGANISATIONS {
+            assert_eq!(
+                units.get(o.place_code).map(String::as_str),
+                Some(o.place_name),
+                "place {}",
+                o.place_code
+            );
+        }
+    }
+}

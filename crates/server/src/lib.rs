@@ -1,0 +1,183 @@
+//! htx-server: serves the built htx-survey app and its JSON API over SQLite.
+//!
+//! Layout: [`config`] (CLI/env), [`state`] (shared state), [`error`] (the one
+//! API error type), [`routes`] (API handlers, one module per resource),
+//! [`db`] (all SQL, one module per table; migrations in `../migrations`),
+//! [`static_files`] (the app's files and SPA fallback), [`demo`] (synthetic
+//! dataset).
+
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod routes;
+pub mod state;
+pub mod static_files;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use axum::http::header::X_CONTENT_TYPE_OPTIONS;
+use axum::http::HeaderValue;
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+pub use config::Config;
+pub use error::{ApiResult, AppError};
+pub use state::AppState;
+
+/// The whole application: `/api/...` plus the static app as fallback.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .nest("/api", routes::api_router())
+        .fallback(static_files::serve)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        // gzip and br, negotiated from Accept-Encoding; the default predicate
+        // compresses application/wasm, JS, CSS, HTML and JSON above 32 bytes.
+        .layer(CompressionLayer::new().gzip(true).br(true))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state)
+}
+
+/// Logs to stderr; `RUST_LOG` overrides the default filter.
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("htx_server=info,tower_http=info,sqlx=warn"));
+    use std::io::IsTerminal;
+    // Ignore the error when a subscriber is already set.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+/// A server with its database open and migrated and its socket bound, not yet
+/// serving. Lets callers (tests) learn the port when binding to port 0.
+pub struct Server {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Server {
+    /// Opens the database, runs migrations, seeds the demo dataset if asked,
+    /// binds the address.
+    pub async fn bind(config: Config) -> anyhow::Result<Self> {
+        tracing::info!(
+            addr = %config.addr,
+            database = %config.database.display(),
+            static_dir = %config.static_dir.display(),
+            demo = config.demo,
+            "effective config"
+        );
+        if !config.static_dir.join("index.html").is_file() {
+            tracing::warn!(
+                static_dir = %config.static_dir.display(),
+                "no index.html in the static dir: the app is not built (run scripts/run.sh)"
+            );
+        }
+        let db = db::connect(&config.database).await?;
+        db::migrate(&db).await?;
+        let schema_version = db::schema_version(&db).await?;
+        tracing::info!(schema_version, "database ready");
+        if config.demo {
+            let outcome = demo::seed(&db).await.context("seeding the demo dataset")?;
+            if outcome.already_seeded {
+                tracing::info!("demo dataset already present");
+            } else {
+                tracing::info!(inserted = outcome.inserted, "demo dataset seeded");
+            }
+        }
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("binding {}", config.addr))?;
+        Ok(Self {
+            listener,
+            state: AppState::new(db, config),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish
+    /// and closes the database pool.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let addr = self.local_addr();
+        let db = self.state.db.clone();
+        let app = router(self.state);
+        tracing::info!("listening on http://{addr}");
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        tracing::info!("shutting down: closing the database");
+        db.close().await;
+        served.context("serving HTTP")?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Runs the server until SIGINT (Ctrl-C) or SIGTERM.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    run_with_shutdown(config, shutdown_signal()).await
+}
+
+/// Runs the server until `shutdown` completes.
+pub async fn run_with_shutdown(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    Server::bind(config).await?.run_until(shutdown).await
+}
+
+/// Completes on SIGINT or (on Unix) SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received"),
+        () = terminate => tracing::info!("SIGTERM received"),
+    }
+}

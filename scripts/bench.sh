@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Prints size and load figures of the release app (no pass/fail on budgets):
+# wasm raw and gzip, the app shell's total, and the first-load transfer that
+# headless Chromium measures against the real server.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+scripts/setup.sh >/dev/null
+build_app
+cargo build -p htx-server
+HTX_SERVER_BIN="$ROOT/target/debug/htx-server" HTX_DIST="$ROOT/dist" cargo run -q -p htx-e2e --bin bench

@@ -1,0 +1,18 @@
+# Shared by scripts/run.sh, test.sh and bench.sh (sourced, not run).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# Builds the browser app into dist/ with Trunk (release: size-optimised wasm).
+build_app() {
+  step "trunk build (release) -> dist/"
+  ( . scripts/web-env.sh && trunk build )
+}
+
+# Runs a command with the wasm toolchain environment.
+with_web_env() {
+  ( . scripts/web-env.sh && "$@" )
+}

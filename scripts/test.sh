@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Quick start, command 2: set up and run every test:
+#   1. native `cargo test` of the domain core and the server (real SQLite);
+#   2. in-browser wasm-bindgen-test of the device storage (headless Chromium);
+#   3. end-to-end tests: the release app served by the real server, driven in
+#      headless Chromium over WebDriver (online, then offline after the server stops).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+started=$(date +%s)
+timings=()
+timed() {
+  local name="$1"; shift
+  local t0; t0=$(date +%s)
+  "$@"
+  timings+=("$(printf '%-34s %4ss' "$name" $(( $(date +%s) - t0 )))")
+}
+
+timed "setup" scripts/setup.sh
+step "native tests (htx-core, htx-server)"
+timed "native cargo test" cargo test -p htx-core -p htx-server
+step "in-browser tests (wasm-bindgen-test, headless Chromium)"
+timed "wasm-bindgen-test" with_web_env env WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/tests/web/webdriver.json" \
+  cargo test -p htx-survey --target wasm32-unknown-unknown --test storage_web
+timed "trunk build" build_app
+step "end-to-end tests (real server, real browser)"
+timed "build server" cargo build -p htx-server
+timed "e2e cargo test" env HTX_SERVER_BIN="$ROOT/target/debug/htx-server" HTX_DIST="$ROOT/dist" \
+  cargo test -p htx-e2e
+
+step "timings"
+printf '  %s\n' "${timings[@]}"
+printf '  %-34s %4ss\n' "total" $(( $(date +%s) - started ))

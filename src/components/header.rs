@@ -1,0 +1,30 @@
+//! The top bar: app name, connection state, language, navigation.
+use super::{lang_toggle::LangToggle, net_badge::NetBadge};
+use crate::i18n::{t, use_i18n};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let i18n = use_i18n();
+    let net = crate::net::provide_net_state();
+    view! {
+        <header class="topbar">
+            <div class="brand">
+                <img src="/icons/icon-192.png" alt="" width="36" height="36" />
+                <div>
+                    <strong class="brand-title">{t!(i18n, app_title)}</strong>
+                    <span class="brand-sub">{t!(i18n, app_subtitle)}</span>
+                </div>
+            </div>
+            <div class="topbar-actions">
+                <NetBadge state=net />
+                <LangToggle />
+            </div>
+        </header>
+        <nav class="tabs">
+            <A href="/">{t!(i18n, nav_home)}</A>
+            <A href="/visits">{t!(i18n, nav_visits)}</A>
+        </nav>
+    }
+}

@@ -1,0 +1,21 @@
+//! htx-survey browser app (Leptos CSR, compiled to wasm32 by Trunk).
+//!
+//! Thin glue around `htx-core`: the domain rules live there and are tested
+//! natively; this crate only renders, stores on the device and talks to the
+//! server.
+#![allow(clippy::module_inception)]
+
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+
+pub mod app;
+pub mod components;
+pub mod locale;
+pub mod net;
+pub mod pages;
+pub mod storage;
+
+/// Entry point called by `main.rs`.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

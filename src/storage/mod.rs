@@ -1,0 +1,143 @@
+//! The device's storage: one IndexedDB database owned by this module.
+//!
+//! Everything the officer records lives here until the server has confirmed
+//! it, so the rules are strict: a schema version constant, object stores
+//! created only in the upgrade handler, every upgrade step keeps existing data,
+//! and every write transaction is committed explicitly (indexed_db_futures
+//! rolls back uncommitted ones). Never await the network inside a transaction.
+mod schema;
+mod summary;
+
+use htx_core::Visit;
+use indexed_db_futures::database::Database;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::TransactionMode;
+use uuid::Uuid;
+
+pub use schema::{stores, DB_NAME, SCHEMA_VERSION};
+pub use summary::{load_summary, save_visit, DeviceSummary};
+
+/// Why a storage operation failed; shown to the officer, so it keeps the
+/// browser's own message (quota exceeded, blocked by another tab, ...).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StorageError {
+    #[error("IndexedDB: {0}")]
+    Idb(String),
+    #[error("stored record is unreadable: {0}")]
+    Decode(String),
+}
+
+impl StorageError {
+    fn idb(e: impl std::fmt::Display) -> Self {
+        Self::Idb(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StorageError>;
+
+/// An open handle on the device database.
+pub struct DeviceStore {
+    db: Database,
+}
+
+impl DeviceStore {
+    /// Opens the app's database at the current schema version, creating or
+    /// upgrading it as needed.
+    pub async fn open() -> Result<Self> {
+        Self::open_at(DB_NAME, SCHEMA_VERSION).await
+    }
+
+    /// Opens `name` at `version`, applying every upgrade step from the stored
+    /// version up to `version`. Tests use older versions to prove upgrades.
+    pub async fn open_at(name: &str, version: u32) -> Result<Self> {
+        let db = Database::open(name)
+            .with_version(version)
+            .with_on_upgrade_needed(move |event, db| {
+                schema::upgrade(&db, event.old_version() as u32, version)
+            })
+            .await
+            .map_err(StorageError::idb)?;
+        Ok(Self { db })
+    }
+
+    /// The schema version of the open database.
+    pub fn version(&self) -> u32 {
+        self.db.version() as u32
+    }
+
+    /// Names of the object stores, sorted (for the storage panel and tests).
+    pub fn store_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.db.object_store_names().collect();
+        names.sort();
+        names
+    }
+
+    pub fn close(self) {
+        self.db.close();
+    }
+
+    /// Deletes a whole database (tests, and a future "wipe this device").
+    pub async fn delete(name: &str) -> Result<()> {
+        Database::delete_by_name(name)
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(StorageError::idb)
+    }
+
+    /// Inserts or replaces a visit (drafts are saved on every change).
+    pub async fn put_visit(&self, visit: &Visit) -> Result<()> {
+        let tx = self
+            .db
+            .transaction(stores::VISITS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(StorageError::idb)?;
+        let store = tx.object_store(stores::VISITS).map_err(StorageError::idb)?;
+        store
+            .put(visit)
+            .serde()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(StorageError::idb)?;
+        tx.commit().await.map_err(StorageError::idb)
+    }
+
+    pub async fn get_visit(&self, id: Uuid) -> Result<Option<Visit>> {
+        let tx = self.db.transaction(stores::VISITS).build().map_err(StorageError::idb)?;
+        let store = tx.object_store(stores::VISITS).map_err(StorageError::idb)?;
+        store
+            .get(id.to_string())
+            .serde()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(|e| StorageError::Decode(e.to_string()))
+    }
+
+    /// Every visit on the device, newest first (UUID v7 ids sort by time).
+    pub async fn list_visits(&self) -> Result<Vec<Visit>> {
+        let tx = self.db.transaction(stores::VISITS).build().map_err(StorageError::idb)?;
+        let store = tx.object_store(stores::VISITS).map_err(StorageError::idb)?;
+        let iter = store
+            .get_all()
+            .serde()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(StorageError::idb)?;
+        let mut visits = iter
+            .collect::<std::result::Result<Vec<Visit>, _>>()
+            .map_err(|e| StorageError::Decode(e.to_string()))?;
+        visits.sort_by(|a, b| b.id.cmp(&a.id));
+        Ok(visits)
+    }
+
+    pub async fn count_visits(&self) -> Result<u32> {
+        let tx = self.db.transaction(stores::VISITS).build().map_err(StorageError::idb)?;
+        let store = tx.object_store(stores::VISITS).map_err(StorageError::idb)?;
+        store
+            .count()
+            .primitive()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(StorageError::idb)
+    }
+}

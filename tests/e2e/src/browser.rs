@@ -1,0 +1,473 @@
+//! Headless Chromium driven through chromedriver (both from Debian).
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+use crate::paths::{free_port, screenshots_dir, tail_of_file};
+use crate::poll::poll_until;
+use crate::server::log_file;
+
+pub const DEFAULT_CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
+/// Phone-sized viewport (CSS px), see `mobileEmulation` below.
+pub const WINDOW_SIZE: (u32, u32) = (360, 740);
+
+/// Browsers alive at once in one test binary (`HTX_E2E_BROWSERS`, default 2):
+/// the machines have 2 cores, and a wasm app in a debug-built server is slow
+/// enough already.
+static BROWSER_SLOTS: Semaphore = Semaphore::const_new(0);
+static SLOTS_INIT: std::sync::Once = std::sync::Once::new();
+
+async fn browser_slot() -> Result<SemaphorePermit<'static>> {
+    SLOTS_INIT.call_once(|| {
+        let n = std::env::var("HTX_E2E_BROWSERS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(2);
+        BROWSER_SLOTS.add_permits(n);
+    });
+    Ok(BROWSER_SLOTS.acquire().await?)
+}
+
+/// One browser console entry (from chromedriver's browser log).
+#[derive(Debug, Clone)]
+pub struct ConsoleEntry {
+    /// `SEVERE`, `WARNING`, `INFO`, `DEBUG`.
+    pub level: String,
+    /// `javascript` (uncaught errors), `console-api` (console.*), `network`, ...
+    pub source: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConsoleEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[{} {}] {}", self.level, self.source, self.message)
+    }
+}
+
+/// chromedriver on a free port + a WebDriver session of headless Chromium with
+/// its own fresh profile directory (IndexedDB, Cache Storage, service workers
+/// and localStorage are isolated per `Browser`, and survive reloads within it).
+///
+/// Prefer [`close`](Self::close); dropping it also ends the session (a
+/// synchronous `DELETE /session`) and kills chromedriver's process group.
+pub struct Browser {
+    client: Option<Client>,
+    session_id: String,
+    driver: Option<Child>,
+    driver_port: u16,
+    driver_log: PathBuf,
+    http: reqwest::Client,
+    _slot: SemaphorePermit<'static>,
+    // Last: removed after Chromium is gone.
+    profile: TempDir,
+}
+
+impl Browser {
+    /// Starts chromedriver and a fresh headless Chromium.
+    pub async fn start() -> Result<Self> {
+        let slot = browser_slot().await?;
+        let profile = tempfile::Builder::new().prefix("htx-e2e-browser-").tempdir()?;
+        let driver_bin = std::env::var_os("CHROMEDRIVER")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_CHROMEDRIVER));
+        let chromium = std::env::var_os("CHROMIUM")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_CHROMIUM));
+        for (what, p, pkg) in [("chromedriver", &driver_bin, "chromium-driver"), ("chromium", &chromium, "chromium")] {
+            if !p.is_file() {
+                bail!("{what} not found at {} (install Debian's `{pkg}`, e.g. via scripts/setup.sh; never a downloaded build)", p.display());
+            }
+        }
+        let user_data_dir = profile.path().join("profile");
+        std::fs::create_dir_all(&user_data_dir)?;
+        let driver_log = profile.path().join("chromedriver.log");
+
+        let driver_port = free_port()?;
+        let log = log_file(&driver_log)?;
+        let driver = Command::new(&driver_bin)
+            .arg(format!("--port={driver_port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(log.try_clone()?))
+            .stderr(Stdio::from(log))
+            // Own process group, so Chromium and its helpers can be killed with it.
+            .process_group(0)
+            .spawn()
+            .with_context(|| format!("spawning {}", driver_bin.display()))?;
+
+        let http = crate::http_client();
+        let mut browser = Browser {
+            client: None,
+            session_id: String::new(),
+            driver: Some(driver),
+            driver_port,
+            driver_log,
+            http,
+            _slot: slot,
+            profile,
+        };
+        browser.wait_for_driver().await?;
+
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium.display().to_string(),
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--no-default-browser-check",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+                    format!("--window-size={},{}", WINDOW_SIZE.0, WINDOW_SIZE.1),
+                    format!("--user-data-dir={}", user_data_dir.display()),
+                ],
+                // Headless "new" Chromium clamps real windows to >= 500 px wide,
+                // so the phone viewport comes from device emulation (touch, mobile
+                // viewport); --window-size above only sizes the outer window.
+                "mobileEmulation": {
+                    "deviceMetrics": { "width": WINDOW_SIZE.0, "height": WINDOW_SIZE.1, "pixelRatio": 1.0, "touch": true, "mobile": true },
+                },
+            }),
+        );
+        // Makes the browser console readable through chromedriver (console_errors).
+        caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{driver_port}"))
+            .await
+            .map_err(|e| {
+                anyhow!(
+                    "starting a Chromium session through chromedriver failed: {e}\nchromedriver log:\n{}",
+                    tail_of_file(&browser.driver_log, 8000)
+                )
+            })?;
+        browser.session_id = client
+            .session_id()
+            .await?
+            .ok_or_else(|| anyhow!("chromedriver returned no session id"))?;
+        client
+            .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+                Some(Duration::from_secs(60)),
+                Some(Duration::from_secs(60)),
+                Some(Duration::ZERO),
+            ))
+            .await?;
+        browser.client = Some(client);
+        Ok(browser)
+    }
+
+    async fn wait_for_driver(&mut self) -> Result<()> {
+        let url = format!("http://127.0.0.1:{}/status", self.driver_port);
+        let http = self.http.clone();
+        let res = poll_until("chromedriver /status ready", Duration::from_secs(20), || {
+            let http = http.clone();
+            let url = url.clone();
+            async move {
+                let v: Value = http.get(&url).send().await?.json().await?;
+                Ok(v["value"]["ready"].as_bool().unwrap_or(false).then_some(()))
+            }
+        })
+        .await;
+        if let Err(e) = res {
+            let exited = self.driver.as_mut().and_then(|c| c.try_wait().ok().flatten());
+            bail!(
+                "{e:#} (chromedriver exit status: {exited:?})\nchromedriver log:\n{}",
+                tail_of_file(&self.driver_log, 8000)
+            );
+        }
+        Ok(())
+    }
+
+    /// The fantoccini client, for anything the helpers do not cover.
+    pub fn client(&self) -> &Client {
+        self.client.as_ref().expect("browser session already closed")
+    }
+
+    /// The Chromium profile directory (`--user-data-dir`).
+    pub fn profile_dir(&self) -> PathBuf {
+        self.profile.path().join("profile")
+    }
+
+    pub fn chromedriver_log(&self) -> &Path {
+        &self.driver_log
+    }
+
+    /// Navigates to an absolute URL and waits for the load event.
+    pub async fn goto(&self, url: &str) -> Result<()> {
+        self.client().goto(url).await.with_context(|| format!("goto {url}"))
+    }
+
+    pub async fn current_url(&self) -> Result<String> {
+        Ok(self.client().current_url().await?.to_string())
+    }
+
+    /// Reloads the page (like F5) and waits for the load event.
+    pub async fn reload(&self) -> Result<()> {
+        self.client().refresh().await.context("reload")
+    }
+
+    /// The first element matching `css`, now.
+    pub async fn find(&self, css: &str) -> Result<Element> {
+        self.client().find(Locator::Css(css)).await.with_context(|| format!("find {css}"))
+    }
+
+    pub async fn find_all(&self, css: &str) -> Result<Vec<Element>> {
+        self.client().find_all(Locator::Css(css)).await.with_context(|| format!("find_all {css}"))
+    }
+
+    /// Polls until an element matches `css`.
+    pub async fn wait_for(&self, css: &str, timeout: Duration) -> Result<Element> {
+        poll_until(&format!("element `{css}`"), timeout, || async {
+            match self.client().find(Locator::Css(css)).await {
+                Ok(e) => Ok(Some(e)),
+                Err(e) if e.is_no_such_element() => Ok(None),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
+    }
+
+    /// Polls until no element matches `css`.
+    pub async fn wait_for_absent(&self, css: &str, timeout: Duration) -> Result<()> {
+        poll_until(&format!("no element `{css}`"), timeout, || async {
+            Ok(self.client().find_all(Locator::Css(css)).await?.is_empty().then_some(()))
+        })
+        .await
+    }
+
+    /// Polls until the element matching `css` has attribute `name` == `value`.
+    pub async fn wait_for_attr(&self, css: &str, name: &str, value: &str, timeout: Duration) -> Result<()> {
+        let seen = std::sync::Mutex::new(None);
+        let r = poll_until(&format!("`{css}` [{name}=\"{value}\"]"), timeout, || async {
+            let v = self.find(css).await?.attr(name).await?;
+            let ok = v.as_deref() == Some(value);
+            *seen.lock().unwrap() = Some(v);
+            Ok(ok.then_some(()))
+        })
+        .await;
+        r.map_err(|e| anyhow!("{e:#} (last value seen: {:?})", seen.lock().unwrap()))
+    }
+
+    /// Polls until the text of the element matching `css` contains `needle`; returns the text.
+    pub async fn wait_for_text(&self, css: &str, needle: &str, timeout: Duration) -> Result<String> {
+        let seen = std::sync::Mutex::new(None);
+        let r = poll_until(&format!("`{css}` to contain text {needle:?}"), timeout, || async {
+            let t = self.find(css).await?.text().await?;
+            let ok = t.contains(needle);
+            *seen.lock().unwrap() = Some(t.clone());
+            Ok(ok.then_some(t))
+        })
+        .await;
+        r.map_err(|e| anyhow!("{e:#} (last text seen: {:?})", seen.lock().unwrap()))
+    }
+
+    /// Polls until the JavaScript expression `expr` is truthy; returns its value.
+    pub async fn wait_for_js(&self, expr: &str, timeout: Duration) -> Result<Value> {
+        let script = format!("return ({expr});");
+        poll_until(&format!("JS `{expr}` to be truthy"), timeout, || async {
+            let v = self.client().execute(&script, vec![]).await?;
+            Ok(truthy(&v).then_some(v))
+        })
+        .await
+    }
+
+    /// The rendered text of the first element matching `css`.
+    pub async fn text(&self, css: &str) -> Result<String> {
+        Ok(self.find(css).await?.text().await?)
+    }
+
+    /// An attribute of the first element matching `css`.
+    pub async fn attr(&self, css: &str, name: &str) -> Result<Option<String>> {
+        Ok(self.find(css).await?.attr(name).await?)
+    }
+
+    /// Clicks the first element matching `css`.
+    pub async fn click(&self, css: &str) -> Result<()> {
+        self.find(css).await?.click().await.with_context(|| format!("click {css}"))
+    }
+
+    /// Clears the input matching `css` and types `text` into it.
+    pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
+        let e = self.find(css).await?;
+        e.clear().await.with_context(|| format!("clear {css}"))?;
+        e.send_keys(text).await.with_context(|| format!("type into {css}"))
+    }
+
+    /// Runs `script` (a function body: use `return`).
+    pub async fn exec(&self, script: &str) -> Result<Value> {
+        self.exec_with(script, vec![]).await
+    }
+
+    /// Runs `script` with `arguments` = `args`.
+    pub async fn exec_with(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.client()
+            .execute(script, args)
+            .await
+            .map_err(|e| anyhow!("executing JS failed: {e}\n--- script ---\n{script}"))
+    }
+
+    /// Runs an asynchronous `script`: the callback is the last element of
+    /// `arguments`; see also [`exec_promise`](Self::exec_promise).
+    pub async fn exec_async(&self, script: &str) -> Result<Value> {
+        self.client()
+            .execute_async(script, vec![])
+            .await
+            .map_err(|e| anyhow!("executing async JS failed: {e}\n--- script ---\n{script}"))
+    }
+
+    /// Awaits the JavaScript expression `promise_expr` (may use `await` inside
+    /// an async arrow); a rejection becomes an `Err`.
+    pub async fn exec_promise(&self, promise_expr: &str) -> Result<Value> {
+        let script = format!(
+            "const done = arguments[arguments.length - 1];\n\
+             Promise.resolve().then(() => ({promise_expr}))\n\
+               .then(v => done({{ ok: v === undefined ? null : v }}), e => done({{ err: String(e && e.stack || e) }}));"
+        );
+        let v = self.exec_async(&script).await?;
+        if let Some(err) = v.get("err") {
+            bail!("JS promise rejected: {}", err.as_str().unwrap_or_default());
+        }
+        Ok(v.get("ok").cloned().unwrap_or(Value::Null))
+    }
+
+    /// The viewport size, `(innerWidth, innerHeight)` in CSS pixels.
+    pub async fn window_size(&self) -> Result<(u64, u64)> {
+        let v = self.exec("return [window.innerWidth, window.innerHeight];").await?;
+        Ok((v[0].as_u64().unwrap_or(0), v[1].as_u64().unwrap_or(0)))
+    }
+
+    /// `document.documentElement.lang`
+    pub async fn html_lang(&self) -> Result<String> {
+        Ok(self.exec("return document.documentElement.lang;").await?.as_str().unwrap_or_default().to_string())
+    }
+
+    /// Saves a PNG of the viewport to `<workspace>/target/screenshots/<name>.png`.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let png = self.client().screenshot().await.context("screenshot")?;
+        let path = screenshots_dir()?.join(format!("{name}.png"));
+        std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
+        Ok(path)
+    }
+
+    /// Browser console entries logged since the previous call (chromedriver
+    /// hands each entry out once): console.*, uncaught errors, failed loads.
+    pub async fn console(&self) -> Result<Vec<ConsoleEntry>> {
+        let url = format!("http://127.0.0.1:{}/session/{}/se/log", self.driver_port, self.session_id);
+        let v: Value = self
+            .http
+            .post(&url)
+            .json(&json!({ "type": "browser" }))
+            .send()
+            .await?
+            .json()
+            .await
+            .context("reading the browser log from chromedriver")?;
+        let entries = v["value"]
+            .as_array()
+            .ok_or_else(|| anyhow!("unexpected browser log answer: {v}"))?;
+        Ok(entries
+            .iter()
+            .map(|e| ConsoleEntry {
+                level: e["level"].as_str().unwrap_or_default().to_string(),
+                source: e["source"].as_str().unwrap_or_default().to_string(),
+                message: e["message"].as_str().unwrap_or_default().to_string(),
+            })
+            .collect())
+    }
+
+    /// The `SEVERE` console entries since the previous [`console`](Self::console) call.
+    pub async fn console_errors(&self) -> Result<Vec<ConsoleEntry>> {
+        Ok(self.console().await?.into_iter().filter(|e| e.level == "SEVERE").collect())
+    }
+
+    /// Ends the session (Chromium quits) and stops chromedriver.
+    pub async fn close(mut self) -> Result<()> {
+        let r = match self.client.take() {
+            Some(c) => c.close().await.map_err(anyhow::Error::from),
+            None => Ok(()),
+        };
+        self.stop_driver();
+        r
+    }
+
+    fn stop_driver(&mut self) {
+        let Some(mut driver) = self.driver.take() else { return };
+        let pgid = driver.id() as libc::pid_t;
+        if matches!(driver.try_wait(), Ok(None)) {
+            // SAFETY: signals our own child's process group (created with process_group(0)).
+            unsafe { libc::killpg(pgid, libc::SIGTERM) };
+            for _ in 0..40 {
+                if !matches!(driver.try_wait(), Ok(None)) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        // Whatever is left of the group (Chromium helpers).
+        // SAFETY: as above; ESRCH when the group is already empty.
+        unsafe { libc::killpg(pgid, libc::SIGKILL) };
+        let _ = driver.wait();
+    }
+
+    /// `DELETE /session/<id>` over a plain socket: usable from Drop, where
+    /// no async runtime can be relied on.
+    fn delete_session_blocking(&self) {
+        if self.session_id.is_empty() {
+            return;
+        }
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], self.driver_port));
+        let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) else { return };
+        let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+        let req = format!(
+            "DELETE /session/{} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.session_id, self.driver_port
+        );
+        if s.write_all(req.as_bytes()).is_ok() {
+            let mut sink = Vec::new();
+            let _ = s.read_to_end(&mut sink);
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if self.client.take().is_some() {
+            self.delete_session_blocking();
+        }
+        self.stop_driver();
+    }
+}
+
+/// JavaScript truthiness of a JSON value.
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}

@@ -1,0 +1,79 @@
+//! The device storage layer in a real headless Chromium (wasm-bindgen-test).
+//! Run: scripts/test.sh (or, after `. scripts/web-env.sh`:
+//! `cargo test -p htx-survey --target wasm32-unknown-unknown --test storage_web`).
+#![cfg(target_arch = "wasm32")]
+
+use chrono::{TimeZone, Utc};
+use htx_core::{time::to_vn, Visit, VisitState};
+use htx_survey::storage::{stores, DeviceStore, SCHEMA_VERSION};
+use uuid::Uuid;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn visit(n: u32, notes: &str) -> Visit {
+    let started = to_vn(&Utc.with_ymd_and_hms(2026, 3, 1, 2, 0, n).unwrap());
+    // v7 ids built from the timestamp so their order is the recording order.
+    let id = Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, 1_770_000_000 + u64::from(n), 0));
+    let mut v = Visit::new_draft(id, Uuid::now_v7(), "officer.test", started);
+    v.notes = notes.to_string();
+    v
+}
+
+async fn fresh(name: &str, version: u32) -> DeviceStore {
+    DeviceStore::delete(name).await.expect("delete old test database");
+    DeviceStore::open_at(name, version).await.expect("open")
+}
+
+#[wasm_bindgen_test]
+async fn new_database_has_current_schema() {
+    let store = fresh("t-schema", SCHEMA_VERSION).await;
+    assert_eq!(store.version(), SCHEMA_VERSION);
+    assert_eq!(store.store_names(), vec![stores::META, stores::ORGANISATIONS, stores::VISITS]);
+    assert_eq!(store.count_visits().await.unwrap(), 0);
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn upgrade_from_version_1_keeps_visits() {
+    let name = "t-upgrade";
+    let v1 = fresh(name, 1).await;
+    assert_eq!(v1.store_names(), vec![stores::VISITS]);
+    let kept = visit(1, "recorded before the upgrade");
+    v1.put_visit(&kept).await.unwrap();
+    v1.close();
+
+    let current = DeviceStore::open_at(name, SCHEMA_VERSION).await.expect("upgrade");
+    assert_eq!(current.version(), SCHEMA_VERSION);
+    assert_eq!(current.store_names(), vec![stores::META, stores::ORGANISATIONS, stores::VISITS]);
+    assert_eq!(current.get_visit(kept.id).await.unwrap(), Some(kept.clone()));
+    assert_eq!(current.list_visits().await.unwrap(), vec![kept]);
+    current.close();
+    DeviceStore::delete(name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn put_get_list_count() {
+    let store = fresh("t-crud", SCHEMA_VERSION).await;
+    let a = visit(1, "first");
+    let b = visit(2, "second, with diacritics: Hợp tác xã Tân Hiệp");
+    let c = visit(3, "third");
+    for v in [&a, &b, &c] {
+        store.put_visit(v).await.unwrap();
+    }
+    assert_eq!(store.get_visit(b.id).await.unwrap(), Some(b.clone()));
+    assert_eq!(store.get_visit(Uuid::now_v7()).await.unwrap(), None);
+    // Newest first.
+    assert_eq!(store.list_visits().await.unwrap(), vec![c.clone(), b.clone(), a.clone()]);
+    assert_eq!(store.count_visits().await.unwrap(), 3);
+
+    // Saving the same visit again replaces it (autosave), never duplicates it.
+    let mut b2 = b.clone();
+    b2.notes.push_str(" – edited");
+    b2.state = VisitState::Final;
+    store.put_visit(&b2).await.unwrap();
+    assert_eq!(store.count_visits().await.unwrap(), 3);
+    assert_eq!(store.get_visit(b.id).await.unwrap(), Some(b2));
+    store.close();
+    DeviceStore::delete("t-crud").await.unwrap();
+}
