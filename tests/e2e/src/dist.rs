@@ -71,6 +71,32 @@ pub fn precache_urls(sw_js: &str) -> Result<Vec<String>> {
         .context("sw.js: PRECACHE is not a JSON array of strings")
 }
 
+/// The cache version in dist/sw.js (`const VERSION = "<16 hex>"`, written by scripts/gen-sw.py).
+pub fn sw_version(sw_js: &str) -> Result<String> {
+    let start = sw_js
+        .find("const VERSION = \"")
+        .ok_or_else(|| anyhow!("sw.js has no `const VERSION = \"...\"`"))?;
+    let rest = &sw_js[start + "const VERSION = \"".len()..];
+    let version = &rest[..rest.find('"').ok_or_else(|| anyhow!("sw.js: unterminated VERSION string"))?];
+    if version == "__PRECACHE_VERSION__" {
+        bail!("sw.js still has the __PRECACHE_VERSION__ placeholder: scripts/gen-sw.py (Trunk post_build hook) did not run");
+    }
+    Ok(version.to_string())
+}
+
+/// Copies the directory tree `src` into `dst` (created if missing).
+pub fn copy_dir(src: &Path, dst: &Path) -> Result<()> {
+    std::fs::create_dir_all(dst).with_context(|| format!("creating {}", dst.display()))?;
+    for rel in list_files(src)? {
+        let to = dst.join(&rel);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::copy(src.join(&rel), &to).with_context(|| format!("copying {rel} to {}", to.display()))?;
+    }
+    Ok(())
+}
+
 /// The file in `dist` that a root-relative URL names.
 pub fn file_for_url(dist: &Path, url: &str) -> PathBuf {
     let path = url.split(['?', '#']).next().unwrap_or(url).trim_start_matches('/');
@@ -106,6 +132,8 @@ const wasm = await init({ module_or_path: '/htx-survey-0123456789abcdef_bg.wasm'
         let sw = "const VERSION = \"abc\";\nconst PRECACHE = [\"/index.html\", \"/a.wasm\"];\nconst PREFIX = \"x\";";
         assert_eq!(precache_urls(sw).unwrap(), ["/index.html", "/a.wasm"]);
         assert!(precache_urls("const PRECACHE = \"__PRECACHE_URLS__\";").is_err());
+        assert_eq!(sw_version("const VERSION = \"8adf4c6959615fdb\";\n").unwrap(), "8adf4c6959615fdb");
+        assert!(sw_version("const VERSION = \"__PRECACHE_VERSION__\";").is_err());
         assert_eq!(file_for_url(Path::new("/d"), "/icons/a.png"), Path::new("/d/icons/a.png"));
     }
 }

@@ -78,6 +78,16 @@ impl ServerProcess {
         self.spawn_and_wait().await
     }
 
+    /// Like [`restart`](Self::restart), but serving `static_dir` from now on
+    /// (same port, same database): a redeploy of a new build of the app.
+    pub async fn restart_with_static_dir(&mut self, static_dir: impl Into<PathBuf>) -> Result<()> {
+        if self.is_running() {
+            bail!("restart_with_static_dir: the server (pid {}) is still running; stop() or kill() it first", self.pid().unwrap_or(0));
+        }
+        self.dist = static_dir.into();
+        self.spawn_and_wait().await
+    }
+
     /// `http://127.0.0.1:<port>`
     pub fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)

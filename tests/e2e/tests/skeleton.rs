@@ -16,7 +16,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
-use htx_e2e::dist::{asset_refs, file_for_url, wasm_ref};
+use htx_e2e::dist::{asset_refs, copy_dir, file_for_url, sw_version, wasm_ref};
 use htx_e2e::{ServerProcess, TestApp};
 use serde_json::Value;
 
@@ -118,23 +118,26 @@ fn shell_is_cached(paths: &[String]) -> bool {
         && paths.iter().any(|p| p.ends_with(".css"))
 }
 
-async fn offline_reload_body(app: &mut TestApp) -> Result<()> {
+/// Types `notes` into the draft form, saves it and waits until it is the
+/// newest visit-item and stored-visits-count has grown.
+async fn save_draft(app: &TestApp, notes: &str) -> Result<()> {
     let b = &app.browser;
-    app.open_home().await?;
-    b.wait_for_attr(NET_STATUS, "data-state", "online", NET_TIMEOUT).await?;
-
-    // A draft saved while online stays on the device.
     let before = count_of(app, STORED_COUNT).await?;
-    let notes = unique("e2e ngoại tuyến");
-    b.fill("input[data-testid=draft-notes]", &notes).await?;
+    b.fill("input[data-testid=draft-notes]", notes).await?;
     b.click("button[data-testid=save-draft]").await?;
-    b.wait_for_text(VISIT_ITEM, &notes, UI_TIMEOUT).await.context("the new draft is not the first visit-item")?;
+    b.wait_for_text(VISIT_ITEM, notes, UI_TIMEOUT).await.context("the new draft is not the first visit-item")?;
     htx_e2e::poll_until("stored-visits-count to grow by the draft", UI_TIMEOUT, || async {
         Ok((count_of(app, STORED_COUNT).await? > before).then_some(()))
     })
     .await?;
+    Ok(())
+}
 
-    // The service worker controls the page (clients.claim(); else one reload).
+/// Waits until a service worker controls the page (one reload if
+/// clients.claim() did not do it) and the app shell is in Cache Storage;
+/// returns the cached paths.
+async fn wait_sw_ready(app: &TestApp) -> Result<Vec<String>> {
+    let b = &app.browser;
     let controlled = "navigator.serviceWorker.controller !== null";
     if b.wait_for_js(controlled, Duration::from_secs(15)).await.is_err() {
         b.reload().await?;
@@ -142,7 +145,6 @@ async fn offline_reload_body(app: &mut TestApp) -> Result<()> {
         b.wait_for_js(controlled, Duration::from_secs(20)).await.context("no service worker controls the page")?;
     }
     // ... and has precached the app shell.
-    let mut last = Vec::new();
     let cached = htx_e2e::poll_until("the app shell in Cache Storage", Duration::from_secs(30), || async {
         let v = b.exec_promise(CACHED_PATHS_JS).await?;
         let paths: Vec<String> = serde_json::from_value(v)?;
@@ -150,15 +152,31 @@ async fn offline_reload_body(app: &mut TestApp) -> Result<()> {
     })
     .await;
     match cached {
-        Ok(p) => last = p,
+        Ok(paths) => {
+            eprintln!("[{}] cached: {paths:?}", app.name);
+            Ok(paths)
+        }
         Err(e) => {
-            if let Ok(v) = b.exec_promise(CACHED_PATHS_JS).await {
-                last = serde_json::from_value(v).unwrap_or_default();
-            }
+            let last: Vec<String> = match b.exec_promise(CACHED_PATHS_JS).await {
+                Ok(v) => serde_json::from_value(v).unwrap_or_default(),
+                Err(_) => Vec::new(),
+            };
             bail!("{e:#}; cached: {last:?}");
         }
     }
-    eprintln!("[{}] cached: {last:?}", app.name);
+}
+
+async fn offline_reload_body(app: &mut TestApp) -> Result<()> {
+    let b = &app.browser;
+    app.open_home().await?;
+    b.wait_for_attr(NET_STATUS, "data-state", "online", NET_TIMEOUT).await?;
+
+    // A draft saved while online stays on the device.
+    let notes = unique("e2e ngoại tuyến");
+    save_draft(app, &notes).await?;
+
+    // The service worker controls the page and has precached the app shell.
+    wait_sw_ready(app).await?;
 
     let saved = count_of(app, STORED_COUNT).await?;
 
@@ -232,6 +250,148 @@ async fn language_toggle_body(app: &TestApp) -> Result<()> {
     app.wait_home().await?;
     wait_lang(app, "vi").await?;
     b.wait_for_text(NET_STATUS, "Trực tuyến", NET_TIMEOUT).await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- (6)
+
+#[tokio::test(flavor = "multi_thread")]
+async fn new_version_takes_over_and_keeps_data() {
+    let mut app = TestApp::start("new_version_takes_over_and_keeps_data").await;
+    let r = new_version_body(&mut app).await;
+    app.finish(r).await;
+}
+
+/// Our shell caches (`htx-shell-*`) in Cache Storage, sorted.
+async fn shell_caches(app: &TestApp) -> Result<Vec<String>> {
+    let v = app
+        .browser
+        .exec_promise("caches.keys().then(ks => ks.filter(k => k.startsWith('htx-shell-')).sort())")
+        .await?;
+    Ok(serde_json::from_value(v)?)
+}
+
+/// The service worker as the page sees it; `controllerChanges` counts the
+/// `controllerchange` events since [`WATCH_CONTROLLER_JS`] ran.
+const SW_STATE_JS: &str = "navigator.serviceWorker.getRegistration().then(r => ({
+    controller: navigator.serviceWorker.controller ? navigator.serviceWorker.controller.scriptURL : null,
+    controllerIsActive: !!(r && r.active) && navigator.serviceWorker.controller === r.active,
+    installing: !!(r && r.installing),
+    waiting: !!(r && r.waiting),
+    active: r && r.active ? r.active.state : null,
+    controllerChanges: window.__htxControllerChanges || 0,
+}))";
+const WATCH_CONTROLLER_JS: &str = "window.__htxControllerChanges = 0;
+    navigator.serviceWorker.addEventListener('controllerchange', () => { window.__htxControllerChanges += 1; });
+    return true;";
+
+/// What the redeployed build adds to index.html.
+const BUILD_META: &str = "meta[name=htx-build]";
+
+async fn new_version_body(app: &mut TestApp) -> Result<()> {
+    // (1) Version 1: a draft on the device, the shell precached.
+    app.open_home().await?;
+    app.browser.wait_for_attr(NET_STATUS, "data-state", "online", NET_TIMEOUT).await?;
+    let notes = unique("e2e phiên bản mới");
+    save_draft(app, &notes).await?;
+    wait_sw_ready(app).await?;
+    let saved = count_of(app, STORED_COUNT).await?;
+    ensure!(app.browser.find_all(BUILD_META).await?.is_empty(), "version 1 already has <meta name=htx-build>");
+
+    // (2) Exactly one shell cache, named after dist/sw.js's VERSION.
+    let dist = app.server.dist_dir().to_path_buf();
+    let sw_v1 = std::fs::read_to_string(dist.join("sw.js")).context("reading dist/sw.js")?;
+    let v1 = sw_version(&sw_v1)?;
+    let old_cache = format!("htx-shell-{v1}");
+    let caches_v1 = shell_caches(app).await?;
+    ensure!(caches_v1 == [old_cache.clone()], "shell caches before the update: {caches_v1:?}, expected [{old_cache:?}]");
+
+    // (3) Version 2 = a copy of dist/ with a new sw.js VERSION and a visible change in index.html.
+    let v2_dir = tempfile::Builder::new().prefix("htx-e2e-dist-v2-").tempdir()?;
+    copy_dir(&dist, v2_dir.path())?;
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos() as u64;
+    let mut v2 = format!("{nanos:016x}");
+    if v2 == v1 {
+        v2 = format!("{:016x}", nanos ^ 1);
+    }
+    let new_cache = format!("htx-shell-{v2}");
+    let sw_v2 = sw_v1.replacen(&format!("const VERSION = \"{v1}\""), &format!("const VERSION = \"{v2}\""), 1);
+    ensure!(sw_version(&sw_v2)? == v2, "could not change VERSION in the copy of sw.js");
+    std::fs::write(v2_dir.path().join("sw.js"), &sw_v2)?;
+    let index_v1 = std::fs::read_to_string(dist.join("index.html"))?;
+    ensure!(index_v1.contains("</head>"), "dist/index.html has no </head>");
+    let index_v2 = index_v1.replacen("</head>", "<meta name=\"htx-build\" content=\"v2\">\n</head>", 1);
+    std::fs::write(v2_dir.path().join("index.html"), &index_v2)?;
+
+    // (4) Redeploy: same port, same database, the new build.
+    app.server.stop().await.context("SIGTERM the server (version 1)")?;
+    app.server.restart_with_static_dir(v2_dir.path()).await.context("starting the server on version 2")?;
+    let served = app.http.get(app.url("/sw.js")).send().await?.text().await?;
+    ensure!(sw_version(&served)? == v2, "the restarted server does not serve the new sw.js");
+
+    // (5) The browser checks for an update; the new worker installs,
+    // activates, deletes the old cache and takes the page over.
+    let b = &app.browser;
+    b.exec(WATCH_CONTROLLER_JS).await?;
+    b.exec_promise("navigator.serviceWorker.getRegistration().then(r => r.update()).then(() => true)")
+        .await
+        .context("registration.update()")?;
+    let last = std::sync::Mutex::new(String::from("nothing yet"));
+    let took_over = htx_e2e::poll_until("the new service worker to take over", Duration::from_secs(20), || async {
+        let caches = shell_caches(app).await?;
+        let state = b.exec_promise(SW_STATE_JS).await?;
+        *last.lock().unwrap() = format!("caches {caches:?}, sw {state}");
+        let ok = caches == [new_cache.clone()]
+            && state["controllerIsActive"] == true
+            && state["installing"] == false
+            && state["waiting"] == false
+            && state["active"] == "activated"
+            && state["controllerChanges"].as_u64().unwrap_or(0) >= 1;
+        Ok(ok.then_some(()))
+    })
+    .await;
+    if let Err(e) = took_over {
+        bail!("{e:#}; last seen: {}; expected caches [{new_cache:?}] (old {old_cache:?})", last.lock().unwrap());
+    }
+    eprintln!("[{}] after the update: {}", app.name, last.lock().unwrap());
+    let sw_text = b.exec_promise("fetch('/sw.js', { cache: 'no-store' }).then(r => r.text())").await?;
+    ensure!(sw_text.as_str().is_some_and(|t| t.contains(&v2)), "the page's fetch('/sw.js') does not contain {v2}");
+    let cached_index = b
+        .exec_promise(&format!("caches.open({new_cache:?}).then(c => c.match('/index.html')).then(r => r ? r.text() : null)"))
+        .await?;
+    ensure!(
+        cached_index.as_str().is_some_and(|t| t.contains("name=\"htx-build\"")),
+        "the new cache's /index.html is not version 2's: {cached_index}"
+    );
+
+    // Reload: version 2 renders, the draft is still there.
+    b.reload().await?;
+    app.wait_home().await.context("home did not render on version 2")?;
+    let build = b.attr(BUILD_META, "content").await.context("no <meta name=htx-build> after the update")?;
+    ensure!(build.as_deref() == Some("v2"), "<meta name=htx-build> content is {build:?}");
+    b.wait_for_text(VISIT_ITEM, &notes, UI_TIMEOUT).await.context("the draft is gone after the update")?;
+    let after = count_of(app, STORED_COUNT).await?;
+    ensure!(after == saved, "stored-visits-count after the update is {after}, was {saved}");
+    b.wait_for_js("navigator.serviceWorker.controller !== null", UI_TIMEOUT).await.context("no controller after the reload")?;
+    let caches = shell_caches(app).await?;
+    ensure!(caches == [new_cache.clone()], "shell caches after the reload: {caches:?}, expected [{new_cache:?}]");
+    b.wait_for_attr(NET_STATUS, "data-state", "online", NET_TIMEOUT).await?;
+    b.screenshot("04-after-update").await?;
+    let errors = script_errors(app).await?;
+    ensure!(errors.is_empty(), "console errors during the update:\n{}", errors.join("\n"));
+
+    // (6) Offline: version 2's cache serves the app, with the draft.
+    app.server.stop().await.context("SIGTERM the server (version 2)")?;
+    let b = &app.browser;
+    b.reload().await?;
+    app.wait_home().await.context("version 2 did not render offline")?;
+    let build = b.attr(BUILD_META, "content").await.context("offline page has no <meta name=htx-build>")?;
+    ensure!(build.as_deref() == Some("v2"), "offline <meta name=htx-build> content is {build:?}");
+    b.wait_for_text(VISIT_ITEM, &notes, UI_TIMEOUT).await.context("the draft is gone offline after the update")?;
+    let offline = count_of(app, STORED_COUNT).await?;
+    ensure!(offline == saved, "stored-visits-count offline after the update is {offline}, was {saved}");
+    b.wait_for_attr(NET_STATUS, "data-state", "offline", NET_TIMEOUT).await?;
+    b.screenshot("04b-after-update-offline").await?;
     Ok(())
 }
 
