@@ -20,6 +20,7 @@ pub fn LangToggle() -> impl IntoView {
             data-testid="lang-toggle"
             on:click=toggle
             title=move || t_string!(i18n, lang_switch_label).to_string()
+            aria-label=move || t_string!(i18n, lang_switch_label).to_string()
         >
             {t!(i18n, lang_switch)}
         </button>

@@ -48,6 +48,8 @@ pub enum ErrorCode {
     HashMismatch,
     /// Sync: protocol version not supported.
     UnsupportedProtocol,
+    /// Sync: the pushing officer is not assigned the organisation's place.
+    ForbiddenPlace,
 }
 
 impl ErrorCode {
@@ -68,6 +70,7 @@ impl ErrorCode {
             Self::InvalidRevision => "invalid_revision",
             Self::HashMismatch => "hash_mismatch",
             Self::UnsupportedProtocol => "unsupported_protocol",
+            Self::ForbiddenPlace => "forbidden_place",
         }
     }
 }

@@ -31,6 +31,16 @@ pub struct Config {
     /// (HTX_DEMO=1/true/yes/on).
     #[arg(long, env = "HTX_DEMO", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub demo: bool,
+
+    /// Lifetime of a sign-in token, in seconds (default 14 days: a device
+    /// may stay offline for days; it signs in again before its next push).
+    #[arg(long, env = "HTX_TOKEN_TTL_SECS", default_value_t = 14 * 24 * 3600)]
+    pub token_ttl_secs: u64,
+
+    /// Memory cost of the argon2id password hash, in KiB (OWASP minimum
+    /// 19456). Lower only for tests.
+    #[arg(long, env = "HTX_ARGON2_MEMORY_KIB", default_value_t = 19456)]
+    pub argon2_memory_kib: u32,
 }
 
 impl Config {

@@ -11,7 +11,7 @@
 use uuid::Uuid;
 
 use crate::db::organisations::{self, OrganisationRow};
-use crate::db::{self, meta, Db};
+use crate::db::{self, meta, users, Db};
 
 pub const DEMO_PREFIX: &str = "[DEMO] ";
 
@@ -112,7 +112,7 @@ pub fn demo_rows(now: &str) -> Vec<OrganisationRow> {
         .map(|(i, o)| {
             let code = registration_code(i);
             OrganisationRow {
-                id: Uuid::new_v5(&DEMO_NAMESPACE, code.as_bytes()).to_string(),
+                id: organisation_id(i).to_string(),
                 registration_code: Some(code),
                 name: format!("{DEMO_PREFIX}{}", o.name),
                 kind: o.kind.to_owned(),
@@ -152,7 +152,7 @@ pub async fn seed(db: &Db) -> Result<SeedOutcome, sqlx::Error> {
     let now = db::now_timestamp();
     let mut inserted = 0;
     for row in demo_rows(&now) {
-        if organisations::insert_if_absent(&mut *tx, &row).await? {
+        if organisations::insert_if_absent(&mut tx, &row).await? {
             inserted += 1;
         }
     }
@@ -162,6 +162,89 @@ pub async fn seed(db: &Db) -> Result<SeedOutcome, sqlx::Error> {
         inserted,
         already_seeded: false,
     })
+}
+
+/// A demo account: username, password, role, display name, and the demo
+/// organisations (index range) whose communes an officer is assigned.
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub password: &'static str,
+    pub role: &'static str,
+    pub display_name: &'static str,
+    pub organisations: std::ops::Range<usize>,
+}
+
+/// The demo accounts (documented; only ever created with `--demo`).
+pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount {
+        username: "canbo1",
+        password: "canbo1-demo",
+        role: "officer",
+        display_name: "[DEMO] Cán bộ 1",
+        organisations: 0..20,
+    },
+    DemoAccount {
+        username: "canbo2",
+        password: "canbo2-demo",
+        role: "officer",
+        display_name: "[DEMO] Cán bộ 2",
+        organisations: 20..40,
+    },
+    DemoAccount {
+        username: "kiemduyet",
+        password: "kiemduyet-demo",
+        role: "reviewer",
+        display_name: "[DEMO] Kiểm duyệt",
+        organisations: 0..0,
+    },
+    DemoAccount {
+        username: "quantri",
+        password: "quantri-demo",
+        role: "admin",
+        display_name: "[DEMO] Quản trị",
+        organisations: 0..0,
+    },
+];
+
+/// Id of a demo user (UUID v5 of the username).
+pub fn demo_user_id(username: &str) -> String {
+    Uuid::new_v5(&DEMO_NAMESPACE, format!("user:{username}").as_bytes()).to_string()
+}
+
+/// Creates the demo accounts that do not exist yet (hashing their passwords
+/// on the blocking pool) and assigns the officers their communes. Idempotent.
+pub async fn seed_users(db: &Db, argon2_memory_kib: u32) -> anyhow::Result<usize> {
+    let mut created = 0;
+    for account in DEMO_ACCOUNTS {
+        let id = demo_user_id(account.username);
+        if users::find_by_username(db, account.username)
+            .await?
+            .is_none()
+        {
+            let password_hash =
+                crate::auth::hash_password_blocking(account.password.to_owned(), argon2_memory_kib)
+                    .await?;
+            let row = users::UserRow {
+                id: id.clone(),
+                username: account.username.to_owned(),
+                display_name: account.display_name.to_owned(),
+                role: account.role.to_owned(),
+                password_hash,
+            };
+            if users::insert_if_absent(db, &row, true, &db::now_timestamp()).await? {
+                created += 1;
+            }
+        }
+        for o in &DEMO_ORGANISATIONS[account.organisations.clone()] {
+            users::assign_place(db, &id, o.place_code).await?;
+        }
+    }
+    Ok(created)
+}
+
+/// Id of the `index`-th demo organisation.
+pub fn organisation_id(index: usize) -> Uuid {
+    Uuid::new_v5(&DEMO_NAMESPACE, registration_code(index).as_bytes())
 }
 
 /// Whether the demo dataset has been seeded into this database.

@@ -22,7 +22,28 @@ pub enum AppError {
     BadRequest(String),
 
     #[error(transparent)]
-    InvalidJson(#[from] JsonRejection),
+    InvalidJson(JsonRejection),
+
+    /// No token, or a token the server does not know.
+    #[error("sign in required")]
+    Unauthorized,
+
+    /// The token was valid but has expired: sign in again.
+    #[error("the session has expired; sign in again")]
+    TokenExpired,
+
+    /// Unknown user or wrong password (deliberately indistinguishable).
+    #[error("wrong username or password")]
+    InvalidCredentials,
+
+    #[error("{0}")]
+    Forbidden(String),
+
+    #[error("{0}")]
+    PayloadTooLarge(String),
+
+    #[error("{0}")]
+    UnsupportedProtocol(String),
 
     #[error("database error")]
     Database(#[from] sqlx::Error),
@@ -36,8 +57,18 @@ impl AppError {
         Self::NotFound(what.into())
     }
 
+    pub fn forbidden(why: impl Into<String>) -> Self {
+        Self::Forbidden(why.into())
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
+            Self::Unauthorized | Self::TokenExpired | Self::InvalidCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedProtocol(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -53,8 +84,26 @@ impl AppError {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::BadRequest(_) => "bad_request",
             Self::InvalidJson(_) => "invalid_json",
+            Self::Unauthorized => "unauthorized",
+            Self::TokenExpired => "token_expired",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::Forbidden(_) => "forbidden",
+            Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::UnsupportedProtocol(_) => "unsupported_protocol",
             Self::Database(_) => "database_error",
             Self::Internal(_) => "internal_error",
+        }
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    /// A body over the route's limit is `payload_too_large`, anything else
+    /// `invalid_json`.
+    fn from(rejection: JsonRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::PayloadTooLarge(rejection.body_text())
+        } else {
+            Self::InvalidJson(rejection)
         }
     }
 }
@@ -76,6 +125,13 @@ impl IntoResponse for AppError {
             other => other.to_string(),
         };
         let body = json!({ "error": { "code": self.code(), "message": message } });
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
     }
 }

@@ -6,6 +6,7 @@
 //! [`static_files`] (the app's files and SPA fallback), [`demo`] (synthetic
 //! dataset).
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod routes;
 pub mod state;
 pub mod static_files;
+pub mod sync;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -99,6 +101,12 @@ impl Server {
                 tracing::info!("demo dataset already present");
             } else {
                 tracing::info!(inserted = outcome.inserted, "demo dataset seeded");
+            }
+            let created = demo::seed_users(&db, config.argon2_memory_kib)
+                .await
+                .context("creating the demo accounts")?;
+            if created > 0 {
+                tracing::info!(created, "demo accounts created");
             }
         }
         let listener = TcpListener::bind(config.addr)

@@ -53,6 +53,8 @@ fn test_config(tmp: &Path, demo: bool) -> Config {
         database: tmp.join("data/nested/htx.sqlite3"),
         static_dir: tmp.join("dist"),
         demo,
+        token_ttl_secs: 3600,
+        argon2_memory_kib: 64,
     }
 }
 
@@ -458,6 +460,8 @@ fn cli_flags_and_defaults() {
     assert_eq!(config.database, Path::new("data/htx-survey.sqlite3"));
     assert_eq!(config.static_dir, Path::new("dist"));
     assert!(!config.demo);
+    assert_eq!(config.token_ttl_secs, 14 * 24 * 3600);
+    assert_eq!(config.argon2_memory_kib, 19456);
     let config = Config::try_parse_from([
         "htx-server",
         "--addr",
@@ -467,10 +471,43 @@ fn cli_flags_and_defaults() {
         "--static-dir",
         "/srv/dist",
         "--demo",
+        "--token-ttl-secs",
+        "60",
     ])
     .unwrap();
+    assert_eq!(config.token_ttl_secs, 60);
     assert_eq!(config.addr.to_string(), "0.0.0.0:9000");
     assert_eq!(config.database, Path::new("/tmp/x.db"));
     assert_eq!(config.static_dir, Path::new("/srv/dist"));
     assert!(config.demo);
+}
+
+#[tokio::test]
+async fn migration_0002_backfills_the_change_sequence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = htx_server::db::connect(&tmp.path().join("old.sqlite3"))
+        .await
+        .unwrap();
+    let m1 = include_str!("../migrations/0001_meta_and_organisations.sql");
+    let m2 = include_str!("../migrations/0002_auth_and_sync.sql");
+    sqlx::raw_sql(m1).execute(&db).await.unwrap();
+    for (id, at) in [("b", "2025-01-02T00:00:00Z"), ("a", "2025-01-01T00:00:00Z")] {
+        sqlx::query(
+            "INSERT INTO organisations (id, name, kind, sector, legal_status, place_code, \
+             place_name, created_at, updated_at) VALUES ($1, $1, 'cooperative', 'credit', \
+             'active', '30850', 'Xã Tân Hiệp', $2, $2)",
+        )
+        .bind(id)
+        .bind(at)
+        .execute(&db)
+        .await
+        .unwrap();
+    }
+    sqlx::raw_sql(m2).execute(&db).await.unwrap();
+    let seqs: Vec<(String, i64)> = sqlx::query_as("SELECT id, seq FROM organisations ORDER BY id")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert_eq!(seqs, [("a".to_owned(), 1), ("b".to_owned(), 2)]);
+    db.close().await;
 }

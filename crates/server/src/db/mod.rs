@@ -15,8 +15,14 @@
 //!   its own `migrations/postgres/` directory with native types and its own
 //!   `migrate!` path.
 
+pub mod blobs;
+pub mod changes;
 pub mod meta;
 pub mod organisations;
+pub mod reviews;
+pub mod sessions;
+pub mod users;
+pub mod visits;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -78,6 +84,11 @@ pub async fn schema_version(db: &Db) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
         .fetch_one(db)
         .await
+}
+
+/// Current time as Unix milliseconds (session expiry).
+pub fn now_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
 /// Current time as stored in timestamp columns (RFC 3339, UTC, seconds).

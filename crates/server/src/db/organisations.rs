@@ -5,7 +5,7 @@
 use serde::Serialize;
 use sqlx::{Executor, FromRow};
 
-use super::Backend;
+use super::{changes, Backend};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 pub struct OrganisationRow {
@@ -27,11 +27,12 @@ const COLUMNS: &str = "id, registration_code, name, kind, sector, legal_status, 
      place_name, founded_on, is_demo, created_at, updated_at";
 
 /// Inserts `row` unless an organisation with the same id or registration code
-/// exists; returns whether a row was inserted.
-pub async fn insert_if_absent<'e, E>(db: E, row: &OrganisationRow) -> Result<bool, sqlx::Error>
-where
-    E: Executor<'e, Database = Backend>,
-{
+/// exists; returns whether a row was inserted. An insert is recorded in the
+/// change sequence (run it in a transaction).
+pub async fn insert_if_absent(
+    conn: &mut <Backend as sqlx::Database>::Connection,
+    row: &OrganisationRow,
+) -> Result<bool, sqlx::Error> {
     let sql = format!(
         "INSERT INTO organisations ({COLUMNS}) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING"
@@ -49,9 +50,106 @@ where
         .bind(row.is_demo)
         .bind(&row.created_at)
         .bind(&row.updated_at)
-        .execute(db)
+        .execute(&mut *conn)
         .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    let seq = changes::record(&mut *conn, changes::ORGANISATION, &row.id, &row.updated_at).await?;
+    sqlx::query("UPDATE organisations SET seq = $1 WHERE id = $2")
+        .bind(seq)
+        .bind(&row.id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}
+
+pub async fn find<'e, E>(db: E, id: &str) -> Result<Option<OrganisationRow>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM organisations WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// An organisation with the seq of its latest change.
+#[derive(Debug, Clone, FromRow)]
+pub struct ChangedOrganisation {
+    pub seq: i64,
+    #[sqlx(flatten)]
+    pub row: OrganisationRow,
+}
+
+/// Organisations changed after `since`, oldest change first, at most
+/// `limit`; only in the places of `user_id` when given.
+pub async fn changed_since<'e, E>(
+    db: E,
+    since: i64,
+    user_id: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ChangedOrganisation>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(&format!(
+        "SELECT seq, {COLUMNS} FROM organisations WHERE seq > $1 \
+         AND ($2 IS NULL OR place_code IN (SELECT place_code FROM user_places WHERE user_id = $2)) \
+         ORDER BY seq LIMIT $3"
+    ))
+    .bind(since)
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// The core record of a stored organisation. Codes the core does not know
+/// (the stored codes predate it) map to the nearest core value.
+pub fn to_core(row: &OrganisationRow) -> Option<htx_core::Organisation> {
+    use htx_core::{LegalStatus, OrganisationKind, Sector};
+    let kind = match row.kind.as_str() {
+        "cooperative_group" => OrganisationKind::CooperativeGroup,
+        "cooperative" => OrganisationKind::Cooperative,
+        "cooperative_union" => OrganisationKind::CooperativeUnion,
+        "peoples_credit_fund" => OrganisationKind::PeoplesCreditFund,
+        _ => return None,
+    };
+    let sector = match row.sector.as_str() {
+        "crops" | "agriculture_crops" => Sector::Crops,
+        "livestock" | "agriculture_livestock" => Sector::Livestock,
+        "aquaculture" | "agriculture_fisheries" | "agriculture_aquaculture" => Sector::Aquaculture,
+        "forestry" | "agriculture_forestry" => Sector::Forestry,
+        "salt" | "agriculture_salt" => Sector::Salt,
+        "agriculture_general" | "agriculture" => Sector::AgricultureGeneral,
+        "industry_handicraft" => Sector::IndustryHandicraft,
+        "construction" => Sector::Construction,
+        "trade_services" => Sector::TradeServices,
+        "transport" => Sector::Transport,
+        "credit" => Sector::Credit,
+        "environment" => Sector::Environment,
+        "housing" => Sector::Housing,
+        _ => Sector::Other,
+    };
+    let legal_status = match row.legal_status.as_str() {
+        "halted" | "suspended" => LegalStatus::Halted,
+        "pending_dissolution" => LegalStatus::PendingDissolution,
+        "dissolved" => LegalStatus::Dissolved,
+        "non_compliant" => LegalStatus::NonCompliant,
+        _ => LegalStatus::Active,
+    };
+    let mut o = htx_core::Organisation::new(row.id.parse().ok()?, kind, row.name.clone(), sector);
+    o.registration_code = row.registration_code.clone();
+    o.place_new = Some(row.place_code.clone());
+    o.founded_on = row
+        .founded_on
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    o.legal_status = legal_status;
+    Some(o)
 }
 
 pub async fn list<'e, E>(db: E) -> Result<Vec<OrganisationRow>, sqlx::Error>

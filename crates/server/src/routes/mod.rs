@@ -1,21 +1,64 @@
 //! The JSON API, mounted under `/api`. Add a submodule per resource and merge
-//! its routes in [`api_router`]; handlers stay thin (extract, call `db::*` or
-//! `htx_core`, map to JSON) and return [`crate::ApiResult`].
+//! its routes in [`api_router`]; handlers stay thin (extract, call `db::*`,
+//! [`crate::sync`] or `htx_core`, map to JSON) and return [`crate::ApiResult`].
+//!
+//! Everything under `/api/v1` except `auth/login` needs a bearer token
+//! ([`crate::auth::AuthUser`]); request bodies may be gzip-compressed.
+//!
+//! - `GET  /api/health`
+//! - `POST /api/v1/auth/login` `{username, password}` → token, expiry, user
+//! - `POST /api/v1/sync/push` `PushBatch` → `PushResponse` (≤ 200 records, ≤ 1 MiB)
+//! - `POST /api/v1/sync/receipt` `ReceiptQuery` → `ReceiptResponse`
+//! - `GET  /api/v1/sync/pull?since=CURSOR&limit=N` → `PullResponse`
+//! - `PUT  /api/v1/blobs/{sha256}` raw bytes (≤ 5 MiB) → 201 stored / 200 present
+//! - `POST /api/v1/reviews` `{visit_id, revision, decision, comment}` (reviewer, admin)
+//! - `GET  /api/v1/visits/{id}` → latest revision, history, open conflicts
 
+pub mod auth;
+pub mod blobs;
 pub mod health;
+pub mod reviews;
+pub mod sync;
+pub mod visits;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::header::CACHE_CONTROL;
 use axum::http::HeaderValue;
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use axum::Router;
+use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// Body limit of the JSON endpoints other than push (after decompression).
+const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
+
+fn v1_router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(auth::login))
+        .route(
+            "/sync/push",
+            post(sync::push).layer(DefaultBodyLimit::max(crate::sync::MAX_PUSH_BYTES)),
+        )
+        .route("/sync/receipt", post(sync::receipt))
+        .route("/sync/pull", get(sync::pull))
+        .route(
+            "/blobs/{sha256}",
+            put(blobs::put).layer(DefaultBodyLimit::max(blobs::MAX_BLOB_BYTES)),
+        )
+        .route("/reviews", post(reviews::create))
+        .route("/visits/{id}", get(visits::get))
+        .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
+        // The device gzips its pushes; limits above apply to the inflated body.
+        .layer(RequestDecompressionLayer::new().gzip(true))
+}
+
 pub fn api_router() -> Router<AppState> {
     Router::new()
         .route("/health", get(health::health))
+        .nest("/v1", v1_router())
         // Unknown /api/... paths and wrong methods answer in JSON, never with
         // the SPA's index.html.
         .fallback(|| async { AppError::not_found("no such API endpoint") })

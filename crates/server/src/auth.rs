@@ -1,0 +1,177 @@
+//! Sign-in: argon2id password hashes (computed on the blocking pool, never on
+//! the async threads), random bearer tokens stored as their SHA-256, and the
+//! [`AuthUser`] extractor that every protected handler takes.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+
+use crate::db::{self, sessions, users};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Cán bộ: records visits of the assigned places.
+    Officer,
+    /// Kiểm duyệt: reviews visits everywhere.
+    Reviewer,
+    /// Quản trị.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Officer => "officer",
+            Self::Reviewer => "reviewer",
+            Self::Admin => "admin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "officer" => Some(Self::Officer),
+            "reviewer" => Some(Self::Reviewer),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// The signed-in user of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthUser {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+impl AuthUser {
+    /// The user whose places limit what this user sees (`None`: everything).
+    pub fn place_scope(&self) -> Option<&str> {
+        (self.role == Role::Officer).then_some(self.id.as_str())
+    }
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(AppError::Unauthorized)?;
+        let session = sessions::find(&state.db, &token_hash(token))
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        if session.expires_at <= db::now_millis() {
+            return Err(AppError::TokenExpired);
+        }
+        let role = Role::parse(&session.role).ok_or(AppError::Unauthorized)?;
+        Ok(AuthUser {
+            id: session.user_id,
+            username: session.username,
+            display_name: session.display_name,
+            role,
+        })
+    }
+}
+
+/// A new random token: 32 bytes from the OS, lowercase hex.
+pub fn new_token() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(hex::encode(bytes))
+}
+
+/// What is stored for a token: hex SHA-256.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn hasher(memory_kib: u32) -> anyhow::Result<Argon2<'static>> {
+    let params = Params::new(memory_kib.max(8), 2, 1, None)
+        .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// Hashes a password (argon2id, random salt) to a PHC string. CPU-heavy:
+/// call from the blocking pool ([`hash_password_blocking`]).
+pub fn hash_password(password: &str, memory_kib: u32) -> anyhow::Result<String> {
+    let mut salt = [0u8; 16];
+    getrandom::getrandom(&mut salt).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    let hash = hasher(memory_kib)?
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches the PHC string (parameters come from it).
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok()
+}
+
+pub async fn hash_password_blocking(password: String, memory_kib: u32) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || hash_password(&password, memory_kib)).await?
+}
+
+/// Checks credentials. An unknown user costs one hash verification too
+/// (against a dummy hash), so timing does not reveal which usernames exist.
+pub async fn check_credentials(
+    state: &AppState,
+    username: &str,
+    password: String,
+) -> Result<users::UserRow, AppError> {
+    let user = users::find_by_username(&state.db, username).await?;
+    let phc = match &user {
+        Some(u) => u.password_hash.clone(),
+        None => state.dummy_password_hash().await?,
+    };
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+        .await
+        .map_err(anyhow::Error::from)?;
+    match user {
+        Some(u) if ok => Ok(u),
+        _ => Err(AppError::InvalidCredentials),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_and_verify() {
+        let h = hash_password("mật khẩu", 64).unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("mật khẩu", &h));
+        assert!(!verify_password("mat khau", &h));
+        assert!(!verify_password("x", "not a hash"));
+        assert_ne!(hash_password("mật khẩu", 64).unwrap(), h, "salted");
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let a = new_token().unwrap();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, new_token().unwrap());
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
+    }
+}

@@ -1,0 +1,93 @@
+//! `reviews`: review outcomes of visit revisions.
+
+use sqlx::{Executor, FromRow};
+
+use super::{changes, Backend};
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ReviewRow {
+    pub id: String,
+    pub visit_id: String,
+    pub revision: i64,
+    pub decision: String,
+    pub comment: String,
+    /// The reviewer's display name.
+    pub reviewer: String,
+    pub reviewed_at: String,
+    pub seq: i64,
+}
+
+const SELECT: &str = "SELECT r.id, r.visit_id, r.revision, r.decision, r.comment, \
+     u.display_name AS reviewer, r.reviewed_at, r.seq FROM reviews r JOIN users u ON u.id = r.reviewer";
+
+/// Inserts a review and records the change (run it in a transaction).
+#[allow(clippy::too_many_arguments)]
+pub async fn insert(
+    conn: &mut <Backend as sqlx::Database>::Connection,
+    id: &str,
+    visit_id: &str,
+    revision: i64,
+    decision: &str,
+    comment: &str,
+    reviewer_id: &str,
+    now: &str,
+) -> Result<i64, sqlx::Error> {
+    let seq = changes::record(&mut *conn, changes::REVIEW, id, now).await?;
+    sqlx::query(
+        "INSERT INTO reviews (id, visit_id, revision, decision, comment, reviewer, reviewed_at, seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id)
+    .bind(visit_id)
+    .bind(revision)
+    .bind(decision)
+    .bind(comment)
+    .bind(reviewer_id)
+    .bind(now)
+    .bind(seq)
+    .execute(&mut *conn)
+    .await?;
+    Ok(seq)
+}
+
+/// Reviews changed after `since`, oldest first, at most `limit`; only of
+/// visits in the places of `user_id` when given.
+pub async fn changed_since<'e, E>(
+    db: E,
+    since: i64,
+    user_id: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ReviewRow>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(&format!(
+        "{SELECT} JOIN visit_revisions v ON v.visit_id = r.visit_id AND v.revision = r.revision \
+         WHERE r.seq > $1 \
+         AND ($2 IS NULL OR v.place_code IN (SELECT place_code FROM user_places WHERE user_id = $2)) \
+         ORDER BY r.seq LIMIT $3"
+    ))
+    .bind(since)
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// The latest review of a revision, if any.
+pub async fn latest_for<'e, E>(
+    db: E,
+    visit_id: &str,
+    revision: i64,
+) -> Result<Option<ReviewRow>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE r.visit_id = $1 AND r.revision = $2 ORDER BY r.seq DESC LIMIT 1"
+    ))
+    .bind(visit_id)
+    .bind(revision)
+    .fetch_optional(db)
+    .await
+}

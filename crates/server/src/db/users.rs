@@ -1,0 +1,90 @@
+//! `users` and `user_places`: accounts and the places assigned to officers.
+
+use sqlx::{Executor, FromRow};
+
+use super::Backend;
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub password_hash: String,
+}
+
+const COLUMNS: &str = "id, username, display_name, role, password_hash";
+
+pub async fn find_by_username<'e, E>(db: E, username: &str) -> Result<Option<UserRow>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE username = $1"))
+        .bind(username)
+        .fetch_optional(db)
+        .await
+}
+
+/// Inserts a user unless the username exists; returns whether inserted.
+pub async fn insert_if_absent<'e, E>(
+    db: E,
+    row: &UserRow,
+    is_demo: bool,
+    now: &str,
+) -> Result<bool, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    let done = sqlx::query(
+        "INSERT INTO users (id, username, display_name, role, password_hash, is_demo, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+    )
+    .bind(&row.id)
+    .bind(&row.username)
+    .bind(&row.display_name)
+    .bind(&row.role)
+    .bind(&row.password_hash)
+    .bind(is_demo)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn assign_place<'e, E>(db: E, user_id: &str, place_code: &str) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query(
+        "INSERT INTO user_places (user_id, place_code) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(place_code)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Place codes assigned to a user, sorted.
+pub async fn places<'e, E>(db: E, user_id: &str) -> Result<Vec<String>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_scalar("SELECT place_code FROM user_places WHERE user_id = $1 ORDER BY place_code")
+        .bind(user_id)
+        .fetch_all(db)
+        .await
+}
+
+pub async fn has_place<'e, E>(db: E, user_id: &str, place_code: &str) -> Result<bool, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM user_places WHERE user_id = $1 AND place_code = $2)",
+    )
+    .bind(user_id)
+    .bind(place_code)
+    .fetch_one(db)
+    .await
+}

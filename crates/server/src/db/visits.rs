@@ -1,0 +1,194 @@
+//! `visit_revisions` (every accepted revision, never changed), the
+//! `visits_latest` view, and `visit_conflicts` (pushed revisions kept for a
+//! reviewer because they conflict with what is stored).
+
+use sqlx::{Executor, FromRow};
+
+use super::Backend;
+
+/// A stored revision.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct RevisionRow {
+    pub visit_id: String,
+    pub revision: i64,
+    pub replaces_revision: Option<i64>,
+    pub organisation_id: String,
+    pub place_code: String,
+    pub content_hash: String,
+    pub body: String,
+    pub pushed_by: String,
+    pub device_id: String,
+    pub batch_id: String,
+    pub received_at: String,
+}
+
+const COLUMNS: &str = "visit_id, revision, replaces_revision, organisation_id, place_code, \
+     content_hash, body, pushed_by, device_id, batch_id, received_at";
+
+/// What a receipt needs of a stored revision.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct StoredKey {
+    pub revision: i64,
+    pub content_hash: String,
+    pub place_code: String,
+    pub received_at: String,
+}
+
+/// Inserts `row` if `(visit_id, revision)` is not stored yet and the visit's
+/// latest stored revision is `base` (or the visit has none). One statement,
+/// so concurrent pushes cannot both pass the check; the UNIQUE constraint
+/// makes the same record land once. Returns whether a row was inserted.
+pub async fn insert_if_base<'e, E>(
+    db: E,
+    row: &RevisionRow,
+    base: Option<i64>,
+) -> Result<bool, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    let sql = format!(
+        "INSERT INTO visit_revisions ({COLUMNS}) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 \
+         WHERE COALESCE((SELECT MAX(revision) FROM visit_revisions WHERE visit_id = $1), -1) IN (-1, $12) \
+         ON CONFLICT (visit_id, revision) DO NOTHING"
+    );
+    let done = sqlx::query(&sql)
+        .bind(&row.visit_id)
+        .bind(row.revision)
+        .bind(row.replaces_revision)
+        .bind(&row.organisation_id)
+        .bind(&row.place_code)
+        .bind(&row.content_hash)
+        .bind(&row.body)
+        .bind(&row.pushed_by)
+        .bind(&row.device_id)
+        .bind(&row.batch_id)
+        .bind(&row.received_at)
+        .bind(base.unwrap_or(-1))
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The stored `(visit_id, revision)`, if any.
+pub async fn find_key<'e, E>(
+    db: E,
+    visit_id: &str,
+    revision: i64,
+) -> Result<Option<StoredKey>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(
+        "SELECT revision, content_hash, place_code, received_at FROM visit_revisions \
+         WHERE visit_id = $1 AND revision = $2",
+    )
+    .bind(visit_id)
+    .bind(revision)
+    .fetch_optional(db)
+    .await
+}
+
+/// The latest stored revision's key, if any.
+pub async fn latest_key<'e, E>(db: E, visit_id: &str) -> Result<Option<StoredKey>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(
+        "SELECT revision, content_hash, place_code, received_at FROM visits_latest WHERE visit_id = $1",
+    )
+    .bind(visit_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// The latest revision of a visit.
+pub async fn latest<'e, E>(db: E, visit_id: &str) -> Result<Option<RevisionRow>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM visits_latest WHERE visit_id = $1"
+    ))
+    .bind(visit_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Every stored revision of a visit, oldest first.
+pub async fn history<'e, E>(db: E, visit_id: &str) -> Result<Vec<RevisionRow>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM visit_revisions WHERE visit_id = $1 ORDER BY revision"
+    ))
+    .bind(visit_id)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn count_revisions<'e, E>(db: E) -> Result<i64, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_scalar("SELECT COUNT(*) FROM visit_revisions")
+        .fetch_one(db)
+        .await
+}
+
+/// Why a pushed revision conflicts.
+pub const SAME_REVISION_OTHER_CONTENT: &str = "same_revision_other_content";
+pub const STALE_BASE: &str = "stale_base";
+
+/// A conflicting revision, kept for review.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ConflictRow {
+    pub visit_id: String,
+    pub revision: i64,
+    pub content_hash: String,
+    pub reason: String,
+    pub server_hash: String,
+    pub body: String,
+    pub pushed_by: String,
+    pub device_id: String,
+    pub received_at: String,
+}
+
+/// Keeps a conflicting revision (once per distinct content).
+pub async fn insert_conflict<'e, E>(db: E, row: &ConflictRow) -> Result<bool, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    let done = sqlx::query(
+        "INSERT INTO visit_conflicts (visit_id, revision, content_hash, reason, server_hash, body, \
+         pushed_by, device_id, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (visit_id, revision, content_hash) DO NOTHING",
+    )
+    .bind(&row.visit_id)
+    .bind(row.revision)
+    .bind(&row.content_hash)
+    .bind(&row.reason)
+    .bind(&row.server_hash)
+    .bind(&row.body)
+    .bind(&row.pushed_by)
+    .bind(&row.device_id)
+    .bind(&row.received_at)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Unresolved conflicts of a visit, oldest first.
+pub async fn conflicts<'e, E>(db: E, visit_id: &str) -> Result<Vec<ConflictRow>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(
+        "SELECT visit_id, revision, content_hash, reason, server_hash, body, pushed_by, device_id, \
+         received_at FROM visit_conflicts WHERE visit_id = $1 AND resolved = 0 ORDER BY id",
+    )
+    .bind(visit_id)
+    .fetch_all(db)
+    .await
+}

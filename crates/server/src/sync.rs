@@ -1,0 +1,375 @@
+//! The server side of the sync protocol (`htx_core::sync`): push, receipts
+//! and pull. Handlers in `routes::sync` stay thin and call these.
+//!
+//! Push, per record: hash check; only final visits; the organisation must
+//! exist and (for an officer) lie in an assigned place, else `forbidden_place`;
+//! a stored `(id, revision)` makes it a duplicate (same hash) or a conflict;
+//! validation by `htx_core`; then one atomic `INSERT ... SELECT ... WHERE
+//! <base is latest> ON CONFLICT DO NOTHING`. When that inserts nothing, the
+//! stored row (a concurrent push won) or the newer latest revision (stale
+//! base) decides. Conflicting content is kept in `visit_conflicts`.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, FixedOffset};
+use htx_core::place::Hierarchy;
+use htx_core::review::{ReviewDecision, ReviewOutcome};
+use htx_core::sync::{
+    check_protocol, decide, ContentHash, Cursor, PullResponse, PushBatch, PushResponse, Receipt,
+    ReceiptQuery, ReceiptResponse, ReceiptStatus, RecordKey, RecordOutcome, RecordResult,
+    VisitRevision,
+};
+use htx_core::{validate_visit, ErrorCode, Place, ValidationContext, ValidationError};
+
+use crate::auth::{AuthUser, Role};
+use crate::db::{self, changes, organisations, reviews, users, visits};
+use crate::error::{ApiResult, AppError};
+use crate::state::AppState;
+
+/// Most records in one push.
+pub const MAX_PUSH_RECORDS: usize = 200;
+/// Largest push body (after decompression), bytes.
+pub const MAX_PUSH_BYTES: usize = 1024 * 1024;
+/// Most keys in one receipt query.
+pub const MAX_RECEIPT_KEYS: usize = 1000;
+/// Default and largest number of changed items in one pull.
+pub const DEFAULT_PULL_LIMIT: u32 = 500;
+pub const MAX_PULL_LIMIT: u32 = 2000;
+
+fn check_version(version: u32) -> ApiResult<()> {
+    check_protocol(version).map_err(|e| AppError::UnsupportedProtocol(e.to_string()))
+}
+
+fn parse_time(s: &str) -> ApiResult<DateTime<FixedOffset>> {
+    DateTime::parse_from_rfc3339(s)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored timestamp {s:?}: {e}")))
+}
+
+fn receipt(key: RecordKey, stored: &visits::StoredKey) -> ApiResult<Receipt> {
+    Ok(Receipt {
+        key,
+        hash: ContentHash(stored.content_hash.clone()),
+        received_at: parse_time(&stored.received_at)?,
+    })
+}
+
+fn rejected(path: &str, code: ErrorCode, vi: &str, en: &str) -> RecordOutcome {
+    RecordOutcome::Rejected {
+        errors: vec![ValidationError::new(path, code, vi, en)],
+    }
+}
+
+pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiResult<PushResponse> {
+    check_version(batch.protocol_version)?;
+    if batch.records.len() > MAX_PUSH_RECORDS {
+        return Err(AppError::PayloadTooLarge(format!(
+            "a push holds at most {MAX_PUSH_RECORDS} records, this one {}",
+            batch.records.len()
+        )));
+    }
+    if user.role == Role::Reviewer {
+        return Err(AppError::forbidden("reviewers do not push visits"));
+    }
+    let now_str = db::now_timestamp();
+    let now = parse_time(&now_str)?;
+    let mut results = Vec::with_capacity(batch.records.len());
+    for record in &batch.records {
+        let outcome = push_record(state, user, &batch, record, &now_str, now).await?;
+        results.push(RecordResult {
+            key: record.key(),
+            outcome,
+        });
+    }
+    Ok(PushResponse {
+        protocol_version: htx_core::PROTOCOL_VERSION,
+        batch_id: batch.batch_id,
+        server_time: now,
+        results,
+    })
+}
+
+async fn push_record(
+    state: &AppState,
+    user: &AuthUser,
+    batch: &PushBatch,
+    record: &VisitRevision,
+    now_str: &str,
+    now: DateTime<FixedOffset>,
+) -> ApiResult<RecordOutcome> {
+    let db = &state.db;
+    let visit = &record.visit;
+    // The server recomputes the hash: a mismatch is a rejection.
+    if !record.hash_matches() {
+        return Ok(decide(record, None, vec![], now));
+    }
+    if !visit.is_final() {
+        return Ok(rejected(
+            "state",
+            ErrorCode::Required,
+            "Chỉ đồng bộ chuyến khảo sát đã hoàn thành",
+            "Only final visits are synced",
+        ));
+    }
+    let Some(org_row) = organisations::find(db, &visit.organisation_id.to_string()).await? else {
+        return Ok(rejected(
+            "organisation_id",
+            ErrorCode::UnknownReference,
+            "Không có tổ chức này trên máy chủ",
+            "The server does not know this organisation",
+        ));
+    };
+    if let Some(user_id) = user.place_scope() {
+        if !users::has_place(db, user_id, &org_row.place_code).await? {
+            return Ok(rejected(
+                "organisation_id",
+                ErrorCode::ForbiddenPlace,
+                "Tổ chức không thuộc địa bàn được giao cho cán bộ",
+                "The organisation is not in a place assigned to this officer",
+            ));
+        }
+    }
+    let visit_id = visit.id.to_string();
+    let revision = i64::from(visit.revision);
+    let body = serde_json::to_string(visit).map_err(anyhow::Error::from)?;
+    let conflict = |reason: &str, server_hash: &str| visits::ConflictRow {
+        visit_id: visit_id.clone(),
+        revision,
+        content_hash: record.hash.0.clone(),
+        reason: reason.to_owned(),
+        server_hash: server_hash.to_owned(),
+        body: body.clone(),
+        pushed_by: user.id.clone(),
+        device_id: batch.device_id.to_string(),
+        received_at: now_str.to_owned(),
+    };
+
+    // Same (id, revision) already stored: duplicate or conflict.
+    if let Some(stored) = visits::find_key(db, &visit_id, revision).await? {
+        return same_key(state, record, &stored, now, conflict).await;
+    }
+
+    let organisation = organisations::to_core(&org_row);
+    let mut ctx = ValidationContext::new(now).with_rubrics(&state.reference.rubrics);
+    if let Some(o) = &organisation {
+        ctx = ctx.with_organisation(o);
+    }
+    let errors = validate_visit(visit, &ctx);
+    if !errors.is_empty() {
+        return Ok(RecordOutcome::Rejected { errors });
+    }
+
+    let row = visits::RevisionRow {
+        visit_id: visit_id.clone(),
+        revision,
+        replaces_revision: visit.replaces_revision.map(i64::from),
+        organisation_id: org_row.id.clone(),
+        place_code: org_row.place_code.clone(),
+        content_hash: record.hash.0.clone(),
+        body: body.clone(),
+        pushed_by: user.id.clone(),
+        device_id: batch.device_id.to_string(),
+        batch_id: batch.batch_id.to_string(),
+        received_at: now_str.to_owned(),
+    };
+    if visits::insert_if_base(db, &row, row.replaces_revision).await? {
+        return Ok(decide(record, None, vec![], now));
+    }
+    // Not inserted: a concurrent push stored this key, or the base is stale.
+    if let Some(stored) = visits::find_key(db, &visit_id, revision).await? {
+        return same_key(state, record, &stored, now, conflict).await;
+    }
+    let latest = visits::latest_key(db, &visit_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("visit {visit_id}: insert refused but nothing stored"))?;
+    visits::insert_conflict(db, &conflict(visits::STALE_BASE, &latest.content_hash)).await?;
+    Ok(RecordOutcome::Conflict {
+        server_hash: ContentHash(latest.content_hash),
+    })
+}
+
+async fn same_key(
+    state: &AppState,
+    record: &VisitRevision,
+    stored: &visits::StoredKey,
+    now: DateTime<FixedOffset>,
+    conflict: impl Fn(&str, &str) -> visits::ConflictRow,
+) -> ApiResult<RecordOutcome> {
+    let outcome = decide(record, Some(&receipt(record.key(), stored)?), vec![], now);
+    if let RecordOutcome::Conflict { server_hash } = &outcome {
+        visits::insert_conflict(
+            &state.db,
+            &conflict(visits::SAME_REVISION_OTHER_CONTENT, &server_hash.0),
+        )
+        .await?;
+    }
+    Ok(outcome)
+}
+
+fn review_outcome(row: reviews::ReviewRow) -> ApiResult<ReviewOutcome> {
+    Ok(ReviewOutcome {
+        visit_id: row
+            .visit_id
+            .parse()
+            .map_err(|e| anyhow::anyhow!("stored visit id {}: {e}", row.visit_id))?,
+        revision: u32::try_from(row.revision).map_err(anyhow::Error::from)?,
+        decision: match row.decision.as_str() {
+            "approved" => ReviewDecision::Approved,
+            _ => ReviewDecision::Returned,
+        },
+        comment: row.comment,
+        reviewer: row.reviewer,
+        reviewed_at: parse_time(&row.reviewed_at)?,
+    })
+}
+
+/// Which of the asked revisions the server holds. Revisions of places the
+/// user may not see are answered as not held.
+pub async fn receipts(
+    state: &AppState,
+    user: &AuthUser,
+    query: ReceiptQuery,
+) -> ApiResult<ReceiptResponse> {
+    check_version(query.protocol_version)?;
+    if query.keys.len() > MAX_RECEIPT_KEYS {
+        return Err(AppError::PayloadTooLarge(format!(
+            "a receipt query holds at most {MAX_RECEIPT_KEYS} keys"
+        )));
+    }
+    let places: Option<BTreeSet<String>> = match user.place_scope() {
+        Some(id) => Some(users::places(&state.db, id).await?.into_iter().collect()),
+        None => None,
+    };
+    let mut statuses = Vec::with_capacity(query.keys.len());
+    for key in query.keys {
+        let visit_id = key.id.to_string();
+        let stored = visits::find_key(&state.db, &visit_id, i64::from(key.revision))
+            .await?
+            .filter(|s| places.as_ref().is_none_or(|p| p.contains(&s.place_code)));
+        let (receipt, review) = match stored {
+            Some(s) => {
+                let review = reviews::latest_for(&state.db, &visit_id, s.revision).await?;
+                (
+                    Some(receipt(key, &s)?),
+                    review.map(review_outcome).transpose()?,
+                )
+            }
+            None => (None, None),
+        };
+        statuses.push(ReceiptStatus {
+            key,
+            receipt,
+            review,
+        });
+    }
+    Ok(ReceiptResponse {
+        protocol_version: htx_core::PROTOCOL_VERSION,
+        statuses,
+    })
+}
+
+/// Places to hand an officer: the assigned communes, their ancestors, and
+/// the old (pre-2025) units merged into them with their ancestors.
+fn places_for(state: &AppState, assigned: Option<&[String]>) -> Vec<Place> {
+    let registry = &state.reference.places;
+    let Some(assigned) = assigned else {
+        return registry.iter().cloned().collect();
+    };
+    let mut out: Vec<Place> = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut add_with_ancestors = |start: Option<&Place>, out: &mut Vec<Place>| {
+        let mut next = start;
+        while let Some(p) = next {
+            if !seen.insert(p.place_ref()) {
+                break;
+            }
+            out.push(p.clone());
+            next = registry.parent(p);
+        }
+    };
+    for code in assigned {
+        let place = registry.get(Hierarchy::New, code);
+        add_with_ancestors(place, &mut out);
+        for link in place.map(|p| p.merged_from.as_slice()).unwrap_or_default() {
+            add_with_ancestors(registry.get(Hierarchy::Old, &link.old_code), &mut out);
+        }
+    }
+    out.sort_by_key(Place::place_ref);
+    out
+}
+
+/// Reference data and reviews changed after `since` (0: everything), for
+/// the user's area. Places, rubrics and size rules are built into the
+/// server and sent with a full pull (`since` = 0) only. A `since` beyond the
+/// latest change is answered as a full pull.
+pub async fn pull(
+    state: &AppState,
+    user: &AuthUser,
+    since: u64,
+    limit: Option<u32>,
+) -> ApiResult<PullResponse> {
+    let limit = limit.unwrap_or(DEFAULT_PULL_LIMIT).clamp(1, MAX_PULL_LIMIT) as usize;
+    let scope = user.place_scope();
+    let fetch = limit as i64 + 1;
+    // One read transaction: a consistent snapshot of both lists and the latest seq.
+    let mut tx = state.db.begin().await?;
+    let latest = changes::latest(&mut *tx).await?;
+    // A cursor this server never handed out (e.g. a restored database): start over.
+    let since = if i64::try_from(since).is_ok_and(|s| s <= latest) {
+        since
+    } else {
+        0
+    };
+    let since_seq = i64::try_from(since).unwrap_or(0);
+    let orgs = organisations::changed_since(&mut *tx, since_seq, scope, fetch).await?;
+    let revs = reviews::changed_since(&mut *tx, since_seq, scope, fetch).await?;
+    let assigned = match scope {
+        Some(id) => Some(users::places(&mut *tx, id).await?),
+        None => None,
+    };
+    tx.commit().await?;
+
+    let mut items: Vec<(i64, Item)> = orgs
+        .into_iter()
+        .map(|o| (o.seq, Item::Organisation(o.row)))
+        .chain(revs.into_iter().map(|r| (r.seq, Item::Review(r))))
+        .collect();
+    items.sort_by_key(|(seq, _)| *seq);
+    let has_more = items.len() > limit;
+    items.truncate(limit);
+    let cursor = match items.last() {
+        Some((seq, _)) if has_more => *seq,
+        _ => latest.max(since_seq),
+    };
+    let mut response = PullResponse {
+        protocol_version: htx_core::PROTOCOL_VERSION,
+        cursor: Cursor(u64::try_from(cursor).unwrap_or(0)),
+        has_more,
+        places: Vec::new(),
+        organisations: Vec::new(),
+        rubrics: Vec::new(),
+        size_rules: Vec::new(),
+        reviews: Vec::new(),
+    };
+    for (_, item) in items {
+        match item {
+            Item::Organisation(row) => match organisations::to_core(&row) {
+                Some(o) => response.organisations.push(o),
+                None => {
+                    tracing::warn!(id = %row.id, kind = %row.kind, "organisation not sent: unknown kind")
+                }
+            },
+            Item::Review(r) => response.reviews.push(review_outcome(r)?),
+        }
+    }
+    if since == 0 {
+        response.places = places_for(state, assigned.as_deref());
+        response.rubrics = state.reference.rubrics.iter().cloned().collect();
+        response.size_rules = state.reference.size_rules.clone();
+    }
+    Ok(response)
+}
+
+enum Item {
+    Organisation(organisations::OrganisationRow),
+    Review(reviews::ReviewRow),
+}

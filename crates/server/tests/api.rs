@@ -1,0 +1,846 @@
+//! API v1 over real HTTP on 127.0.0.1 against a real SQLite file in a temp
+//! dir: sign-in, push / receipt / pull, blobs, history. The server runs with
+//! the demo dataset (40 organisations, demo accounts) and cheap argon2.
+
+use std::io::Write;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use htx_core::money::Vnd;
+use htx_core::organisation::LegalStatus;
+use htx_core::sync::{
+    PullResponse, PushBatch, PushResponse, ReceiptQuery, ReceiptResponse, RecordKey, RecordOutcome,
+    VisitRevision,
+};
+use htx_core::visit::{Gender, VisitState};
+use htx_core::{ErrorCode, Visit};
+use htx_server::{demo, Config, Server};
+use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+struct Api {
+    base: String,
+    client: reqwest::Client,
+    db: htx_server::db::Db,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<anyhow::Result<()>>>,
+    _tmp: TempDir,
+}
+
+impl Api {
+    async fn start() -> Api {
+        Api::start_with_ttl(3600).await
+    }
+
+    async fn start_with_ttl(token_ttl_secs: u64) -> Api {
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("htx_server=info")
+            .try_init();
+        let tmp = tempfile::tempdir().unwrap();
+        let config = Config {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            database: tmp.path().join("htx.sqlite3"),
+            static_dir: tmp.path().join("dist"),
+            demo: true,
+            token_ttl_secs,
+            argon2_memory_kib: 64,
+        };
+        let server = Server::bind(config).await.unwrap();
+        let base = format!("http://{}/api/v1", server.local_addr());
+        let db = server.state().db.clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let handle = tokio::spawn(server.run_until(async {
+            let _ = rx.await;
+        }));
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        Api {
+            base,
+            client,
+            db,
+            shutdown: Some(tx),
+            handle: Some(handle),
+            _tmp: tmp,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn login_raw(&self, username: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/auth/login"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs in a demo account (password `<username>-demo`).
+    async fn login(&self, username: &str) -> String {
+        let res = self.login_raw(username, &format!("{username}-demo")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: Value = res.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    async fn push_raw(&self, token: &str, batch: &PushBatch) -> reqwest::Response {
+        self.client
+            .post(self.url("/sync/push"))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .json(batch)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn push(&self, token: &str, batch: &PushBatch) -> PushResponse {
+        let res = self.push_raw(token, batch).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    async fn pull(&self, token: &str, query: &str) -> PullResponse {
+        let res = self
+            .client
+            .get(self.url(&format!("/sync/pull{query}")))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    async fn receipt(&self, token: &str, keys: Vec<RecordKey>) -> ReceiptResponse {
+        let res = self
+            .client
+            .post(self.url("/sync/receipt"))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .json(&ReceiptQuery {
+                protocol_version: htx_core::PROTOCOL_VERSION,
+                keys,
+            })
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    async fn visit(&self, token: &str, id: Uuid) -> reqwest::Response {
+        self.client
+            .get(self.url(&format!("/visits/{id}")))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn stop(mut self) {
+        self.shutdown.take().unwrap().send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), self.handle.take().unwrap())
+            .await
+            .expect("server did not stop")
+            .unwrap()
+            .unwrap();
+    }
+}
+
+async fn error_code(res: reqwest::Response) -> String {
+    assert!(res.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    let body: Value = res.json().await.unwrap();
+    assert!(body["error"]["message"].as_str().unwrap().len() > 3);
+    body["error"]["code"].as_str().unwrap().to_owned()
+}
+
+fn now() -> DateTime<FixedOffset> {
+    Utc::now().with_timezone(&htx_core::time::VN_OFFSET)
+}
+
+/// A complete final visit of the `org`-th demo organisation (a cooperative
+/// for the indices used here).
+fn final_visit(org: usize, notes: &str) -> Visit {
+    let started = now() - chrono::Duration::hours(3);
+    let mut v = Visit::new_draft(
+        Uuid::now_v7(),
+        demo::organisation_id(org),
+        "Nguyễn Văn A",
+        started,
+    );
+    v.notes = notes.to_owned();
+    v.state = VisitState::Final;
+    v.finished_at = Some(started + chrono::Duration::hours(1));
+    let f = &mut v.facts;
+    f.status = Some(LegalStatus::Active);
+    f.members.official = Some(120);
+    f.members.associate_contributing = Some(10);
+    f.members.total = Some(130);
+    f.workers = Some(15);
+    f.charter_capital = Some(Vnd::billion(2));
+    f.total_capital = Some(Vnd::billion(5));
+    f.revenue = Some(Vnd::billion(8));
+    f.pre_tax_profit = Some(Vnd::million(-300));
+    f.managers.total = Some(5);
+    f.managers.with_degree = Some(2);
+    f.managers.vocational_trained = Some(3);
+    f.managers.under_35 = Some(1);
+    f.director.gender = Some(Gender::Female);
+    f.director.trained = Some(true);
+    let p = &mut v.plan;
+    p.value_chain = Some(true);
+    p.enterprise_link = Some(false);
+    p.high_tech = Some(false);
+    p.traceability = Some(true);
+    p.direct_export = Some(false);
+    v
+}
+
+fn batch(visits: Vec<Visit>) -> PushBatch {
+    PushBatch::new(Uuid::now_v7(), Uuid::now_v7(), now(), visits)
+}
+
+fn status(o: &RecordOutcome) -> &'static str {
+    match o {
+        RecordOutcome::Accepted { .. } => "accepted",
+        RecordOutcome::Duplicate { .. } => "duplicate",
+        RecordOutcome::Conflict { .. } => "conflict",
+        RecordOutcome::Rejected { .. } => "rejected",
+    }
+}
+
+fn statuses(r: &PushResponse) -> Vec<&'static str> {
+    r.results.iter().map(|r| status(&r.outcome)).collect()
+}
+
+/// Demo organisations 0..20 are canbo1's, 20..40 canbo2's. Cooperatives
+/// (HTX) among them, used for complete visits:
+const CANBO1_HTX: [usize; 4] = [0, 2, 4, 5];
+const CANBO2_HTX: usize = 23;
+
+#[tokio::test]
+async fn login_ok_and_failures_do_not_enumerate_users() {
+    let api = Api::start().await;
+    let res = api.login_raw("canbo1", "canbo1-demo").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["token"].as_str().unwrap().len(), 64);
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in_secs"], 3600);
+    assert!(body["expires_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(body["user"]["role"], "officer");
+    assert_eq!(body["user"]["places"].as_array().unwrap().len(), 20);
+    for (user, role) in [
+        ("canbo2", "officer"),
+        ("kiemduyet", "reviewer"),
+        ("quantri", "admin"),
+    ] {
+        let res = api.login_raw(user, &format!("{user}-demo")).await;
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["user"]["role"], role);
+    }
+
+    let bad_password = api.login_raw("canbo1", "wrong").await;
+    let unknown_user = api.login_raw("nobody", "wrong").await;
+    assert_eq!(bad_password.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown_user.status(), StatusCode::UNAUTHORIZED);
+    let a: Value = bad_password.json().await.unwrap();
+    let b: Value = unknown_user.json().await.unwrap();
+    assert_eq!(a, b, "same answer for a wrong password and an unknown user");
+    assert_eq!(a["error"]["code"], "invalid_credentials");
+
+    // Every v1 route but login needs a valid token.
+    let token_hash_is_stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE length(token_hash) = 64")
+            .fetch_one(&api.db)
+            .await
+            .unwrap();
+    assert_eq!(token_hash_is_stored, 4);
+    for auth in [None, Some("Bearer nonsense"), Some("Basic abc")] {
+        let mut requests = vec![
+            api.client.get(api.url("/sync/pull")),
+            api.client.post(api.url("/sync/push")).json(&batch(vec![])),
+            api.client.post(api.url("/sync/receipt")).json(&json!({})),
+            api.client
+                .put(api.url(&format!("/blobs/{}", "0".repeat(64)))),
+            api.client.post(api.url("/reviews")).json(&json!({})),
+            api.client.get(api.url(&format!("/visits/{}", Uuid::nil()))),
+        ];
+        for req in requests.drain(..) {
+            let req = match auth {
+                Some(a) => req.header(AUTHORIZATION, a),
+                None => req,
+            };
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{auth:?}");
+            assert_eq!(res.headers()["www-authenticate"], "Bearer");
+            assert_eq!(error_code(res).await, "unauthorized");
+        }
+    }
+    // Unknown v1 paths and wrong methods answer in JSON too.
+    let res = api.client.get(api.url("/nope")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_code(res).await, "not_found");
+    let res = api.client.get(api.url("/sync/push")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(error_code(res).await, "method_not_allowed");
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn expired_token_is_401_and_signing_in_again_works() {
+    let api = Api::start_with_ttl(2).await;
+    let token = api.login("canbo1").await;
+    api.pull(&token, "").await;
+    tokio::time::sleep(Duration::from_millis(2300)).await;
+    let res = api
+        .client
+        .get(api.url("/sync/pull"))
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(res).await, "token_expired");
+    let token = api.login("canbo1").await;
+    api.pull(&token, "").await;
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn push_accepts_then_duplicates_and_receipts_answer_exactly() {
+    let api = Api::start().await;
+    let token = api.login("canbo1").await;
+    let visits: Vec<Visit> = CANBO1_HTX
+        .iter()
+        .map(|&i| final_visit(i, "lần đầu"))
+        .collect();
+    let b = batch(visits.clone());
+    let first = api.push(&token, &b).await;
+    assert_eq!(first.batch_id, b.batch_id);
+    assert_eq!(statuses(&first), vec!["accepted"; 4]);
+    let again = api.push(&token, &b).await;
+    assert_eq!(statuses(&again), vec!["duplicate"; 4]);
+    for (a, d) in first.results.iter().zip(&again.results) {
+        let (RecordOutcome::Accepted { receipt: ra }, RecordOutcome::Duplicate { receipt: rd }) =
+            (&a.outcome, &d.outcome)
+        else {
+            panic!()
+        };
+        assert_eq!(ra, rd, "a retry gets the original receipt");
+    }
+    assert_eq!(
+        htx_server::db::visits::count_revisions(&api.db)
+            .await
+            .unwrap(),
+        4
+    );
+
+    let held: Vec<RecordKey> = b.records.iter().map(VisitRevision::key).collect();
+    let mut asked = held.clone();
+    asked.push(RecordKey {
+        id: visits[0].id,
+        revision: 1,
+    });
+    asked.push(RecordKey {
+        id: Uuid::now_v7(),
+        revision: 0,
+    });
+    let answer = api.receipt(&token, asked.clone()).await;
+    assert_eq!(answer.statuses.len(), asked.len());
+    let got: Vec<RecordKey> = answer
+        .statuses
+        .iter()
+        .filter(|s| s.receipt.is_some())
+        .map(|s| s.key)
+        .collect();
+    assert_eq!(got, held);
+    for s in answer.statuses.iter().filter_map(|s| s.receipt.as_ref()) {
+        let rec = b.records.iter().find(|r| r.key() == s.key).unwrap();
+        assert_eq!(s.hash, rec.hash);
+    }
+    // Another officer is not told about canbo1's visits.
+    let other = api.login("canbo2").await;
+    let answer = api.receipt(&other, held.clone()).await;
+    assert!(answer.statuses.iter().all(|s| s.receipt.is_none()));
+    assert_eq!(
+        api.visit(&other, visits[0].id).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn conflicts_are_kept_and_flagged_and_history_is_kept() {
+    let api = Api::start().await;
+    let token = api.login("canbo1").await;
+    let v0 = final_visit(0, "bản gốc");
+    let r = api.push(&token, &batch(vec![v0.clone()])).await;
+    assert_eq!(statuses(&r), ["accepted"]);
+    let hash0 = htx_core::sync::content_hash(&v0);
+
+    // Same id and revision, other content: conflict, kept for review.
+    let mut other = v0.clone();
+    other.notes = "sửa trên máy khác".into();
+    let r = api.push(&token, &batch(vec![other.clone()])).await;
+    assert_eq!(
+        r.results[0].outcome,
+        RecordOutcome::Conflict {
+            server_hash: hash0.clone()
+        }
+    );
+
+    // A proper next revision is accepted; both revisions are kept.
+    let mut v1 = v0.next_revision();
+    v1.notes = "phiên bản 1".into();
+    let r = api.push(&token, &batch(vec![v1.clone()])).await;
+    assert_eq!(statuses(&r), ["accepted"]);
+    let hash1 = htx_core::sync::content_hash(&v1);
+
+    // A revision based on revision 0 while 1 is the latest: conflict.
+    let mut stale = v0.next_revision().next_revision();
+    stale.replaces_revision = Some(0);
+    stale.notes = "dựa trên bản cũ".into();
+    let r = api.push(&token, &batch(vec![stale.clone()])).await;
+    assert_eq!(
+        r.results[0].outcome,
+        RecordOutcome::Conflict {
+            server_hash: hash1.clone()
+        }
+    );
+    // Retrying the old revision 0 is still just a duplicate.
+    let r = api.push(&token, &batch(vec![v0.clone()])).await;
+    assert_eq!(statuses(&r), ["duplicate"]);
+
+    let res = api.visit(&token, v0.id).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let h: Value = res.json().await.unwrap();
+    assert_eq!(h["latest"]["revision"], 1);
+    assert_eq!(h["latest"]["hash"], hash1.0);
+    assert_eq!(h["latest"]["visit"]["notes"], "phiên bản 1");
+    let revs: Vec<i64> = h["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["revision"].as_i64().unwrap())
+        .collect();
+    assert_eq!(revs, [0, 1]);
+    assert_eq!(h["revisions"][0]["visit"]["notes"], "bản gốc");
+    let reasons: Vec<&str> = h["conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["same_revision_other_content", "stale_base"]);
+    // Pushing the same conflicting content again flags it once.
+    api.push(&token, &batch(vec![other])).await;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visit_conflicts")
+        .fetch_one(&api.db)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn invalid_records_are_rejected_with_field_paths() {
+    let api = Api::start().await;
+    let token = api.login("canbo1").await;
+    let mut incomplete = final_visit(0, "");
+    incomplete.facts.workers = None;
+    incomplete.facts.managers.with_degree = Some(9); // > managers.total (5)
+    let draft = Visit::new_draft(
+        Uuid::now_v7(),
+        demo::organisation_id(0),
+        "A",
+        now() - chrono::Duration::hours(1),
+    );
+    let unknown_org = {
+        let mut v = final_visit(0, "");
+        v.organisation_id = Uuid::now_v7();
+        v
+    };
+    let mut b = batch(vec![incomplete, draft, unknown_org, final_visit(2, "tốt")]);
+    let mut forged = VisitRevision::new(final_visit(4, "thật"));
+    forged.visit.notes = "giả".into();
+    b.records.push(forged);
+    let r = api.push(&token, &b).await;
+    assert_eq!(
+        statuses(&r),
+        ["rejected", "rejected", "rejected", "accepted", "rejected"]
+    );
+    let paths = |i: usize| -> Vec<(String, ErrorCode)> {
+        let RecordOutcome::Rejected { errors } = &r.results[i].outcome else {
+            panic!()
+        };
+        errors.iter().map(|e| (e.path.clone(), e.code)).collect()
+    };
+    let p0 = paths(0);
+    assert!(
+        p0.contains(&("facts.workers".into(), ErrorCode::Required)),
+        "{p0:?}"
+    );
+    assert!(p0.contains(&("facts.managers.with_degree".into(), ErrorCode::ExceedsTotal)));
+    assert_eq!(paths(1), [("state".into(), ErrorCode::Required)]);
+    assert_eq!(
+        paths(2),
+        [("organisation_id".into(), ErrorCode::UnknownReference)]
+    );
+    assert_eq!(paths(4), [("hash".into(), ErrorCode::HashMismatch)]);
+    // Rejected records are not stored.
+    assert_eq!(
+        htx_server::db::visits::count_revisions(&api.db)
+            .await
+            .unwrap(),
+        1
+    );
+
+    // Wire format of a rejection.
+    let res = api
+        .push_raw(&token, &batch(vec![draft_final_missing()]))
+        .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["results"][0]["outcome"]["status"], "rejected");
+    assert!(body["results"][0]["outcome"]["errors"][0]["path"].is_string());
+    assert!(body["results"][0]["outcome"]["errors"][0]["message_vi"].is_string());
+
+    // Wrong protocol version: the whole batch is refused.
+    let mut b = batch(vec![]);
+    b.protocol_version = 999;
+    let res = api.push_raw(&token, &b).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(res).await, "unsupported_protocol");
+    // Malformed JSON.
+    let res = api
+        .client
+        .post(api.url("/sync/push"))
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .header(CONTENT_TYPE, "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(res).await, "invalid_json");
+    api.stop().await;
+}
+
+fn draft_final_missing() -> Visit {
+    let mut v = final_visit(0, "");
+    v.finished_at = None;
+    v
+}
+
+#[tokio::test]
+async fn too_many_records_or_bytes_is_413_json() {
+    let api = Api::start().await;
+    let token = api.login("canbo1").await;
+    let b = batch((0..201).map(|_| final_visit(0, "")).collect());
+    let res = api.push_raw(&token, &b).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_code(res).await, "payload_too_large");
+
+    let b = batch(vec![final_visit(0, &"x".repeat(1_100_000))]);
+    let res = api.push_raw(&token, &b).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_code(res).await, "payload_too_large");
+
+    // 200 records is fine.
+    let b = batch((0..200).map(|_| final_visit(0, "")).collect());
+    let r = api.push(&token, &b).await;
+    assert_eq!(statuses(&r), vec!["accepted"; 200]);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn officers_only_push_and_pull_their_places() {
+    let api = Api::start().await;
+    let canbo1 = api.login("canbo1").await;
+    let canbo2 = api.login("canbo2").await;
+    let r = api
+        .push(
+            &canbo2,
+            &batch(vec![final_visit(0, ""), final_visit(CANBO2_HTX, "")]),
+        )
+        .await;
+    assert_eq!(statuses(&r), ["rejected", "accepted"]);
+    let RecordOutcome::Rejected { errors } = &r.results[0].outcome else {
+        panic!()
+    };
+    assert_eq!(errors[0].code, ErrorCode::ForbiddenPlace);
+    assert_eq!(errors[0].code.as_str(), "forbidden_place");
+    let r = api
+        .push(&canbo1, &batch(vec![final_visit(CANBO2_HTX, "")]))
+        .await;
+    assert_eq!(statuses(&r), ["rejected"]);
+
+    let ids = |p: &PullResponse| -> Vec<Uuid> { p.organisations.iter().map(|o| o.id).collect() };
+    let p1 = api.pull(&canbo1, "?since=0").await;
+    let p2 = api.pull(&canbo2, "").await;
+    assert_eq!(p1.organisations.len(), 20);
+    assert_eq!(p2.organisations.len(), 20);
+    assert!(ids(&p1).contains(&demo::organisation_id(0)));
+    assert!(!ids(&p2).contains(&demo::organisation_id(0)));
+    assert!(ids(&p2).contains(&demo::organisation_id(CANBO2_HTX)));
+    assert!(!ids(&p1).contains(&demo::organisation_id(CANBO2_HTX)));
+    // Places: the officer's communes (plus ancestors and merged old units).
+    let codes: Vec<&str> = p1.places.iter().map(|p| p.code.as_str()).collect();
+    assert!(codes.contains(&"30850"));
+    assert!(!codes.contains(&demo::DEMO_ORGANISATIONS[CANBO2_HTX].place_code));
+    assert!(!p1.rubrics.is_empty());
+    // Reviewers and admins see everything.
+    let reviewer = api.login("kiemduyet").await;
+    assert_eq!(api.pull(&reviewer, "").await.organisations.len(), 40);
+    // Reviewers do not push.
+    let res = api.push_raw(&reviewer, &batch(vec![])).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(res).await, "forbidden");
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn the_same_batch_posted_20_times_concurrently_is_stored_once() {
+    let api = Api::start().await;
+    let token = api.login("canbo1").await;
+    let visits: Vec<Visit> = (0..10)
+        .map(|i| final_visit(CANBO1_HTX[i % 4], &format!("đồng thời {i}")))
+        .collect();
+    let b = std::sync::Arc::new(batch(visits));
+    let url = api.url("/sync/push");
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let (client, url, token, b) = (api.client.clone(), url.clone(), token.clone(), b.clone());
+        tasks.push(tokio::spawn(async move {
+            let res = client
+                .post(url)
+                .header(AUTHORIZATION, format!("Bearer {token}"))
+                .json(&*b)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            res.json::<PushResponse>().await.unwrap()
+        }));
+    }
+    let mut accepted = vec![0; 10];
+    for t in tasks {
+        let r = t.await.unwrap();
+        assert_eq!(r.results.len(), 10);
+        for (i, s) in statuses(&r).into_iter().enumerate() {
+            assert!(matches!(s, "accepted" | "duplicate"), "{s}");
+            if s == "accepted" {
+                accepted[i] += 1;
+            }
+        }
+    }
+    assert_eq!(accepted, vec![1; 10], "each record accepted exactly once");
+    assert_eq!(
+        htx_server::db::visits::count_revisions(&api.db)
+            .await
+            .unwrap(),
+        10
+    );
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visit_conflicts")
+        .fetch_one(&api.db)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn pull_with_a_cursor_returns_only_later_changes() {
+    let api = Api::start().await;
+    let canbo1 = api.login("canbo1").await;
+    let canbo2 = api.login("canbo2").await;
+    let reviewer = api.login("kiemduyet").await;
+
+    let full = api.pull(&canbo1, "?since=0").await;
+    assert!(!full.has_more);
+    assert_eq!(full.organisations.len(), 20);
+    assert!(!full.places.is_empty());
+    let cursor = full.cursor.0;
+    assert!(cursor >= 40);
+
+    let nothing = api.pull(&canbo1, &format!("?since={cursor}")).await;
+    assert!(nothing.organisations.is_empty() && nothing.reviews.is_empty());
+    assert!(nothing.places.is_empty() && nothing.rubrics.is_empty());
+    assert_eq!(nothing.cursor.0, cursor);
+
+    // A cursor from the future (restored server database): a full pull.
+    let reset = api.pull(&canbo1, "?since=999999").await;
+    assert_eq!(reset.organisations.len(), 20);
+    assert!(!reset.places.is_empty());
+    assert_eq!(reset.cursor.0, cursor);
+
+    // Paging: 5 at a time gives the same 20 organisations, in order.
+    let mut since = 0;
+    let mut paged = Vec::new();
+    loop {
+        let p = api.pull(&canbo1, &format!("?since={since}&limit=5")).await;
+        assert!(p.organisations.len() <= 5);
+        paged.extend(p.organisations.iter().map(|o| o.id));
+        assert!(p.cursor.0 > since || !p.has_more);
+        since = p.cursor.0;
+        if !p.has_more {
+            break;
+        }
+    }
+    assert_eq!(since, cursor);
+    let all: Vec<Uuid> = full.organisations.iter().map(|o| o.id).collect();
+    assert_eq!(paged, all);
+
+    // A review of canbo1's visit reaches canbo1's next pull, not canbo2's.
+    let v = final_visit(0, "");
+    api.push(&canbo1, &batch(vec![v.clone()])).await;
+    let res = api
+        .client
+        .post(api.url("/reviews"))
+        .header(AUTHORIZATION, format!("Bearer {reviewer}"))
+        .json(
+            &json!({ "visit_id": v.id, "revision": 0, "decision": "returned",
+                       "comment": "Thiếu số liệu doanh thu" }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = api
+        .client
+        .post(api.url("/reviews"))
+        .header(AUTHORIZATION, format!("Bearer {canbo1}"))
+        .json(&json!({ "visit_id": v.id, "revision": 0, "decision": "approved" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    let p = api.pull(&canbo1, &format!("?since={cursor}")).await;
+    assert!(p.organisations.is_empty());
+    assert_eq!(p.reviews.len(), 1);
+    assert_eq!(p.reviews[0].visit_id, v.id);
+    assert_eq!(p.reviews[0].comment, "Thiếu số liệu doanh thu");
+    assert_eq!(
+        p.reviews[0].decision,
+        htx_core::review::ReviewDecision::Returned
+    );
+    assert!(p.cursor.0 > cursor);
+    assert!(api
+        .pull(&canbo1, &format!("?since={}", p.cursor.0))
+        .await
+        .reviews
+        .is_empty());
+    assert!(api
+        .pull(&canbo2, &format!("?since={cursor}"))
+        .await
+        .reviews
+        .is_empty());
+    // The receipt carries the review too.
+    let r = api
+        .receipt(
+            &canbo1,
+            vec![RecordKey {
+                id: v.id,
+                revision: 0,
+            }],
+        )
+        .await;
+    assert_eq!(
+        r.statuses[0].review.as_ref().unwrap().comment,
+        "Thiếu số liệu doanh thu"
+    );
+
+    let res = api
+        .client
+        .get(api.url("/sync/pull?since=abc"))
+        .header(AUTHORIZATION, format!("Bearer {canbo1}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(res).await, "bad_request");
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn gzip_request_bodies_are_accepted() {
+    let api = Api::start().await;
+    let token = api.login("canbo1").await;
+    let b = batch(vec![final_visit(0, &"ghi chú dài ".repeat(200))]);
+    let json = serde_json::to_vec(&b).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&json).unwrap();
+    let gz = enc.finish().unwrap();
+    assert!(gz.len() < json.len() / 2);
+    let res = api
+        .client
+        .post(api.url("/sync/push"))
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .header(CONTENT_TYPE, "application/json")
+        .header(CONTENT_ENCODING, "gzip")
+        .body(gz)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let r: PushResponse = res.json().await.unwrap();
+    assert_eq!(statuses(&r), ["accepted"]);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn blobs_are_content_addressed() {
+    let api = Api::start().await;
+    let token = api.login("canbo1").await;
+    let photo = b"\xff\xd8\xff\xe0 fake jpeg bytes".repeat(100);
+    let sha = hex_sha256(&photo);
+    let put = |name: String, body: Vec<u8>| {
+        api.client
+            .put(api.url(&format!("/blobs/{name}")))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .body(body)
+            .send()
+    };
+    let res = put(sha.clone(), photo.clone()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["created"], true);
+    let res = put(sha.clone(), photo.clone()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["created"], false);
+
+    let res = put(hex_sha256(b"other"), photo.clone()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(res).await, "bad_request");
+    let res = put(sha.to_uppercase(), photo.clone()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let big = vec![7u8; 5 * 1024 * 1024 + 1];
+    let res = put(hex_sha256(&big), big).await.unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_code(res).await, "payload_too_large");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM blobs")
+        .fetch_one(&api.db)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    api.stop().await;
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
