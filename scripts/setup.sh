@@ -43,8 +43,7 @@ apt_install() {
 command -v rustup >/dev/null || die "rustup not found: install Rust with rustup first"
 if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   MODE=rustup
-  say "[ok]" "rustup target wasm32-unknown-unknown ($(rustc -V))"
-  need_apt lld
+  say "[ok]" "rustup target wasm32-unknown-unknown ($(rustc -V)); its own rust-lld links wasm"
 else
   MODE=debian-web
   say "[note]" "rustup has no wasm32-unknown-unknown std: using Debian's rustc-web with -Zbuild-std"
