@@ -6,15 +6,24 @@
 //! Module map: [`organisation`], [`visit`], [`place`], [`money`], [`points`],
 //! [`rubric`] (versioned data), [`score`], [`validation`], [`size_class`],
 //! [`indicators`] (Phụ lục 1), [`review`], [`sync`], [`time`].
+//!
+//! Field-app helpers (the UI is thin glue over these): [`search`]
+//! (diacritics-insensitive organisation search), [`format`] (Vietnamese
+//! number/date display and input), [`prefill`] (new visit from the previous
+//! one), [`export`] (self-checking hand-over file for unsynced visits).
 
+pub mod export;
+pub mod format;
 pub mod indicators;
 pub mod money;
 pub mod organisation;
 pub mod place;
 pub mod points;
+pub mod prefill;
 pub mod review;
 pub mod rubric;
 pub mod score;
+pub mod search;
 pub mod size_class;
 pub mod sync;
 pub mod time;

@@ -561,3 +561,51 @@ fn serde_roundtrip_shipped_data_and_pull() {
         PlaceRegistry::seed()
     );
 }
+
+// ---------- field-app helpers: export, search, prefill ----------
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn export_bundle_round_trips_and_merges_as_identical(
+        visits in prop::collection::vec(arb_visit(), 0..4),
+        officer in arb_text(),
+        device in prop::option::of(arb_text()),
+        at in arb_time(),
+    ) {
+        use htx_core::export::{merge_plan, ExportBundle};
+        let b = ExportBundle::new(officer, device, at, visits.clone());
+        let back = ExportBundle::from_json(&b.to_json_pretty());
+        prop_assert_eq!(back, Ok(b.clone()));
+        let plan = merge_plan(&visits, &b.visits);
+        prop_assert!(plan.new.is_empty() && plan.newer_revision.is_empty() && plan.older_revision.is_empty());
+        prop_assert_eq!(plan.identical.len() + plan.conflicting.len(), visits.len());
+    }
+
+    #[test]
+    fn search_is_total_and_finds_every_named_org(
+        orgs in prop::collection::vec(arb_org(), 0..12),
+        q in arb_text(),
+    ) {
+        use htx_core::search::{OrgFilter, SearchIndex};
+        let idx = SearchIndex::new(&orgs);
+        let _ = idx.query(&q, &OrgFilter::default(), 10);
+        for o in &orgs {
+            let hits = idx.query(&o.name, &OrgFilter::default(), usize::MAX);
+            prop_assert!(hits.contains(&o.id), "{:?} not found by its name", o.name);
+            let kind_only = OrgFilter { kind: Some(o.kind), ..Default::default() };
+            prop_assert!(idx.query("", &kind_only, usize::MAX).contains(&o.id));
+        }
+    }
+
+    #[test]
+    fn prefill_keeps_facts_and_plan_only(prev in arb_visit(), id in arb_uuid(), at in arb_time()) {
+        let v = Visit::prefill_from(&prev, id, "B", at);
+        prop_assert_eq!(&v.facts, &prev.facts);
+        prop_assert_eq!(&v.plan, &prev.plan);
+        prop_assert_eq!(v.state, VisitState::Draft);
+        prop_assert_eq!((v.revision, v.replaces_revision), (0, None));
+        prop_assert!(v.score_sheet.is_none() && v.photos.is_empty() && v.location.is_none());
+    }
+}
