@@ -13,6 +13,8 @@
 //! one), [`export`] (self-checking hand-over file for unsynced visits).
 
 pub mod export;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod format;
 pub mod indicators;
 pub mod money;

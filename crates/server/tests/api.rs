@@ -6,13 +6,11 @@ use std::io::Write;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use htx_core::money::Vnd;
-use htx_core::organisation::LegalStatus;
 use htx_core::sync::{
     PullResponse, PushBatch, PushResponse, ReceiptQuery, ReceiptResponse, RecordKey, RecordOutcome,
     VisitRevision,
 };
-use htx_core::visit::{Gender, VisitState};
+
 use htx_core::{ErrorCode, Visit};
 use htx_server::{demo, Config, Server};
 use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE};
@@ -182,30 +180,10 @@ fn final_visit(org: usize, notes: &str) -> Visit {
         started,
     );
     v.notes = notes.to_owned();
-    v.state = VisitState::Final;
-    v.finished_at = Some(started + chrono::Duration::hours(1));
-    let f = &mut v.facts;
-    f.status = Some(LegalStatus::Active);
-    f.members.official = Some(120);
-    f.members.associate_contributing = Some(10);
-    f.members.total = Some(130);
-    f.workers = Some(15);
-    f.charter_capital = Some(Vnd::billion(2));
-    f.total_capital = Some(Vnd::billion(5));
-    f.revenue = Some(Vnd::billion(8));
-    f.pre_tax_profit = Some(Vnd::million(-300));
-    f.managers.total = Some(5);
-    f.managers.with_degree = Some(2);
-    f.managers.vocational_trained = Some(3);
-    f.managers.under_35 = Some(1);
-    f.director.gender = Some(Gender::Female);
-    f.director.trained = Some(true);
-    let p = &mut v.plan;
-    p.value_chain = Some(true);
-    p.enterprise_link = Some(false);
-    p.high_tech = Some(false);
-    p.traceability = Some(true);
-    p.direct_export = Some(false);
+    let mut v = htx_core::fixtures::complete_final(v);
+    // Not linked with an enterprise: the partner name is then not required.
+    v.plan.enterprise_link = Some(false);
+    v.plan.enterprise_partner = None;
     v
 }
 
