@@ -59,6 +59,15 @@ fn rejected(path: &str, code: ErrorCode, vi: &str, en: &str) -> RecordOutcome {
     }
 }
 
+/// The places an officer may see, read once per request; `None` for roles
+/// that see every place.
+async fn visible_places(state: &AppState, user: &AuthUser) -> ApiResult<Option<BTreeSet<String>>> {
+    Ok(match user.place_scope() {
+        Some(id) => Some(users::places(&state.db, id).await?.into_iter().collect()),
+        None => None,
+    })
+}
+
 pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiResult<PushResponse> {
     check_version(batch.protocol_version)?;
     if batch.records.len() > MAX_PUSH_RECORDS {
@@ -72,9 +81,11 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
     }
     let now_str = db::now_timestamp();
     let now = parse_time(&now_str)?;
+    let places = visible_places(state, user).await?;
     let mut results = Vec::with_capacity(batch.records.len());
     for record in &batch.records {
-        let outcome = push_record(state, user, &batch, record, &now_str, now).await?;
+        let outcome =
+            push_record(state, user, places.as_ref(), &batch, record, &now_str, now).await?;
         results.push(RecordResult {
             key: record.key(),
             outcome,
@@ -91,6 +102,7 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
 async fn push_record(
     state: &AppState,
     user: &AuthUser,
+    places: Option<&BTreeSet<String>>,
     batch: &PushBatch,
     record: &VisitRevision,
     now_str: &str,
@@ -118,15 +130,13 @@ async fn push_record(
             "The server does not know this organisation",
         ));
     };
-    if let Some(user_id) = user.place_scope() {
-        if !users::has_place(db, user_id, &org_row.place_code).await? {
-            return Ok(rejected(
-                "organisation_id",
-                ErrorCode::ForbiddenPlace,
-                "Tổ chức không thuộc địa bàn được giao cho cán bộ",
-                "The organisation is not in a place assigned to this officer",
-            ));
-        }
+    if places.is_some_and(|p| !p.contains(&org_row.place_code)) {
+        return Ok(rejected(
+            "organisation_id",
+            ErrorCode::ForbiddenPlace,
+            "Tổ chức không thuộc địa bàn được giao cho cán bộ",
+            "The organisation is not in a place assigned to this officer",
+        ));
     }
     let visit_id = visit.id.to_string();
     let revision = i64::from(visit.revision);
@@ -235,10 +245,7 @@ pub async fn receipts(
             "a receipt query holds at most {MAX_RECEIPT_KEYS} keys"
         )));
     }
-    let places: Option<BTreeSet<String>> = match user.place_scope() {
-        Some(id) => Some(users::places(&state.db, id).await?.into_iter().collect()),
-        None => None,
-    };
+    let places = visible_places(state, user).await?;
     let mut statuses = Vec::with_capacity(query.keys.len());
     for key in query.keys {
         let visit_id = key.id.to_string();
