@@ -1,7 +1,11 @@
 //! The app shell: i18n context, header, routes.
 use crate::components::header::Header;
 use crate::i18n::I18nContextProvider;
-use crate::pages::{home::HomePage, not_found::NotFound, visits::VisitsPage};
+use crate::pages::{
+    home::HomePage, not_found::NotFound, org_new::NewOrganisationPage, org_page::OrganisationPage,
+    orgs::OrganisationsPage, signin::SignInPage, storage_panel::StoragePage, visit_form::VisitPage,
+    visits::VisitsPage,
+};
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
@@ -15,7 +19,13 @@ pub fn App() -> impl IntoView {
                 <Header />
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/signin") view=SignInPage />
+                    <Route path=path!("/orgs") view=OrganisationsPage />
+                    <Route path=path!("/orgs/new") view=NewOrganisationPage />
+                    <Route path=path!("/orgs/:id") view=OrganisationPage />
                     <Route path=path!("/visits") view=VisitsPage />
+                    <Route path=path!("/visits/:id") view=VisitPage />
+                    <Route path=path!("/storage") view=StoragePage />
                 </Routes>
             </Router>
         </I18nContextProvider>

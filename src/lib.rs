@@ -7,11 +7,14 @@
 
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
+pub mod api;
 pub mod app;
 pub mod components;
+pub mod data;
 pub mod locale;
 pub mod net;
 pub mod pages;
+pub mod session;
 pub mod storage;
 
 /// Entry point called by `main.rs`.

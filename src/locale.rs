@@ -32,3 +32,10 @@ pub fn RestoreLocale() -> impl IntoView {
     let i18n = use_i18n();
     Effect::new(move |_| i18n.set_locale(stored_locale()));
 }
+
+/// Whether the UI is in English now (reactive: call inside views/closures).
+pub fn is_english() -> bool {
+    use_context::<leptos_i18n::I18nContext<Locale>>()
+        .map(|i| i.get_locale() == Locale::en)
+        .unwrap_or(false)
+}

@@ -24,7 +24,9 @@ pub fn Header() -> impl IntoView {
         </header>
         <nav class="tabs">
             <A href="/">{t!(i18n, nav_home)}</A>
+            <A href="/orgs">{t!(i18n, nav_orgs)}</A>
             <A href="/visits">{t!(i18n, nav_visits)}</A>
+            <A href="/storage">{t!(i18n, nav_storage)}</A>
         </nav>
     }
 }

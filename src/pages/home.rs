@@ -1,26 +1,29 @@
-//! Home: what is stored on this device, and a quick draft to prove it.
+//! Home: who is signed in, what the device holds, visits by state.
 use crate::components::visit_list::VisitList;
-use crate::i18n::{t, t_string, use_i18n};
-use crate::storage::{load_summary, save_visit};
-use htx_core::{time::to_vn, Visit};
-use leptos::html;
+use crate::data::pick;
+use crate::i18n::{t, use_i18n};
+use crate::session::Session;
+use crate::storage::{DeviceStore, SCHEMA_VERSION};
+use htx_core::device::LocalStatus;
 use leptos::prelude::*;
-use uuid::Uuid;
+use leptos_router::components::A;
+
+const RECENT: u32 = 20;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let i18n = use_i18n();
-    let reload = RwSignal::new(0u32);
-    let summary = LocalResource::new(move || {
-        reload.track();
-        load_summary()
+    let data = LocalResource::new(|| async {
+        let store = DeviceStore::shared().await?;
+        let counts = store.status_counts().await?;
+        let recent = store.recent_summaries(None, RECENT).await?;
+        let total = store.count_visits().await?;
+        let reference = crate::data::ref_data().await?;
+        Ok::<_, crate::storage::StorageError>((counts, recent, total, reference.organisations.len(), store.version()))
     });
-    let visits = Signal::derive(move || {
-        summary.get().and_then(|r| r.ok()).map(|s| s.visits).unwrap_or_default()
-    });
-
+    let session = Session::load();
     view! {
-        {move || match summary.get() {
+        {move || match data.get() {
             None => view! { <main class="page" data-testid="loading"><p class="muted">{t!(i18n, loading)}</p></main> }.into_any(),
             Some(Err(e)) => {
                 let error = e.to_string();
@@ -30,72 +33,74 @@ pub fn HomePage() -> impl IntoView {
                     </main>
                 }.into_any()
             }
-            Some(Ok(s)) => view! {
-                <main class="page" data-testid="home">
-                    <h1>{t!(i18n, home_heading)}</h1>
-                    <p class="muted">{t!(i18n, home_intro)}</p>
-                    <dl class="facts">
-                        <div>
-                            <dt>{t!(i18n, stored_visits)}</dt>
-                            <dd data-testid="stored-visits-count">{s.visits.len()}</dd>
+            Some(Ok((counts, recent, total, orgs, version))) => {
+                let session = session.clone();
+                let recent = Signal::derive(move || recent.clone());
+                view! {
+                    <main class="page" data-testid="home">
+                        <SignedInAs session />
+                        <div class="actions">
+                            <A href="/orgs" attr:class="button primary" attr:data-testid="start-visit">{t!(i18n, start_visit)}</A>
                         </div>
-                        <div>
-                            <dt>{t!(i18n, db_version)}</dt>
-                            <dd data-testid="db-version">{s.schema_version}</dd>
-                        </div>
-                    </dl>
-                    <QuickDraft on_saved=move || reload.update(|n| *n += 1) />
-                    <VisitList visits />
-                </main>
-            }.into_any(),
+                        <h2>{t!(i18n, visits_by_state)}</h2>
+                        <ul class="state-tiles" data-testid="state-counts">
+                            {LocalStatus::ALL.into_iter().map(|s| {
+                                let n = counts.get(s.as_str()).copied().unwrap_or(0);
+                                view! {
+                                    <li>
+                                        <A href=format!("/visits?status={}", s.as_str())>
+                                            <strong data-testid=format!("count-{}", s.as_str())>{n}</strong>
+                                            <span>{move || pick(s.label_vi(), s.label_en()).to_string()}</span>
+                                        </A>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                        <dl class="facts">
+                            <div>
+                                <dt>{t!(i18n, stored_visits)}</dt>
+                                <dd data-testid="stored-visits-count">{total}</dd>
+                            </div>
+                            <div>
+                                <dt>{t!(i18n, stored_orgs)}</dt>
+                                <dd data-testid="stored-orgs-count">{orgs}</dd>
+                            </div>
+                            <div>
+                                <dt>{t!(i18n, db_version)}</dt>
+                                <dd data-testid="db-version">{version}</dd>
+                            </div>
+                        </dl>
+                        {(version != SCHEMA_VERSION).then(|| view! { <p class="error">{t!(i18n, db_version_mismatch)}</p> })}
+                        <h2>{t!(i18n, recent_visits)}</h2>
+                        <VisitList visits=recent />
+                    </main>
+                }.into_any()
+            }
         }}
     }
 }
 
-/// A one-field draft: the smallest real record, until the visit form exists.
+/// Sign-in state: who, until when, and the way to (re)sign in.
 #[component]
-fn QuickDraft(on_saved: impl Fn() + Copy + 'static) -> impl IntoView {
+fn SignedInAs(session: Option<Session>) -> impl IntoView {
     let i18n = use_i18n();
-    let notes_ref = NodeRef::<html::Input>::new();
-    let (message, set_message) = signal(None::<Result<(), String>>);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let Some(input) = notes_ref.get() else { return };
-        let notes = input.value().trim().to_string();
-        if notes.is_empty() {
-            set_message.set(Some(Err(String::new())));
-            return;
+    match session {
+        Some(s) => {
+            let expired = s.is_expired();
+            let name = s.display_name.clone();
+            view! {
+                <div class="card signed-in" data-testid="signed-in">
+                    <p>{t!(i18n, signed_in_as)} " " <strong data-testid="officer-name">{name}</strong></p>
+                    {expired.then(|| view! { <p class="warn" data-testid="session-expired">{t!(i18n, session_expired)}</p> })}
+                    <A href="/signin" attr:class="button">{t!(i18n, refresh_data)}</A>
+                </div>
+            }.into_any()
         }
-        let mut visit = Visit::new_draft(Uuid::now_v7(), Uuid::nil(), "", to_vn(&chrono::Utc::now()));
-        visit.notes = notes;
-        leptos::task::spawn_local(async move {
-            match save_visit(&visit).await {
-                Ok(()) => {
-                    input.set_value("");
-                    set_message.set(Some(Ok(())));
-                    on_saved();
-                }
-                Err(e) => set_message.set(Some(Err(e.to_string()))),
-            }
-        });
-    };
-    view! {
-        <form class="card" on:submit=submit>
-            <h2>{t!(i18n, draft_heading)}</h2>
-            <label for="draft-notes">{t!(i18n, draft_notes_label)}</label>
-            <input
-                id="draft-notes"
-                data-testid="draft-notes"
-                node_ref=notes_ref
-                autocomplete="off"
-                placeholder=move || t_string!(i18n, draft_notes_placeholder).to_string()
-            />
-            <button type="submit" class="primary" data-testid="save-draft">{t!(i18n, save_draft)}</button>
-            {move || message.get().map(|m| match m {
-                Ok(()) => view! { <p class="ok" role="status" data-testid="save-result">{t!(i18n, saved)}</p> }.into_any(),
-                Err(e) if e.is_empty() => view! { <p class="error" role="alert" data-testid="save-result">{t!(i18n, empty_notes)}</p> }.into_any(),
-                Err(error) => view! { <p class="error" role="alert" data-testid="save-result">{t!(i18n, storage_error, error)}</p> }.into_any(),
-            })}
-        </form>
+        None => view! {
+            <div class="card" data-testid="signed-out">
+                <p>{t!(i18n, sign_in_intro)}</p>
+                <A href="/signin" attr:class="button primary" attr:data-testid="go-signin">{t!(i18n, sign_in)}</A>
+            </div>
+        }.into_any(),
     }
 }

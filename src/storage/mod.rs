@@ -5,17 +5,27 @@
 //! created only in the upgrade handler, every upgrade step keeps existing data,
 //! and every write transaction is committed explicitly (indexed_db_futures
 //! rolls back uncommitted ones). Never await the network inside a transaction.
+mod reference;
 mod schema;
-mod summary;
+mod visits;
 
 use htx_core::Visit;
 use indexed_db_futures::database::Database;
+use std::cell::RefCell;
+use std::rc::Rc;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use uuid::Uuid;
 
+pub use reference::Reference;
 pub use schema::{stores, DB_NAME, SCHEMA_VERSION};
-pub use summary::{load_summary, save_visit, DeviceSummary};
+pub use visits::{StatusCounts, StoredVisit};
+
+thread_local! {
+    /// The app's one open connection. Opening IndexedDB costs milliseconds;
+    /// an autosave on every keystroke cannot pay that each time.
+    static SHARED: RefCell<Option<Rc<DeviceStore>>> = const { RefCell::new(None) };
+}
 
 /// Why a storage operation failed; shown to the officer, so it keeps the
 /// browser's own message (quota exceeded, blocked by another tab, ...).
@@ -45,6 +55,17 @@ impl DeviceStore {
     /// upgrading it as needed.
     pub async fn open() -> Result<Self> {
         Self::open_at(DB_NAME, SCHEMA_VERSION).await
+    }
+
+    /// The app's shared connection, opened (and repaired) on first use.
+    pub async fn shared() -> Result<Rc<DeviceStore>> {
+        if let Some(s) = SHARED.with(|c| c.borrow().clone()) {
+            return Ok(s);
+        }
+        let store = Rc::new(Self::open().await?);
+        store.repair_summaries().await?;
+        // Another caller may have opened one meanwhile; keep the first.
+        Ok(SHARED.with(|c| c.borrow_mut().get_or_insert(store).clone()))
     }
 
     /// Opens `name` at `version`, applying every upgrade step from the stored

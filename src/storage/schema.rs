@@ -3,6 +3,7 @@
 //! that have not reached the server yet.
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
+use indexed_db_futures::KeyPath;
 
 pub const DB_NAME: &str = "htx-survey";
 
@@ -10,16 +11,26 @@ pub const DB_NAME: &str = "htx-survey";
 /// 1. `visits` (key path `id`).
 /// 2. `organisations` (reference data downloaded in the office, key path `id`)
 ///    and `meta` (small device facts such as the last sync cursor, out-of-line keys).
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3. `visit_summaries` (one [`htx_core::device::VisitSummary`] per visit, key
+///    path `id`) with indexes `by_recent` (newest first) and `by_status`.
+///    Summaries of visits stored by versions 1-2 are rebuilt after opening
+///    ([`super::visits::repair_summaries`]), since an upgrade handler cannot await.
+pub const SCHEMA_VERSION: u32 = 3;
 
 pub mod stores {
     pub const VISITS: &str = "visits";
     pub const ORGANISATIONS: &str = "organisations";
     pub const META: &str = "meta";
+    pub const VISIT_SUMMARIES: &str = "visit_summaries";
 }
 
-/// Runs every step after `old` up to `new`. Steps only add stores, so the
-/// records already stored are kept as they are.
+pub mod indexes {
+    pub const BY_RECENT: &str = "by_recent";
+    pub const BY_STATUS: &str = "by_status";
+}
+
+/// Runs every step after `old` up to `new`. Steps only add stores and
+/// indexes, so the records already stored are kept as they are.
 pub(super) fn upgrade(db: &Database, old: u32, new: u32) -> indexed_db_futures::Result<()> {
     if old < 1 && new >= 1 {
         db.create_object_store(stores::VISITS).with_key_path("id".into()).build()?;
@@ -27,6 +38,11 @@ pub(super) fn upgrade(db: &Database, old: u32, new: u32) -> indexed_db_futures::
     if old < 2 && new >= 2 {
         db.create_object_store(stores::ORGANISATIONS).with_key_path("id".into()).build()?;
         db.create_object_store(stores::META).build()?;
+    }
+    if old < 3 && new >= 3 {
+        let s = db.create_object_store(stores::VISIT_SUMMARIES).with_key_path("id".into()).build()?;
+        s.create_index(indexes::BY_RECENT, KeyPath::One("recent")).build()?;
+        s.create_index(indexes::BY_STATUS, KeyPath::One("status")).build()?;
     }
     Ok(())
 }

@@ -29,7 +29,10 @@ async fn fresh(name: &str, version: u32) -> DeviceStore {
 async fn new_database_has_current_schema() {
     let store = fresh("t-schema", SCHEMA_VERSION).await;
     assert_eq!(store.version(), SCHEMA_VERSION);
-    assert_eq!(store.store_names(), vec![stores::META, stores::ORGANISATIONS, stores::VISITS]);
+    assert_eq!(
+        store.store_names(),
+        vec![stores::META, stores::ORGANISATIONS, stores::VISIT_SUMMARIES, stores::VISITS]
+    );
     assert_eq!(store.count_visits().await.unwrap(), 0);
     store.close();
 }
@@ -45,9 +48,17 @@ async fn upgrade_from_version_1_keeps_visits() {
 
     let current = DeviceStore::open_at(name, SCHEMA_VERSION).await.expect("upgrade");
     assert_eq!(current.version(), SCHEMA_VERSION);
-    assert_eq!(current.store_names(), vec![stores::META, stores::ORGANISATIONS, stores::VISITS]);
+    assert_eq!(
+        current.store_names(),
+        vec![stores::META, stores::ORGANISATIONS, stores::VISIT_SUMMARIES, stores::VISITS]
+    );
     assert_eq!(current.get_visit(kept.id).await.unwrap(), Some(kept.clone()));
-    assert_eq!(current.list_visits().await.unwrap(), vec![kept]);
+    assert_eq!(current.list_visits().await.unwrap(), vec![kept.clone()]);
+    // The visit stored before summaries existed gets one, and so shows in the lists.
+    current.repair_summaries().await.unwrap();
+    let listed = current.recent_summaries(None, 10).await.unwrap();
+    assert_eq!(listed.iter().map(|s| s.id).collect::<Vec<_>>(), vec![kept.id]);
+    assert_eq!(current.status_counts().await.unwrap()["draft"], 1);
     current.close();
     DeviceStore::delete(name).await.unwrap();
 }
@@ -76,4 +87,29 @@ async fn put_get_list_count() {
     assert_eq!(store.get_visit(b.id).await.unwrap(), Some(b2));
     store.close();
     DeviceStore::delete("t-crud").await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn summaries_list_newest_first_and_count_by_state() {
+    use htx_core::device::{LocalStatus, VisitSummary};
+    let store = fresh("t-summaries", SCHEMA_VERSION).await;
+    let mut saved = Vec::new();
+    for n in 0..5u32 {
+        let mut v = visit(n, "x");
+        if n % 2 == 1 {
+            v.state = VisitState::Final;
+        }
+        let s = VisitSummary::of(&v, None, None, 1_000 + i64::from(n));
+        store.save_visit(&v, &s).await.unwrap();
+        saved.push(v.id);
+    }
+    let recent = store.recent_summaries(None, 3).await.unwrap();
+    let newest: Vec<_> = saved.iter().rev().take(3).copied().collect();
+    assert_eq!(recent.iter().map(|s| s.id).collect::<Vec<_>>(), newest);
+    let waiting = store.recent_summaries(Some(LocalStatus::Waiting), 10).await.unwrap();
+    assert_eq!(waiting.iter().map(|s| s.id).collect::<Vec<_>>(), vec![saved[3], saved[1]]);
+    let counts = store.status_counts().await.unwrap();
+    assert_eq!((counts["draft"], counts["waiting"], counts["confirmed"]), (3, 2, 0));
+    store.close();
+    DeviceStore::delete("t-summaries").await.unwrap();
 }

@@ -12,9 +12,11 @@
 //! number/date display and input), [`prefill`] (new visit from the previous
 //! one), [`export`] (self-checking hand-over file for unsynced visits).
 
+pub mod device;
 pub mod export;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
+pub mod form;
 pub mod format;
 pub mod indicators;
 pub mod money;

@@ -128,6 +128,24 @@ impl Sector {
             Self::Other => "Khác",
         }
     }
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Crops => "Agriculture – crops",
+            Self::Livestock => "Agriculture – livestock",
+            Self::Aquaculture => "Agriculture – aquaculture",
+            Self::Forestry => "Agriculture – forestry",
+            Self::Salt => "Agriculture – salt",
+            Self::AgricultureGeneral => "Agriculture – general",
+            Self::IndustryHandicraft => "Industry and handicrafts",
+            Self::Construction => "Construction",
+            Self::TradeServices => "Trade and services",
+            Self::Transport => "Transport",
+            Self::Credit => "Credit",
+            Self::Environment => "Environment",
+            Self::Housing => "Housing",
+            Self::Other => "Other",
+        }
+    }
 }
 
 /// Legal / operating status (tình trạng pháp lý, hoạt động).
@@ -189,6 +207,14 @@ pub struct Organisation {
     pub founded_on: Option<NaiveDate>,
     #[serde(default)]
     pub legal_status: LegalStatus,
+    /// Recorded by an officer in the field (tổ chức mới phát hiện), not yet
+    /// matched to the registry by alliance staff.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub provisional: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Organisation {
@@ -209,6 +235,7 @@ impl Organisation {
             place_new: None,
             founded_on: None,
             legal_status: LegalStatus::Active,
+            provisional: false,
         }
     }
     pub fn is_agricultural(&self) -> bool {

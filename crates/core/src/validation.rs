@@ -430,6 +430,11 @@ fn spec_of(path: &str) -> FieldSpec {
     })
 }
 
+/// Vietnamese and English labels of a field path (form labels, messages).
+pub fn field_label(path: &str) -> (&'static str, &'static str) {
+    (label_vi_for(path), label_en_for(path))
+}
+
 fn label_vi_for(path: &str) -> &'static str {
     field_spec(path)
         .map(|s| s.label_vi)
@@ -459,6 +464,12 @@ fn label_extra(path: &str) -> (&'static str, &'static str) {
         "plan.high_tech" => ("Ứng dụng công nghệ cao", "High technology"),
         "plan.traceability" => ("Truy xuất nguồn gốc", "Traceability"),
         "plan.direct_export" => ("Xuất khẩu trực tiếp", "Direct export"),
+        "plan.digital.e_invoice" => ("Dùng hóa đơn điện tử", "E-invoices"),
+        "plan.digital.accounting_software" => ("Dùng phần mềm kế toán", "Accounting software"),
+        "plan.digital.e_commerce" => ("Bán hàng trên sàn thương mại điện tử", "E-commerce"),
+        "plan.digital.qr_payments" => ("Thanh toán không dùng tiền mặt (QR)", "Cashless (QR) payments"),
+        "plan.trademark" => ("Có nhãn hiệu tập thể / thương hiệu", "Collective trademark"),
+        "plan.geographical_indication" => ("Có chỉ dẫn địa lý", "Geographical indication"),
         "plan.ocop_products.name" => ("Tên sản phẩm OCOP", "OCOP product name"),
         "score_sheet" => ("Phiếu chấm điểm", "Score sheet"),
         "founded_on" => ("Ngày thành lập", "Founding date"),

@@ -312,6 +312,11 @@ pub struct Visit {
     pub score_sheet: Option<ScoreSheet>,
     #[serde(default)]
     pub photos: Vec<PhotoRef>,
+    /// The organisation itself, when the officer found it in the field and
+    /// the server does not know it yet (provisional). Absent otherwise, so
+    /// the content hash of ordinary visits is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_organisation: Option<crate::organisation::Organisation>,
 }
 
 impl Visit {
@@ -337,6 +342,7 @@ impl Visit {
             plan: PlanIndicators::default(),
             score_sheet: None,
             photos: Vec::new(),
+            new_organisation: None,
         }
     }
 

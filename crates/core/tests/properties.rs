@@ -290,6 +290,7 @@ fn arb_visit() -> impl Strategy<Value = Visit> {
                     plan,
                     score_sheet: sheet,
                     photos,
+                    new_organisation: None,
                 }
             },
         )
@@ -333,6 +334,7 @@ fn arb_org() -> impl Strategy<Value = Organisation> {
                     place_new,
                     founded_on,
                     legal_status,
+                    provisional: false,
                 }
             },
         )

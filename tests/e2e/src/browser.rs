@@ -305,8 +305,13 @@ impl Browser {
     }
 
     /// Clicks the first element matching `css`.
+    /// Scrolls it to the middle of the viewport first, as a finger would: the
+    /// driver's own scrolling may leave it under the fixed bottom tab bar.
     pub async fn click(&self, css: &str) -> Result<()> {
-        self.find(css).await?.click().await.with_context(|| format!("click {css}"))
+        let e = self.find(css).await?;
+        let arg = serde_json::to_value(&e)?;
+        self.exec_with("arguments[0].scrollIntoView({block: 'center'}); return true;", vec![arg]).await?;
+        e.click().await.with_context(|| format!("click {css}"))
     }
 
     /// Clears the input matching `css` and types `text` into it.

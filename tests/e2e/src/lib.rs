@@ -19,6 +19,7 @@
 pub mod app;
 pub mod browser;
 pub mod dist;
+pub mod field;
 pub mod paths;
 pub mod poll;
 pub mod server;

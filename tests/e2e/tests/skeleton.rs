@@ -9,15 +9,15 @@
 //! DOM contract used here: `<html lang>`, `[data-testid=lang-toggle]`,
 //! `[data-testid=net-status][data-state=online|offline|checking]`,
 //! `main[data-testid=home]`, `[data-testid=db-version]`,
-//! `[data-testid=stored-visits-count]`, `input[data-testid=draft-notes]`,
-//! `button[data-testid=save-draft]`,
+//! `[data-testid=stored-visits-count]`, `[data-testid=go-signin]`, the field
+//! steps of `htx_e2e::field` (sign in, find, start a visit, notes),
 //! `ul[data-testid=visit-list] > li[data-testid=visit-item]` (newest first).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use htx_e2e::dist::{asset_refs, copy_dir, file_for_url, sw_version, wasm_ref};
-use htx_e2e::{ServerProcess, TestApp};
+use htx_e2e::{field, ServerProcess, TestApp};
 use serde_json::Value;
 
 const NET_STATUS: &str = "[data-testid=net-status]";
@@ -71,8 +71,8 @@ async fn first_load_online_body(app: &TestApp) -> Result<()> {
     let version = count_of(app, "[data-testid=db-version]").await.context("db-version")?;
     ensure!(version >= 1, "db-version is {version}, expected a schema version >= 1");
     count_of(app, STORED_COUNT).await.context("stored-visits-count")?;
-    app.browser.find("input[data-testid=draft-notes]").await?;
-    app.browser.find("button[data-testid=save-draft]").await?;
+    app.browser.find("[data-testid=go-signin]").await.context("a new device offers to sign in")?;
+    app.browser.find("[data-testid=start-visit]").await?;
     app.browser.find("[data-testid=lang-toggle]").await?;
 
     // index.html registers /sw.js.
@@ -118,13 +118,19 @@ fn shell_is_cached(paths: &[String]) -> bool {
         && paths.iter().any(|p| p.ends_with(".css"))
 }
 
-/// Types `notes` into the draft form, saves it and waits until it is the
-/// newest visit-item and stored-visits-count has grown.
+/// Signs in, starts a visit of a demo cooperative, types `notes` into it and
+/// goes home; waits until it is the newest visit-item and
+/// stored-visits-count has grown.
 async fn save_draft(app: &TestApp, notes: &str) -> Result<()> {
     let b = &app.browser;
     let before = count_of(app, STORED_COUNT).await?;
-    b.fill("input[data-testid=draft-notes]", notes).await?;
-    b.click("button[data-testid=save-draft]").await?;
+    field::sign_in(app, field::OFFICER.0, field::OFFICER.1).await?;
+    field::find_and_open(app, "tan hiep", "Tân Hiệp").await?;
+    let id = field::start_visit(app).await?;
+    b.fill("[data-testid=visit-notes]", notes).await?;
+    field::wait_saved(app, &id, notes).await?;
+    b.click("nav.tabs a[href='/']").await?;
+    app.wait_home().await?;
     b.wait_for_text(VISIT_ITEM, notes, UI_TIMEOUT).await.context("the new draft is not the first visit-item")?;
     htx_e2e::poll_until("stored-visits-count to grow by the draft", UI_TIMEOUT, || async {
         Ok((count_of(app, STORED_COUNT).await? > before).then_some(()))

@@ -1,0 +1,134 @@
+//! Calls to the server's JSON API. Errors keep the server's stable code so
+//! the UI can say what happened in the officer's language.
+use crate::session::Session;
+use crate::storage::DeviceStore;
+use htx_core::sync::PullResponse;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// No answer at all (offline, server down).
+    Network,
+    /// The server answered with an error.
+    Server { status: u16, code: String, message: String },
+    /// An answer this build cannot read.
+    Decode(String),
+}
+
+impl ApiError {
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, ApiError::Server { status: 401, .. })
+    }
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+#[derive(Deserialize)]
+struct ErrorDetail {
+    code: String,
+    message: String,
+}
+
+async fn fetch_json<R: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    token: Option<&str>,
+) -> Result<R, ApiError> {
+    let window = web_sys::window().ok_or(ApiError::Network)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    init.set_cache(web_sys::RequestCache::NoStore);
+    let headers = web_sys::Headers::new().map_err(|_| ApiError::Network)?;
+    let _ = headers.set("Accept", "application/json");
+    if let Some(t) = token {
+        let _ = headers.set("Authorization", &format!("Bearer {t}"));
+    }
+    if let Some(b) = body {
+        let _ = headers.set("Content-Type", "application/json");
+        init.set_body(&wasm_bindgen::JsValue::from_str(&b));
+    }
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| ApiError::Network)?;
+    let resp: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| ApiError::Network)?
+        .dyn_into()
+        .map_err(|_| ApiError::Network)?;
+    let text = JsFuture::from(resp.text().map_err(|_| ApiError::Network)?)
+        .await
+        .map_err(|_| ApiError::Network)?
+        .as_string()
+        .unwrap_or_default();
+    if !resp.ok() {
+        let (code, message) = serde_json::from_str::<ErrorBody>(&text)
+            .map(|b| (b.error.code, b.error.message))
+            .unwrap_or_else(|_| ("http_error".into(), text.chars().take(200).collect()));
+        return Err(ApiError::Server { status: resp.status(), code, message });
+    }
+    serde_json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()))
+}
+
+#[derive(Serialize)]
+struct LoginRequest<'a> {
+    username: &'a str,
+    password: &'a str,
+}
+
+#[derive(Deserialize)]
+struct LoginResponse {
+    token: String,
+    expires_at: String,
+    user: LoginUser,
+}
+#[derive(Deserialize)]
+struct LoginUser {
+    username: String,
+    display_name: String,
+    role: String,
+    #[serde(default)]
+    places: Vec<String>,
+}
+
+pub async fn login(username: &str, password: &str) -> Result<Session, ApiError> {
+    let body = serde_json::to_string(&LoginRequest { username, password }).unwrap_or_default();
+    let r: LoginResponse = fetch_json("POST", "/api/v1/auth/login", Some(body), None).await?;
+    Ok(Session {
+        token: r.token,
+        expires_at: r.expires_at,
+        username: r.user.username,
+        display_name: r.user.display_name,
+        role: r.user.role,
+        places: r.user.places,
+    })
+}
+
+/// Downloads reference data changed since the stored cursor, page by page;
+/// each page is stored with its cursor, so a cut connection resumes. Returns
+/// the number of organisations received.
+pub async fn pull_reference(store: &DeviceStore, session: &Session, full: bool) -> Result<usize, PullError> {
+    let mut since = if full { 0 } else { store.pull_cursor().await.map_err(PullError::Storage)?.map(|c| c.0).unwrap_or(0) };
+    let mut received = 0;
+    loop {
+        let path = format!("/api/v1/sync/pull?since={since}");
+        let page: PullResponse = fetch_json("GET", &path, None, Some(&session.token)).await.map_err(PullError::Api)?;
+        received += page.organisations.len();
+        let now = chrono::Utc::now().to_rfc3339();
+        store.apply_pull(&page, &now).await.map_err(PullError::Storage)?;
+        if !page.has_more || page.cursor.0 == since {
+            return Ok(received);
+        }
+        since = page.cursor.0;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PullError {
+    Api(ApiError),
+    Storage(crate::storage::StorageError),
+}

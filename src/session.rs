@@ -1,0 +1,51 @@
+//! The officer's sign-in, kept in localStorage (gloo-storage): a bearer
+//! token with its expiry. An expired token does not stop recording; it only
+//! means "sign in again before the next exchange with the server".
+use gloo_storage::{LocalStorage, Storage};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+const SESSION_KEY: &str = "htx.session";
+const DEVICE_KEY: &str = "htx.device_id";
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Session {
+    pub token: String,
+    /// RFC 3339, UTC.
+    pub expires_at: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    #[serde(default)]
+    pub places: Vec<String>,
+}
+
+impl Session {
+    pub fn load() -> Option<Session> {
+        LocalStorage::get(SESSION_KEY).ok()
+    }
+
+    pub fn save(&self) {
+        let _ = LocalStorage::set(SESSION_KEY, self);
+    }
+
+    pub fn clear() {
+        LocalStorage::delete(SESSION_KEY);
+    }
+
+    pub fn is_expired(&self) -> bool {
+        chrono::DateTime::parse_from_rfc3339(&self.expires_at)
+            .map(|t| t.timestamp_millis() <= js_sys::Date::now() as i64)
+            .unwrap_or(true)
+    }
+}
+
+/// This device's id (sent with pushes and pulls), created once.
+pub fn device_id() -> Uuid {
+    if let Ok(id) = LocalStorage::get::<Uuid>(DEVICE_KEY) {
+        return id;
+    }
+    let id = Uuid::now_v7();
+    let _ = LocalStorage::set(DEVICE_KEY, id);
+    id
+}

@@ -1,0 +1,111 @@
+//! Reference data downloaded in the office (organisations, places, rubrics)
+//! and small device facts in `meta`.
+use super::schema::stores;
+use super::{DeviceStore, Result, StorageError};
+use htx_core::sync::{Cursor, PullResponse};
+use htx_core::{Organisation, Place, Rubric};
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::TransactionMode;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub mod keys {
+    pub const PLACES: &str = "places";
+    pub const RUBRICS: &str = "rubrics";
+    pub const PULL_CURSOR: &str = "pull_cursor";
+    pub const PULLED_AT: &str = "pulled_at";
+}
+
+/// Everything the field app needs to work offline, read in one go.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reference {
+    pub organisations: Vec<Organisation>,
+    pub places: Vec<Place>,
+    pub rubrics: Vec<Rubric>,
+    pub pulled_at: Option<String>,
+}
+
+impl DeviceStore {
+    /// Stores one page of a pull: organisations, and the places and rubrics
+    /// when the server sent them (first page of a full pull), then the cursor,
+    /// all in one transaction so a cut download resumes from a true cursor.
+    pub async fn apply_pull(&self, pull: &PullResponse, pulled_at: &str) -> Result<()> {
+        let names = [stores::ORGANISATIONS, stores::META];
+        let tx = self
+            .db
+            .transaction(&names[..])
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(StorageError::idb)?;
+        let orgs = tx.object_store(stores::ORGANISATIONS).map_err(StorageError::idb)?;
+        for o in &pull.organisations {
+            orgs.put(o).serde().map_err(StorageError::idb)?;
+        }
+        let meta = tx.object_store(stores::META).map_err(StorageError::idb)?;
+        if !pull.places.is_empty() {
+            meta.put(&pull.places).with_key(keys::PLACES).without_key_type().serde().map_err(StorageError::idb)?;
+        }
+        if !pull.rubrics.is_empty() {
+            meta.put(&pull.rubrics).with_key(keys::RUBRICS).without_key_type().serde().map_err(StorageError::idb)?;
+        }
+        meta.put(&pull.cursor).with_key(keys::PULL_CURSOR).without_key_type().serde().map_err(StorageError::idb)?;
+        meta.put(pulled_at).with_key(keys::PULLED_AT).without_key_type().serde().map_err(StorageError::idb)?;
+        tx.commit().await.map_err(StorageError::idb)
+    }
+
+    pub async fn pull_cursor(&self) -> Result<Option<Cursor>> {
+        self.meta(keys::PULL_CURSOR).await
+    }
+
+    /// An organisation recorded in the field (provisional) or any single one.
+    pub async fn put_organisation(&self, o: &Organisation) -> Result<()> {
+        let tx = self
+            .db
+            .transaction(stores::ORGANISATIONS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(StorageError::idb)?;
+        let store = tx.object_store(stores::ORGANISATIONS).map_err(StorageError::idb)?;
+        store.put(o).serde().map_err(StorageError::idb)?;
+        tx.commit().await.map_err(StorageError::idb)
+    }
+
+    pub async fn reference(&self) -> Result<Reference> {
+        let tx = self.db.transaction(stores::ORGANISATIONS).build().map_err(StorageError::idb)?;
+        let store = tx.object_store(stores::ORGANISATIONS).map_err(StorageError::idb)?;
+        let iter = store.get_all().serde().map_err(StorageError::idb)?.await.map_err(StorageError::idb)?;
+        let organisations = iter
+            .collect::<std::result::Result<Vec<Organisation>, _>>()
+            .map_err(|e| StorageError::Decode(e.to_string()))?;
+        drop(tx);
+        Ok(Reference {
+            organisations,
+            places: self.meta(keys::PLACES).await?.unwrap_or_default(),
+            rubrics: self.meta(keys::RUBRICS).await?.unwrap_or_default(),
+            pulled_at: self.meta(keys::PULLED_AT).await?,
+        })
+    }
+
+    pub async fn meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        let tx = self.db.transaction(stores::META).build().map_err(StorageError::idb)?;
+        let store = tx.object_store(stores::META).map_err(StorageError::idb)?;
+        store
+            .get(key)
+            .serde()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(|e| StorageError::Decode(e.to_string()))
+    }
+
+    pub async fn put_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
+        let tx = self
+            .db
+            .transaction(stores::META)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(StorageError::idb)?;
+        let store = tx.object_store(stores::META).map_err(StorageError::idb)?;
+        store.put(value).with_key(key).without_key_type().serde().map_err(StorageError::idb)?;
+        tx.commit().await.map_err(StorageError::idb)
+    }
+}

@@ -1,0 +1,271 @@
+//! The field app end to end: the real server (demo data), the built app in
+//! headless Chromium at 360×740, the server stopped where it matters.
+//! Screenshots of the main screens go to target/screenshots/ for review.
+
+use anyhow::{ensure, Context, Result};
+use htx_core::{Points, Rubric};
+use htx_e2e::field::{
+    field_value, find_and_open, set_field, set_points, sign_in, start_visit, wait_offline_ready, wait_saved,
+    OFFICER, UI_TIMEOUT,
+};
+use htx_e2e::{Browser, TestApp};
+
+const ORG: &str = "Hợp tác xã Nông nghiệp Tân Hiệp";
+/// Typed without diacritics, as on a phone keyboard without Telex.
+const ORG_QUERY: &str = "hop tac xa nong nghiep tan hiep";
+
+/// Every scored item of the rubric the demo cooperative is scored with.
+fn items() -> Vec<(String, Points)> {
+    let r = Rubric::tt_01_2020();
+    r.groups
+        .iter()
+        .flat_map(|g| &g.criteria)
+        .flat_map(|c| c.scored_items())
+        .map(|(c, m)| (c.to_string(), m))
+        .collect()
+}
+
+/// Points per item adding up to `total` (greedy, in rubric order).
+fn split(total: Points) -> Vec<(String, Points)> {
+    let mut left = total.centi();
+    items()
+        .into_iter()
+        .map(|(c, m)| {
+            let p = left.min(m.centi());
+            left -= p;
+            (c, Points::from_centi(p))
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------- (1)
+
+#[tokio::test(flavor = "multi_thread")]
+async fn visit_recorded_offline() {
+    let mut app = TestApp::start("visit_recorded_offline").await;
+    let r = visit_recorded_offline_body(&mut app).await;
+    app.finish(r).await;
+}
+
+async fn visit_recorded_offline_body(app: &mut TestApp) -> Result<()> {
+    sign_in(app, OFFICER.0, OFFICER.1).await?;
+    wait_offline_ready(app).await?;
+    app.server.stop().await?;
+    let b = &app.browser;
+    b.reload().await?;
+    app.wait_home().await.context("the app does not start offline")?;
+    b.wait_for_attr("[data-testid=net-status]", "data-state", "offline", UI_TIMEOUT).await?;
+    b.screenshot("field-home-offline").await?;
+
+    // Search without diacritics.
+    find_and_open(app, ORG_QUERY, ORG).await?;
+    b.screenshot("field-organisation").await?;
+    let id = start_visit(app).await?;
+
+    // A fact typed, then the page reloaded mid-form: the draft is still there.
+    set_field(app, "facts.members.official", "120").await?;
+    set_field(app, "facts.charter_capital", "2.000.000.000").await?;
+    wait_saved(app, &id, "\"charter_capital\":2000000000").await?;
+    b.reload().await?;
+    b.wait_for("[data-field='facts.members.official']", htx_e2e::app::APP_TIMEOUT).await?;
+    ensure!(field_value(app, "facts.members.official").await? == "120", "members lost on reload");
+    ensure!(
+        field_value(app, "facts.charter_capital").await? == "2.000.000.000",
+        "capital lost on reload or not shown with thousands separators"
+    );
+
+    // A typing mistake is explained in Vietnamese next to the field.
+    set_field(app, "facts.workers", "mười lăm").await?;
+    b.wait_for_text("[data-error-for='facts.workers']", "không phải là số nguyên", UI_TIMEOUT).await?;
+
+    // Finalizing an incomplete visit: errors in Vietnamese, next to their fields.
+    b.click("[data-testid=finalize]").await?;
+    let summary = b.wait_for_text("[data-testid=finalize-errors]", "Chưa thể hoàn tất", UI_TIMEOUT).await?;
+    ensure!(summary.contains("bắt buộc nhập"), "error summary is not in Vietnamese: {summary}");
+    b.wait_for_text("[data-error-for='facts.director.gender']", "Giới tính giám đốc: bắt buộc nhập", UI_TIMEOUT)
+        .await?;
+    b.screenshot("field-visit-errors").await?;
+    ensure!(
+        b.attr("[data-testid=visit-status]", "data-status").await?.as_deref() == Some("draft"),
+        "a visit with errors must stay a draft"
+    );
+
+    // Complete it.
+    for (path, value) in [
+        ("facts.status", "active"),
+        ("facts.members.associate_contributing", "10"),
+        ("facts.members.total", "130"),
+        ("facts.workers", "15"),
+        ("facts.total_capital", "5.000.000.000"),
+        ("facts.revenue", "8.000.000.000"),
+        ("facts.pre_tax_profit", "-300.000.000"),
+        ("facts.managers.total", "5"),
+        ("facts.managers.with_degree", "2"),
+        ("facts.managers.vocational_trained", "3"),
+        ("facts.managers.under_35", "1"),
+        ("facts.director.gender", "female"),
+        ("facts.director.trained", "yes"),
+        ("plan.value_chain", "yes"),
+        ("plan.enterprise_link", "yes"),
+        ("plan.enterprise_partner", "Công ty Lúa gạo Kiên Giang"),
+        ("plan.high_tech", "no"),
+        ("plan.traceability", "yes"),
+        ("plan.direct_export", "no"),
+    ] {
+        set_field(app, path, value).await.with_context(|| format!("setting {path}"))?;
+    }
+    for (code, p) in split(Points::whole(86)) {
+        set_points(app, &code, &p.to_string()).await?;
+    }
+    b.wait_for_attr("[data-testid=running-grade]", "data-grade", "good", UI_TIMEOUT).await?;
+    b.screenshot("field-visit-form").await?;
+    b.click("[data-testid=finalize]").await?;
+    b.wait_for("[data-testid=finalized]", UI_TIMEOUT).await.context("the complete visit did not finalize")?;
+    b.wait_for_attr("[data-testid=visit-status]", "data-status", "waiting", UI_TIMEOUT).await?;
+
+    // Home shows it waiting to sync, after another reload, still offline.
+    app.goto("/").await?;
+    app.wait_home().await?;
+    b.wait_for_text("[data-testid=count-waiting]", "1", UI_TIMEOUT).await?;
+    ensure!(b.text("[data-testid=count-draft]").await?.trim() == "0", "the finalized visit is still counted as a draft");
+    b.wait_for_text("ul[data-testid=visit-list] li[data-status=waiting]", ORG, UI_TIMEOUT).await?;
+    b.screenshot("field-home-waiting").await?;
+
+    // A final visit is read-only until edited; editing makes it a draft again
+    // (same revision: the server has not received it).
+    b.click("ul[data-testid=visit-list] li[data-status=waiting] a").await?;
+    b.wait_for("[data-testid=edit-visit]", UI_TIMEOUT).await?;
+    let disabled = b.find("[data-field='facts.workers']").await?.prop("disabled").await?;
+    ensure!(disabled.as_deref() == Some("true"), "a final visit's fields are editable without 'Sửa'");
+    b.click("[data-testid=edit-visit]").await?;
+    b.wait_for_attr("[data-testid=visit-status]", "data-status", "draft", UI_TIMEOUT).await?;
+    ensure!(b.text("[data-testid=visit-revision]").await?.trim() == "0", "an unsent visit got a new revision");
+    Ok(())
+}
+
+// ---------------------------------------------------------------- (2)
+
+#[tokio::test(flavor = "multi_thread")]
+async fn score_sheet_grade_edges() {
+    let app = TestApp::start("score_sheet_grade_edges").await;
+    let r = grade_edges_body(&app).await;
+    app.finish(r).await;
+}
+
+async fn grade_edges_body(app: &TestApp) -> Result<()> {
+    sign_in(app, OFFICER.0, OFFICER.1).await?;
+    find_and_open(app, "tan hiep", ORG).await?;
+    start_visit(app).await?;
+    let b = &app.browser;
+    // TT 01/2020 bands: tốt ≥ 80, khá ≥ 65, trung bình ≥ 50, yếu below.
+    let mut shown: Vec<(String, Points)> = items().into_iter().map(|(c, _)| (c, Points::ZERO)).collect();
+    for (centi, grade, label) in [
+        (8000, "good", "Tốt"),
+        (7999, "fair", "Khá"),
+        (6500, "fair", "Khá"),
+        (6499, "average", "Trung bình"),
+        (5000, "average", "Trung bình"),
+        (4999, "weak", "Yếu"),
+        (10000, "good", "Tốt"),
+    ] {
+        let want = split(Points::from_centi(centi));
+        for ((code, p), (_, old)) in want.iter().zip(shown.iter()) {
+            if p != old {
+                // Vietnamese decimal comma, as typed on the phone.
+                set_points(app, code, &p.to_string().replace('.', ",")).await?;
+            }
+        }
+        shown = want;
+        let total = Points::from_centi(centi).to_string();
+        b.wait_for_text("[data-testid=running-total]", &total, UI_TIMEOUT)
+            .await
+            .with_context(|| format!("total {total}"))?;
+        b.wait_for_attr("[data-testid=running-grade]", "data-grade", grade, UI_TIMEOUT)
+            .await
+            .with_context(|| format!("grade at {total}"))?;
+        let text = b.text("[data-testid=running-grade]").await?;
+        ensure!(text.trim() == label, "at {total} the grade reads {text:?}, expected {label:?}");
+    }
+    // More than an item's maximum is refused next to the item.
+    let (code, max) = items().into_iter().next().unwrap();
+    set_points(app, &code, &(max.centi() / 100 + 1).to_string()).await?;
+    b.wait_for_text(&format!("[data-error-for='score_sheet.points.{code}']"), "Tối đa", UI_TIMEOUT).await?;
+
+    // Search filters: the kind filter keeps only tổ hợp tác.
+    b.click("nav.tabs a[href='/orgs']").await?;
+    b.wait_for("[data-testid=filter-kind]", UI_TIMEOUT).await?;
+    b.click("details.filters > summary").await?;
+    b.screenshot("field-search").await?;
+    b.find("[data-testid=filter-kind]").await?.select_by_value("cooperative_group").await?;
+    b.wait_for_text("[data-testid=org-results]", "Tổ hợp tác nuôi tôm An Minh", UI_TIMEOUT).await?;
+    let listed = b.text("[data-testid=org-results]").await?;
+    ensure!(!listed.contains(ORG), "the kind filter still lists a hợp tác xã: {listed}");
+    Ok(())
+}
+
+// ---------------------------------------------------------------- (3)
+
+const CAPTURE_DOWNLOAD_JS: &str = "window.__exported = null; const orig = URL.createObjectURL; \
+    URL.createObjectURL = function (blob) { blob.text().then(t => { window.__exported = t; }); return orig.call(URL, blob); }; \
+    return true;";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_and_import_round_trip() {
+    let app = TestApp::start("export_and_import_round_trip").await;
+    let r = round_trip_body(&app).await;
+    app.finish(r).await;
+}
+
+async fn round_trip_body(app: &TestApp) -> Result<()> {
+    let b = &app.browser;
+    sign_in(app, OFFICER.0, OFFICER.1).await?;
+    let mut ids = Vec::new();
+    for (query, name, notes) in [
+        (ORG_QUERY, ORG, "Gặp giám đốc, sổ sách đầy đủ"),
+        ("thanh dong", "Thạnh Đông", "Hẹn quay lại tháng sau"),
+    ] {
+        find_and_open(app, query, name).await?;
+        let id = start_visit(app).await?;
+        b.fill("[data-testid=visit-notes]", notes).await?;
+        wait_saved(app, &id, notes).await?;
+        ids.push((id, notes));
+    }
+
+    // Export on this device (the file's bytes are taken from the download).
+    b.click("nav.tabs a[href='/storage']").await?;
+    b.wait_for("[data-testid=export-button]", UI_TIMEOUT).await?;
+    b.screenshot("field-storage").await?;
+    b.exec(CAPTURE_DOWNLOAD_JS).await?;
+    b.click("[data-testid=export-button]").await?;
+    b.wait_for_text("[data-testid=handover-result]", "2", UI_TIMEOUT).await?;
+    let exported = b.wait_for_js("window.__exported", UI_TIMEOUT).await?;
+    let text = exported.as_str().context("export is not text")?.to_string();
+    let bundle = htx_core::export::ExportBundle::from_json(&text).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    ensure!(bundle.visits.len() == 2, "export holds {} visits", bundle.visits.len());
+    let file = tempfile::Builder::new().suffix(".json").tempfile()?;
+    std::fs::write(file.path(), &text)?;
+
+    // Import on another device (a fresh browser profile), twice: no duplicates.
+    let other = Browser::start().await?;
+    let r = async {
+        other.goto(&app.url("/storage")).await?;
+        other.wait_for("[data-testid=import-file]", htx_e2e::app::APP_TIMEOUT).await?;
+        for expected in ["2 mới", "0 mới, 2 đã có"] {
+            other.find("[data-testid=import-file]").await?.send_keys(&file.path().display().to_string()).await?;
+            other.wait_for_text("[data-testid=handover-result]", expected, UI_TIMEOUT).await?;
+        }
+        other.goto(&app.url("/")).await?;
+        other.wait_for("main[data-testid=home]", UI_TIMEOUT).await?;
+        other.wait_for_text("[data-testid=count-draft]", "2", UI_TIMEOUT).await?;
+        for (id, notes) in &ids {
+            other.goto(&app.url(&format!("/visits/{id}"))).await?;
+            let el = other.wait_for("[data-testid=visit-notes]", UI_TIMEOUT).await?;
+            let got = el.prop("value").await?.unwrap_or_default();
+            ensure!(got == *notes, "imported visit {id} has notes {got:?}");
+        }
+        Ok(())
+    }
+    .await;
+    let _ = other.close().await;
+    r
+}
