@@ -7,3 +7,6 @@ scripts/setup.sh >/dev/null
 build_app
 cargo build -p htx-server
 HTX_SERVER_BIN="$ROOT/target/debug/htx-server" HTX_DIST="$ROOT/dist" cargo run -q -p htx-e2e --bin bench
+echo
+# Field app with 5,000 organisations and 10,000 visits on the device.
+HTX_SERVER_BIN="$ROOT/target/debug/htx-server" HTX_DIST="$ROOT/dist" cargo run -q -p htx-e2e --bin field_bench
