@@ -18,8 +18,10 @@ pub fn HomePage() -> impl IntoView {
         let counts = store.status_counts().await?;
         let recent = store.recent_summaries(None, RECENT).await?;
         let total = store.count_visits().await?;
-        let reference = crate::data::ref_data().await?;
-        Ok::<_, crate::storage::StorageError>((counts, recent, total, reference.organisations.len(), store.version()))
+        // A count, not the reference data: home must not wait for 5,000
+        // organisations and their search index.
+        let orgs = store.count_organisations().await?;
+        Ok::<_, crate::storage::StorageError>((counts, recent, total, orgs, store.version()))
     });
     let session = Session::load();
     view! {

@@ -14,7 +14,9 @@ use indexed_db_futures::database::Database;
 use std::cell::RefCell;
 use std::rc::Rc;
 use indexed_db_futures::prelude::*;
-use indexed_db_futures::transaction::TransactionMode;
+use indexed_db_futures::transaction::{Transaction, TransactionMode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use uuid::Uuid;
 
 pub use reference::Reference;
@@ -105,60 +107,65 @@ impl DeviceStore {
             .map_err(StorageError::idb)
     }
 
-    /// Inserts or replaces a visit (drafts are saved on every change).
-    pub async fn put_visit(&self, visit: &Visit) -> Result<()> {
-        let tx = self
-            .db
-            .transaction(stores::VISITS)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(StorageError::idb)?;
-        let store = tx.object_store(stores::VISITS).map_err(StorageError::idb)?;
-        store
-            .put(visit)
-            .serde()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(StorageError::idb)?;
-        tx.commit().await.map_err(StorageError::idb)
+    /// A transaction over `names`; write transactions must be committed
+    /// explicitly (indexed_db_futures rolls back the others when dropped).
+    pub(crate) fn tx(&self, names: &[&str], write: bool) -> Result<Transaction<'_>> {
+        let mode = if write { TransactionMode::Readwrite } else { TransactionMode::Readonly };
+        self.db.transaction(names).with_mode(mode).build().map_err(StorageError::idb)
     }
 
-    pub async fn get_visit(&self, id: Uuid) -> Result<Option<Visit>> {
-        let tx = self.db.transaction(stores::VISITS).build().map_err(StorageError::idb)?;
-        let store = tx.object_store(stores::VISITS).map_err(StorageError::idb)?;
-        store
-            .get(id.to_string())
+    /// One record of `store` by key, if present.
+    pub(crate) async fn get_one<T: DeserializeOwned>(&self, store: &str, key: &str) -> Result<Option<T>> {
+        let tx = self.tx(&[store], false)?;
+        let s = tx.object_store(store).map_err(StorageError::idb)?;
+        s.get(key)
             .serde()
             .map_err(StorageError::idb)?
             .await
             .map_err(|e| StorageError::Decode(e.to_string()))
     }
 
+    /// Every record of `store`, in key order.
+    pub(crate) async fn get_every<T: DeserializeOwned>(&self, store: &str) -> Result<Vec<T>> {
+        let tx = self.tx(&[store], false)?;
+        let s = tx.object_store(store).map_err(StorageError::idb)?;
+        let iter = s.get_all().serde().map_err(StorageError::idb)?.await.map_err(StorageError::idb)?;
+        iter.collect::<std::result::Result<Vec<T>, _>>().map_err(|e| StorageError::Decode(e.to_string()))
+    }
+
+    /// Inserts or replaces one record with an in-line key.
+    pub(crate) async fn put_one<T: Serialize>(&self, store: &str, value: &T) -> Result<()> {
+        let tx = self.tx(&[store], true)?;
+        let s = tx.object_store(store).map_err(StorageError::idb)?;
+        s.put(value).serde().map_err(StorageError::idb)?;
+        tx.commit().await.map_err(StorageError::idb)
+    }
+
+    /// How many records `store` holds.
+    pub(crate) async fn count_of(&self, store: &str) -> Result<u32> {
+        let tx = self.tx(&[store], false)?;
+        let s = tx.object_store(store).map_err(StorageError::idb)?;
+        s.count().primitive().map_err(StorageError::idb)?.await.map_err(StorageError::idb)
+    }
+
+    /// Inserts or replaces a visit alone (tests; the app saves a visit with
+    /// its summary, see `save_visit`).
+    pub async fn put_visit(&self, visit: &Visit) -> Result<()> {
+        self.put_one(stores::VISITS, visit).await
+    }
+
+    pub async fn get_visit(&self, id: Uuid) -> Result<Option<Visit>> {
+        self.get_one(stores::VISITS, &id.to_string()).await
+    }
+
     /// Every visit on the device, newest first (UUID v7 ids sort by time).
     pub async fn list_visits(&self) -> Result<Vec<Visit>> {
-        let tx = self.db.transaction(stores::VISITS).build().map_err(StorageError::idb)?;
-        let store = tx.object_store(stores::VISITS).map_err(StorageError::idb)?;
-        let iter = store
-            .get_all()
-            .serde()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(StorageError::idb)?;
-        let mut visits = iter
-            .collect::<std::result::Result<Vec<Visit>, _>>()
-            .map_err(|e| StorageError::Decode(e.to_string()))?;
+        let mut visits: Vec<Visit> = self.get_every(stores::VISITS).await?;
         visits.sort_by(|a, b| b.id.cmp(&a.id));
         Ok(visits)
     }
 
     pub async fn count_visits(&self) -> Result<u32> {
-        let tx = self.db.transaction(stores::VISITS).build().map_err(StorageError::idb)?;
-        let store = tx.object_store(stores::VISITS).map_err(StorageError::idb)?;
-        store
-            .count()
-            .primitive()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(StorageError::idb)
+        self.count_of(stores::VISITS).await
     }
 }

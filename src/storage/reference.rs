@@ -5,7 +5,6 @@ use super::{DeviceStore, Result, StorageError};
 use htx_core::sync::{Cursor, PullResponse};
 use htx_core::{Organisation, Place, Rubric};
 use indexed_db_futures::prelude::*;
-use indexed_db_futures::transaction::TransactionMode;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -30,13 +29,7 @@ impl DeviceStore {
     /// when the server sent them (first page of a full pull), then the cursor,
     /// all in one transaction so a cut download resumes from a true cursor.
     pub async fn apply_pull(&self, pull: &PullResponse, pulled_at: &str) -> Result<()> {
-        let names = [stores::ORGANISATIONS, stores::META];
-        let tx = self
-            .db
-            .transaction(&names[..])
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(StorageError::idb)?;
+        let tx = self.tx(&[stores::ORGANISATIONS, stores::META], true)?;
         let orgs = tx.object_store(stores::ORGANISATIONS).map_err(StorageError::idb)?;
         for o in &pull.organisations {
             orgs.put(o).serde().map_err(StorageError::idb)?;
@@ -59,51 +52,29 @@ impl DeviceStore {
 
     /// An organisation recorded in the field (provisional) or any single one.
     pub async fn put_organisation(&self, o: &Organisation) -> Result<()> {
-        let tx = self
-            .db
-            .transaction(stores::ORGANISATIONS)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(StorageError::idb)?;
-        let store = tx.object_store(stores::ORGANISATIONS).map_err(StorageError::idb)?;
-        store.put(o).serde().map_err(StorageError::idb)?;
-        tx.commit().await.map_err(StorageError::idb)
+        self.put_one(stores::ORGANISATIONS, o).await
     }
 
     pub async fn reference(&self) -> Result<Reference> {
-        let tx = self.db.transaction(stores::ORGANISATIONS).build().map_err(StorageError::idb)?;
-        let store = tx.object_store(stores::ORGANISATIONS).map_err(StorageError::idb)?;
-        let iter = store.get_all().serde().map_err(StorageError::idb)?.await.map_err(StorageError::idb)?;
-        let organisations = iter
-            .collect::<std::result::Result<Vec<Organisation>, _>>()
-            .map_err(|e| StorageError::Decode(e.to_string()))?;
-        drop(tx);
         Ok(Reference {
-            organisations,
+            organisations: self.get_every(stores::ORGANISATIONS).await?,
             places: self.meta(keys::PLACES).await?.unwrap_or_default(),
             rubrics: self.meta(keys::RUBRICS).await?.unwrap_or_default(),
             pulled_at: self.meta(keys::PULLED_AT).await?,
         })
     }
 
+    /// Organisations on the device, counted without reading them.
+    pub async fn count_organisations(&self) -> Result<u32> {
+        self.count_of(stores::ORGANISATIONS).await
+    }
+
     pub async fn meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        let tx = self.db.transaction(stores::META).build().map_err(StorageError::idb)?;
-        let store = tx.object_store(stores::META).map_err(StorageError::idb)?;
-        store
-            .get(key)
-            .serde()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(|e| StorageError::Decode(e.to_string()))
+        self.get_one(stores::META, key).await
     }
 
     pub async fn put_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
-        let tx = self
-            .db
-            .transaction(stores::META)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(StorageError::idb)?;
+        let tx = self.tx(&[stores::META], true)?;
         let store = tx.object_store(stores::META).map_err(StorageError::idb)?;
         store.put(value).with_key(key).without_key_type().serde().map_err(StorageError::idb)?;
         tx.commit().await.map_err(StorageError::idb)

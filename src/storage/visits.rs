@@ -5,7 +5,6 @@ use super::{DeviceStore, Result, StorageError};
 use htx_core::device::{LocalStatus, VisitSummary};
 use htx_core::Visit;
 use indexed_db_futures::prelude::*;
-use indexed_db_futures::transaction::TransactionMode;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -22,52 +21,32 @@ pub type StatusCounts = BTreeMap<&'static str, u32>;
 impl DeviceStore {
     /// Saves a visit and its summary atomically (the autosave path).
     pub async fn save_visit(&self, visit: &Visit, summary: &VisitSummary) -> Result<()> {
-        let names = [stores::VISITS, stores::VISIT_SUMMARIES];
-        let tx = self
-            .db
-            .transaction(&names[..])
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(StorageError::idb)?;
-        let visits = tx.object_store(stores::VISITS).map_err(StorageError::idb)?;
-        let summaries = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
-        visits.put(visit).serde().map_err(StorageError::idb)?;
-        summaries.put(summary).serde().map_err(StorageError::idb)?;
-        tx.commit().await.map_err(StorageError::idb)
+        self.put_pairs([(visit, summary)]).await
     }
 
     /// Saves many visits with their summaries in one transaction (import).
     pub async fn save_visits(&self, items: &[StoredVisit]) -> Result<()> {
-        let names = [stores::VISITS, stores::VISIT_SUMMARIES];
-        let tx = self
-            .db
-            .transaction(&names[..])
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(StorageError::idb)?;
+        self.put_pairs(items.iter().map(|i| (&i.visit, &i.summary))).await
+    }
+
+    async fn put_pairs<'v>(&self, pairs: impl IntoIterator<Item = (&'v Visit, &'v VisitSummary)>) -> Result<()> {
+        let tx = self.tx(&[stores::VISITS, stores::VISIT_SUMMARIES], true)?;
         let visits = tx.object_store(stores::VISITS).map_err(StorageError::idb)?;
         let summaries = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
-        for item in items {
-            visits.put(&item.visit).serde().map_err(StorageError::idb)?;
-            summaries.put(&item.summary).serde().map_err(StorageError::idb)?;
+        for (visit, summary) in pairs {
+            visits.put(visit).serde().map_err(StorageError::idb)?;
+            summaries.put(summary).serde().map_err(StorageError::idb)?;
         }
         tx.commit().await.map_err(StorageError::idb)
     }
 
     pub async fn get_summary(&self, id: Uuid) -> Result<Option<VisitSummary>> {
-        let tx = self.db.transaction(stores::VISIT_SUMMARIES).build().map_err(StorageError::idb)?;
-        let store = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
-        store
-            .get(id.to_string())
-            .serde()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(|e| StorageError::Decode(e.to_string()))
+        self.get_one(stores::VISIT_SUMMARIES, &id.to_string()).await
     }
 
     /// The newest `limit` summaries, optionally of one state only.
     pub async fn recent_summaries(&self, status: Option<LocalStatus>, limit: u32) -> Result<Vec<VisitSummary>> {
-        let tx = self.db.transaction(stores::VISIT_SUMMARIES).build().map_err(StorageError::idb)?;
+        let tx = self.tx(&[stores::VISIT_SUMMARIES], false)?;
         let store = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
         let mut rows: Vec<VisitSummary> = match status {
             None => {
@@ -106,7 +85,7 @@ impl DeviceStore {
 
     /// Visits per local state, counted by the index (no records read).
     pub async fn status_counts(&self) -> Result<StatusCounts> {
-        let tx = self.db.transaction(stores::VISIT_SUMMARIES).build().map_err(StorageError::idb)?;
+        let tx = self.tx(&[stores::VISIT_SUMMARIES], false)?;
         let store = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
         let index = store.index(indexes::BY_STATUS).map_err(StorageError::idb)?;
         let mut out = StatusCounts::new();
@@ -125,22 +104,13 @@ impl DeviceStore {
 
     /// Every summary (export picks the unsynced ones).
     pub async fn all_summaries(&self) -> Result<Vec<VisitSummary>> {
-        let tx = self.db.transaction(stores::VISIT_SUMMARIES).build().map_err(StorageError::idb)?;
-        let store = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
-        let iter = store.get_all().serde().map_err(StorageError::idb)?.await.map_err(StorageError::idb)?;
-        iter.collect::<std::result::Result<_, _>>().map_err(|e| StorageError::Decode(e.to_string()))
+        self.get_every(stores::VISIT_SUMMARIES).await
     }
 
     /// Visits stored before summaries existed (schema 1-2) get one, so they
     /// show in the lists. Cheap when nothing is missing: two counts.
     pub async fn repair_summaries(&self) -> Result<()> {
-        let visits = self.count_visits().await?;
-        let summaries = {
-            let tx = self.db.transaction(stores::VISIT_SUMMARIES).build().map_err(StorageError::idb)?;
-            let store = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
-            store.count().primitive().map_err(StorageError::idb)?.await.map_err(StorageError::idb)?
-        };
-        if visits == summaries {
+        if self.count_visits().await? == self.count_of(stores::VISIT_SUMMARIES).await? {
             return Ok(());
         }
         let have: std::collections::HashSet<Uuid> =
