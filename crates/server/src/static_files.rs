@@ -3,7 +3,7 @@
 //! - `index.html`, `sw.js`, `manifest.webmanifest` and every other file whose
 //!   name carries no content hash: `Cache-Control: no-cache` (always
 //!   revalidated, so a new deploy is picked up);
-//! - Trunk's hashed assets (`name-<16 hex>.ext`, `name-<16 hex>_bg.wasm`):
+//! - Trunk's hashed assets (`name-<hex hash>.ext`, `name-<hex hash>_bg.wasm`):
 //!   `public, max-age=31536000, immutable`;
 //! - SPA fallback: a GET for an extension-less path that is not a file
 //!   (e.g. `/visits/123`) gets `index.html`; a missing file with an extension
@@ -91,17 +91,27 @@ pub fn cache_control_for(path: &str) -> &'static str {
     }
 }
 
-/// Trunk's content-hashed names: `-` + 16 lowercase hex digits, then the
-/// extension (`.css`, `.js`) or a suffix such as `_bg.wasm`.
+/// Trunk's content-hashed names: `-` + the hash in lowercase hex, then the
+/// extension (`.css`, `.js`) or a suffix such as `_bg.wasm`. Trunk prints its
+/// 64-bit hash with `{:x}`, without leading zeros, so one build in 16 has 15
+/// digits. Fewer than 12 digits (one file in 65,536) is not recognised and is
+/// merely served `no-cache`; the floor keeps names like `icon-192.png` out.
 pub fn is_hashed_asset(file_name: &str) -> bool {
+    const MIN_DIGITS: usize = 12;
+    const MAX_DIGITS: usize = 16;
     let bytes = file_name.as_bytes();
-    bytes.windows(18).enumerate().any(|(i, w)| {
-        w[0] == b'-'
-            && w[1..17]
-                .iter()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
-            && matches!(w[17], b'.' | b'_')
-            && file_name[i + 17..].contains('.')
+    bytes.iter().enumerate().any(|(i, &b)| {
+        if b != b'-' {
+            return false;
+        }
+        let digits = bytes[i + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(*c))
+            .count();
+        let end = i + 1 + digits;
+        (MIN_DIGITS..=MAX_DIGITS).contains(&digits)
+            && matches!(bytes.get(end), Some(b'.' | b'_'))
+            && file_name[end..].contains('.')
     })
 }
 
@@ -140,7 +150,11 @@ mod tests {
         assert!(!is_hashed_asset("sw.js"));
         assert!(!is_hashed_asset("manifest.webmanifest"));
         assert!(!is_hashed_asset("icon-192.png"));
-        assert!(!is_hashed_asset("style-3821fbac1bdd2b2.css")); // 15 hex
+        // Trunk drops leading zeros: 15 (or 14...) digits are still a hash.
+        assert!(is_hashed_asset("htx-survey-e145281295e5fcb_bg.wasm"));
+        assert!(is_hashed_asset("style-3821fbac1bdd2b2.css"));
+        assert!(!is_hashed_asset("style-3821fbac1bd.css")); // 11 hex: too short to tell
+        assert!(!is_hashed_asset("style-3821fbac1bdd2b2f0.css")); // 17 hex
         assert!(!is_hashed_asset("style-3821FBAC1BDD2B2F.css"));
         assert!(!is_hashed_asset("x-3821fbac1bdd2b2f")); // no extension
     }
