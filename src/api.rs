@@ -2,7 +2,7 @@
 //! the UI can say what happened in the officer's language.
 use crate::session::Session;
 use crate::storage::DeviceStore;
-use htx_core::sync::PullResponse;
+use htx_core::sync::{PullResponse, PushBatch, PushResponse, ReceiptQuery, ReceiptResponse};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
@@ -34,10 +34,16 @@ struct ErrorDetail {
     message: String,
 }
 
+/// A request body: JSON text, or JSON gzip-compressed by the browser.
+enum Body {
+    Json(String),
+    Gzip(js_sys::Uint8Array),
+}
+
 async fn fetch_json<R: DeserializeOwned>(
     method: &str,
     path: &str,
-    body: Option<String>,
+    body: Option<Body>,
     token: Option<&str>,
 ) -> Result<R, ApiError> {
     let window = web_sys::window().ok_or(ApiError::Network)?;
@@ -49,9 +55,17 @@ async fn fetch_json<R: DeserializeOwned>(
     if let Some(t) = token {
         let _ = headers.set("Authorization", &format!("Bearer {t}"));
     }
-    if let Some(b) = body {
-        let _ = headers.set("Content-Type", "application/json");
-        init.set_body(&wasm_bindgen::JsValue::from_str(&b));
+    match body {
+        Some(Body::Json(b)) => {
+            let _ = headers.set("Content-Type", "application/json");
+            init.set_body(&wasm_bindgen::JsValue::from_str(&b));
+        }
+        Some(Body::Gzip(bytes)) => {
+            let _ = headers.set("Content-Type", "application/json");
+            let _ = headers.set("Content-Encoding", "gzip");
+            init.set_body(&bytes);
+        }
+        None => {}
     }
     init.set_headers(&headers);
     let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| ApiError::Network)?;
@@ -97,7 +111,7 @@ struct LoginUser {
 
 pub async fn login(username: &str, password: &str) -> Result<Session, ApiError> {
     let body = serde_json::to_string(&LoginRequest { username, password }).unwrap_or_default();
-    let r: LoginResponse = fetch_json("POST", "/api/v1/auth/login", Some(body), None).await?;
+    let r: LoginResponse = fetch_json("POST", "/api/v1/auth/login", Some(Body::Json(body)), None).await?;
     Ok(Session {
         token: r.token,
         expires_at: r.expires_at,
@@ -131,4 +145,26 @@ pub async fn pull_reference(store: &DeviceStore, session: &Session, full: bool) 
 pub enum PullError {
     Api(ApiError),
     Storage(crate::storage::StorageError),
+}
+
+/// JSON for the server, gzip-compressed when the browser can
+/// (`CompressionStream`): officers sync over weak mobile links.
+async fn compressed_json<T: Serialize>(value: &T) -> Result<Body, ApiError> {
+    let text = serde_json::to_string(value).map_err(|e| ApiError::Decode(e.to_string()))?;
+    Ok(match crate::net::gzip(&text).await {
+        Some(bytes) => Body::Gzip(bytes),
+        None => Body::Json(text),
+    })
+}
+
+/// Sends one batch of final revisions; one result per record.
+pub async fn push(batch: &PushBatch, token: &str) -> Result<PushResponse, ApiError> {
+    let body = compressed_json(batch).await?;
+    fetch_json("POST", "/api/v1/sync/push", Some(body), Some(token)).await
+}
+
+/// Which of these revisions the server holds (the only proof of arrival).
+pub async fn receipts(query: &ReceiptQuery, token: &str) -> Result<ReceiptResponse, ApiError> {
+    let body = compressed_json(query).await?;
+    fetch_json("POST", "/api/v1/sync/receipt", Some(body), Some(token)).await
 }

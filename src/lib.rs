@@ -16,6 +16,7 @@ pub mod net;
 pub mod pages;
 pub mod session;
 pub mod storage;
+pub mod sync;
 
 /// Entry point called by `main.rs`.
 pub fn start() {

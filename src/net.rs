@@ -77,3 +77,29 @@ pub fn provide_net_state() -> ReadSignal<NetState> {
     provide_context(state);
     state
 }
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The browser's `CompressionStream` (web-sys has it only behind an
+    /// unstable cfg, so it is bound here).
+    type CompressionStream;
+    #[wasm_bindgen(constructor, catch)]
+    fn new(format: &str) -> Result<CompressionStream, wasm_bindgen::JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn readable(this: &CompressionStream) -> web_sys::ReadableStream;
+    #[wasm_bindgen(method, getter)]
+    fn writable(this: &CompressionStream) -> web_sys::WritableStream;
+}
+
+/// `text` gzip-compressed by the browser, or `None` where it cannot (the
+/// caller then sends it uncompressed).
+pub async fn gzip(text: &str) -> Option<js_sys::Uint8Array> {
+    let cs = CompressionStream::new("gzip").ok()?;
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let blob = web_sys::Blob::new_with_str_sequence(&parts).ok()?;
+    let pair = web_sys::ReadableWritablePair::new(&cs.readable(), &cs.writable());
+    let stream = blob.stream().pipe_through(&pair);
+    let response = web_sys::Response::new_with_opt_readable_stream(Some(&stream)).ok()?;
+    let buffer = JsFuture::from(response.array_buffer().ok()?).await.ok()?;
+    Some(js_sys::Uint8Array::new(&buffer))
+}

@@ -8,6 +8,7 @@ use leptos_router::components::A;
 pub fn Header() -> impl IntoView {
     let i18n = use_i18n();
     let net = crate::net::provide_net_state();
+    crate::sync::start(net);
     view! {
         <header class="topbar">
             <div class="brand">

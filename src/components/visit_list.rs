@@ -1,6 +1,6 @@
 //! A list of visit summaries, newest first, each a link to its form.
 use crate::data::pick;
-use crate::i18n::{t, use_i18n};
+use crate::i18n::{t, t_string, use_i18n};
 use htx_core::device::VisitSummary;
 use htx_core::format::format_datetime_vn;
 use leptos::prelude::*;
@@ -25,16 +25,20 @@ pub fn VisitList(visits: Signal<Vec<VisitSummary>>) -> impl IntoView {
 
 #[component]
 fn VisitItem(s: VisitSummary) -> impl IntoView {
+    let i18n = use_i18n();
+    let sync = crate::sync::use_sync();
+    let id = s.id;
+    let sending = move || sync.in_flight.with(|f| f.contains(&id));
     let status = s.status;
     let name = if s.organisation_name.is_empty() { "—".to_string() } else { s.organisation_name.clone() };
     let grade = s.grade;
     let comment = s.review_comment.clone();
     let problems = s.problems.clone();
     view! {
-        <li class="visit-item" data-testid="visit-item" data-status=status.as_str()>
+        <li class="visit-item" data-testid="visit-item" data-status=status.as_str() data-sending=move || sending().to_string()>
             <A href=format!("/visits/{}", s.id)>
                 <span class=format!("state state-{}", status.as_str()) data-testid="visit-status">
-                    {move || pick(status.label_vi(), status.label_en()).to_string()}
+                    {move || if sending() { t_string!(i18n, state_sending).to_string() } else { pick(status.label_vi(), status.label_en()).to_string() }}
                 </span>
                 <span class="visit-org">{name}</span>
                 {(!s.notes_excerpt.is_empty()).then(|| view! { <span class="visit-notes">{s.notes_excerpt.clone()}</span> })}

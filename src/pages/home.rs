@@ -1,4 +1,5 @@
 //! Home: who is signed in, what the device holds, visits by state.
+use crate::components::sync_panel::SyncPanel;
 use crate::components::visit_list::VisitList;
 use crate::data::pick;
 use crate::i18n::{t, use_i18n};
@@ -13,7 +14,9 @@ const RECENT: u32 = 20;
 #[component]
 pub fn HomePage() -> impl IntoView {
     let i18n = use_i18n();
-    let data = LocalResource::new(|| async {
+    let sync = crate::sync::use_sync();
+    // Re-read when sync changes visit states.
+    let data = LocalResource::new(move || { sync.changes.track(); async {
         let store = DeviceStore::shared().await?;
         let counts = store.status_counts().await?;
         let recent = store.recent_summaries(None, RECENT).await?;
@@ -22,7 +25,7 @@ pub fn HomePage() -> impl IntoView {
         // organisations and their search index.
         let orgs = store.count_organisations().await?;
         Ok::<_, crate::storage::StorageError>((counts, recent, total, orgs, store.version()))
-    });
+    }});
     let session = Session::load();
     view! {
         {move || match data.get() {
@@ -41,6 +44,7 @@ pub fn HomePage() -> impl IntoView {
                 view! {
                     <main class="page" data-testid="home">
                         <SignedInAs session />
+                        <SyncPanel />
                         <div class="actions">
                             <A href="/orgs" attr:class="button primary" attr:data-testid="start-visit">{t!(i18n, start_visit)}</A>
                         </div>

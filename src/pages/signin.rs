@@ -21,6 +21,7 @@ pub fn SignInPage() -> impl IntoView {
     let username = RwSignal::new(Session::load().map(|s| s.username).unwrap_or_default());
     let password = RwSignal::new(String::new());
     let navigate = use_navigate();
+    let sync = crate::sync::use_sync();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (u, p) = (username.get_untracked(), password.get_untracked());
@@ -41,6 +42,7 @@ pub fn SignInPage() -> impl IntoView {
             crate::data::invalidate();
             match result {
                 Ok(_) => {
+                    crate::sync::sync_now(sync);
                     password.set(String::new());
                     set_phase.set(Phase::Idle);
                     navigate("/", Default::default());

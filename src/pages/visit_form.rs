@@ -9,6 +9,7 @@ use crate::i18n::{t, use_i18n};
 use crate::storage::{DeviceStore, StorageError};
 use htx_core::device::{LocalStatus, VisitSummary};
 use htx_core::form::SECTIONS;
+use htx_core::outbox::{edit_mode, EditMode};
 use htx_core::format::format_datetime_vn;
 use htx_core::time::to_vn;
 use htx_core::validation::{field_label, validate_visit, ValidationContext, ValidationError};
@@ -77,6 +78,7 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
     let (just_finalized, set_just_finalized) = signal(false);
     let readonly = Signal::derive(move || visit.with(|v| v.state == VisitState::Final));
     let form_key = Memo::new(move |_| visit.with(|v| (v.revision, v.state)));
+    let sync = crate::sync::use_sync();
     let org = StoredValue::new(organisation.clone());
     let rub = StoredValue::new(rubric.clone());
 
@@ -128,6 +130,7 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
             visit.set(v.clone());
             persist(v, Some(LocalStatus::Waiting));
             set_just_finalized.set(true);
+            crate::sync::request(sync);
         } else {
             errors.set(errs.iter().map(|e| (e.path.clone(), (e.message_vi.clone(), e.message_en.clone()))).collect());
             problems.set(errs);
@@ -135,20 +138,33 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
         }
     };
 
-    // Editing a final visit: the same revision while the server has not got
-    // it; a new revision (linked to the old one) once it has.
+    // Editing a final visit: the same revision while the server cannot have
+    // it (never sent); a new revision (linked to the old one) once it may.
     let edit = move |_| {
         let status = summary.with_untracked(|s| s.status);
-        let server_has_it = matches!(status, LocalStatus::Confirmed | LocalStatus::Returned | LocalStatus::Conflict);
-        let mut v = visit.get_untracked();
-        if server_has_it {
-            v = v.next_revision();
-        }
-        v.state = VisitState::Draft;
-        v.finished_at = None;
-        visit.set(v.clone());
-        set_just_finalized.set(false);
-        persist(v, Some(LocalStatus::Draft));
+        let v = visit.get_untracked();
+        leptos::task::spawn_local(async move {
+            let sent = match DeviceStore::shared().await {
+                Ok(store) => store.take_back(v.id, v.revision).await,
+                Err(e) => Err(e),
+            };
+            let sent = match sent {
+                Ok(sent) => sent,
+                Err(e) => {
+                    set_save_error.set(Some(e.to_string()));
+                    return;
+                }
+            };
+            let mut v = v;
+            if edit_mode(status, sent) == EditMode::NextRevision {
+                v = v.next_revision();
+            }
+            v.state = VisitState::Draft;
+            v.finished_at = None;
+            visit.set(v.clone());
+            set_just_finalized.set(false);
+            persist(v, Some(LocalStatus::Draft));
+        });
     };
 
     let org_name = organisation.as_ref().map(|o| o.name.clone()).unwrap_or_default();

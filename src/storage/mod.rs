@@ -5,6 +5,7 @@
 //! created only in the upgrade handler, every upgrade step keeps existing data,
 //! and every write transaction is committed explicitly (indexed_db_futures
 //! rolls back uncommitted ones). Never await the network inside a transaction.
+mod outbox;
 mod reference;
 mod schema;
 mod visits;
@@ -66,6 +67,7 @@ impl DeviceStore {
         }
         let store = Rc::new(Self::open().await?);
         store.repair_summaries().await?;
+        store.backfill_outbox().await?;
         // Another caller may have opened one meanwhile; keep the first.
         Ok(SHARED.with(|c| c.borrow_mut().get_or_insert(store).clone()))
     }

@@ -25,15 +25,18 @@ pub struct Reference {
 }
 
 impl DeviceStore {
-    /// Stores one page of a pull: organisations, and the places and rubrics
+    /// Stores one page of a pull: organisations, review outcomes of the
+    /// officer's visits, and the places and rubrics
     /// when the server sent them (first page of a full pull), then the cursor,
     /// all in one transaction so a cut download resumes from a true cursor.
     pub async fn apply_pull(&self, pull: &PullResponse, pulled_at: &str) -> Result<()> {
-        let tx = self.tx(&[stores::ORGANISATIONS, stores::META], true)?;
+        let tx = self.tx(&[stores::ORGANISATIONS, stores::META, stores::VISIT_SUMMARIES], true)?;
         let orgs = tx.object_store(stores::ORGANISATIONS).map_err(StorageError::idb)?;
         for o in &pull.organisations {
             orgs.put(o).serde().map_err(StorageError::idb)?;
         }
+        let summaries = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
+        super::outbox::apply_reviews(&summaries, &pull.reviews).await?;
         let meta = tx.object_store(stores::META).map_err(StorageError::idb)?;
         if !pull.places.is_empty() {
             meta.put(&pull.places).with_key(keys::PLACES).without_key_type().serde().map_err(StorageError::idb)?;

@@ -15,18 +15,23 @@ pub const DB_NAME: &str = "htx-survey";
 ///    path `id`) with indexes `by_recent` (newest first) and `by_status`.
 ///    Summaries of visits stored by versions 1-2 are rebuilt after opening
 ///    ([`super::visits::repair_summaries`]), since an upgrade handler cannot await.
-pub const SCHEMA_VERSION: u32 = 3;
+/// 4. `outbox` (one [`htx_core::outbox::OutboxEntry`] per final revision
+///    waiting for the server, key path `key`) with index `by_queued`. Visits
+///    already waiting are queued after opening ([`super::outbox`]'s backfill).
+pub const SCHEMA_VERSION: u32 = 4;
 
 pub mod stores {
     pub const VISITS: &str = "visits";
     pub const ORGANISATIONS: &str = "organisations";
     pub const META: &str = "meta";
     pub const VISIT_SUMMARIES: &str = "visit_summaries";
+    pub const OUTBOX: &str = "outbox";
 }
 
 pub mod indexes {
     pub const BY_RECENT: &str = "by_recent";
     pub const BY_STATUS: &str = "by_status";
+    pub const BY_QUEUED: &str = "by_queued";
 }
 
 /// Runs every step after `old` up to `new`. Steps only add stores and
@@ -43,6 +48,10 @@ pub(super) fn upgrade(db: &Database, old: u32, new: u32) -> indexed_db_futures::
         let s = db.create_object_store(stores::VISIT_SUMMARIES).with_key_path("id".into()).build()?;
         s.create_index(indexes::BY_RECENT, KeyPath::One("recent")).build()?;
         s.create_index(indexes::BY_STATUS, KeyPath::One("status")).build()?;
+    }
+    if old < 4 && new >= 4 {
+        let s = db.create_object_store(stores::OUTBOX).with_key_path("key".into()).build()?;
+        s.create_index(indexes::BY_QUEUED, KeyPath::One("queued_ms")).build()?;
     }
     Ok(())
 }

@@ -19,7 +19,8 @@ pub struct StoredVisit {
 pub type StatusCounts = BTreeMap<&'static str, u32>;
 
 impl DeviceStore {
-    /// Saves a visit and its summary atomically (the autosave path).
+    /// Saves a visit and its summary atomically (the autosave path); a final
+    /// waiting revision is queued in the outbox in the same transaction.
     pub async fn save_visit(&self, visit: &Visit, summary: &VisitSummary) -> Result<()> {
         self.put_pairs([(visit, summary)]).await
     }
@@ -30,12 +31,15 @@ impl DeviceStore {
     }
 
     async fn put_pairs<'v>(&self, pairs: impl IntoIterator<Item = (&'v Visit, &'v VisitSummary)>) -> Result<()> {
-        let tx = self.tx(&[stores::VISITS, stores::VISIT_SUMMARIES], true)?;
+        let tx = self.tx(&[stores::VISITS, stores::VISIT_SUMMARIES, stores::OUTBOX], true)?;
         let visits = tx.object_store(stores::VISITS).map_err(StorageError::idb)?;
         let summaries = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
+        let outbox = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
+        let now = js_sys::Date::now();
         for (visit, summary) in pairs {
             visits.put(visit).serde().map_err(StorageError::idb)?;
             summaries.put(summary).serde().map_err(StorageError::idb)?;
+            super::outbox::queue_if_waiting(&outbox, visit, summary, now)?;
         }
         tx.commit().await.map_err(StorageError::idb)
     }

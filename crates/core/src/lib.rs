@@ -21,6 +21,7 @@ pub mod format;
 pub mod indicators;
 pub mod money;
 pub mod organisation;
+pub mod outbox;
 pub mod place;
 pub mod points;
 pub mod prefill;

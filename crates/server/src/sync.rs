@@ -26,10 +26,10 @@ use crate::db::{self, changes, organisations, reviews, users, visits};
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
 
-/// Most records in one push.
-pub const MAX_PUSH_RECORDS: usize = 200;
+/// Most records in one push (shared with the device, which plans its batches by it).
+pub const MAX_PUSH_RECORDS: usize = htx_core::outbox::MAX_BATCH_RECORDS;
 /// Largest push body (after decompression), bytes.
-pub const MAX_PUSH_BYTES: usize = 1024 * 1024;
+pub const MAX_PUSH_BYTES: usize = htx_core::outbox::MAX_BATCH_BYTES;
 /// Most keys in one receipt query.
 pub const MAX_RECEIPT_KEYS: usize = 1000;
 /// Default and largest number of changed items in one pull.

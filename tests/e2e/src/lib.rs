@@ -23,6 +23,7 @@ pub mod field;
 pub mod paths;
 pub mod poll;
 pub mod server;
+pub mod sync;
 
 pub use app::TestApp;
 pub use browser::{Browser, ConsoleEntry};

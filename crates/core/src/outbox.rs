@@ -1,0 +1,284 @@
+//! The device's outbox (hộp thư đi): final visit revisions waiting for the
+//! server, and the rules of sending them. Plain Rust so the rules are tested
+//! natively; the browser glue only stores entries and does the HTTP calls.
+//!
+//! The promise: an entry leaves the outbox only when the server's receipt
+//! says it holds that exact revision (or the server refused it for good:
+//! rejected or conflicting, which the officer then sees and fixes). Whatever
+//! happens in between (a cut connection, a killed server, a closed tab) the
+//! entry is sent again, and the server answers "duplicate" for what it
+//! already has.
+
+use crate::device::LocalStatus;
+use crate::review::{ReviewDecision, ReviewOutcome};
+use crate::sync::{ReceiptStatus, RecordKey, RecordOutcome, VisitRevision};
+use crate::validation::ValidationError;
+use crate::visit::Visit;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Records per push (the server refuses more with 413).
+pub const MAX_BATCH_RECORDS: usize = 200;
+/// Bytes of JSON per push, after decompression (the server refuses more with 413).
+pub const MAX_BATCH_BYTES: usize = 1024 * 1024;
+/// Room left for the batch envelope (ids, times) under [`MAX_BATCH_BYTES`].
+const ENVELOPE_BYTES: usize = 4 * 1024;
+
+/// One final revision waiting to be sent, frozen when it was finalized: a
+/// later edit of the visit makes a new entry, it never changes this one.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct OutboxEntry {
+    /// `"<visit id>/<revision, 10 digits>"`, see [`OutboxEntry::key_of`].
+    pub key: String,
+    pub visit_id: Uuid,
+    pub revision: u32,
+    /// Sending order: milliseconds since the epoch when queued.
+    pub queued_ms: f64,
+    /// Push attempts so far. Once non-zero the server may hold this
+    /// revision, so an edit must become a new revision (see [`edit_mode`]).
+    #[serde(default)]
+    pub attempts: u32,
+    pub record: VisitRevision,
+}
+
+impl OutboxEntry {
+    pub fn new(visit: &Visit, queued_ms: f64) -> OutboxEntry {
+        OutboxEntry {
+            key: Self::key_of(visit.id, visit.revision),
+            visit_id: visit.id,
+            revision: visit.revision,
+            queued_ms,
+            attempts: 0,
+            record: VisitRevision::new(visit.clone()),
+        }
+    }
+
+    /// Sorts by visit then revision, so one visit's revisions are adjacent
+    /// and in order.
+    pub fn key_of(id: Uuid, revision: u32) -> String {
+        format!("{id}/{revision:010}")
+    }
+
+    pub fn record_key(&self) -> RecordKey {
+        self.record.key()
+    }
+}
+
+/// How the form must treat an edit of a final visit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EditMode {
+    /// Change this revision in place: the server has never seen it.
+    SameRevision,
+    /// Start the next revision: the server holds (or may hold) this one.
+    NextRevision,
+}
+
+/// `status` is the visit's local state; `sent` whether an outbox entry of
+/// this revision has been pushed at least once (it may have arrived even if
+/// no answer came back).
+pub fn edit_mode(status: LocalStatus, sent: bool) -> EditMode {
+    match status {
+        LocalStatus::Draft | LocalStatus::Rejected => EditMode::SameRevision,
+        LocalStatus::Waiting if !sent => EditMode::SameRevision,
+        LocalStatus::Waiting | LocalStatus::Confirmed | LocalStatus::Conflict | LocalStatus::Returned => {
+            EditMode::NextRevision
+        }
+    }
+}
+
+/// How many of `sizes` (JSON bytes of each queued record, in order) go in the
+/// next batch: at most [`MAX_BATCH_RECORDS`] and [`MAX_BATCH_BYTES`], and at
+/// least one, so even an oversized record is tried (and refused by the
+/// server, visibly) instead of blocking the queue forever.
+pub fn batch_len(sizes: &[usize]) -> usize {
+    let mut total = ENVELOPE_BYTES;
+    let mut n = 0;
+    for &s in sizes.iter().take(MAX_BATCH_RECORDS) {
+        // +1 for the comma between records.
+        if n > 0 && total + s + 1 > MAX_BATCH_BYTES {
+            break;
+        }
+        total += s + 1;
+        n += 1;
+    }
+    n
+}
+
+/// What became of one sent entry, decided from the push answer and the
+/// receipt answer together.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Settlement {
+    /// The receipt shows the server holds exactly this content: done.
+    Confirmed,
+    /// The server holds it and a reviewer has already sent it back.
+    Returned { comment: String },
+    /// The server refused it; the officer must fix it.
+    Rejected { errors: Vec<ValidationError> },
+    /// The server holds other content under this revision.
+    Conflict,
+    /// No proof either way (no answer, or stored but not in the receipt):
+    /// stays in the outbox and is sent again.
+    Pending,
+}
+
+impl Settlement {
+    /// The local state a visit takes, `None` while it stays waiting.
+    pub fn status(&self) -> Option<LocalStatus> {
+        match self {
+            Settlement::Confirmed => Some(LocalStatus::Confirmed),
+            Settlement::Returned { .. } => Some(LocalStatus::Returned),
+            Settlement::Rejected { .. } => Some(LocalStatus::Rejected),
+            Settlement::Conflict => Some(LocalStatus::Conflict),
+            Settlement::Pending => None,
+        }
+    }
+
+    /// Whether the entry leaves the outbox.
+    pub fn is_final(&self) -> bool {
+        !matches!(self, Settlement::Pending)
+    }
+}
+
+/// Decides one entry. A push answer alone never confirms: only a receipt
+/// with the same hash does (the push answer may describe an older attempt
+/// or be cut short; the receipt is read after the fact).
+pub fn settle(entry: &OutboxEntry, outcome: Option<&RecordOutcome>, receipt: Option<&ReceiptStatus>) -> Settlement {
+    match outcome {
+        Some(RecordOutcome::Rejected { errors }) => return Settlement::Rejected { errors: errors.clone() },
+        Some(RecordOutcome::Conflict { .. }) => return Settlement::Conflict,
+        _ => {}
+    }
+    let Some(held) = receipt.and_then(|r| r.receipt.as_ref()) else {
+        return Settlement::Pending;
+    };
+    if held.key != entry.record_key() {
+        return Settlement::Pending;
+    }
+    if held.hash != entry.record.hash {
+        return Settlement::Conflict;
+    }
+    match receipt.and_then(|r| r.review.as_ref()) {
+        Some(ReviewOutcome { decision: ReviewDecision::Returned, comment, .. }) => {
+            Settlement::Returned { comment: comment.clone() }
+        }
+        _ => Settlement::Confirmed,
+    }
+}
+
+/// Wait before retry number `attempt` (1 = first retry) after a failed sync:
+/// exponential from 2 s, capped at 5 minutes, with "equal jitter" (half
+/// fixed, half random) so a hundred phones coming back online together do
+/// not retry in step. `random` is uniform in `[0, 1)`.
+pub fn backoff_ms(attempt: u32, random: f64) -> u64 {
+    const BASE_MS: u64 = 2_000;
+    const CAP_MS: u64 = 5 * 60 * 1000;
+    let exp = BASE_MS.saturating_mul(1u64 << attempt.saturating_sub(1).min(20));
+    let d = exp.min(CAP_MS);
+    let r = random.clamp(0.0, 1.0 - f64::EPSILON);
+    d / 2 + ((d / 2) as f64 * r) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::{ContentHash, Receipt};
+    use crate::time::VN_OFFSET;
+    use crate::visit::VisitState;
+    use chrono::TimeZone;
+
+    fn final_visit() -> Visit {
+        let t = VN_OFFSET.with_ymd_and_hms(2025, 9, 3, 8, 0, 0).unwrap();
+        let mut v = Visit::new_draft(Uuid::now_v7(), Uuid::nil(), "canbo1", t);
+        v.state = VisitState::Final;
+        v
+    }
+
+    fn receipt_for(e: &OutboxEntry, hash: &ContentHash, review: Option<ReviewOutcome>) -> ReceiptStatus {
+        ReceiptStatus {
+            key: e.record_key(),
+            receipt: Some(Receipt { key: e.record_key(), hash: hash.clone(), received_at: e.record.visit.started_at }),
+            review,
+        }
+    }
+
+    #[test]
+    fn keys_sort_by_visit_then_revision() {
+        let id = Uuid::now_v7();
+        let (a, b) = (OutboxEntry::key_of(id, 9), OutboxEntry::key_of(id, 10));
+        assert!(a < b, "{a} < {b}");
+        assert!(a.starts_with(&id.to_string()));
+    }
+
+    #[test]
+    fn only_a_receipt_with_the_same_hash_confirms() {
+        let e = OutboxEntry::new(&final_visit(), 1.0);
+        let accepted = RecordOutcome::Accepted {
+            receipt: Receipt { key: e.record_key(), hash: e.record.hash.clone(), received_at: e.record.visit.started_at },
+        };
+        // Accepted but no receipt (the receipt call failed): stays queued.
+        assert_eq!(settle(&e, Some(&accepted), None), Settlement::Pending);
+        // No push answer at all (cut connection) but the receipt shows it arrived.
+        assert_eq!(settle(&e, None, Some(&receipt_for(&e, &e.record.hash, None))), Settlement::Confirmed);
+        // The receipt says the server does not hold it.
+        let missing = ReceiptStatus { key: e.record_key(), receipt: None, review: None };
+        assert_eq!(settle(&e, Some(&accepted), Some(&missing)), Settlement::Pending);
+        // Held with other content: a conflict, not a confirmation.
+        let other = ContentHash::of_bytes(b"other");
+        assert_eq!(settle(&e, None, Some(&receipt_for(&e, &other, None))), Settlement::Conflict);
+        assert!(!Settlement::Pending.is_final() && Settlement::Conflict.is_final());
+    }
+
+    #[test]
+    fn refusals_settle_without_a_receipt_and_reviews_show() {
+        let e = OutboxEntry::new(&final_visit(), 1.0);
+        let errors = vec![ValidationError::new("facts.members", crate::validation::ErrorCode::Required, "Thiếu", "Missing")];
+        let s = settle(&e, Some(&RecordOutcome::Rejected { errors: errors.clone() }), None);
+        assert_eq!(s, Settlement::Rejected { errors });
+        assert_eq!(s.status(), Some(LocalStatus::Rejected));
+        let c = RecordOutcome::Conflict { server_hash: ContentHash::of_bytes(b"x") };
+        assert_eq!(settle(&e, Some(&c), None).status(), Some(LocalStatus::Conflict));
+        let review = ReviewOutcome {
+            visit_id: e.visit_id,
+            revision: e.revision,
+            decision: ReviewDecision::Returned,
+            comment: "Thiếu số thành viên".into(),
+            reviewer: "lmhtx1".into(),
+            reviewed_at: e.record.visit.started_at,
+        };
+        let s = settle(&e, None, Some(&receipt_for(&e, &e.record.hash, Some(review))));
+        assert_eq!(s, Settlement::Returned { comment: "Thiếu số thành viên".into() });
+    }
+
+    #[test]
+    fn edits_after_a_send_attempt_are_new_revisions() {
+        assert_eq!(edit_mode(LocalStatus::Draft, false), EditMode::SameRevision);
+        assert_eq!(edit_mode(LocalStatus::Waiting, false), EditMode::SameRevision);
+        assert_eq!(edit_mode(LocalStatus::Waiting, true), EditMode::NextRevision);
+        assert_eq!(edit_mode(LocalStatus::Rejected, true), EditMode::SameRevision);
+        for s in [LocalStatus::Confirmed, LocalStatus::Conflict, LocalStatus::Returned] {
+            assert_eq!(edit_mode(s, false), EditMode::NextRevision);
+        }
+    }
+
+    #[test]
+    fn batches_respect_both_limits_and_never_stall() {
+        assert_eq!(batch_len(&[]), 0);
+        assert_eq!(batch_len(&[3_000; 500]), MAX_BATCH_RECORDS);
+        // 100 KB records: ten fit under 1 MiB with the envelope, not eleven.
+        assert_eq!(batch_len(&[100_000; 50]), 10);
+        // One record larger than a batch is still sent alone (and refused visibly).
+        assert_eq!(batch_len(&[2 * MAX_BATCH_BYTES, 10]), 1);
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_is_capped() {
+        assert_eq!(backoff_ms(1, 0.0), 1_000);
+        assert_eq!(backoff_ms(1, 0.999_999), 1_999);
+        assert_eq!(backoff_ms(2, 0.0), 2_000);
+        assert_eq!(backoff_ms(3, 0.5), 6_000);
+        assert_eq!(backoff_ms(30, 0.0), 150_000);
+        assert!(backoff_ms(u32::MAX, 1.0) < 300_000);
+        let spread: std::collections::BTreeSet<u64> = (0..10).map(|i| backoff_ms(5, i as f64 / 10.0)).collect();
+        assert_eq!(spread.len(), 10, "jitter spreads retries");
+    }
+}

@@ -1,0 +1,177 @@
+//! The outbox store: final revisions waiting for the server
+//! ([`htx_core::outbox`] holds the rules). Every change to it happens in the
+//! same transaction as the visit and summary it concerns, so a crash never
+//! leaves a final visit unqueued or a queue entry without its visit.
+use super::schema::{indexes, stores};
+use super::{DeviceStore, Result, StorageError};
+use htx_core::device::LocalStatus;
+use htx_core::device::VisitSummary;
+use htx_core::outbox::{batch_len, OutboxEntry, Settlement};
+use htx_core::review::{ReviewDecision, ReviewOutcome};
+use indexed_db_futures::object_store::ObjectStore;
+use indexed_db_futures::prelude::*;
+use uuid::Uuid;
+
+/// Meta key set once the outbox has been filled from visits that were
+/// already waiting when the store was created (schema 3 → 4).
+const BACKFILLED: &str = "outbox_backfilled";
+
+fn decode(e: impl std::fmt::Display) -> StorageError {
+    StorageError::Decode(e.to_string())
+}
+
+impl DeviceStore {
+    /// How many revisions wait to be sent (one count, no records read).
+    pub async fn outbox_len(&self) -> Result<u32> {
+        self.count_of(stores::OUTBOX).await
+    }
+
+    /// The next batch in queue order, each entry's attempt counted in the
+    /// same transaction that reads it. From then on an edit of that visit
+    /// makes a new revision, since the server may hold this one whatever
+    /// happens to the request.
+    pub async fn take_batch(&self) -> Result<Vec<OutboxEntry>> {
+        let tx = self.tx(&[stores::OUTBOX], true)?;
+        let store = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
+        let index = store.index(indexes::BY_QUEUED).map_err(StorageError::idb)?;
+        let mut entries: Vec<OutboxEntry> = index
+            .get_all()
+            .with_limit(htx_core::outbox::MAX_BATCH_RECORDS as u32)
+            .serde()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(StorageError::idb)?
+            .collect::<std::result::Result<_, _>>()
+            .map_err(decode)?;
+        let sizes: Vec<usize> =
+            entries.iter().map(|e| serde_json::to_string(&e.record).map(|s| s.len()).unwrap_or(0)).collect();
+        entries.truncate(batch_len(&sizes));
+        for e in &mut entries {
+            e.attempts += 1;
+            store.put(&*e).serde().map_err(StorageError::idb)?;
+        }
+        tx.commit().await.map_err(StorageError::idb)?;
+        Ok(entries)
+    }
+
+    /// Before a final visit is edited: takes its revision back out of the
+    /// outbox if it was never sent. Returns whether it had been sent (then
+    /// the edit must be a new revision). One transaction, so a sync running
+    /// at the same moment either got it first (sent) or never sees it.
+    pub async fn take_back(&self, id: Uuid, revision: u32) -> Result<bool> {
+        let tx = self.tx(&[stores::OUTBOX], true)?;
+        let store = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
+        let key = OutboxEntry::key_of(id, revision);
+        let entry: Option<OutboxEntry> =
+            store.get(key.as_str()).serde().map_err(StorageError::idb)?.await.map_err(decode)?;
+        let sent = match entry {
+            Some(e) if e.attempts > 0 => true,
+            Some(_) => {
+                store.delete(key.as_str()).primitive().map_err(StorageError::idb)?;
+                false
+            }
+            None => false,
+        };
+        tx.commit().await.map_err(StorageError::idb)?;
+        Ok(sent)
+    }
+
+    /// Records what became of sent entries: settled ones leave the outbox
+    /// and their visit's summary takes the new state (unless the officer has
+    /// moved on to a newer revision meanwhile); pending ones stay queued.
+    /// The visits themselves are never touched: nothing is deleted by sync.
+    pub async fn settle(&self, results: &[(OutboxEntry, Settlement)]) -> Result<()> {
+        let tx = self.tx(&[stores::OUTBOX, stores::VISIT_SUMMARIES], true)?;
+        let outbox = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
+        let summaries = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
+        for (entry, settlement) in results {
+            let Some(status) = settlement.status() else { continue };
+            outbox.delete(entry.key.as_str()).primitive().map_err(StorageError::idb)?;
+            let id = entry.visit_id.to_string();
+            let summary: Option<VisitSummary> =
+                summaries.get(id.as_str()).serde().map_err(StorageError::idb)?.await.map_err(decode)?;
+            let Some(mut s) = summary else { continue };
+            if s.revision != entry.revision || s.status != LocalStatus::Waiting {
+                continue;
+            }
+            s.status = status;
+            s.problems = match settlement {
+                Settlement::Rejected { errors } => errors.clone(),
+                _ => Vec::new(),
+            };
+            if let Settlement::Returned { comment } = settlement {
+                s.review_comment = Some(comment.clone());
+            }
+            summaries.put(&s).serde().map_err(StorageError::idb)?;
+        }
+        tx.commit().await.map_err(StorageError::idb)
+    }
+
+    /// Fills the outbox from visits that were waiting before it existed.
+    /// Runs once per device (marked in `meta`).
+    pub async fn backfill_outbox(&self) -> Result<()> {
+        if self.meta::<bool>(BACKFILLED).await?.unwrap_or(false) {
+            return Ok(());
+        }
+        let waiting = self.recent_summaries(Some(LocalStatus::Waiting), u32::MAX).await?;
+        let now = js_sys::Date::now();
+        let mut entries = Vec::new();
+        for s in waiting {
+            if let Some(v) = self.get_visit(s.id).await? {
+                if v.revision == s.revision && v.state == htx_core::VisitState::Final {
+                    entries.push(OutboxEntry::new(&v, now));
+                }
+            }
+        }
+        let tx = self.tx(&[stores::OUTBOX, stores::META], true)?;
+        let outbox = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
+        for e in &entries {
+            outbox.put(e).serde().map_err(StorageError::idb)?;
+        }
+        let meta = tx.object_store(stores::META).map_err(StorageError::idb)?;
+        meta.put(&true).with_key(BACKFILLED).without_key_type().serde().map_err(StorageError::idb)?;
+        tx.commit().await.map_err(StorageError::idb)
+    }
+}
+
+/// Review outcomes from a pull: a returned visit shows the reviewer's
+/// comment; an approval clears an earlier return of the same revision.
+/// Runs inside the pull's transaction.
+pub(super) async fn apply_reviews(summaries: &ObjectStore<'_>, reviews: &[ReviewOutcome]) -> Result<()> {
+    for r in reviews {
+        let id = r.visit_id.to_string();
+        let summary: Option<VisitSummary> =
+            summaries.get(id.as_str()).serde().map_err(StorageError::idb)?.await.map_err(decode)?;
+        let Some(mut s) = summary else { continue };
+        // Only the revision reviewed, and never over the officer's own edit.
+        if s.revision != r.revision || matches!(s.status, LocalStatus::Draft | LocalStatus::Waiting) {
+            continue;
+        }
+        match r.decision {
+            ReviewDecision::Returned => {
+                s.status = LocalStatus::Returned;
+                s.review_comment = Some(r.comment.clone());
+            }
+            ReviewDecision::Approved => {
+                s.status = LocalStatus::Confirmed;
+                s.review_comment = None;
+            }
+        }
+        summaries.put(&s).serde().map_err(StorageError::idb)?;
+    }
+    Ok(())
+}
+
+/// Queues or un-queues a visit's revision as its summary says, inside the
+/// transaction that saves the visit: final and waiting → in the outbox.
+pub(super) fn queue_if_waiting(
+    outbox: &ObjectStore<'_>,
+    visit: &htx_core::Visit,
+    summary: &VisitSummary,
+    now_ms: f64,
+) -> Result<()> {
+    if summary.status == LocalStatus::Waiting && visit.state == htx_core::VisitState::Final {
+        outbox.put(&OutboxEntry::new(visit, now_ms)).serde().map_err(StorageError::idb)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,303 @@
+//! Sync (đồng bộ): sends the outbox to the server in batches, in queue order,
+//! and marks a visit confirmed only from the server's receipt.
+//!
+//! When: at app start, when the server becomes reachable (the `online`
+//! event and the periodic health check, see [`crate::net`]), every few
+//! minutes while online, after a visit is finalized, after signing in, and
+//! from the "Đồng bộ ngay" button. One run at a time; a request during a run
+//! makes one more run after it. After a failure, retries back off
+//! exponentially with jitter ([`htx_core::outbox::backoff_ms`]).
+//!
+//! Nothing here deletes a visit: a settled revision leaves the outbox, its
+//! visit stays on the device with its new state.
+use crate::api::{self, ApiError};
+use crate::net::NetState;
+use crate::session::{device_id, Session};
+use crate::storage::{DeviceStore, StorageError};
+use htx_core::outbox::{settle, OutboxEntry, Settlement};
+use htx_core::sync::{PushBatch, ReceiptQuery};
+use htx_core::PROTOCOL_VERSION;
+use leptos::prelude::*;
+use std::cell::RefCell;
+use uuid::Uuid;
+use wasm_bindgen::{closure::Closure, JsCast};
+
+/// How often a sync runs on its own while the app is open and online.
+const PERIODIC_MS: i32 = 3 * 60 * 1000;
+
+/// Where sync stands, for the panel on the home page.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Phase {
+    /// Not run yet in this session.
+    Idle,
+    Running,
+    /// Last run sent everything it could.
+    Done { at_ms: f64 },
+    /// No usable sign-in: recording goes on, sending waits for a new sign-in.
+    NeedsSignIn,
+    /// The device is offline; sync starts when it is back.
+    Offline,
+    /// The last run failed; the next try is at `retry_at_ms`.
+    Failed { reason: FailReason, retry_at_ms: f64 },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FailReason {
+    /// No answer (no signal, server down).
+    Network,
+    /// The server answered with an error.
+    Server { status: u16, message: String },
+    /// The server took records but its receipts do not show them yet.
+    NotConfirmed,
+    Storage(String),
+}
+
+/// Sync state shared by the UI (signals, so it is `Copy` and `Send`).
+#[derive(Clone, Copy)]
+pub struct SyncState {
+    pub phase: RwSignal<Phase>,
+    /// (sent and settled in this run, queued when the run started).
+    pub progress: RwSignal<(u32, u32)>,
+    /// Visits of the batch on the wire now ("đang gửi").
+    pub in_flight: RwSignal<Vec<Uuid>>,
+    /// Bumped whenever visit states change, so lists and counts re-read.
+    pub changes: RwSignal<u64>,
+    /// Revisions still waiting, as last counted.
+    pub waiting: RwSignal<u32>,
+}
+
+#[derive(Default)]
+struct Runner {
+    running: bool,
+    again: bool,
+    failures: u32,
+    retry_timer: Option<i32>,
+}
+
+thread_local! {
+    static RUNNER: RefCell<Runner> = RefCell::new(Runner::default());
+}
+
+enum RunError {
+    NeedsSignIn,
+    Offline,
+    Failed(FailReason),
+}
+
+impl From<StorageError> for RunError {
+    fn from(e: StorageError) -> Self {
+        RunError::Failed(FailReason::Storage(e.to_string()))
+    }
+}
+
+impl From<ApiError> for RunError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            e if e.is_unauthorized() => RunError::NeedsSignIn,
+            ApiError::Network => RunError::Failed(FailReason::Network),
+            ApiError::Server { status, message, .. } => RunError::Failed(FailReason::Server { status, message }),
+            ApiError::Decode(m) => RunError::Failed(FailReason::Server { status: 200, message: m }),
+        }
+    }
+}
+
+/// The sync state of the app (provided by [`start`]).
+pub fn use_sync() -> SyncState {
+    expect_context::<SyncState>()
+}
+
+/// Creates the sync state, provides it, and sets up every trigger. Call
+/// once, under the router (it reads the connection state from context).
+pub fn start(net: ReadSignal<NetState>) -> SyncState {
+    let state = SyncState {
+        phase: RwSignal::new(Phase::Idle),
+        progress: RwSignal::new((0, 0)),
+        in_flight: RwSignal::new(Vec::new()),
+        changes: RwSignal::new(0),
+        waiting: RwSignal::new(0),
+    };
+    provide_context(state);
+    // Whenever the server becomes reachable again (the first check at
+    // start included).
+    Effect::new(move |prev: Option<NetState>| {
+        let now = net.get();
+        if now == NetState::Online && prev != Some(NetState::Online) {
+            request(state);
+        }
+        now
+    });
+    if let Some(window) = web_sys::window() {
+        let tick = Closure::<dyn Fn()>::new(move || request(state));
+        let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), PERIODIC_MS);
+        tick.forget();
+    }
+    // At start, whatever the connection check says: a run with the server
+    // away fails quickly and schedules its retry.
+    request(state);
+    state
+}
+
+/// Asks for a sync now ("Đồng bộ ngay", a finalized visit, a sign-in): the
+/// retry wait is skipped.
+pub fn sync_now(state: SyncState) {
+    RUNNER.with(|r| r.borrow_mut().failures = 0);
+    request(state);
+}
+
+/// Starts a run, or queues one more if a run is going.
+pub fn request(state: SyncState) {
+    let start = RUNNER.with(|r| {
+        let mut r = r.borrow_mut();
+        if let Some(t) = r.retry_timer.take() {
+            if let Some(w) = web_sys::window() {
+                w.clear_timeout_with_handle(t);
+            }
+        }
+        if r.running {
+            r.again = true;
+            false
+        } else {
+            r.running = true;
+            true
+        }
+    });
+    if start {
+        leptos::task::spawn_local(run_loop(state));
+    }
+}
+
+async fn run_loop(state: SyncState) {
+    loop {
+        state.phase.set(Phase::Running);
+        let result = run_once(state).await;
+        state.in_flight.set(Vec::new());
+        if let Ok(store) = DeviceStore::shared().await {
+            if let Ok(n) = store.outbox_len().await {
+                state.waiting.set(n);
+            }
+        }
+        let phase = match result {
+            Ok(()) => {
+                RUNNER.with(|r| r.borrow_mut().failures = 0);
+                Phase::Done { at_ms: js_sys::Date::now() }
+            }
+            Err(RunError::NeedsSignIn) => Phase::NeedsSignIn,
+            Err(RunError::Offline) => Phase::Offline,
+            Err(RunError::Failed(reason)) => {
+                let wait = RUNNER.with(|r| {
+                    let mut r = r.borrow_mut();
+                    r.failures += 1;
+                    htx_core::outbox::backoff_ms(r.failures, js_sys::Math::random())
+                });
+                schedule_retry(state, wait);
+                Phase::Failed { reason, retry_at_ms: js_sys::Date::now() + wait as f64 }
+            }
+        };
+        state.phase.set(phase);
+        let again = RUNNER.with(|r| {
+            let mut r = r.borrow_mut();
+            if r.again {
+                r.again = false;
+                true
+            } else {
+                r.running = false;
+                false
+            }
+        });
+        if !again {
+            return;
+        }
+    }
+}
+
+fn schedule_retry(state: SyncState, wait_ms: u64) {
+    let Some(window) = web_sys::window() else { return };
+    let retry = Closure::once_into_js(move || {
+        RUNNER.with(|r| r.borrow_mut().retry_timer = None);
+        request(state);
+    });
+    let handle = window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(retry.unchecked_ref(), wait_ms.min(i32::MAX as u64) as i32)
+        .ok();
+    RUNNER.with(|r| r.borrow_mut().retry_timer = handle);
+}
+
+/// One run: every batch of the outbox, then a pull of review outcomes.
+async fn run_once(state: SyncState) -> Result<(), RunError> {
+    let store = DeviceStore::shared().await?;
+    let queued = store.outbox_len().await?;
+    state.waiting.set(queued);
+    state.progress.set((0, queued));
+    let online = web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(false);
+    if !online {
+        return Err(RunError::Offline);
+    }
+    let session = match Session::load() {
+        Some(s) if !s.is_expired() => s,
+        _ => return Err(RunError::NeedsSignIn),
+    };
+    // Only send when the server answers: a revision whose push was tried
+    // counts as possibly received (an edit then makes a new revision), so a
+    // push into a dead link would cost the officer a revision for nothing.
+    if queued > 0 && !crate::net::server_reachable().await {
+        return Err(RunError::Failed(FailReason::Network));
+    }
+    let mut done = 0;
+    loop {
+        let batch = store.take_batch().await?;
+        if batch.is_empty() {
+            break;
+        }
+        state.in_flight.set(batch.iter().map(|e| e.visit_id).collect());
+        let settled = send_batch(&store, &session, &batch).await?;
+        state.changes.update(|n| *n += 1);
+        if settled == 0 {
+            // Stored but not in the receipts: try again later rather than
+            // loop on the same batch.
+            return Err(RunError::Failed(FailReason::NotConfirmed));
+        }
+        done += settled;
+        state.progress.set((done, queued.max(done)));
+    }
+    // Review outcomes (a returned visit and its comment) and new reference
+    // data come with the pull; its failure does not undo what was sent.
+    let before = store.count_organisations().await.unwrap_or(0);
+    match api::pull_reference(&store, &session, false).await {
+        Ok(n) => {
+            if n > 0 || before == 0 {
+                crate::data::invalidate();
+            }
+            state.changes.update(|n| *n += 1);
+            Ok(())
+        }
+        Err(api::PullError::Api(e)) => Err(e.into()),
+        Err(api::PullError::Storage(e)) => Err(e.into()),
+    }
+}
+
+/// Pushes one batch, reads the receipts, and records the outcome of each
+/// entry. Returns how many left the outbox.
+async fn send_batch(store: &DeviceStore, session: &Session, batch: &[OutboxEntry]) -> Result<u32, RunError> {
+    let now = htx_core::time::to_vn(&chrono::Utc::now());
+    let push = PushBatch {
+        protocol_version: PROTOCOL_VERSION,
+        device_id: device_id(),
+        batch_id: Uuid::now_v7(),
+        sent_at: now,
+        records: batch.iter().map(|e| e.record.clone()).collect(),
+    };
+    let answer = api::push(&push, &session.token).await?;
+    let query = ReceiptQuery { protocol_version: PROTOCOL_VERSION, keys: batch.iter().map(OutboxEntry::record_key).collect() };
+    let receipts = api::receipts(&query, &session.token).await?;
+    let results: Vec<(OutboxEntry, Settlement)> = batch
+        .iter()
+        .map(|e| {
+            let key = e.record_key();
+            let outcome = answer.results.iter().find(|r| r.key == key).map(|r| &r.outcome);
+            let receipt = receipts.statuses.iter().find(|s| s.key == key);
+            (e.clone(), settle(e, outcome, receipt))
+        })
+        .collect();
+    store.settle(&results).await?;
+    Ok(results.iter().filter(|(_, s)| s.is_final()).count() as u32)
+}

@@ -1,0 +1,207 @@
+//! Sync end to end: the real server and its SQLite file, the built app in
+//! headless Chromium, the network cut the hard ways (server stopped, server
+//! SIGKILLed in the middle of a batch, the tab closed during a sync, a
+//! token the server no longer accepts). After each, every visit must be on
+//! the server exactly once and still on the device.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context, Result};
+use htx_e2e::field::{sign_in, wait_offline_ready, OFFICER, UI_TIMEOUT};
+use htx_e2e::sync::{device_counts, final_visits, officer_organisations, server_revisions, store_on_device, wait_device};
+use htx_e2e::TestApp;
+use uuid::Uuid;
+
+/// How long the device may take to resume and finish after the server is
+/// back: the retry backoff or the connection re-check (30 s), whichever
+/// comes first, plus the sync itself.
+const RESUME_TIMEOUT: Duration = Duration::from_secs(90);
+
+async fn home_tile(app: &TestApp, status: &str) -> Result<u64> {
+    let t = app.browser.text(&format!("[data-testid=count-{status}]")).await?;
+    t.trim().parse().with_context(|| format!("count-{status} is {t:?}"))
+}
+
+/// Polls the server's database until some but not all of `total` visits are
+/// stored and the count is not a whole number of batches (a batch is being
+/// written), then returns that count.
+async fn wait_mid_batch(app: &TestApp, total: i64) -> Result<i64> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        let (n, _, _) = server_revisions(app.server.database_path()).await?;
+        if seen.last() != Some(&n) {
+            seen.push(n);
+        }
+        if n > 0 && n < total && n % htx_core::outbox::MAX_BATCH_RECORDS as i64 != 0 {
+            return Ok(n);
+        }
+        if n >= total {
+            bail!("the sync finished before a batch could be interrupted (counts seen: {seen:?})");
+        }
+        tokio::time::sleep(Duration::from_millis(3)).await;
+    }
+    bail!("no batch was being written within 60 s (counts seen: {seen:?})")
+}
+
+// ---------------------------------------------------------------- (1)
+
+#[tokio::test(flavor = "multi_thread")]
+async fn thousand_visits_recorded_offline_sync_once_when_the_server_is_back() {
+    let mut app = TestApp::start("thousand_visits_offline").await;
+    let r = thousand_offline(&mut app).await;
+    app.finish(r).await;
+}
+
+async fn thousand_offline(app: &mut TestApp) -> Result<()> {
+    sign_in(app, OFFICER.0, OFFICER.1).await?;
+    wait_offline_ready(app).await?;
+    let orgs = officer_organisations(app, OFFICER.0, OFFICER.1).await?;
+    let visits = final_visits(&orgs, 1000)?;
+
+    app.server.stop().await?;
+    let b = &app.browser;
+    b.reload().await?;
+    app.wait_home().await?;
+    store_on_device(app, &orgs, &visits).await?;
+    b.reload().await?;
+    app.wait_home().await?;
+    // The sync at start fails (no server); everything waits, nothing is lost.
+    b.wait_for_attr("[data-testid=sync-panel]", "data-phase", "failed", UI_TIMEOUT)
+        .await
+        .context("sync with the server down should fail and schedule a retry")?;
+    let c = device_counts(app).await?;
+    ensure!(c.outbox == 1000 && c.waiting == 1000 && c.visits == 1000, "before the server is back: {c:?}");
+    ensure!(b.text("[data-testid=sync-waiting]").await?.trim() == "1000");
+    ensure!(home_tile(app, "waiting").await? == 1000);
+    b.screenshot("sync-waiting-offline").await?;
+
+    app.server.restart().await?;
+    let started = Instant::now();
+    let c = wait_device(app, "all 1000 visits confirmed", RESUME_TIMEOUT, |c| c.confirmed == 1000).await?;
+    eprintln!("[{}] resumed and confirmed 1000 visits {:?} after the restart", app.name, started.elapsed());
+    ensure!(c.outbox == 0 && c.waiting == 0 && c.visits == 1000, "after sync: {c:?}");
+    let (rows, distinct, doubled) = server_revisions(app.server.database_path()).await?;
+    ensure!((rows, distinct, doubled) == (1000, 1000, 0), "server holds {rows} revisions of {distinct} visits, {doubled} doubled");
+    // The officer sees it on home without reloading.
+    b.wait_for_text("[data-testid=count-confirmed]", "1000", UI_TIMEOUT).await?;
+    b.wait_for_attr("[data-testid=sync-panel]", "data-phase", "done", UI_TIMEOUT).await?;
+    ensure!(b.text("[data-testid=sync-waiting]").await?.trim() == "0");
+    b.screenshot("sync-done").await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- (2)
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_killed_in_the_middle_of_a_batch_stores_every_visit_once() {
+    let mut app = TestApp::start("server_killed_mid_batch").await;
+    let r = killed_mid_batch(&mut app).await;
+    app.finish(r).await;
+}
+
+async fn killed_mid_batch(app: &mut TestApp) -> Result<()> {
+    sign_in(app, OFFICER.0, OFFICER.1).await?;
+    let orgs = officer_organisations(app, OFFICER.0, OFFICER.1).await?;
+    let visits = final_visits(&orgs, 1000)?;
+    store_on_device(app, &orgs, &visits).await?;
+    app.browser.click("[data-testid=sync-now]").await?;
+    let at_kill = wait_mid_batch(app, 1000).await?;
+    app.server.kill().await?;
+    eprintln!("[{}] SIGKILLed the server with {at_kill} of 1000 visits stored", app.name);
+    let c = wait_device(app, "the device notices the server is gone", UI_TIMEOUT, |c| c.outbox > 0).await?;
+    ensure!(c.visits == 1000, "nothing leaves the device: {c:?}");
+    let (rows, _, doubled) = server_revisions(app.server.database_path()).await?;
+    ensure!(rows < 1000 && doubled == 0, "after the kill the server holds {rows} ({doubled} doubled)");
+
+    app.server.restart().await?;
+    let c = wait_device(app, "all 1000 visits confirmed", RESUME_TIMEOUT, |c| c.confirmed == 1000).await?;
+    ensure!(c.outbox == 0 && c.visits == 1000 && c.rejected == 0 && c.conflict == 0, "after resuming: {c:?}");
+    let (rows, distinct, doubled) = server_revisions(app.server.database_path()).await?;
+    ensure!((rows, distinct, doubled) == (1000, 1000, 0), "server holds {rows} revisions of {distinct} visits, {doubled} doubled");
+    Ok(())
+}
+
+// ---------------------------------------------------------------- (3)
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tab_closed_during_sync_resumes_at_the_next_start() {
+    let mut app = TestApp::start("tab_closed_during_sync").await;
+    let r = tab_closed(&mut app).await;
+    app.finish(r).await;
+}
+
+async fn tab_closed(app: &mut TestApp) -> Result<()> {
+    sign_in(app, OFFICER.0, OFFICER.1).await?;
+    let orgs = officer_organisations(app, OFFICER.0, OFFICER.1).await?;
+    let visits = final_visits(&orgs, 1000)?;
+    store_on_device(app, &orgs, &visits).await?;
+    let client = app.browser.client();
+    let first = client.window().await?;
+    let spare = client.new_window(true).await?.handle;
+    client.switch_to_window(first).await?;
+    app.browser.click("[data-testid=sync-now]").await?;
+    let at_close = wait_mid_batch(app, 1000).await?;
+    client.close_window().await?;
+    client.switch_to_window(spare).await?;
+    eprintln!("[{}] closed the tab with {at_close} of 1000 visits stored", app.name);
+
+    app.open_home().await?;
+    let c = wait_device(app, "all 1000 visits confirmed after the restart", RESUME_TIMEOUT, |c| c.confirmed == 1000).await?;
+    ensure!(c.outbox == 0 && c.visits == 1000 && c.conflict == 0, "after resuming: {c:?}");
+    let (rows, distinct, doubled) = server_revisions(app.server.database_path()).await?;
+    ensure!((rows, distinct, doubled) == (1000, 1000, 0), "server holds {rows} revisions of {distinct} visits, {doubled} doubled");
+    Ok(())
+}
+
+// ---------------------------------------------------------------- (4)
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rejected_visit_does_not_block_the_rest_and_an_expired_token_loses_nothing() {
+    let mut app = TestApp::start("rejected_and_expired_token").await;
+    let r = rejected_and_expired(&mut app).await;
+    app.finish(r).await;
+}
+
+async fn rejected_and_expired(app: &mut TestApp) -> Result<()> {
+    sign_in(app, OFFICER.0, OFFICER.1).await?;
+    let orgs = officer_organisations(app, OFFICER.0, OFFICER.1).await?;
+    let mut visits = final_visits(&orgs, 4)?;
+    // The second visit names an organisation the server does not know.
+    visits[1].organisation_id = Uuid::now_v7();
+    let bad = visits[1].id;
+    store_on_device(app, &orgs, &visits).await?;
+
+    // The server no longer accepts the device's token (expired, revoked).
+    let b = &app.browser;
+    b.exec(
+        "const s = JSON.parse(localStorage.getItem('htx.session')); s.token = 'no-longer-valid'; \
+         localStorage.setItem('htx.session', JSON.stringify(s));",
+    )
+    .await?;
+    b.click("[data-testid=sync-now]").await?;
+    b.wait_for_attr("[data-testid=sync-panel]", "data-phase", "needs-sign-in", UI_TIMEOUT).await?;
+    let c = device_counts(app).await?;
+    ensure!(c.outbox == 4 && c.waiting == 4 && c.visits == 4, "an expired token loses nothing: {c:?}");
+    b.wait_for("[data-testid=sync-sign-in]", UI_TIMEOUT).await?;
+    b.screenshot("sync-needs-sign-in").await?;
+
+    // Signing in again sends everything; the bad visit does not hold up the rest.
+    sign_in(app, OFFICER.0, OFFICER.1).await?;
+    let c = wait_device(app, "3 confirmed and 1 rejected", UI_TIMEOUT * 2, |c| c.confirmed == 3 && c.rejected == 1).await?;
+    ensure!(c.outbox == 0 && c.visits == 4, "{c:?}");
+    let (rows, distinct, doubled) = server_revisions(app.server.database_path()).await?;
+    ensure!((rows, distinct, doubled) == (3, 3, 0), "server: {rows} rows of {distinct} visits, {doubled} doubled");
+
+    // The rejected visit stays on the device, with the reason, and can be fixed.
+    app.goto("/visits?status=rejected").await?;
+    let item = b.wait_for_text("[data-testid=visit-item][data-status=rejected]", "Không có tổ chức này trên máy chủ", UI_TIMEOUT).await?;
+    ensure!(!item.is_empty());
+    b.screenshot("sync-rejected-in-list").await?;
+    app.goto(&format!("/visits/{bad}")).await?;
+    b.wait_for_text("[data-testid=visit-server-problems]", "Không có tổ chức này", UI_TIMEOUT).await?;
+    b.click("[data-testid=edit-visit]").await?;
+    b.wait_for_attr("[data-testid=visit-status]", "data-status", "draft", UI_TIMEOUT).await?;
+    ensure!(b.text("[data-testid=visit-revision]").await?.trim() == "0", "a rejected visit is fixed in the same revision");
+    Ok(())
+}
