@@ -44,6 +44,12 @@ impl DeviceStore {
         tx.commit().await.map_err(StorageError::idb)
     }
 
+    /// Writes a summary alone (tests that rebuild an older schema's data;
+    /// the app always saves a summary with its visit).
+    pub async fn put_summary(&self, summary: &VisitSummary) -> Result<()> {
+        self.put_one(stores::VISIT_SUMMARIES, summary).await
+    }
+
     pub async fn get_summary(&self, id: Uuid) -> Result<Option<VisitSummary>> {
         self.get_one(stores::VISIT_SUMMARIES, &id.to_string()).await
     }

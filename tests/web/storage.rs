@@ -31,7 +31,7 @@ async fn new_database_has_current_schema() {
     assert_eq!(store.version(), SCHEMA_VERSION);
     assert_eq!(
         store.store_names(),
-        vec![stores::META, stores::ORGANISATIONS, stores::VISIT_SUMMARIES, stores::VISITS]
+        vec![stores::META, stores::ORGANISATIONS, stores::OUTBOX, stores::VISIT_SUMMARIES, stores::VISITS]
     );
     assert_eq!(store.count_visits().await.unwrap(), 0);
     store.close();
@@ -50,7 +50,7 @@ async fn upgrade_from_version_1_keeps_visits() {
     assert_eq!(current.version(), SCHEMA_VERSION);
     assert_eq!(
         current.store_names(),
-        vec![stores::META, stores::ORGANISATIONS, stores::VISIT_SUMMARIES, stores::VISITS]
+        vec![stores::META, stores::ORGANISATIONS, stores::OUTBOX, stores::VISIT_SUMMARIES, stores::VISITS]
     );
     assert_eq!(current.get_visit(kept.id).await.unwrap(), Some(kept.clone()));
     assert_eq!(current.list_visits().await.unwrap(), vec![kept.clone()]);
@@ -112,4 +112,93 @@ async fn summaries_list_newest_first_and_count_by_state() {
     assert_eq!((counts["draft"], counts["waiting"], counts["confirmed"]), (3, 2, 0));
     store.close();
     DeviceStore::delete("t-summaries").await.unwrap();
+}
+
+fn final_visit(n: u32) -> (Visit, htx_core::device::VisitSummary) {
+    let mut v = visit(n, "final");
+    v.state = VisitState::Final;
+    let s = htx_core::device::VisitSummary::of(&v, None, None, 1_000 + i64::from(n));
+    (v, s)
+}
+
+#[wasm_bindgen_test]
+async fn upgrade_from_version_3_queues_visits_already_waiting() {
+    let name = "t-upgrade-3";
+    let v3 = fresh(name, 3).await;
+    // A device at schema 3: visits with their summaries, one waiting.
+    let (waiting, ws) = final_visit(1);
+    let draft = visit(2, "draft");
+    for v in [&waiting, &draft] {
+        v3.put_visit(v).await.unwrap();
+    }
+    v3.put_summary(&ws).await.unwrap();
+    v3.put_summary(&htx_core::device::VisitSummary::of(&draft, None, None, 7)).await.unwrap();
+    v3.close();
+    // What DeviceStore::shared does after opening.
+    let current = DeviceStore::open_at(name, SCHEMA_VERSION).await.expect("upgrade");
+    current.repair_summaries().await.unwrap();
+    assert_eq!(current.outbox_len().await.unwrap(), 0);
+    current.backfill_outbox().await.unwrap();
+    assert_eq!(current.outbox_len().await.unwrap(), 1, "the waiting visit is queued, the draft is not");
+    let batch = current.take_batch().await.unwrap();
+    assert_eq!(batch.iter().map(|e| e.visit_id).collect::<Vec<_>>(), vec![waiting.id]);
+    assert_eq!(batch[0].record.visit, waiting);
+    // Runs once only.
+    current.backfill_outbox().await.unwrap();
+    assert_eq!(current.outbox_len().await.unwrap(), 1);
+    current.close();
+    DeviceStore::delete(name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn outbox_queues_finalized_visits_and_sync_never_deletes_a_visit() {
+    use htx_core::device::LocalStatus;
+    use htx_core::outbox::Settlement;
+    let name = "t-outbox";
+    let store = fresh(name, SCHEMA_VERSION).await;
+    let (a, sa) = final_visit(1);
+    let (b, sb) = final_visit(2);
+    let (c, sc) = final_visit(3);
+    for (v, s) in [(&a, &sa), (&b, &sb), (&c, &sc)] {
+        store.save_visit(v, s).await.unwrap();
+    }
+    // A draft is not queued.
+    let d = visit(4, "draft");
+    store.save_visit(&d, &htx_core::device::VisitSummary::of(&d, None, None, 5)).await.unwrap();
+    assert_eq!(store.outbox_len().await.unwrap(), 3);
+
+    // Taking a batch counts the attempt: from then on an edit is a new revision.
+    let batch = store.take_batch().await.unwrap();
+    assert_eq!(batch.iter().map(|e| e.visit_id).collect::<Vec<_>>(), vec![a.id, b.id, c.id], "queue order");
+    assert!(batch.iter().all(|e| e.attempts == 1));
+    assert!(store.take_back(a.id, 0).await.unwrap(), "a sent revision is not taken back");
+    assert_eq!(store.outbox_len().await.unwrap(), 3);
+
+    // Confirmed, rejected and pending entries.
+    let errors = vec![htx_core::ValidationError::new(
+        "organisation_id",
+        htx_core::validation::ErrorCode::UnknownReference,
+        "Không có tổ chức này trên máy chủ",
+        "Unknown organisation",
+    )];
+    let results = vec![
+        (batch[0].clone(), Settlement::Confirmed),
+        (batch[1].clone(), Settlement::Rejected { errors: errors.clone() }),
+        (batch[2].clone(), Settlement::Pending),
+    ];
+    store.settle(&results).await.unwrap();
+    assert_eq!(store.outbox_len().await.unwrap(), 1, "only the pending entry stays queued");
+    assert_eq!(store.get_summary(a.id).await.unwrap().unwrap().status, LocalStatus::Confirmed);
+    let rejected = store.get_summary(b.id).await.unwrap().unwrap();
+    assert_eq!((rejected.status, rejected.problems.clone()), (LocalStatus::Rejected, errors));
+    assert_eq!(store.get_summary(c.id).await.unwrap().unwrap().status, LocalStatus::Waiting);
+    assert_eq!(store.count_visits().await.unwrap(), 4, "sync deletes no visit");
+
+    // A finalized visit never sent is taken back whole when edited.
+    let (e, se) = final_visit(5);
+    store.save_visit(&e, &se).await.unwrap();
+    assert!(!store.take_back(e.id, 0).await.unwrap());
+    assert_eq!(store.outbox_len().await.unwrap(), 1);
+    store.close();
+    DeviceStore::delete(name).await.unwrap();
 }
