@@ -157,10 +157,23 @@ async fn compressed_json<T: Serialize>(value: &T) -> Result<Body, ApiError> {
     })
 }
 
-/// Sends one batch of final revisions; one result per record.
-pub async fn push(batch: &PushBatch, token: &str) -> Result<PushResponse, ApiError> {
+impl Body {
+    /// Bytes on the wire (before HTTP framing).
+    fn len(&self) -> usize {
+        match self {
+            Body::Json(s) => s.len(),
+            Body::Gzip(b) => b.length() as usize,
+        }
+    }
+}
+
+/// Sends one batch of final revisions; one result per record, and the
+/// request body's size on the wire.
+pub async fn push(batch: &PushBatch, token: &str) -> Result<(PushResponse, usize), ApiError> {
     let body = compressed_json(batch).await?;
-    fetch_json("POST", "/api/v1/sync/push", Some(body), Some(token)).await
+    let bytes = body.len();
+    let answer = fetch_json("POST", "/api/v1/sync/push", Some(body), Some(token)).await?;
+    Ok((answer, bytes))
 }
 
 /// Which of these revisions the server holds (the only proof of arrival).

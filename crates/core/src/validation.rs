@@ -50,6 +50,8 @@ pub enum ErrorCode {
     UnsupportedProtocol,
     /// Sync: the pushing officer is not assigned the organisation's place.
     ForbiddenPlace,
+    /// Sync: a new organisation's registration code belongs to another one.
+    DuplicateCode,
 }
 
 impl ErrorCode {
@@ -71,6 +73,7 @@ impl ErrorCode {
             Self::HashMismatch => "hash_mismatch",
             Self::UnsupportedProtocol => "unsupported_protocol",
             Self::ForbiddenPlace => "forbidden_place",
+            Self::DuplicateCode => "duplicate_code",
         }
     }
 }

@@ -122,6 +122,7 @@ pub fn demo_rows(now: &str) -> Vec<OrganisationRow> {
                 place_name: o.place_name.to_owned(),
                 founded_on: Some(o.founded_on.to_owned()),
                 is_demo: true,
+                provisional: false,
                 created_at: now.to_owned(),
                 updated_at: now.to_owned(),
             }

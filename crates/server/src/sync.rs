@@ -82,15 +82,28 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
     let now_str = db::now_timestamp();
     let now = parse_time(&now_str)?;
     let places = visible_places(state, user).await?;
+    // One transaction per batch: one commit instead of one per record, and a
+    // server killed mid-batch leaves none of it (the device sends it again).
+    let mut tx = db::begin_write(&state.db).await?;
     let mut results = Vec::with_capacity(batch.records.len());
     for record in &batch.records {
-        let outcome =
-            push_record(state, user, places.as_ref(), &batch, record, &now_str, now).await?;
+        let outcome = push_record(
+            &mut tx,
+            state,
+            user,
+            places.as_ref(),
+            &batch,
+            record,
+            &now_str,
+            now,
+        )
+        .await?;
         results.push(RecordResult {
             key: record.key(),
             outcome,
         });
     }
+    tx.commit().await?;
     Ok(PushResponse {
         protocol_version: htx_core::PROTOCOL_VERSION,
         batch_id: batch.batch_id,
@@ -99,7 +112,9 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn push_record(
+    tx: &mut sqlx::Transaction<'static, db::Backend>,
     state: &AppState,
     user: &AuthUser,
     places: Option<&BTreeSet<String>>,
@@ -108,7 +123,6 @@ async fn push_record(
     now_str: &str,
     now: DateTime<FixedOffset>,
 ) -> ApiResult<RecordOutcome> {
-    let db = &state.db;
     let visit = &record.visit;
     // The server recomputes the hash: a mismatch is a rejection.
     if !record.hash_matches() {
@@ -122,13 +136,12 @@ async fn push_record(
             "Only final visits are synced",
         ));
     }
-    let Some(org_row) = organisations::find(db, &visit.organisation_id.to_string()).await? else {
-        return Ok(rejected(
-            "organisation_id",
-            ErrorCode::UnknownReference,
-            "Không có tổ chức này trên máy chủ",
-            "The server does not know this organisation",
-        ));
+    let org_row = match organisations::find(&mut **tx, &visit.organisation_id.to_string()).await? {
+        Some(row) => row,
+        None => match new_organisation(tx, state, places, visit, now_str, now).await? {
+            Ok(row) => row,
+            Err(refusal) => return Ok(refusal),
+        },
     };
     if places.is_some_and(|p| !p.contains(&org_row.place_code)) {
         return Ok(rejected(
@@ -154,8 +167,8 @@ async fn push_record(
     };
 
     // Same (id, revision) already stored: duplicate or conflict.
-    if let Some(stored) = visits::find_key(db, &visit_id, revision).await? {
-        return same_key(state, record, &stored, now, conflict).await;
+    if let Some(stored) = visits::find_key(&mut **tx, &visit_id, revision).await? {
+        return same_key(tx, record, &stored, now, conflict).await;
     }
 
     let organisation = organisations::to_core(&org_row);
@@ -181,24 +194,89 @@ async fn push_record(
         batch_id: batch.batch_id.to_string(),
         received_at: now_str.to_owned(),
     };
-    if visits::insert_if_base(db, &row, row.replaces_revision).await? {
+    if visits::insert_if_base(&mut **tx, &row, row.replaces_revision).await? {
         return Ok(decide(record, None, vec![], now));
     }
-    // Not inserted: a concurrent push stored this key, or the base is stale.
-    if let Some(stored) = visits::find_key(db, &visit_id, revision).await? {
-        return same_key(state, record, &stored, now, conflict).await;
+    // Not inserted: this key is stored (earlier in this batch), or the base is stale.
+    if let Some(stored) = visits::find_key(&mut **tx, &visit_id, revision).await? {
+        return same_key(tx, record, &stored, now, conflict).await;
     }
-    let latest = visits::latest_key(db, &visit_id)
+    let latest = visits::latest_key(&mut **tx, &visit_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("visit {visit_id}: insert refused but nothing stored"))?;
-    visits::insert_conflict(db, &conflict(visits::STALE_BASE, &latest.content_hash)).await?;
+    visits::insert_conflict(&mut **tx, &conflict(visits::STALE_BASE, &latest.content_hash)).await?;
     Ok(RecordOutcome::Conflict {
         server_hash: ContentHash(latest.content_hash),
     })
 }
 
-async fn same_key(
+/// The organisation a visit recorded in the field brings with it
+/// (`Visit::new_organisation`), created as provisional on its first visit.
+/// `Err` holds the refusal when there is none, or it is not acceptable.
+async fn new_organisation(
+    tx: &mut sqlx::Transaction<'static, db::Backend>,
     state: &AppState,
+    places: Option<&BTreeSet<String>>,
+    visit: &htx_core::Visit,
+    now_str: &str,
+    now: DateTime<FixedOffset>,
+) -> ApiResult<Result<organisations::OrganisationRow, RecordOutcome>> {
+    let unknown = || {
+        rejected(
+            "organisation_id",
+            ErrorCode::UnknownReference,
+            "Không có tổ chức này trên máy chủ",
+            "The server does not know this organisation",
+        )
+    };
+    let Some(o) = visit.new_organisation.as_ref().filter(|o| o.id == visit.organisation_id && o.provisional) else {
+        return Ok(Err(unknown()));
+    };
+    let errors: Vec<ValidationError> =
+        htx_core::validate_organisation(o, now.date_naive(), Some(&state.reference.places))
+            .into_iter()
+            .map(|mut e| {
+                e.path = format!("new_organisation.{}", e.path);
+                e
+            })
+            .collect();
+    if !errors.is_empty() {
+        return Ok(Err(RecordOutcome::Rejected { errors }));
+    }
+    let place = o.place_new.as_deref().and_then(|c| state.reference.places.get(Hierarchy::New, c));
+    let Some(place) = place else {
+        return Ok(Err(rejected(
+            "new_organisation.place_new",
+            ErrorCode::UnknownReference,
+            "Tổ chức mới phải thuộc một xã/phường đã biết",
+            "A new organisation must be in a known commune",
+        )));
+    };
+    if places.is_some_and(|p| !p.contains(&place.code)) {
+        return Ok(Err(rejected(
+            "new_organisation.place_new",
+            ErrorCode::ForbiddenPlace,
+            "Tổ chức mới không thuộc địa bàn được giao cho cán bộ",
+            "The new organisation is not in a place assigned to this officer",
+        )));
+    }
+    let row = organisations::provisional_row(o, &place.name, now_str).ok_or_else(|| {
+        anyhow::anyhow!("organisation {}: codes not representable", o.id)
+    })?;
+    if organisations::insert_if_absent(&mut **tx, &row).await? {
+        return Ok(Ok(row));
+    }
+    // Not inserted: its registration code belongs to another organisation.
+    Ok(Err(rejected(
+        "new_organisation.registration_code",
+        ErrorCode::DuplicateCode,
+        "Mã số này đã có trên máy chủ: hãy chọn tổ chức có sẵn thay vì tạo mới",
+        "This registration code is already registered: pick the existing organisation",
+    )))
+}
+
+async fn same_key(
+    tx: &mut sqlx::Transaction<'static, db::Backend>,
     record: &VisitRevision,
     stored: &visits::StoredKey,
     now: DateTime<FixedOffset>,
@@ -207,7 +285,7 @@ async fn same_key(
     let outcome = decide(record, Some(&receipt(record.key(), stored)?), vec![], now);
     if let RecordOutcome::Conflict { server_hash } = &outcome {
         visits::insert_conflict(
-            &state.db,
+            &mut **tx,
             &conflict(visits::SAME_REVISION_OTHER_CONTENT, &server_hash.0),
         )
         .await?;

@@ -822,3 +822,73 @@ async fn blobs_are_content_addressed() {
 fn hex_sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
+
+/// A final visit of an organisation found in the field, in `place`.
+fn visit_of_new_organisation(place: &str, registration_code: Option<&str>) -> Visit {
+    let mut v = final_visit(0, "tổ chức mới phát hiện");
+    let mut o = htx_core::Organisation::new(
+        Uuid::now_v7(),
+        htx_core::OrganisationKind::Cooperative,
+        "HTX Dịch vụ Nông nghiệp Mới Phát Hiện",
+        htx_core::Sector::Crops,
+    );
+    o.place_new = Some(place.to_owned());
+    o.registration_code = registration_code.map(str::to_owned);
+    o.provisional = true;
+    v.organisation_id = o.id;
+    v.new_organisation = Some(o);
+    v
+}
+
+#[tokio::test]
+async fn a_visit_of_an_organisation_found_in_the_field_creates_it_provisionally() {
+    let api = Api::start().await;
+    let canbo1 = api.login("canbo1").await;
+    let canbo2 = api.login("canbo2").await;
+    let own_place = demo::DEMO_ORGANISATIONS[0].place_code;
+    let other_place = demo::DEMO_ORGANISATIONS[CANBO2_HTX].place_code;
+
+    let first = visit_of_new_organisation(own_place, Some("1701999001"));
+    let org_id = first.organisation_id;
+    let r = api.push(&canbo1, &batch(vec![first.clone()])).await;
+    assert_eq!(statuses(&r), ["accepted"], "{:?}", r.results);
+    // The officer's devices receive it, marked provisional; the other officer's do not.
+    let p1 = api.pull(&canbo1, "?since=0").await;
+    let created = p1.organisations.iter().find(|o| o.id == org_id).expect("pulled");
+    assert!(created.provisional);
+    assert_eq!(created.place_new.as_deref(), Some(own_place));
+    assert!(!api.pull(&canbo2, "?since=0").await.organisations.iter().any(|o| o.id == org_id));
+    // A second visit of it (carrying it again, or not) is an ordinary visit now.
+    let mut second = final_visit(0, "lần hai");
+    second.organisation_id = org_id;
+    let r = api.push(&canbo1, &batch(vec![second])).await;
+    assert_eq!(statuses(&r), ["accepted"]);
+
+    // Not in the officer's places; a registration code of another organisation.
+    let outside = visit_of_new_organisation(other_place, Some("1701999002"));
+    let taken = demo::registration_code(1);
+    let duplicate = visit_of_new_organisation(own_place, Some(&taken));
+    let r = api.push(&canbo1, &batch(vec![outside, duplicate])).await;
+    assert_eq!(statuses(&r), ["rejected", "rejected"]);
+    let codes: Vec<(String, &str)> = r
+        .results
+        .iter()
+        .map(|x| match &x.outcome {
+            RecordOutcome::Rejected { errors } => (errors[0].path.clone(), errors[0].code.as_str()),
+            o => panic!("{o:?}"),
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("new_organisation.place_new".to_string(), "forbidden_place"),
+            ("new_organisation.registration_code".to_string(), "duplicate_code"),
+        ]
+    );
+    // A visit naming an unknown organisation without bringing it stays rejected.
+    let mut orphan = final_visit(0, "");
+    orphan.organisation_id = Uuid::now_v7();
+    let r = api.push(&canbo1, &batch(vec![orphan])).await;
+    assert_eq!(statuses(&r), ["rejected"]);
+    api.stop().await;
+}

@@ -95,3 +95,11 @@ pub fn now_millis() -> i64 {
 pub fn now_timestamp() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
+
+/// A write transaction that takes SQLite's write lock at once (`BEGIN
+/// IMMEDIATE`): two deferred transactions that both read and then write can
+/// deadlock, and SQLite answers the loser "database is locked" without
+/// waiting for the busy timeout.
+pub async fn begin_write(db: &Db) -> Result<sqlx::Transaction<'static, Backend>, sqlx::Error> {
+    db.begin_with("BEGIN IMMEDIATE").await
+}

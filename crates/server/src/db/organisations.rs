@@ -19,12 +19,14 @@ pub struct OrganisationRow {
     pub place_name: String,
     pub founded_on: Option<String>,
     pub is_demo: bool,
+    /// Recorded in the field, not yet matched by staff (migration 0003).
+    pub provisional: bool,
     pub created_at: String,
     pub updated_at: String,
 }
 
 const COLUMNS: &str = "id, registration_code, name, kind, sector, legal_status, place_code, \
-     place_name, founded_on, is_demo, created_at, updated_at";
+     place_name, founded_on, is_demo, provisional, created_at, updated_at";
 
 /// Inserts `row` unless an organisation with the same id or registration code
 /// exists; returns whether a row was inserted. An insert is recorded in the
@@ -35,7 +37,7 @@ pub async fn insert_if_absent(
 ) -> Result<bool, sqlx::Error> {
     let sql = format!(
         "INSERT INTO organisations ({COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING"
     );
     let done = sqlx::query(&sql)
         .bind(&row.id)
@@ -48,6 +50,7 @@ pub async fn insert_if_absent(
         .bind(&row.place_name)
         .bind(&row.founded_on)
         .bind(row.is_demo)
+        .bind(row.provisional)
         .bind(&row.created_at)
         .bind(&row.updated_at)
         .execute(&mut *conn)
@@ -149,7 +152,29 @@ pub fn to_core(row: &OrganisationRow) -> Option<htx_core::Organisation> {
         .as_deref()
         .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
     o.legal_status = legal_status;
+    o.provisional = row.provisional;
     Some(o)
+}
+
+/// The row of an organisation recorded in the field (provisional), with
+/// the name of its commune from the place registry.
+pub fn provisional_row(o: &htx_core::Organisation, place_name: &str, now: &str) -> Option<OrganisationRow> {
+    let code = |v: serde_json::Value| v.as_str().map(str::to_owned);
+    Some(OrganisationRow {
+        id: o.id.to_string(),
+        registration_code: o.registration_code.clone().filter(|c| !c.trim().is_empty()),
+        name: o.name.clone(),
+        kind: code(serde_json::to_value(o.kind).ok()?)?,
+        sector: code(serde_json::to_value(o.sector).ok()?)?,
+        legal_status: code(serde_json::to_value(o.legal_status).ok()?)?,
+        place_code: o.place_new.clone()?,
+        place_name: place_name.to_owned(),
+        founded_on: o.founded_on.map(|d| d.format("%Y-%m-%d").to_string()),
+        is_demo: false,
+        provisional: true,
+        created_at: now.to_owned(),
+        updated_at: now.to_owned(),
+    })
 }
 
 pub async fn list<'e, E>(db: E) -> Result<Vec<OrganisationRow>, sqlx::Error>

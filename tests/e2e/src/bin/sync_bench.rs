@@ -1,0 +1,238 @@
+//! Sync bench: `cargo run -p htx-e2e --bin sync_bench` (scripts/bench.sh runs
+//! it against a release build of the server).
+//!
+//! In headless Chromium against the real server on loopback:
+//! - 1,000 then 10,000 visits end to end: written to the device's outbox as
+//!   the app stores finalized visits, then "Đồng bộ ngay": pushed in batches,
+//!   confirmed by receipt, pulled; timed by the app's own User Timing
+//!   measure ("htx-sync": one sync run, start to finish);
+//! - a sync with nothing new; a sync after 10 % of the visits were edited
+//!   (new revisions);
+//! - bytes on the wire per visit (the app counts its gzip request bodies).
+//!
+//! Then, natively (reqwest, gzip bodies like the app's):
+//! - server ingest: 20,000 visits in batches of 200, one client;
+//! - 200 concurrent clients each pushing 5 batches of 10 visits: latency
+//!   p50/p99;
+//! - the server's resident memory (VmRSS) and peak (VmHWM) after all that.
+//!
+//! Prints each figure against its goal; never fails on a figure, only if it
+//! cannot measure.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use htx_core::sync::{PushBatch, PushResponse, RecordOutcome};
+use htx_core::{Organisation, Visit};
+use htx_e2e::field::{sign_in, OFFICER};
+use htx_e2e::sync::{api_token, device_counts, final_visits, officer_organisations, store_on_device};
+use htx_e2e::TestApp;
+use serde_json::Value;
+use uuid::Uuid;
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "within"
+    } else {
+        "OVER"
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// Clicks "Đồng bộ ngay" and waits for the run to finish with an empty
+/// outbox; returns the duration of the first sync run the app measured.
+async fn sync_once(app: &TestApp) -> Result<f64> {
+    let b = &app.browser;
+    b.exec("performance.clearMeasures('htx-sync');").await?;
+    b.click("[data-testid=sync-now]").await?;
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        let m = b.exec("return performance.getEntriesByName('htx-sync').map(e => e.duration);").await?;
+        let phase = b.attr("[data-testid=sync-panel]", "data-phase").await?.unwrap_or_default();
+        if let Some(first) = m.as_array().and_then(|a| a.first()).and_then(Value::as_f64) {
+            if phase == "done" && device_counts(app).await?.outbox == 0 {
+                return Ok(first);
+            }
+            if phase == "failed" || phase == "needs-sign-in" {
+                bail!("sync ended in phase {phase}: {}", b.text("[data-testid=sync-status]").await?);
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("sync did not finish within 180 s (phase {phase})");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn device_end_to_end(app: &TestApp, orgs: &[Organisation]) -> Result<()> {
+    let b = &app.browser;
+    let mut all: Vec<Visit> = Vec::new();
+    for (n, goal_ms) in [(1_000usize, 200.0), (10_000, 1_500.0)] {
+        let visits = final_visits(orgs, n)?;
+        store_on_device(app, orgs, &visits).await?;
+        let ms = sync_once(app).await?;
+        let c = device_counts(app).await?;
+        println!(
+            "{:<40} {ms:>9.1} ms   goal {goal_ms} ms: {}   (device: {} confirmed)",
+            format!("{n} visits end to end"),
+            verdict(ms <= goal_ms),
+            c.confirmed
+        );
+        all.extend(visits);
+    }
+    let ms = sync_once(app).await?;
+    println!("{:<40} {ms:>9.1} ms   goal 10 ms: {}", "sync with nothing new", verdict(ms <= 10.0));
+
+    // 10 % of the 10,000 edited after confirmation: new revisions.
+    let edited: Vec<Visit> = all[1_000..].iter().step_by(10).map(|v| {
+        let mut n = v.next_revision();
+        n.notes.push_str(" (sửa)");
+        n
+    }).collect();
+    store_on_device(app, orgs, &edited).await?;
+    let ms = sync_once(app).await?;
+    println!("{:<40} {ms:>9.1} ms   ({} new revisions)", "sync after 10 % were edited", edited.len());
+
+    let bytes: u64 = b.attr("[data-testid=sync-sent]", "data-bytes").await?.unwrap_or_default().parse()?;
+    let records: u64 = b.attr("[data-testid=sync-sent]", "data-records").await?.unwrap_or_default().parse()?;
+    if records == 0 {
+        bail!("the app counted no records sent");
+    }
+    let per = bytes as f64 / records as f64;
+    println!(
+        "{:<40} {per:>9.0} B    goal 800 B: {}   ({records} records, {:.1} MB gzip)",
+        "bytes on the wire per visit",
+        verdict(per <= 800.0),
+        bytes as f64 / 1e6
+    );
+    Ok(())
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).expect("gzip in memory");
+    e.finish().expect("gzip in memory")
+}
+
+/// A gzip-compressed push body of `visits`.
+fn push_body(visits: Vec<Visit>) -> Result<Vec<u8>> {
+    let batch = PushBatch::new(Uuid::now_v7(), Uuid::now_v7(), htx_core::time::to_vn(&chrono::Utc::now()), visits);
+    Ok(gzip(&serde_json::to_vec(&batch)?))
+}
+
+async fn push(http: &reqwest::Client, url: &str, token: &str, body: Vec<u8>) -> Result<PushResponse> {
+    let r = http
+        .post(url)
+        .bearer_auth(token)
+        .header("Content-Type", "application/json")
+        .header("Content-Encoding", "gzip")
+        .body(body)
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!("push answered {}: {}", r.status(), r.text().await.unwrap_or_default());
+    }
+    let answer: PushResponse = r.json().await?;
+    if let Some(bad) = answer.results.iter().find(|r| !matches!(r.outcome, RecordOutcome::Accepted { .. })) {
+        bail!("a bench record was not accepted: {:?}", bad.outcome);
+    }
+    Ok(answer)
+}
+
+async fn server_load(app: &TestApp, orgs: &[Organisation]) -> Result<()> {
+    let token = api_token(app, OFFICER.0, OFFICER.1).await?;
+    let url = app.url("/api/v1/sync/push");
+
+    // Ingest: one client, batches of 200 prepared in advance.
+    const INGEST: usize = 20_000;
+    let bodies: Vec<Vec<u8>> = final_visits(orgs, INGEST)?
+        .chunks(200)
+        .map(|c| push_body(c.to_vec()))
+        .collect::<Result<_>>()?;
+    let started = Instant::now();
+    for body in bodies {
+        push(&app.http, &url, &token, body).await?;
+    }
+    let per_s = INGEST as f64 / started.elapsed().as_secs_f64();
+    println!("{:<40} {per_s:>9.0} /s   goal 20000 /s: {}", "server ingest (batches of 200)", verdict(per_s >= 20_000.0));
+
+    // 200 concurrent clients, 5 pushes of 10 visits each.
+    const CLIENTS: usize = 200;
+    const PUSHES: usize = 5;
+    let mut per_client: Vec<Vec<Vec<u8>>> = Vec::new();
+    let visits = final_visits(orgs, CLIENTS * PUSHES * 10)?;
+    for c in visits.chunks(PUSHES * 10) {
+        per_client.push(c.chunks(10).map(|b| push_body(b.to_vec())).collect::<Result<_>>()?);
+    }
+    let http = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(CLIENTS).build()?;
+    let (url, token) = (Arc::new(url), Arc::new(token));
+    let started = Instant::now();
+    let tasks: Vec<_> = per_client
+        .into_iter()
+        .map(|bodies| {
+            let (http, url, token) = (http.clone(), url.clone(), token.clone());
+            tokio::spawn(async move {
+                let mut lat = Vec::new();
+                for body in bodies {
+                    let t = Instant::now();
+                    push(&http, &url, &token, body).await?;
+                    lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                }
+                Ok::<_, anyhow::Error>(lat)
+            })
+        })
+        .collect();
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await??);
+    }
+    let wall = started.elapsed().as_secs_f64();
+    lat.sort_by(f64::total_cmp);
+    let (p50, p99) = (percentile(&lat, 0.5), percentile(&lat, 0.99));
+    println!(
+        "{:<40} p50 {p50:.1} ms  p99 {p99:.1} ms   goal p99 200 ms: {}   ({} pushes, {:.0} visits/s)",
+        "200 concurrent pushing clients",
+        verdict(p99 <= 200.0),
+        lat.len(),
+        (CLIENTS * PUSHES * 10) as f64 / wall
+    );
+
+    let pid = app.server.pid().ok_or_else(|| anyhow!("server not running"))?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).context("reading the server's memory")?;
+    let kb = |key: &str| -> u64 {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let (rss, peak) = (kb("VmRSS:") as f64 / 1024.0, kb("VmHWM:") as f64 / 1024.0);
+    println!(
+        "{:<40} {rss:>9.1} MB   peak {peak:.1} MB   goal 100 MB: {}",
+        "server memory (RSS)",
+        verdict(peak <= 100.0)
+    );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let app = TestApp::try_start("sync_bench").await?;
+    let r = async {
+        println!("htx-survey sync bench (server: {})\n", htx_e2e::server_bin()?.display());
+        sign_in(&app, OFFICER.0, OFFICER.1).await?;
+        let orgs = officer_organisations(&app, OFFICER.0, OFFICER.1).await?;
+        device_end_to_end(&app, &orgs).await?;
+        server_load(&app, &orgs).await
+    }
+    .await;
+    app.finish(r).await;
+    Ok(())
+}
