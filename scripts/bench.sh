@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints size and load figures of the release app (no pass/fail on budgets):
+# Prints size, load and sync figures of the release app (no pass/fail on budgets):
 # wasm raw and gzip, the app shell's total, and the first-load transfer that
 # headless Chromium measures against the real server.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -10,3 +10,8 @@ HTX_SERVER_BIN="$ROOT/target/debug/htx-server" HTX_DIST="$ROOT/dist" cargo run -
 echo
 # Field app with 5,000 organisations and 10,000 visits on the device.
 HTX_SERVER_BIN="$ROOT/target/debug/htx-server" HTX_DIST="$ROOT/dist" cargo run -q -p htx-e2e --bin field_bench
+echo
+# Sync: in the browser end to end, then ingest, 200 concurrent clients and
+# memory, against a release build of the server (as it would be deployed).
+cargo build --release -p htx-server
+HTX_SERVER_BIN="$ROOT/target/release/htx-server" HTX_DIST="$ROOT/dist" cargo run -q -p htx-e2e --bin sync_bench

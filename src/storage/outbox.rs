@@ -84,12 +84,22 @@ impl DeviceStore {
         let tx = self.tx(&[stores::OUTBOX, stores::VISIT_SUMMARIES], true)?;
         let outbox = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
         let summaries = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
-        for (entry, settlement) in results {
-            let Some(status) = settlement.status() else { continue };
+        let settled: Vec<&(OutboxEntry, Settlement)> = results.iter().filter(|(_, s)| s.is_final()).collect();
+        // Every read in flight at once: one at a time, 200 round trips to
+        // IndexedDB cost more than the rest of the batch.
+        let mut reads = Vec::with_capacity(settled.len());
+        for (entry, _) in &settled {
             outbox.delete(entry.key.as_str()).primitive().map_err(StorageError::idb)?;
             let id = entry.visit_id.to_string();
-            let summary: Option<VisitSummary> =
-                summaries.get(id.as_str()).serde().map_err(StorageError::idb)?.await.map_err(decode)?;
+            reads.push(summaries.get(id.as_str()).serde().map_err(StorageError::idb)?);
+        }
+        let current: Vec<Option<VisitSummary>> = futures::future::join_all(reads)
+            .await
+            .into_iter()
+            .collect::<std::result::Result<_, _>>()
+            .map_err(decode)?;
+        for ((entry, settlement), summary) in settled.into_iter().zip(current) {
+            let Some(status) = settlement.status() else { continue };
             let Some(mut s) = summary else { continue };
             if s.revision != entry.revision || s.status != LocalStatus::Waiting {
                 continue;

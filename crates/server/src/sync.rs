@@ -324,15 +324,17 @@ pub async fn receipts(
         )));
     }
     let places = visible_places(state, user).await?;
+    // One connection and one consistent snapshot for every key.
+    let mut tx = state.db.begin().await?;
     let mut statuses = Vec::with_capacity(query.keys.len());
     for key in query.keys {
         let visit_id = key.id.to_string();
-        let stored = visits::find_key(&state.db, &visit_id, i64::from(key.revision))
+        let stored = visits::find_key(&mut *tx, &visit_id, i64::from(key.revision))
             .await?
             .filter(|s| places.as_ref().is_none_or(|p| p.contains(&s.place_code)));
         let (receipt, review) = match stored {
             Some(s) => {
-                let review = reviews::latest_for(&state.db, &visit_id, s.revision).await?;
+                let review = reviews::latest_for(&mut *tx, &visit_id, s.revision).await?;
                 (
                     Some(receipt(key, &s)?),
                     review.map(review_outcome).transpose()?,
@@ -346,6 +348,7 @@ pub async fn receipts(
             review,
         });
     }
+    tx.commit().await?;
     Ok(ReceiptResponse {
         protocol_version: htx_core::PROTOCOL_VERSION,
         statuses,

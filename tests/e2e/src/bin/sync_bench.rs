@@ -49,7 +49,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// outbox; returns the duration of the first sync run the app measured.
 async fn sync_once(app: &TestApp) -> Result<f64> {
     let b = &app.browser;
-    b.exec("performance.clearMeasures('htx-sync');").await?;
+    b.exec("performance.clearMeasures();").await?;
     b.click("[data-testid=sync-now]").await?;
     let deadline = Instant::now() + Duration::from_secs(180);
     loop {
@@ -70,6 +70,22 @@ async fn sync_once(app: &TestApp) -> Result<f64> {
     }
 }
 
+/// Where the last sync's time went, from the app's own measures.
+async fn breakdown(app: &TestApp) -> Result<String> {
+    let v = app
+        .browser
+        .exec(
+            "const out = {}; for (const n of ['take', 'push', 'receipt', 'settle', 'pull']) \
+             out[n] = performance.getEntriesByName('htx-sync-' + n).reduce((a, e) => a + e.duration, 0); return out;",
+        )
+        .await?;
+    Ok(["take", "push", "receipt", "settle", "pull"]
+        .iter()
+        .map(|k| format!("{k} {:.0} ms", v[*k].as_f64().unwrap_or(f64::NAN)))
+        .collect::<Vec<_>>()
+        .join(", "))
+}
+
 async fn device_end_to_end(app: &TestApp, orgs: &[Organisation]) -> Result<()> {
     let b = &app.browser;
     let mut all: Vec<Visit> = Vec::new();
@@ -84,6 +100,7 @@ async fn device_end_to_end(app: &TestApp, orgs: &[Organisation]) -> Result<()> {
             verdict(ms <= goal_ms),
             c.confirmed
         );
+        println!("{:<40} {}", "  of which", breakdown(app).await?);
         all.extend(visits);
     }
     let ms = sync_once(app).await?;
