@@ -9,7 +9,7 @@
 //! stored row (a concurrent push won) or the newer latest revision (stale
 //! base) decides. Conflicting content is kept in `visit_conflicts`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, FixedOffset};
 use htx_core::place::Hierarchy;
@@ -85,10 +85,17 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
     // One transaction per batch: one commit instead of one per record, and a
     // server killed mid-batch leaves none of it (the device sends it again).
     let mut tx = db::begin_write(&state.db).await?;
+    // What the server already holds of these visits, and their organisations,
+    // read once for the batch instead of once per record.
+    let mut known = Known {
+        keys: stored_keys(&mut *tx, batch.records.iter().map(|r| r.visit.id)).await?,
+        organisations: HashMap::new(),
+    };
     let mut results = Vec::with_capacity(batch.records.len());
     for record in &batch.records {
         let outcome = push_record(
             &mut tx,
+            &mut known,
             state,
             user,
             places.as_ref(),
@@ -112,9 +119,36 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
     })
 }
 
+/// What a batch's records look up, read ahead.
+struct Known {
+    /// Stored `(visit id, revision)` keys of the batch's visits (as at the
+    /// start of the batch: a key stored by the batch itself is found by the
+    /// insert's own check).
+    keys: HashMap<(String, i64), visits::StoredKey>,
+    organisations: HashMap<String, Option<organisations::OrganisationRow>>,
+}
+
+/// The stored keys of `ids`, in one query.
+async fn stored_keys<'e, E>(
+    db: E,
+    ids: impl Iterator<Item = uuid::Uuid>,
+) -> ApiResult<HashMap<(String, i64), visits::StoredKey>>
+where
+    E: sqlx::Executor<'e, Database = db::Backend>,
+{
+    let ids: Vec<String> = ids.map(|id| id.to_string()).collect();
+    let json = serde_json::to_string(&ids).map_err(anyhow::Error::from)?;
+    Ok(visits::find_keys(db, &json)
+        .await?
+        .into_iter()
+        .map(|k| ((k.visit_id, k.key.revision), k.key))
+        .collect())
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn push_record(
     tx: &mut sqlx::Transaction<'static, db::Backend>,
+    known: &mut Known,
     state: &AppState,
     user: &AuthUser,
     places: Option<&BTreeSet<String>>,
@@ -136,7 +170,16 @@ async fn push_record(
             "Only final visits are synced",
         ));
     }
-    let org_row = match organisations::find(&mut **tx, &visit.organisation_id.to_string()).await? {
+    let org_id = visit.organisation_id.to_string();
+    let found = match known.organisations.get(&org_id) {
+        Some(row) => row.clone(),
+        None => {
+            let row = organisations::find(&mut **tx, &org_id).await?;
+            known.organisations.insert(org_id, row.clone());
+            row
+        }
+    };
+    let org_row = match found {
         Some(row) => row,
         None => match new_organisation(tx, state, places, visit, now_str, now).await? {
             Ok(row) => row,
@@ -167,8 +210,8 @@ async fn push_record(
     };
 
     // Same (id, revision) already stored: duplicate or conflict.
-    if let Some(stored) = visits::find_key(&mut **tx, &visit_id, revision).await? {
-        return same_key(tx, record, &stored, now, conflict).await;
+    if let Some(stored) = known.keys.get(&(visit_id.clone(), revision)) {
+        return same_key(tx, record, stored, now, conflict).await;
     }
 
     let organisation = organisations::to_core(&org_row);
@@ -326,11 +369,13 @@ pub async fn receipts(
     let places = visible_places(state, user).await?;
     // One connection and one consistent snapshot for every key.
     let mut tx = state.db.begin().await?;
+    let held = stored_keys(&mut *tx, query.keys.iter().map(|k| k.id)).await?;
     let mut statuses = Vec::with_capacity(query.keys.len());
     for key in query.keys {
         let visit_id = key.id.to_string();
-        let stored = visits::find_key(&mut *tx, &visit_id, i64::from(key.revision))
-            .await?
+        let stored = held
+            .get(&(visit_id.clone(), i64::from(key.revision)))
+            .cloned()
             .filter(|s| places.as_ref().is_none_or(|p| p.contains(&s.place_code)));
         let (receipt, review) = match stored {
             Some(s) => {

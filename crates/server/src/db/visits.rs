@@ -89,6 +89,30 @@ where
     .await
 }
 
+/// A stored key with its visit id (see [`find_keys`]).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct StoredKeyOf {
+    pub visit_id: String,
+    #[sqlx(flatten)]
+    pub key: StoredKey,
+}
+
+/// Every stored revision of the given visits, in one statement (a pushed
+/// batch or a receipt query asks about up to 1,000 at once). `visit_ids_json`
+/// is a JSON array of ids.
+pub async fn find_keys<'e, E>(db: E, visit_ids_json: &str) -> Result<Vec<StoredKeyOf>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(
+        "SELECT visit_id, revision, content_hash, place_code, received_at FROM visit_revisions \
+         WHERE visit_id IN (SELECT value FROM json_each($1))",
+    )
+    .bind(visit_ids_json)
+    .fetch_all(db)
+    .await
+}
+
 /// The latest stored revision's key, if any.
 pub async fn latest_key<'e, E>(db: E, visit_id: &str) -> Result<Option<StoredKey>, sqlx::Error>
 where
