@@ -279,13 +279,12 @@ async fn run_once(state: SyncState) -> Result<(), RunError> {
     }
     // Review outcomes (a returned visit and its comment) and new reference
     // data come with the pull; its failure does not undo what was sent.
-    let before = store.count_organisations().await.unwrap_or(0);
     timing_start("htx-sync-pull");
     let pulled = api::pull_reference(&store, &session, false).await;
     timing_end("htx-sync-pull");
     match pulled {
         Ok(n) => {
-            if n > 0 || before == 0 {
+            if n > 0 {
                 crate::data::invalidate();
             }
             Ok(())

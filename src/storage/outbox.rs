@@ -43,8 +43,7 @@ impl DeviceStore {
             .map_err(StorageError::idb)?
             .collect::<std::result::Result<_, _>>()
             .map_err(decode)?;
-        let sizes: Vec<usize> =
-            entries.iter().map(|e| serde_json::to_string(&e.record).map(|s| s.len()).unwrap_or(0)).collect();
+        let sizes: Vec<usize> = entries.iter().map(OutboxEntry::json_len).collect();
         entries.truncate(batch_len(&sizes));
         for e in &mut entries {
             e.attempts += 1;

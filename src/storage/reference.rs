@@ -29,7 +29,17 @@ impl DeviceStore {
     /// officer's visits, and the places and rubrics
     /// when the server sent them (first page of a full pull), then the cursor,
     /// all in one transaction so a cut download resumes from a true cursor.
+    /// An empty page at the stored cursor writes nothing (`pulled_at` is the
+    /// last pull that brought something).
     pub async fn apply_pull(&self, pull: &PullResponse, pulled_at: &str) -> Result<()> {
+        // Nothing changed (the usual answer between syncs): no write at all.
+        let empty = pull.organisations.is_empty()
+            && pull.places.is_empty()
+            && pull.rubrics.is_empty()
+            && pull.reviews.is_empty();
+        if empty && self.pull_cursor().await?.as_ref() == Some(&pull.cursor) {
+            return Ok(());
+        }
         let tx = self.tx(&[stores::ORGANISATIONS, stores::META, stores::VISIT_SUMMARIES], true)?;
         let orgs = tx.object_store(stores::ORGANISATIONS).map_err(StorageError::idb)?;
         for o in &pull.organisations {

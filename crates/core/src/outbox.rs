@@ -38,18 +38,38 @@ pub struct OutboxEntry {
     /// revision, so an edit must become a new revision (see [`edit_mode`]).
     #[serde(default)]
     pub attempts: u32,
+    /// Size of `record` as JSON, measured once when queued (batches are
+    /// planned by it without serialising every record again).
+    #[serde(default)]
+    pub bytes: u32,
     pub record: VisitRevision,
 }
 
 impl OutboxEntry {
     pub fn new(visit: &Visit, queued_ms: f64) -> OutboxEntry {
+        let record = VisitRevision::new(visit.clone());
         OutboxEntry {
             key: Self::key_of(visit.id, visit.revision),
             visit_id: visit.id,
             revision: visit.revision,
             queued_ms,
             attempts: 0,
-            record: VisitRevision::new(visit.clone()),
+            bytes: Self::size_of(&record),
+            record,
+        }
+    }
+
+    /// JSON size of a record, as [`batch_len`] counts it.
+    pub fn size_of(record: &VisitRevision) -> u32 {
+        serde_json::to_string(record).map(|s| s.len() as u32).unwrap_or(u32::MAX)
+    }
+
+    /// The record's JSON size (measured now for entries queued without it).
+    pub fn json_len(&self) -> usize {
+        if self.bytes > 0 {
+            self.bytes as usize
+        } else {
+            Self::size_of(&self.record) as usize
         }
     }
 
@@ -199,6 +219,14 @@ mod tests {
             receipt: Some(Receipt { key: e.record_key(), hash: hash.clone(), received_at: e.record.visit.started_at }),
             review,
         }
+    }
+
+    #[test]
+    fn entries_know_their_size() {
+        let e = OutboxEntry::new(&final_visit(), 1.0);
+        assert_eq!(e.json_len(), serde_json::to_string(&e.record).unwrap().len());
+        let old = OutboxEntry { bytes: 0, ..e.clone() };
+        assert_eq!(old.json_len(), e.json_len());
     }
 
     #[test]
