@@ -306,7 +306,15 @@ async fn send_batch(store: &DeviceStore, session: &Session, batch: &[OutboxEntry
         records: batch.iter().map(|e| e.record.clone()).collect(),
     };
     timing_start("htx-sync-push");
-    let (answer, bytes) = api::push(&push, &session.token).await?;
+    let (answer, bytes) = match api::push(&push, &session.token).await {
+        // One record alone over the server's limit: it can never go as it
+        // is; reject it visibly rather than block the queue behind it.
+        Err(ApiError::Server { status: 413, .. }) if batch.len() == 1 => {
+            store.settle(&[(batch[0].clone(), htx_core::outbox::too_large())]).await?;
+            return Ok((1, 0));
+        }
+        other => other?,
+    };
     timing_end("htx-sync-push");
     let query = ReceiptQuery { protocol_version: PROTOCOL_VERSION, keys: batch.iter().map(OutboxEntry::record_key).collect() };
     timing_start("htx-sync-receipt");

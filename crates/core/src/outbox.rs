@@ -159,6 +159,21 @@ impl Settlement {
     }
 }
 
+/// The settlement of a record the server refused as too large to receive
+/// (413 for a batch of that record alone): it cannot ever be sent as it is,
+/// so it leaves the queue as rejected, with the reason, instead of blocking
+/// every visit queued after it.
+pub fn too_large() -> Settlement {
+    Settlement::Rejected {
+        errors: vec![ValidationError::new(
+            "",
+            crate::validation::ErrorCode::TooLong,
+            "Chuyến khảo sát quá lớn để gửi (trên 1 MB): hãy rút gọn ghi chú rồi hoàn tất lại",
+            "The visit is too large to send (over 1 MB): shorten the notes and finalize it again",
+        )],
+    }
+}
+
 /// Decides one entry. A push answer alone never confirms: only a receipt
 /// with the same hash does (the push answer may describe an older attempt
 /// or be cut short; the receipt is read after the fact).
@@ -275,6 +290,15 @@ mod tests {
         };
         let s = settle(&e, None, Some(&receipt_for(&e, &e.record.hash, Some(review))));
         assert_eq!(s, Settlement::Returned { comment: "Thiếu số thành viên".into() });
+    }
+
+    #[test]
+    fn a_record_too_large_to_send_is_rejected_not_retried() {
+        let s = too_large();
+        assert!(s.is_final(), "it must leave the queue");
+        assert_eq!(s.status(), Some(LocalStatus::Rejected));
+        let Settlement::Rejected { errors } = s else { unreachable!() };
+        assert!(errors[0].message_vi.contains("quá lớn"));
     }
 
     #[test]
