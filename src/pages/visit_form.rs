@@ -144,12 +144,17 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
         let status = summary.with_untracked(|s| s.status);
         let v = visit.get_untracked();
         leptos::task::spawn_local(async move {
-            let sent = match DeviceStore::shared().await {
-                Ok(store) => store.take_back(v.id, v.revision).await,
-                Err(e) => Err(e),
-            };
-            let sent = match sent {
-                Ok(sent) => sent,
+            // The stored state, not the one on screen: a sync may have
+            // confirmed this revision since the page opened.
+            let found = async {
+                let store = DeviceStore::shared().await?;
+                let sent = store.take_back(v.id, v.revision).await?;
+                let stored = store.get_summary(v.id).await?.map(|s| s.status);
+                Ok::<_, StorageError>((sent, stored))
+            }
+            .await;
+            let (sent, status) = match found {
+                Ok((sent, stored)) => (sent, stored.unwrap_or(status)),
                 Err(e) => {
                     set_save_error.set(Some(e.to_string()));
                     return;

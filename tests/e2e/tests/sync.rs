@@ -218,5 +218,21 @@ async fn rejected_and_expired(app: &mut TestApp) -> Result<()> {
     b.click("[data-testid=edit-visit]").await?;
     b.wait_for_attr("[data-testid=visit-status]", "data-status", "draft", UI_TIMEOUT).await?;
     ensure!(b.text("[data-testid=visit-revision]").await?.trim() == "0", "a rejected visit is fixed in the same revision");
+
+    // A visit confirmed by a sync while its page is open: "Sửa" must start a
+    // new revision (the page still says "waiting"; the device knows better).
+    let late = final_visits(&orgs, 1)?;
+    store_on_device(app, &orgs, &late).await?;
+    app.goto(&format!("/visits/{}", late[0].id)).await?;
+    b.wait_for_attr("[data-testid=visit-status]", "data-status", "waiting", UI_TIMEOUT).await?;
+    // The connection comes back: sync runs by itself.
+    b.exec("window.dispatchEvent(new Event('offline')); window.dispatchEvent(new Event('online'));").await?;
+    wait_device(app, "the late visit confirmed", UI_TIMEOUT, |c| c.confirmed == 4).await?;
+    b.click("[data-testid=edit-visit]").await?;
+    b.wait_for_attr("[data-testid=visit-status]", "data-status", "draft", UI_TIMEOUT).await?;
+    ensure!(
+        b.text("[data-testid=visit-revision]").await?.trim() == "1",
+        "a revision the server holds was edited in place"
+    );
     Ok(())
 }
