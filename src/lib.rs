@@ -17,6 +17,7 @@ pub mod pages;
 pub mod session;
 pub mod storage;
 pub mod sync;
+pub mod timing;
 
 /// Entry point called by `main.rs`.
 pub fn start() {

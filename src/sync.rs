@@ -14,6 +14,7 @@ use crate::api::{self, ApiError};
 use crate::net::NetState;
 use crate::session::{device_id, Session};
 use crate::storage::{DeviceStore, StorageError};
+use crate::timing::{timing_end, timing_start};
 use htx_core::outbox::{settle, OutboxEntry, Settlement};
 use htx_core::sync::{PushBatch, ReceiptQuery};
 use htx_core::PROTOCOL_VERSION;
@@ -335,16 +336,3 @@ async fn send_batch(store: &DeviceStore, session: &Session, batch: &[OutboxEntry
     Ok((results.iter().filter(|(_, s)| s.is_final()).count() as u32, bytes))
 }
 
-/// User Timing marks and measures (`performance.measure`), read by the sync
-/// bench to show where a sync's time goes; free when nobody reads them.
-fn timing_start(name: &str) {
-    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = p.mark(&format!("{name}-start"));
-    }
-}
-
-fn timing_end(name: &str) {
-    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = p.measure_with_start_mark(name, &format!("{name}-start"));
-    }
-}

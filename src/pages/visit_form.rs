@@ -91,15 +91,9 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
         s.review_comment = summary.with_untracked(|p| p.review_comment.clone());
         summary.set(s.clone());
         leptos::task::spawn_local(async move {
-            // User Timing marks: the bench reads "htx-autosave" measures.
-            let perf = web_sys::window().and_then(|w| w.performance());
-            if let Some(p) = &perf {
-                let _ = p.mark("htx-autosave-start");
-            }
+            crate::timing::timing_start("htx-autosave");
             let result = async { DeviceStore::shared().await?.save_visit(&v, &s).await }.await;
-            if let Some(p) = &perf {
-                let _ = p.measure_with_start_mark("htx-autosave", "htx-autosave-start");
-            }
+            crate::timing::timing_end("htx-autosave");
             set_save_error.set(result.err().map(|e| e.to_string()));
         });
     };

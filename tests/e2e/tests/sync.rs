@@ -55,6 +55,23 @@ async fn wait_mid_batch(app: &TestApp, total: i64) -> Result<i64> {
     bail!("no batch was being written within 60 s")
 }
 
+/// The server holds exactly `n` revisions, of `n` different visits, none
+/// stored twice.
+async fn ensure_stored_once(app: &TestApp, n: i64) -> Result<()> {
+    let (rows, distinct, doubled) = server_revisions(app.server.database_path()).await?;
+    ensure!((rows, distinct, doubled) == (n, n, 0), "server holds {rows} revisions of {distinct} visits, {doubled} doubled");
+    Ok(())
+}
+
+/// Signs in as the demo officer and stores `n` finalized visits on the
+/// device; returns the officer's organisations.
+async fn signed_in_with_visits(app: &TestApp, n: usize) -> Result<Vec<htx_core::Organisation>> {
+    sign_in(app, OFFICER.0, OFFICER.1).await?;
+    let orgs = officer_organisations(app, OFFICER.0, OFFICER.1).await?;
+    store_on_device(app, &orgs, &final_visits(&orgs, n)?).await?;
+    Ok(orgs)
+}
+
 // ---------------------------------------------------------------- (1)
 
 #[tokio::test(flavor = "multi_thread")]
@@ -92,8 +109,7 @@ async fn thousand_offline(app: &mut TestApp) -> Result<()> {
     let c = wait_device(app, "all 1000 visits confirmed", RESUME_TIMEOUT, |c| c.confirmed == 1000).await?;
     eprintln!("[{}] resumed and confirmed 1000 visits {:?} after the restart", app.name, started.elapsed());
     ensure!(c.outbox == 0 && c.waiting == 0 && c.visits == 1000, "after sync: {c:?}");
-    let (rows, distinct, doubled) = server_revisions(app.server.database_path()).await?;
-    ensure!((rows, distinct, doubled) == (1000, 1000, 0), "server holds {rows} revisions of {distinct} visits, {doubled} doubled");
+    ensure_stored_once(app, 1000).await?;
     // The officer sees it on home without reloading.
     b.wait_for_text("[data-testid=count-confirmed]", "1000", UI_TIMEOUT).await?;
     b.wait_for_attr("[data-testid=sync-panel]", "data-phase", "done", UI_TIMEOUT).await?;
@@ -112,10 +128,7 @@ async fn server_killed_in_the_middle_of_a_batch_stores_every_visit_once() {
 }
 
 async fn killed_mid_batch(app: &mut TestApp) -> Result<()> {
-    sign_in(app, OFFICER.0, OFFICER.1).await?;
-    let orgs = officer_organisations(app, OFFICER.0, OFFICER.1).await?;
-    let visits = final_visits(&orgs, 1000)?;
-    store_on_device(app, &orgs, &visits).await?;
+    signed_in_with_visits(app, 1000).await?;
     app.browser.click("[data-testid=sync-now]").await?;
     let at_kill = wait_mid_batch(app, 1000).await?;
     app.server.kill().await?;
@@ -130,8 +143,7 @@ async fn killed_mid_batch(app: &mut TestApp) -> Result<()> {
     app.server.restart().await?;
     let c = wait_device(app, "all 1000 visits confirmed", RESUME_TIMEOUT, |c| c.confirmed == 1000).await?;
     ensure!(c.outbox == 0 && c.visits == 1000 && c.rejected == 0 && c.conflict == 0, "after resuming: {c:?}");
-    let (rows, distinct, doubled) = server_revisions(app.server.database_path()).await?;
-    ensure!((rows, distinct, doubled) == (1000, 1000, 0), "server holds {rows} revisions of {distinct} visits, {doubled} doubled");
+    ensure_stored_once(app, 1000).await?;
     Ok(())
 }
 
@@ -145,10 +157,7 @@ async fn tab_closed_during_sync_resumes_at_the_next_start() {
 }
 
 async fn tab_closed(app: &mut TestApp) -> Result<()> {
-    sign_in(app, OFFICER.0, OFFICER.1).await?;
-    let orgs = officer_organisations(app, OFFICER.0, OFFICER.1).await?;
-    let visits = final_visits(&orgs, 1000)?;
-    store_on_device(app, &orgs, &visits).await?;
+    signed_in_with_visits(app, 1000).await?;
     let client = app.browser.client();
     let first = client.window().await?;
     let spare = client.new_window(true).await?.handle;
@@ -162,8 +171,7 @@ async fn tab_closed(app: &mut TestApp) -> Result<()> {
     app.open_home().await?;
     let c = wait_device(app, "all 1000 visits confirmed after the restart", RESUME_TIMEOUT, |c| c.confirmed == 1000).await?;
     ensure!(c.outbox == 0 && c.visits == 1000 && c.conflict == 0, "after resuming: {c:?}");
-    let (rows, distinct, doubled) = server_revisions(app.server.database_path()).await?;
-    ensure!((rows, distinct, doubled) == (1000, 1000, 0), "server holds {rows} revisions of {distinct} visits, {doubled} doubled");
+    ensure_stored_once(app, 1000).await?;
     Ok(())
 }
 
@@ -205,8 +213,7 @@ async fn rejected_and_expired(app: &mut TestApp) -> Result<()> {
     sign_in(app, OFFICER.0, OFFICER.1).await?;
     let c = wait_device(app, "3 confirmed and 2 rejected", UI_TIMEOUT * 2, |c| c.confirmed == 3 && c.rejected == 2).await?;
     ensure!(c.outbox == 0 && c.visits == 5, "{c:?}");
-    let (rows, distinct, doubled) = server_revisions(app.server.database_path()).await?;
-    ensure!((rows, distinct, doubled) == (3, 3, 0), "server: {rows} rows of {distinct} visits, {doubled} doubled");
+    ensure_stored_once(app, 3).await?;
 
     // The rejected visit stays on the device, with the reason, and can be fixed.
     app.goto("/visits?status=rejected").await?;
