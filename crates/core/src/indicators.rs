@@ -27,7 +27,6 @@ use crate::organisation::{LegalStatus, Organisation, OrganisationKind};
 use crate::place::{Hierarchy, PlaceLevel, PlaceRef, PlaceRegistry};
 use crate::review::{decision_for, ReviewDecision, ReviewOutcome};
 use crate::rubric::{Grade, RubricRegistry};
-use crate::score::score;
 use crate::visit::{Gender, Visit};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -452,9 +451,7 @@ impl Acc {
 }
 
 fn grade_of(v: &Visit, rubrics: &RubricRegistry) -> Option<Grade> {
-    let sheet = v.score_sheet.as_ref()?;
-    let rubric = rubrics.get(&sheet.rubric_id, sheet.rubric_version)?;
-    score(sheet, rubric).ok()?.rating.grade()
+    crate::score::score_visit(v, rubrics)?.rating.grade()
 }
 
 fn compute_rows(rows: &[Row]) -> Vec<IndicatorValue> {

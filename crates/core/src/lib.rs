@@ -13,6 +13,7 @@
 //! one), [`export`] (self-checking hand-over file for unsynced visits).
 
 pub mod device;
+pub mod diff;
 pub mod export;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
@@ -40,7 +41,7 @@ pub use organisation::{LegalStatus, Organisation, OrganisationKind, Sector};
 pub use place::{Hierarchy, Place, PlaceLevel, PlaceRef, PlaceRegistry};
 pub use points::Points;
 pub use rubric::{Grade, Rubric, RubricRegistry};
-pub use score::{score, ScoreResult, ScoreSheet};
+pub use score::{score, score_visit, ScoreResult, ScoreSheet};
 pub use validation::{
     validate_organisation, validate_visit, ErrorCode, ValidationContext, ValidationError,
 };

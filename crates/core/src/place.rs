@@ -446,11 +446,64 @@ impl PlaceRegistry {
             None
         }
     }
+
+    /// Codes of the new-hierarchy communes that lie in `unit` (of either
+    /// hierarchy, any level): what staff scoped to that unit may see, and what
+    /// a place filter of the console matches. An old unit maps through the
+    /// merger links, partial ones included (a new commune made partly of an
+    /// old one counts as in it). Unknown units contain nothing.
+    pub fn new_communes_within(&self, unit: &PlaceRef) -> BTreeSet<String> {
+        let Some(top) = self.get(unit.hierarchy, &unit.code) else {
+            return BTreeSet::new();
+        };
+        let mut communes = Vec::new();
+        let mut stack = vec![top];
+        // Bounded: three levels at most.
+        while let Some(p) = stack.pop() {
+            if p.level == PlaceLevel::Commune {
+                communes.push(p);
+            } else if stack.len() + communes.len() < 100_000 {
+                stack.extend(self.children(p));
+            }
+        }
+        match unit.hierarchy {
+            Hierarchy::New => communes.into_iter().map(|p| p.code.clone()).collect(),
+            Hierarchy::Old => communes
+                .into_iter()
+                .flat_map(|p| self.new_for_old(&p.code))
+                .map(|(p, _)| p.code.clone())
+                .collect(),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn new_communes_within_units_of_both_hierarchies() {
+        let r = PlaceRegistry::seed();
+        let new_ag = r.new_communes_within(&PlaceRef::new(Hierarchy::New, "91"));
+        assert_eq!(new_ag.len(), 102);
+        // A commune is within itself.
+        assert_eq!(
+            r.new_communes_within(&PlaceRef::new(Hierarchy::New, "30850")),
+            BTreeSet::from(["30850".to_owned()])
+        );
+        // The old provinces Kiên Giang (91) and An Giang (89) both went into
+        // the new An Giang: together they make it up, and neither is empty.
+        let old_kg = r.new_communes_within(&PlaceRef::new(Hierarchy::Old, "91"));
+        let old_ag = r.new_communes_within(&PlaceRef::new(Hierarchy::Old, "89"));
+        assert!(!old_kg.is_empty() && !old_ag.is_empty());
+        assert!(old_kg.contains("30850"), "Tân Hiệp was in Kiên Giang");
+        assert!(!old_ag.contains("30850"));
+        let union: BTreeSet<String> = old_kg.union(&old_ag).cloned().collect();
+        assert_eq!(union, new_ag);
+        assert!(r
+            .new_communes_within(&PlaceRef::new(Hierarchy::New, "no-such"))
+            .is_empty());
+    }
 
     #[test]
     fn seed_loads_both_hierarchies() {

@@ -228,6 +228,17 @@ pub fn not_rated_reason(sheet: &ScoreSheet, rubric: &Rubric) -> Option<NotRatedR
     None
 }
 
+/// The score of a visit's sheet under the rubric version it names, if the
+/// visit has a sheet and that version is known and the sheet scores.
+pub fn score_visit(
+    visit: &crate::visit::Visit,
+    rubrics: &crate::rubric::RubricRegistry,
+) -> Option<ScoreResult> {
+    let sheet = visit.score_sheet.as_ref()?;
+    let rubric = rubrics.get(&sheet.rubric_id, sheet.rubric_version)?;
+    score(sheet, rubric).ok()
+}
+
 /// Score a sheet. Points above an item's maximum, unknown item codes and
 /// (for a rated organisation) missing items are errors; nothing is clamped.
 /// A not-rated organisation may leave items out.

@@ -57,6 +57,16 @@ impl AuthUser {
     pub fn place_scope(&self) -> Option<&str> {
         (self.role == Role::Officer).then_some(self.id.as_str())
     }
+
+    /// Refuses officers: the review console is for alliance staff.
+    pub fn require_staff(&self) -> Result<(), AppError> {
+        match self.role {
+            Role::Reviewer | Role::Admin => Ok(()),
+            Role::Officer => Err(AppError::forbidden(
+                "only reviewers and admins use the review console",
+            )),
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for AuthUser {

@@ -207,13 +207,18 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     },
 ];
 
+/// The province of the demo dataset (new hierarchy: An Giang, which took in
+/// Kiên Giang); the demo reviewer is scoped to it.
+pub const DEMO_PROVINCE: &str = "91";
+
 /// Id of a demo user (UUID v5 of the username).
 pub fn demo_user_id(username: &str) -> String {
     Uuid::new_v5(&DEMO_NAMESPACE, format!("user:{username}").as_bytes()).to_string()
 }
 
 /// Creates the demo accounts that do not exist yet (hashing their passwords
-/// on the blocking pool) and assigns the officers their communes. Idempotent.
+/// on the blocking pool), assigns the officers their communes and the
+/// reviewer the demo province. Idempotent.
 pub async fn seed_users(db: &Db, argon2_memory_kib: u32) -> anyhow::Result<usize> {
     let mut created = 0;
     for account in DEMO_ACCOUNTS {
@@ -238,6 +243,10 @@ pub async fn seed_users(db: &Db, argon2_memory_kib: u32) -> anyhow::Result<usize
         }
         for o in &DEMO_ORGANISATIONS[account.organisations.clone()] {
             users::assign_place(db, &id, o.place_code).await?;
+        }
+        if account.role == "reviewer" {
+            let province = htx_core::PlaceRef::new(htx_core::Hierarchy::New, DEMO_PROVINCE);
+            users::assign_scope(db, &id, &province).await?;
         }
     }
     Ok(created)

@@ -8,10 +8,12 @@
 
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod routes;
+pub mod scope;
 pub mod state;
 pub mod static_files;
 pub mod sync;
@@ -112,10 +114,14 @@ impl Server {
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
-        Ok(Self {
-            listener,
-            state: AppState::new(db, config),
-        })
+        let state = AppState::new(db, config);
+        let indexed = console::backfill(&state)
+            .await
+            .context("indexing stored visits for the review console")?;
+        if indexed > 0 {
+            tracing::info!(indexed, "visits indexed for the review console");
+        }
+        Ok(Self { listener, state })
     }
 
     pub fn local_addr(&self) -> SocketAddr {

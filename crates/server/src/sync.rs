@@ -22,7 +22,7 @@ use htx_core::sync::{
 use htx_core::{validate_visit, ErrorCode, Place, ValidationContext, ValidationError};
 
 use crate::auth::{AuthUser, Role};
-use crate::db::{self, changes, organisations, reviews, users, visits};
+use crate::db::{self, changes, organisations, reviews, users, visit_index, visits};
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
 
@@ -238,6 +238,8 @@ async fn push_record(
         received_at: now_str.to_owned(),
     };
     if visits::insert_if_base(&mut **tx, &row, row.replaces_revision).await? {
+        let index = crate::console::index_row(state, visit, &row, &org_row);
+        visit_index::upsert(&mut **tx, &index).await?;
         return Ok(decide(record, None, vec![], now));
     }
     // Not inserted: this key is stored (earlier in this batch), or the base is stale.
@@ -247,7 +249,14 @@ async fn push_record(
     let latest = visits::latest_key(&mut **tx, &visit_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("visit {visit_id}: insert refused but nothing stored"))?;
-    visits::insert_conflict(&mut **tx, &conflict(visits::STALE_BASE, &latest.content_hash)).await?;
+    if visits::insert_conflict(
+        &mut **tx,
+        &conflict(visits::STALE_BASE, &latest.content_hash),
+    )
+    .await?
+    {
+        visit_index::add_conflict(&mut **tx, &visit_id).await?;
+    }
     Ok(RecordOutcome::Conflict {
         server_hash: ContentHash(latest.content_hash),
     })
@@ -272,7 +281,11 @@ async fn new_organisation(
             "The server does not know this organisation",
         )
     };
-    let Some(o) = visit.new_organisation.as_ref().filter(|o| o.id == visit.organisation_id && o.provisional) else {
+    let Some(o) = visit
+        .new_organisation
+        .as_ref()
+        .filter(|o| o.id == visit.organisation_id && o.provisional)
+    else {
         return Ok(Err(unknown()));
     };
     let errors: Vec<ValidationError> =
@@ -286,7 +299,10 @@ async fn new_organisation(
     if !errors.is_empty() {
         return Ok(Err(RecordOutcome::Rejected { errors }));
     }
-    let place = o.place_new.as_deref().and_then(|c| state.reference.places.get(Hierarchy::New, c));
+    let place = o
+        .place_new
+        .as_deref()
+        .and_then(|c| state.reference.places.get(Hierarchy::New, c));
     let Some(place) = place else {
         return Ok(Err(rejected(
             "new_organisation.place_new",
@@ -303,9 +319,8 @@ async fn new_organisation(
             "The new organisation is not in a place assigned to this officer",
         )));
     }
-    let row = organisations::provisional_row(o, &place.name, now_str).ok_or_else(|| {
-        anyhow::anyhow!("organisation {}: codes not representable", o.id)
-    })?;
+    let row = organisations::provisional_row(o, &place.name, now_str)
+        .ok_or_else(|| anyhow::anyhow!("organisation {}: codes not representable", o.id))?;
     if organisations::insert_if_absent(&mut **tx, &row).await? {
         return Ok(Ok(row));
     }
@@ -327,11 +342,10 @@ async fn same_key(
 ) -> ApiResult<RecordOutcome> {
     let outcome = decide(record, Some(&receipt(record.key(), stored)?), vec![], now);
     if let RecordOutcome::Conflict { server_hash } = &outcome {
-        visits::insert_conflict(
-            &mut **tx,
-            &conflict(visits::SAME_REVISION_OTHER_CONTENT, &server_hash.0),
-        )
-        .await?;
+        let row = conflict(visits::SAME_REVISION_OTHER_CONTENT, &server_hash.0);
+        if visits::insert_conflict(&mut **tx, &row).await? {
+            visit_index::add_conflict(&mut **tx, &row.visit_id).await?;
+        }
     }
     Ok(outcome)
 }

@@ -2,212 +2,21 @@
 //! dir: sign-in, push / receipt / pull, blobs, history. The server runs with
 //! the demo dataset (40 organisations, demo accounts) and cheap argon2.
 
+mod common;
+
+use common::*;
+
 use std::io::Write;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, Utc};
-use htx_core::sync::{
-    PullResponse, PushBatch, PushResponse, ReceiptQuery, ReceiptResponse, RecordKey, RecordOutcome,
-    VisitRevision,
-};
-
+use htx_core::sync::{PullResponse, PushResponse, RecordKey, RecordOutcome, VisitRevision};
 use htx_core::{ErrorCode, Visit};
-use htx_server::{demo, Config, Server};
+use htx_server::demo;
 use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use tempfile::TempDir;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use uuid::Uuid;
-
-struct Api {
-    base: String,
-    client: reqwest::Client,
-    db: htx_server::db::Db,
-    shutdown: Option<oneshot::Sender<()>>,
-    handle: Option<JoinHandle<anyhow::Result<()>>>,
-    _tmp: TempDir,
-}
-
-impl Api {
-    async fn start() -> Api {
-        Api::start_with_ttl(3600).await
-    }
-
-    async fn start_with_ttl(token_ttl_secs: u64) -> Api {
-        let _ = tracing_subscriber::fmt()
-            .with_test_writer()
-            .with_env_filter("htx_server=info")
-            .try_init();
-        let tmp = tempfile::tempdir().unwrap();
-        let config = Config {
-            addr: "127.0.0.1:0".parse().unwrap(),
-            database: tmp.path().join("htx.sqlite3"),
-            static_dir: tmp.path().join("dist"),
-            demo: true,
-            token_ttl_secs,
-            argon2_memory_kib: 64,
-        };
-        let server = Server::bind(config).await.unwrap();
-        let base = format!("http://{}/api/v1", server.local_addr());
-        let db = server.state().db.clone();
-        let (tx, rx) = oneshot::channel::<()>();
-        let handle = tokio::spawn(server.run_until(async {
-            let _ = rx.await;
-        }));
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .unwrap();
-        Api {
-            base,
-            client,
-            db,
-            shutdown: Some(tx),
-            handle: Some(handle),
-            _tmp: tmp,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    async fn login_raw(&self, username: &str, password: &str) -> reqwest::Response {
-        self.client
-            .post(self.url("/auth/login"))
-            .json(&json!({ "username": username, "password": password }))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// Signs in a demo account (password `<username>-demo`).
-    async fn login(&self, username: &str) -> String {
-        let res = self.login_raw(username, &format!("{username}-demo")).await;
-        assert_eq!(res.status(), StatusCode::OK);
-        let body: Value = res.json().await.unwrap();
-        body["token"].as_str().unwrap().to_owned()
-    }
-
-    async fn push_raw(&self, token: &str, batch: &PushBatch) -> reqwest::Response {
-        self.client
-            .post(self.url("/sync/push"))
-            .header(AUTHORIZATION, format!("Bearer {token}"))
-            .json(batch)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn push(&self, token: &str, batch: &PushBatch) -> PushResponse {
-        let res = self.push_raw(token, batch).await;
-        assert_eq!(res.status(), StatusCode::OK);
-        res.json().await.unwrap()
-    }
-
-    async fn pull(&self, token: &str, query: &str) -> PullResponse {
-        let res = self
-            .client
-            .get(self.url(&format!("/sync/pull{query}")))
-            .header(AUTHORIZATION, format!("Bearer {token}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK);
-        res.json().await.unwrap()
-    }
-
-    async fn receipt(&self, token: &str, keys: Vec<RecordKey>) -> ReceiptResponse {
-        let res = self
-            .client
-            .post(self.url("/sync/receipt"))
-            .header(AUTHORIZATION, format!("Bearer {token}"))
-            .json(&ReceiptQuery {
-                protocol_version: htx_core::PROTOCOL_VERSION,
-                keys,
-            })
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK);
-        res.json().await.unwrap()
-    }
-
-    async fn visit(&self, token: &str, id: Uuid) -> reqwest::Response {
-        self.client
-            .get(self.url(&format!("/visits/{id}")))
-            .header(AUTHORIZATION, format!("Bearer {token}"))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn stop(mut self) {
-        self.shutdown.take().unwrap().send(()).unwrap();
-        tokio::time::timeout(Duration::from_secs(10), self.handle.take().unwrap())
-            .await
-            .expect("server did not stop")
-            .unwrap()
-            .unwrap();
-    }
-}
-
-async fn error_code(res: reqwest::Response) -> String {
-    assert!(res.headers()[CONTENT_TYPE]
-        .to_str()
-        .unwrap()
-        .starts_with("application/json"));
-    let body: Value = res.json().await.unwrap();
-    assert!(body["error"]["message"].as_str().unwrap().len() > 3);
-    body["error"]["code"].as_str().unwrap().to_owned()
-}
-
-fn now() -> DateTime<FixedOffset> {
-    Utc::now().with_timezone(&htx_core::time::VN_OFFSET)
-}
-
-/// A complete final visit of the `org`-th demo organisation (a cooperative
-/// for the indices used here).
-fn final_visit(org: usize, notes: &str) -> Visit {
-    let started = now() - chrono::Duration::hours(3);
-    let mut v = Visit::new_draft(
-        Uuid::now_v7(),
-        demo::organisation_id(org),
-        "Nguyễn Văn A",
-        started,
-    );
-    v.notes = notes.to_owned();
-    let mut v = htx_core::fixtures::complete_final(v);
-    // Not linked with an enterprise: the partner name is then not required.
-    v.plan.enterprise_link = Some(false);
-    v.plan.enterprise_partner = None;
-    v
-}
-
-fn batch(visits: Vec<Visit>) -> PushBatch {
-    PushBatch::new(Uuid::now_v7(), Uuid::now_v7(), now(), visits)
-}
-
-fn status(o: &RecordOutcome) -> &'static str {
-    match o {
-        RecordOutcome::Accepted { .. } => "accepted",
-        RecordOutcome::Duplicate { .. } => "duplicate",
-        RecordOutcome::Conflict { .. } => "conflict",
-        RecordOutcome::Rejected { .. } => "rejected",
-    }
-}
-
-fn statuses(r: &PushResponse) -> Vec<&'static str> {
-    r.results.iter().map(|r| status(&r.outcome)).collect()
-}
-
-/// Demo organisations 0..20 are canbo1's, 20..40 canbo2's. Cooperatives
-/// (HTX) among them, used for complete visits:
-const CANBO1_HTX: [usize; 4] = [0, 2, 4, 5];
-const CANBO2_HTX: usize = 23;
 
 #[tokio::test]
 async fn login_ok_and_failures_do_not_enumerate_users() {
@@ -854,10 +663,19 @@ async fn a_visit_of_an_organisation_found_in_the_field_creates_it_provisionally(
     assert_eq!(statuses(&r), ["accepted"], "{:?}", r.results);
     // The officer's devices receive it, marked provisional; the other officer's do not.
     let p1 = api.pull(&canbo1, "?since=0").await;
-    let created = p1.organisations.iter().find(|o| o.id == org_id).expect("pulled");
+    let created = p1
+        .organisations
+        .iter()
+        .find(|o| o.id == org_id)
+        .expect("pulled");
     assert!(created.provisional);
     assert_eq!(created.place_new.as_deref(), Some(own_place));
-    assert!(!api.pull(&canbo2, "?since=0").await.organisations.iter().any(|o| o.id == org_id));
+    assert!(!api
+        .pull(&canbo2, "?since=0")
+        .await
+        .organisations
+        .iter()
+        .any(|o| o.id == org_id));
     // A second visit of it (carrying it again, or not) is an ordinary visit now.
     let mut second = final_visit(0, "lần hai");
     second.organisation_id = org_id;
@@ -882,7 +700,10 @@ async fn a_visit_of_an_organisation_found_in_the_field_creates_it_provisionally(
         codes,
         [
             ("new_organisation.place_new".to_string(), "forbidden_place"),
-            ("new_organisation.registration_code".to_string(), "duplicate_code"),
+            (
+                "new_organisation.registration_code".to_string(),
+                "duplicate_code"
+            ),
         ]
     );
     // A visit naming an unknown organisation without bringing it stays rejected.

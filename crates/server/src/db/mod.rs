@@ -15,6 +15,7 @@
 //!   its own `migrations/postgres/` directory with native types and its own
 //!   `migrate!` path.
 
+pub mod audit;
 pub mod blobs;
 pub mod changes;
 pub mod meta;
@@ -22,6 +23,7 @@ pub mod organisations;
 pub mod reviews;
 pub mod sessions;
 pub mod users;
+pub mod visit_index;
 pub mod visits;
 
 use std::path::Path;

@@ -91,3 +91,14 @@ where
     .fetch_optional(db)
     .await
 }
+
+/// Every review of a visit (any revision), oldest first.
+pub async fn for_visit<'e, E>(db: E, visit_id: &str) -> Result<Vec<ReviewRow>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(&format!("{SELECT} WHERE r.visit_id = $1 ORDER BY r.seq"))
+        .bind(visit_id)
+        .fetch_all(db)
+        .await
+}

@@ -1,4 +1,5 @@
-//! `users` and `user_places`: accounts and the places assigned to officers.
+//! `users`, `user_places` and `user_scopes`: accounts, the communes assigned
+//! to officers and the units reviewers and admins may see.
 
 use sqlx::{Executor, FromRow};
 
@@ -87,4 +88,51 @@ where
     .bind(place_code)
     .fetch_one(db)
     .await
+}
+
+/// Units (either hierarchy, any level) a reviewer or admin may see.
+pub async fn scopes<'e, E>(db: E, user_id: &str) -> Result<Vec<htx_core::PlaceRef>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT hierarchy, place_code FROM user_scopes WHERE user_id = $1 ORDER BY hierarchy, place_code",
+    )
+    .bind(user_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(h, code)| {
+            let hierarchy = if h == "old" {
+                htx_core::Hierarchy::Old
+            } else {
+                htx_core::Hierarchy::New
+            };
+            htx_core::PlaceRef::new(hierarchy, code)
+        })
+        .collect())
+}
+
+pub async fn assign_scope<'e, E>(
+    db: E,
+    user_id: &str,
+    unit: &htx_core::PlaceRef,
+) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    let hierarchy = match unit.hierarchy {
+        htx_core::Hierarchy::Old => "old",
+        htx_core::Hierarchy::New => "new",
+    };
+    sqlx::query(
+        "INSERT INTO user_scopes (user_id, hierarchy, place_code) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(hierarchy)
+    .bind(&unit.code)
+    .execute(db)
+    .await
+    .map(|_| ())
 }

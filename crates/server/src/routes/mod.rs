@@ -12,7 +12,9 @@
 //! - `GET  /api/v1/sync/pull?since=CURSOR&limit=N` → `PullResponse`
 //! - `PUT  /api/v1/blobs/{sha256}` raw bytes (≤ 5 MiB) → 201 stored / 200 present
 //! - `POST /api/v1/reviews` `{visit_id, revision, decision, comment}` (reviewer, admin)
-//! - `GET  /api/v1/visits/{id}` → latest revision, history, open conflicts
+//! - `GET  /api/v1/visits?year&place&kind&sector&grade&state&officer&q&sort&page` (reviewer, admin)
+//!   → one page of the console's list
+//! - `GET  /api/v1/visits/{id}` → latest revision, history with changes, conflicts, reviews, audit
 
 pub mod auth;
 pub mod blobs;
@@ -49,6 +51,7 @@ fn v1_router() -> Router<AppState> {
             put(blobs::put).layer(DefaultBodyLimit::max(blobs::MAX_BLOB_BYTES)),
         )
         .route("/reviews", post(reviews::create))
+        .route("/visits", get(visits::list))
         .route("/visits/{id}", get(visits::get))
         .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
         // The device gzips its pushes; limits above apply to the inflated body.

@@ -1,5 +1,7 @@
 //! `POST /api/v1/reviews`: a reviewer approves a stored visit revision or
 //! returns it with a comment; officers of the place get it with their next pull.
+//! The review, the console's list row and the audit entry are written in one
+//! transaction.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
@@ -10,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::{AuthUser, Role};
-use crate::db::{self, reviews, visits};
+use crate::db::{self, audit, reviews, visit_index, visits};
 use crate::error::{ApiResult, AppError};
+use crate::scope::Scope;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -41,33 +44,54 @@ pub async fn create(
             "only reviewers and admins review visits",
         ));
     }
-    if req.decision == ReviewDecision::Returned && req.comment.trim().is_empty() {
+    let comment = req.comment.trim();
+    if req.decision == ReviewDecision::Returned && comment.is_empty() {
         return Err(AppError::BadRequest(
             "a returned visit needs a comment".into(),
         ));
     }
     let visit_id = req.visit_id.to_string();
-    if visits::find_key(&state.db, &visit_id, i64::from(req.revision))
+    let revision = i64::from(req.revision);
+    let not_found = || AppError::not_found("no such visit revision");
+    let stored = visits::find_key(&state.db, &visit_id, revision)
         .await?
-        .is_none()
-    {
-        return Err(AppError::not_found("no such visit revision"));
+        .ok_or_else(not_found)?;
+    // Outside the reviewer's scope: as if it did not exist.
+    if !Scope::of(&state, &user).await?.allows(&stored.place_code) {
+        return Err(not_found());
     }
     let id = Uuid::now_v7();
     let decision = match req.decision {
         ReviewDecision::Approved => "approved",
         ReviewDecision::Returned => "returned",
     };
-    let mut tx = state.db.begin().await?;
+    let now = db::now_timestamp();
+    let mut tx = db::begin_write(&state.db).await?;
     let seq = reviews::insert(
         &mut tx,
         &id.to_string(),
         &visit_id,
-        i64::from(req.revision),
+        revision,
         decision,
-        req.comment.trim(),
+        comment,
         &user.id,
-        &db::now_timestamp(),
+        &now,
+    )
+    .await?;
+    visit_index::set_review_state(&mut *tx, &visit_id, revision, decision).await?;
+    let action = match req.decision {
+        ReviewDecision::Approved => "visit.approve",
+        ReviewDecision::Returned => "visit.return",
+    };
+    let detail = serde_json::json!({ "revision": revision, "comment": comment, "review_id": id });
+    audit::record(
+        &mut *tx,
+        &now,
+        &user.id,
+        action,
+        audit::ENTITY_VISIT,
+        &visit_id,
+        &detail,
     )
     .await?;
     tx.commit().await?;

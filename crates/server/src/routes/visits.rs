@@ -1,16 +1,133 @@
-//! `GET /api/v1/visits/{id}`: the latest stored revision of a visit and its
-//! history (every accepted revision), plus unresolved conflicts.
+//! Visits as the review console sees them.
+//!
+//! - `GET /api/v1/visits?year&hierarchy&place&kind&sector&grade&state&officer&q&sort&page&per_page`
+//!   (reviewer, admin): one page of the latest revisions in the user's scope.
+//! - `GET /api/v1/visits/{id}`: the latest stored revision, every revision
+//!   with what changed from the one before, unresolved conflicts beside what
+//!   they conflict with, reviews and the audit log (officers: only visits of
+//!   their places; everyone else: their scope).
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::Json;
-use htx_core::Visit;
-use serde::Serialize;
+use htx_core::diff::{visit_changes, FieldChange};
+use htx_core::search::fold;
+use htx_core::{Hierarchy, PlaceRef, Visit};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::db::{users, visits};
+use crate::db::audit::{self, AuditEntry};
+use crate::db::visit_index::{self, ListFilter, ListOrder, ListRow};
+use crate::db::{organisations, reviews, visits};
 use crate::error::{ApiResult, AppError};
+use crate::scope::Scope;
 use crate::state::AppState;
+
+/// Largest page the list serves.
+const MAX_PER_PAGE: i64 = 200;
+
+/// Query of the list; empty strings count as absent (what an HTML form sends).
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    pub year: Option<String>,
+    /// `new` (default) or `old`: the hierarchy of `place`.
+    pub hierarchy: Option<String>,
+    /// A unit of that hierarchy at any level (province, district, commune).
+    pub place: Option<String>,
+    pub kind: Option<String>,
+    pub sector: Option<String>,
+    /// good | fair | average | weak | none
+    pub grade: Option<String>,
+    /// pending | approved | returned | conflict
+    pub state: Option<String>,
+    /// Officer's username.
+    pub officer: Option<String>,
+    /// Organisation name or registration code, with or without diacritics.
+    pub q: Option<String>,
+    pub sort: Option<ListOrder>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VisitPage {
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+    pub items: Vec<ListRow>,
+}
+
+fn given(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn one_of(v: &Option<String>, name: &str, allowed: &[&str]) -> ApiResult<Option<String>> {
+    match given(v) {
+        Some(s) if !allowed.contains(&s.as_str()) => Err(AppError::BadRequest(format!(
+            "{name} must be one of {}",
+            allowed.join(", ")
+        ))),
+        other => Ok(other),
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<VisitPage>> {
+    user.require_staff()?;
+    let mut scope = Scope::of(&state, &user).await?;
+    if let Some(place) = given(&q.place) {
+        let hierarchy = match one_of(&q.hierarchy, "hierarchy", &["new", "old"])?.as_deref() {
+            Some("old") => Hierarchy::Old,
+            _ => Hierarchy::New,
+        };
+        scope = scope.within(&state, &[PlaceRef::new(hierarchy, place)]);
+    }
+    let year = given(&q.year)
+        .map(|y| y.parse::<i64>())
+        .transpose()
+        .map_err(|_| AppError::BadRequest("year must be a number".into()))?;
+    let filter = ListFilter {
+        communes: scope.as_json(),
+        year,
+        kind: given(&q.kind),
+        sector: given(&q.sector),
+        grade: one_of(
+            &q.grade,
+            "grade",
+            &["good", "fair", "average", "weak", "none"],
+        )?,
+        review_state: one_of(
+            &q.state,
+            "state",
+            &["pending", "approved", "returned", "conflict"],
+        )?,
+        officer: given(&q.officer),
+        search: given(&q.q).map(|s| fold(&s)),
+    };
+    let per_page = q.per_page.unwrap_or(50).clamp(1, MAX_PER_PAGE);
+    let page = q.page.unwrap_or(1).max(1);
+    let total = visit_index::count(&state.db, &filter).await?;
+    let items = visit_index::page(
+        &state.db,
+        &filter,
+        q.sort.unwrap_or_default(),
+        per_page,
+        (page - 1) * per_page,
+    )
+    .await?;
+    Ok(Json(VisitPage {
+        total,
+        page,
+        per_page,
+        items,
+    }))
+}
 
 #[derive(Debug, Serialize)]
 pub struct StoredRevision {
@@ -19,6 +136,8 @@ pub struct StoredRevision {
     pub hash: String,
     pub received_at: String,
     pub visit: Visit,
+    /// What this revision changed from the one before it (empty for the first).
+    pub changes: Vec<FieldChange>,
 }
 
 #[derive(Debug, Serialize)]
@@ -28,24 +147,49 @@ pub struct ConflictInfo {
     pub reason: String,
     pub server_hash: String,
     pub received_at: String,
+    /// The conflicting content as pushed.
+    pub visit: Visit,
+    /// Fields where it differs from the stored latest revision
+    /// (`before` = stored, `after` = conflicting).
+    pub differences: Vec<FieldChange>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReviewInfo {
+    pub revision: i64,
+    pub decision: String,
+    pub comment: String,
+    pub reviewer: String,
+    pub reviewed_at: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OrganisationInfo {
+    pub id: String,
+    pub name: String,
+    pub registration_code: Option<String>,
+    pub kind: String,
+    pub sector: String,
+    pub place_code: String,
+    pub place_name: String,
+    pub provisional: bool,
 }
 
 #[derive(Debug, Serialize)]
 pub struct VisitHistory {
     pub latest: StoredRevision,
+    pub organisation: Option<OrganisationInfo>,
     /// Oldest first.
     pub revisions: Vec<StoredRevision>,
     pub conflicts: Vec<ConflictInfo>,
+    /// Oldest first.
+    pub reviews: Vec<ReviewInfo>,
+    /// Oldest first.
+    pub audit: Vec<AuditEntry>,
 }
 
-fn stored(row: visits::RevisionRow) -> ApiResult<StoredRevision> {
-    Ok(StoredRevision {
-        revision: row.revision,
-        replaces_revision: row.replaces_revision,
-        hash: row.content_hash,
-        received_at: row.received_at,
-        visit: serde_json::from_str(&row.body).map_err(anyhow::Error::from)?,
-    })
+fn parse_body(body: &str) -> ApiResult<Visit> {
+    Ok(serde_json::from_str(body).map_err(anyhow::Error::from)?)
 }
 
 pub async fn get(
@@ -55,34 +199,88 @@ pub async fn get(
 ) -> ApiResult<Json<VisitHistory>> {
     let id = id.to_string();
     let not_found = || AppError::not_found("no such visit");
-    let latest = visits::latest(&state.db, &id)
+    let latest_row = visits::latest(&state.db, &id)
         .await?
         .ok_or_else(not_found)?;
-    if let Some(user_id) = user.place_scope() {
-        // Another officer's visit: answered as if it did not exist.
-        if !users::has_place(&state.db, user_id, &latest.place_code).await? {
-            return Err(not_found());
-        }
+    // Outside the user's places or scope: answered as if it did not exist.
+    if !Scope::of(&state, &user)
+        .await?
+        .allows(&latest_row.place_code)
+    {
+        return Err(not_found());
     }
-    let revisions = visits::history(&state.db, &id)
-        .await?
-        .into_iter()
-        .map(stored)
-        .collect::<ApiResult<Vec<_>>>()?;
-    let conflicts = visits::conflicts(&state.db, &id)
-        .await?
-        .into_iter()
-        .map(|c| ConflictInfo {
+    let mut revisions: Vec<StoredRevision> = Vec::new();
+    for row in visits::history(&state.db, &id).await? {
+        let visit = parse_body(&row.body)?;
+        let changes = revisions
+            .last()
+            .map(|prev| visit_changes(&prev.visit, &visit))
+            .unwrap_or_default();
+        revisions.push(StoredRevision {
+            revision: row.revision,
+            replaces_revision: row.replaces_revision,
+            hash: row.content_hash,
+            received_at: row.received_at,
+            visit,
+            changes,
+        });
+    }
+    let latest_visit = parse_body(&latest_row.body)?;
+    let mut conflicts = Vec::new();
+    for c in visits::conflicts(&state.db, &id).await? {
+        let visit = parse_body(&c.body)?;
+        conflicts.push(ConflictInfo {
             revision: c.revision,
             hash: c.content_hash,
             reason: c.reason,
             server_hash: c.server_hash,
             received_at: c.received_at,
+            differences: visit_changes(&latest_visit, &visit),
+            visit,
+        });
+    }
+    let organisation = organisations::find(&state.db, &latest_row.organisation_id)
+        .await?
+        .map(|o| OrganisationInfo {
+            id: o.id,
+            name: o.name,
+            registration_code: o.registration_code,
+            kind: o.kind,
+            sector: o.sector,
+            place_code: o.place_code,
+            place_name: o.place_name,
+            provisional: o.provisional,
+        });
+    let reviews = reviews::for_visit(&state.db, &id)
+        .await?
+        .into_iter()
+        .map(|r| ReviewInfo {
+            revision: r.revision,
+            decision: r.decision,
+            comment: r.comment,
+            reviewer: r.reviewer,
+            reviewed_at: r.reviewed_at,
         })
         .collect();
+    let audit = audit::for_entity(&state.db, audit::ENTITY_VISIT, &id).await?;
+    let latest = StoredRevision {
+        revision: latest_row.revision,
+        replaces_revision: latest_row.replaces_revision,
+        hash: latest_row.content_hash,
+        received_at: latest_row.received_at,
+        changes: revisions
+            .iter()
+            .find(|r| r.revision == latest_row.revision)
+            .map(|r| r.changes.clone())
+            .unwrap_or_default(),
+        visit: latest_visit,
+    };
     Ok(Json(VisitHistory {
-        latest: stored(latest)?,
+        latest,
+        organisation,
         revisions,
         conflicts,
+        reviews,
+        audit,
     }))
 }

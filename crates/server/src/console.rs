@@ -1,0 +1,66 @@
+//! The review console's view of stored visits: the list row of a revision
+//! (`visit_index`), written where revisions are stored, and the start-up
+//! backfill of rows that predate the index.
+
+use htx_core::search::fold;
+use htx_core::{Grade, Visit};
+
+use crate::db::organisations::OrganisationRow;
+use crate::db::visit_index::{self, IndexRow};
+use crate::db::{self, organisations, visits};
+use crate::state::AppState;
+
+pub fn grade_code(g: Grade) -> &'static str {
+    match g {
+        Grade::Good => "good",
+        Grade::Fair => "fair",
+        Grade::Average => "average",
+        Grade::Weak => "weak",
+    }
+}
+
+/// The list row of a stored revision of `visit`, of the organisation `org`.
+pub fn index_row(
+    state: &AppState,
+    visit: &Visit,
+    stored: &visits::RevisionRow,
+    org: &OrganisationRow,
+) -> IndexRow {
+    use chrono::Datelike;
+    let date = visit.local_date();
+    let result = htx_core::score_visit(visit, &state.reference.rubrics);
+    let code = org.registration_code.as_deref().unwrap_or("");
+    IndexRow {
+        visit_id: stored.visit_id.clone(),
+        revision: stored.revision,
+        organisation_id: stored.organisation_id.clone(),
+        place_code: stored.place_code.clone(),
+        visited_on: date.format("%Y-%m-%d").to_string(),
+        year: i64::from(date.year()),
+        officer_id: stored.pushed_by.clone(),
+        score_centi: result.as_ref().map(|r| i64::from(r.total.centi())),
+        grade: result.and_then(|r| r.rating.grade()).map(grade_code),
+        received_at: stored.received_at.clone(),
+        search_key: fold(&format!("{} {code}", org.name)),
+    }
+}
+
+/// Indexes the latest revisions stored before the index existed (or by a
+/// server that did not write it). Returns how many were indexed.
+pub async fn backfill(state: &AppState) -> anyhow::Result<usize> {
+    let missing = visit_index::unindexed(&state.db).await?;
+    let mut tx = db::begin_write(&state.db).await?;
+    for (visit_id, _) in &missing {
+        let Some(stored) = visits::latest(&mut *tx, visit_id).await? else {
+            continue;
+        };
+        let Some(org) = organisations::find(&mut *tx, &stored.organisation_id).await? else {
+            continue;
+        };
+        let visit: Visit = serde_json::from_str(&stored.body)?;
+        visit_index::upsert(&mut *tx, &index_row(state, &visit, &stored, &org)).await?;
+        visit_index::recount(&mut *tx, visit_id).await?;
+    }
+    tx.commit().await?;
+    Ok(missing.len())
+}

@@ -1,0 +1,246 @@
+//! `visit_index`: one list row per visit (its latest stored revision), kept
+//! in the transactions that store revisions, conflicts and reviews, so the
+//! review console filters and pages without parsing visit JSON.
+
+use sqlx::{Executor, FromRow};
+
+use super::Backend;
+
+/// What the index holds of a revision (review state and conflicts are
+/// maintained separately).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexRow {
+    pub visit_id: String,
+    pub revision: i64,
+    pub organisation_id: String,
+    pub place_code: String,
+    pub visited_on: String,
+    pub year: i64,
+    pub officer_id: String,
+    pub score_centi: Option<i64>,
+    pub grade: Option<&'static str>,
+    pub received_at: String,
+    pub search_key: String,
+}
+
+/// Records `row` as the visit's latest revision unless a later one is
+/// indexed; a new revision starts unreviewed.
+pub async fn upsert<'e, E>(db: E, row: &IndexRow) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query(
+        "INSERT INTO visit_index (visit_id, revision, organisation_id, place_code, visited_on, year, \
+         officer_id, score_centi, grade, received_at, search_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (visit_id) DO UPDATE SET revision = excluded.revision, \
+         organisation_id = excluded.organisation_id, place_code = excluded.place_code, \
+         visited_on = excluded.visited_on, year = excluded.year, officer_id = excluded.officer_id, \
+         score_centi = excluded.score_centi, grade = excluded.grade, \
+         received_at = excluded.received_at, search_key = excluded.search_key, \
+         review_state = 'pending' \
+         WHERE excluded.revision > visit_index.revision",
+    )
+    .bind(&row.visit_id)
+    .bind(row.revision)
+    .bind(&row.organisation_id)
+    .bind(&row.place_code)
+    .bind(&row.visited_on)
+    .bind(row.year)
+    .bind(&row.officer_id)
+    .bind(row.score_centi)
+    .bind(row.grade)
+    .bind(&row.received_at)
+    .bind(&row.search_key)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// The review outcome of `revision`, if it is still the visit's latest.
+pub async fn set_review_state<'e, E>(
+    db: E,
+    visit_id: &str,
+    revision: i64,
+    state: &str,
+) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query("UPDATE visit_index SET review_state = $3 WHERE visit_id = $1 AND revision = $2")
+        .bind(visit_id)
+        .bind(revision)
+        .bind(state)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// One more unresolved conflicting push of the visit.
+pub async fn add_conflict<'e, E>(db: E, visit_id: &str) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query("UPDATE visit_index SET conflicts = conflicts + 1 WHERE visit_id = $1")
+        .bind(visit_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Recomputes the visit's review state and conflict count from `reviews`
+/// and `visit_conflicts` (backfill).
+pub async fn recount<'e, E>(db: E, visit_id: &str) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query(
+        "UPDATE visit_index SET          conflicts = (SELECT COUNT(*) FROM visit_conflicts c WHERE c.visit_id = $1 AND c.resolved = 0),          review_state = COALESCE((SELECT r.decision FROM reviews r WHERE r.visit_id = $1              AND r.revision = visit_index.revision ORDER BY r.seq DESC LIMIT 1), 'pending')          WHERE visit_id = $1",
+    )
+    .bind(visit_id)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Visits whose latest stored revision is not indexed (stored before the
+/// index existed): `(visit_id, revision)`.
+pub async fn unindexed<'e, E>(db: E) -> Result<Vec<(String, i64)>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(
+        "SELECT l.visit_id, l.revision FROM visits_latest l \
+         LEFT JOIN visit_index i ON i.visit_id = l.visit_id AND i.revision = l.revision \
+         WHERE i.visit_id IS NULL",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The console's filters; `None` means any. Text values are compared as
+/// given (the route validates them).
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// JSON array of commune codes (`None`: every place), see `crate::scope`.
+    pub communes: Option<String>,
+    pub year: Option<i64>,
+    pub kind: Option<String>,
+    pub sector: Option<String>,
+    /// A grade code, or "none" for visits without a grade.
+    pub grade: Option<String>,
+    /// pending | approved | returned, or "conflict" for visits with conflicts.
+    pub review_state: Option<String>,
+    /// Officer's username.
+    pub officer: Option<String>,
+    /// Folded search text (substring of name or registration code).
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListOrder {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+    ScoreHighFirst,
+    ScoreLowFirst,
+    Organisation,
+}
+
+impl ListOrder {
+    fn sql(self) -> &'static str {
+        match self {
+            Self::NewestFirst => "i.visited_on DESC, i.received_at DESC, i.visit_id",
+            Self::OldestFirst => "i.visited_on, i.received_at, i.visit_id",
+            Self::ScoreHighFirst => "i.score_centi IS NULL, i.score_centi DESC, i.visit_id",
+            Self::ScoreLowFirst => "i.score_centi IS NULL, i.score_centi, i.visit_id",
+            Self::Organisation => "i.search_key, i.visited_on DESC, i.visit_id",
+        }
+    }
+}
+
+/// A row of the console's visit list.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, serde::Serialize)]
+pub struct ListRow {
+    pub visit_id: String,
+    pub revision: i64,
+    pub visited_on: String,
+    pub organisation_id: String,
+    pub organisation_name: String,
+    pub registration_code: Option<String>,
+    pub kind: String,
+    pub sector: String,
+    pub place_code: String,
+    pub place_name: String,
+    pub provisional: bool,
+    pub officer: String,
+    pub officer_name: String,
+    pub score_centi: Option<i64>,
+    pub grade: Option<String>,
+    pub review_state: String,
+    pub conflicts: i64,
+    pub received_at: String,
+}
+
+const FROM_WHERE: &str = "FROM visit_index i \
+     JOIN organisations o ON o.id = i.organisation_id \
+     JOIN users u ON u.id = i.officer_id \
+     WHERE ($1 IS NULL OR i.place_code IN (SELECT value FROM json_each($1))) \
+     AND ($2 IS NULL OR i.year = $2) \
+     AND ($3 IS NULL OR o.kind = $3) \
+     AND ($4 IS NULL OR o.sector = $4) \
+     AND ($5 IS NULL OR i.grade = $5 OR ($5 = 'none' AND i.grade IS NULL)) \
+     AND ($6 IS NULL OR i.review_state = $6 OR ($6 = 'conflict' AND i.conflicts > 0)) \
+     AND ($7 IS NULL OR u.username = $7) \
+     AND ($8 IS NULL OR instr(i.search_key, $8) > 0)";
+
+macro_rules! bind_filter {
+    ($q:expr, $f:expr) => {
+        $q.bind(&$f.communes)
+            .bind($f.year)
+            .bind(&$f.kind)
+            .bind(&$f.sector)
+            .bind(&$f.grade)
+            .bind(&$f.review_state)
+            .bind(&$f.officer)
+            .bind(&$f.search)
+    };
+}
+
+/// How many visits match `filter`.
+pub async fn count<'e, E>(db: E, filter: &ListFilter) -> Result<i64, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    let sql = format!("SELECT COUNT(*) {FROM_WHERE}");
+    bind_filter!(sqlx::query_scalar(&sql), filter)
+        .fetch_one(db)
+        .await
+}
+
+/// One page of the visits matching `filter`.
+pub async fn page<'e, E>(
+    db: E,
+    filter: &ListFilter,
+    order: ListOrder,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ListRow>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    let sql = format!(
+        "SELECT i.visit_id, i.revision, i.visited_on, i.organisation_id, \
+         o.name AS organisation_name, o.registration_code, o.kind, o.sector, i.place_code, \
+         o.place_name, o.provisional, u.username AS officer, u.display_name AS officer_name, \
+         i.score_centi, i.grade, i.review_state, i.conflicts, i.received_at \
+         {FROM_WHERE} ORDER BY {} LIMIT $9 OFFSET $10",
+        order.sql()
+    );
+    bind_filter!(sqlx::query_as(&sql), filter)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(db)
+        .await
+}

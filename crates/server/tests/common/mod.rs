@@ -1,0 +1,220 @@
+//! Shared by the API test binaries: a real server on 127.0.0.1 with a real
+//! SQLite file in a temp dir, the demo dataset (40 organisations, demo
+//! accounts) and cheap argon2; typed helpers for the sync endpoints.
+#![allow(dead_code, unused_imports)]
+use std::io::Write;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use htx_core::sync::{
+    PullResponse, PushBatch, PushResponse, ReceiptQuery, ReceiptResponse, RecordKey, RecordOutcome,
+    VisitRevision,
+};
+
+use htx_core::{ErrorCode, Visit};
+use htx_server::{demo, Config, Server};
+use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+pub struct Api {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: htx_server::db::Db,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<anyhow::Result<()>>>,
+    _tmp: TempDir,
+}
+
+impl Api {
+    pub async fn start() -> Api {
+        Api::start_with_ttl(3600).await
+    }
+
+    pub async fn start_with_ttl(token_ttl_secs: u64) -> Api {
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("htx_server=info")
+            .try_init();
+        let tmp = tempfile::tempdir().unwrap();
+        let config = Config {
+            database: tmp.path().join("htx.sqlite3"),
+            static_dir: tmp.path().join("dist"),
+            token_ttl_secs,
+            ..test_config()
+        };
+        let server = Server::bind(config).await.unwrap();
+        let base = format!("http://{}/api/v1", server.local_addr());
+        let db = server.state().db.clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let handle = tokio::spawn(server.run_until(async {
+            let _ = rx.await;
+        }));
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        Api {
+            base,
+            client,
+            db,
+            shutdown: Some(tx),
+            handle: Some(handle),
+            _tmp: tmp,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn login_raw(&self, username: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/auth/login"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs in a demo account (password `<username>-demo`).
+    pub async fn login(&self, username: &str) -> String {
+        let res = self.login_raw(username, &format!("{username}-demo")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: Value = res.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn push_raw(&self, token: &str, batch: &PushBatch) -> reqwest::Response {
+        self.client
+            .post(self.url("/sync/push"))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .json(batch)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn push(&self, token: &str, batch: &PushBatch) -> PushResponse {
+        let res = self.push_raw(token, batch).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    pub async fn pull(&self, token: &str, query: &str) -> PullResponse {
+        let res = self
+            .client
+            .get(self.url(&format!("/sync/pull{query}")))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    pub async fn receipt(&self, token: &str, keys: Vec<RecordKey>) -> ReceiptResponse {
+        let res = self
+            .client
+            .post(self.url("/sync/receipt"))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .json(&ReceiptQuery {
+                protocol_version: htx_core::PROTOCOL_VERSION,
+                keys,
+            })
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    pub async fn visit(&self, token: &str, id: Uuid) -> reqwest::Response {
+        self.client
+            .get(self.url(&format!("/visits/{id}")))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn stop(mut self) {
+        self.shutdown.take().unwrap().send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), self.handle.take().unwrap())
+            .await
+            .expect("server did not stop")
+            .unwrap()
+            .unwrap();
+    }
+}
+
+/// The test servers' configuration: any free port, demo data, cheap argon2.
+pub fn test_config() -> Config {
+    Config {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        database: "unused.sqlite3".into(),
+        static_dir: "dist".into(),
+        demo: true,
+        token_ttl_secs: 3600,
+        argon2_memory_kib: 64,
+    }
+}
+
+pub async fn error_code(res: reqwest::Response) -> String {
+    assert!(res.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    let body: Value = res.json().await.unwrap();
+    assert!(body["error"]["message"].as_str().unwrap().len() > 3);
+    body["error"]["code"].as_str().unwrap().to_owned()
+}
+
+pub fn now() -> DateTime<FixedOffset> {
+    Utc::now().with_timezone(&htx_core::time::VN_OFFSET)
+}
+
+/// A complete final visit of the `org`-th demo organisation (a cooperative
+/// for the indices used here).
+pub fn final_visit(org: usize, notes: &str) -> Visit {
+    let started = now() - chrono::Duration::hours(3);
+    let mut v = Visit::new_draft(
+        Uuid::now_v7(),
+        demo::organisation_id(org),
+        "Nguyễn Văn A",
+        started,
+    );
+    v.notes = notes.to_owned();
+    let mut v = htx_core::fixtures::complete_final(v);
+    // Not linked with an enterprise: the partner name is then not required.
+    v.plan.enterprise_link = Some(false);
+    v.plan.enterprise_partner = None;
+    v
+}
+
+pub fn batch(visits: Vec<Visit>) -> PushBatch {
+    PushBatch::new(Uuid::now_v7(), Uuid::now_v7(), now(), visits)
+}
+
+pub fn status(o: &RecordOutcome) -> &'static str {
+    match o {
+        RecordOutcome::Accepted { .. } => "accepted",
+        RecordOutcome::Duplicate { .. } => "duplicate",
+        RecordOutcome::Conflict { .. } => "conflict",
+        RecordOutcome::Rejected { .. } => "rejected",
+    }
+}
+
+pub fn statuses(r: &PushResponse) -> Vec<&'static str> {
+    r.results.iter().map(|r| status(&r.outcome)).collect()
+}
+
+/// Demo organisations 0..20 are canbo1's, 20..40 canbo2's. Cooperatives
+/// (HTX) among them, used for complete visits:
+pub const CANBO1_HTX: [usize; 4] = [0, 2, 4, 5];
+pub const CANBO2_HTX: usize = 23;

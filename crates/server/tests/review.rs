@@ -1,0 +1,349 @@
+//! The review console's API over real HTTP and SQLite: who may list and
+//! review visits (role and province boundaries), the list's filters and
+//! paging, and the return → fix → approve loop with its audit log.
+
+mod common;
+
+use common::*;
+
+use htx_core::sync::RecordOutcome;
+use htx_core::{Hierarchy, PlaceRef};
+use htx_server::db::users;
+use reqwest::header::AUTHORIZATION;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+impl Api {
+    async fn get_json(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let res = self
+            .client
+            .get(self.url(path))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .send()
+            .await
+            .unwrap();
+        (res.status(), res.json().await.unwrap())
+    }
+
+    async fn review(&self, token: &str, body: Value) -> (StatusCode, Value) {
+        let res = self
+            .client
+            .post(self.url("/reviews"))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (res.status(), res.json().await.unwrap())
+    }
+
+    /// A reviewer account scoped to `unit`, signed in.
+    async fn reviewer_of(&self, username: &str, unit: PlaceRef) -> String {
+        let hash = htx_server::auth::hash_password_blocking("pw-123456".into(), 64)
+            .await
+            .unwrap();
+        let row = users::UserRow {
+            id: Uuid::now_v7().to_string(),
+            username: username.into(),
+            display_name: format!("Kiểm duyệt {username}"),
+            role: "reviewer".into(),
+            password_hash: hash,
+        };
+        assert!(
+            users::insert_if_absent(&self.db, &row, false, "2025-07-01T00:00:00Z")
+                .await
+                .unwrap()
+        );
+        users::assign_scope(&self.db, &row.id, &unit).await.unwrap();
+        let res = self.login_raw(username, "pw-123456").await;
+        let body: Value = res.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["visit_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// canbo1 pushes one visit to each of its four cooperatives; returns them.
+async fn four_visits(api: &Api) -> Vec<htx_core::Visit> {
+    let token = api.login("canbo1").await;
+    let visits: Vec<_> = CANBO1_HTX
+        .iter()
+        .map(|&i| final_visit(i, "lần đầu"))
+        .collect();
+    let res = api.push(&token, &batch(visits.clone())).await;
+    assert_eq!(statuses(&res), vec!["accepted"; 4]);
+    visits
+}
+
+#[tokio::test]
+async fn only_staff_of_the_province_see_and_review_visits() {
+    let api = Api::start().await;
+    let visits = four_visits(&api).await;
+    let v = &visits[0];
+    let review = json!({ "visit_id": v.id, "revision": 0, "decision": "approved" });
+
+    // Nobody unauthenticated.
+    let res = api.client.get(api.url("/visits")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(res).await, "unauthorized");
+
+    // An officer cannot use the console nor review, even its own visits.
+    let officer = api.login("canbo1").await;
+    let (status, body) = api.get_json(&officer, "/visits").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"]["code"], "forbidden");
+    let (status, body) = api.review(&officer, review.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"]["code"], "forbidden");
+
+    // The demo reviewer (new An Giang, which took in Kiên Giang) sees all four.
+    let reviewer = api.login("kiemduyet").await;
+    let (status, page) = api.get_json(&reviewer, "/visits").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["total"], 4);
+    // So does a reviewer of the old Kiên Giang province.
+    let kien_giang = api
+        .reviewer_of("kd_kiengiang", PlaceRef::new(Hierarchy::Old, "91"))
+        .await;
+    assert_eq!(api.get_json(&kien_giang, "/visits").await.1["total"], 4);
+
+    // A reviewer of another province (old An Giang) sees nothing of them:
+    // not in the list, not by id, and cannot review them.
+    let other = api
+        .reviewer_of("kd_angiang_cu", PlaceRef::new(Hierarchy::Old, "89"))
+        .await;
+    let (status, page) = api.get_json(&other, "/visits").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["total"], 0);
+    assert!(page["items"].as_array().unwrap().is_empty());
+    let (status, body) = api.get_json(&other, &format!("/visits/{}", v.id)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, _) = api.review(&other, review.clone()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Filtering by a place outside one's scope does not widen it.
+    let (_, page) = api.get_json(&other, "/visits?hierarchy=new&place=91").await;
+    assert_eq!(page["total"], 0);
+
+    // A reviewer with no province assigned sees nothing; the admin, everything.
+    let unscoped = api
+        .reviewer_of("kd_none", PlaceRef::new(Hierarchy::New, "no-such-place"))
+        .await;
+    assert_eq!(api.get_json(&unscoped, "/visits").await.1["total"], 0);
+    let admin = api.login("quantri").await;
+    assert_eq!(api.get_json(&admin, "/visits").await.1["total"], 4);
+
+    // The reviewer of the province can review.
+    let (status, _) = api.review(&reviewer, review).await;
+    assert_eq!(status, StatusCode::CREATED);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn the_list_filters_searches_sorts_and_pages_on_the_server() {
+    let api = Api::start().await;
+    let visits = four_visits(&api).await;
+    let other = api.login("canbo2").await;
+    let res = api
+        .push(&other, &batch(vec![final_visit(CANBO2_HTX, "canbo2")]))
+        .await;
+    assert_eq!(statuses(&res), vec!["accepted"]);
+    let reviewer = api.login("kiemduyet").await;
+
+    let (_, all) = api.get_json(&reviewer, "/visits?per_page=2").await;
+    assert_eq!(all["total"], 5);
+    assert_eq!(all["items"].as_array().unwrap().len(), 2);
+    let (_, p3) = api.get_json(&reviewer, "/visits?per_page=2&page=3").await;
+    assert_eq!(p3["items"].as_array().unwrap().len(), 1);
+    let (_, p1) = api.get_json(&reviewer, "/visits?per_page=2&page=1").await;
+    let (_, p2) = api.get_json(&reviewer, "/visits?per_page=2&page=2").await;
+    let mut seen: Vec<String> = [ids(&p1), ids(&p2), ids(&p3)].concat();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 5, "pages do not overlap");
+
+    // By officer, by review state, by year, by text without diacritics.
+    let (_, by_officer) = api.get_json(&reviewer, "/visits?officer=canbo2").await;
+    assert_eq!(by_officer["total"], 1);
+    assert_eq!(by_officer["items"][0]["officer"], "canbo2");
+    let this_year = visits[0].local_date().format("%Y").to_string();
+    let (_, by_year) = api
+        .get_json(&reviewer, &format!("/visits?year={this_year}"))
+        .await;
+    assert_eq!(by_year["total"], 5);
+    let (_, last_year) = api.get_json(&reviewer, "/visits?year=2001").await;
+    assert_eq!(last_year["total"], 0);
+    let (_, found) = api
+        .get_json(
+            &reviewer,
+            "/visits?q=hop%20tac%20xa%20nong%20nghiep%20tan%20hiep",
+        )
+        .await;
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(
+        found["items"][0]["organisation_name"],
+        "[DEMO] Hợp tác xã Nông nghiệp Tân Hiệp"
+    );
+    let (_, kind) = api.get_json(&reviewer, "/visits?kind=cooperative").await;
+    assert_eq!(kind["total"], 5);
+    let (_, groups) = api
+        .get_json(&reviewer, "/visits?kind=cooperative_group")
+        .await;
+    assert_eq!(groups["total"], 0);
+    api.review(
+        &reviewer,
+        json!({ "visit_id": visits[1].id, "revision": 0, "decision": "approved" }),
+    )
+    .await;
+    let (_, pending) = api.get_json(&reviewer, "/visits?state=pending").await;
+    assert_eq!(pending["total"], 4);
+    let (_, approved) = api.get_json(&reviewer, "/visits?state=approved").await;
+    assert_eq!(ids(&approved), vec![visits[1].id.to_string()]);
+    let (_, ungraded) = api.get_json(&reviewer, "/visits?grade=none").await;
+    assert_eq!(ungraded["total"], 5, "no score sheets in these visits");
+
+    // Sorted by organisation name: the names come out in order.
+    let (_, by_name) = api.get_json(&reviewer, "/visits?sort=organisation").await;
+    let names: Vec<String> = by_name["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| htx_core::search::fold(i["organisation_name"].as_str().unwrap()))
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+
+    // A bad filter is a clear 400, not an empty list.
+    let (status, body) = api.get_json(&reviewer, "/visits?state=maybe").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "bad_request");
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn a_returned_visit_reaches_the_officer_and_its_fix_is_a_linked_revision() {
+    let api = Api::start().await;
+    let visits = four_visits(&api).await;
+    let v = visits[0].clone();
+    let reviewer = api.login("kiemduyet").await;
+    let officer = api.login("canbo1").await;
+
+    // A return needs a comment.
+    let (status, _) = api
+        .review(
+            &reviewer,
+            json!({ "visit_id": v.id, "revision": 0, "decision": "returned" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let comment = "Số thành viên chưa khớp với sổ đăng ký, đề nghị kiểm tra lại";
+    let (status, _) = api
+        .review(
+            &reviewer,
+            json!({ "visit_id": v.id, "revision": 0, "decision": "returned", "comment": comment }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, returned) = api.get_json(&reviewer, "/visits?state=returned").await;
+    assert_eq!(ids(&returned), vec![v.id.to_string()]);
+
+    // The officer's next pull carries the comment.
+    let pulled = api.pull(&officer, "").await;
+    let outcome = pulled.reviews.iter().find(|r| r.visit_id == v.id).unwrap();
+    assert_eq!(outcome.comment, comment);
+
+    // The fix: the next revision, linked to the returned one.
+    let mut fix = v.next_revision();
+    fix.facts.members.official = Some(118);
+    fix.facts.members.total = Some(128);
+    fix.notes = "Đã đối chiếu sổ đăng ký".into();
+    let res = api.push(&officer, &batch(vec![fix.clone()])).await;
+    let outcome = &res.results[0].outcome;
+    assert!(
+        matches!(outcome, RecordOutcome::Accepted { .. }),
+        "{outcome:?}"
+    );
+
+    let (_, pending) = api.get_json(&reviewer, "/visits?state=pending").await;
+    let row = pending["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["visit_id"] == v.id.to_string())
+        .expect("the fix waits for review");
+    assert_eq!(row["revision"], 1);
+
+    let (status, detail) = api.get_json(&reviewer, &format!("/visits/{}", v.id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(detail["latest"]["revision"], 1);
+    assert_eq!(detail["latest"]["replaces_revision"], 0);
+    let changed: Vec<&str> = detail["latest"]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        changed,
+        ["facts.members.official", "facts.members.total", "notes"]
+    );
+    assert_eq!(detail["reviews"][0]["decision"], "returned");
+    assert_eq!(detail["reviews"][0]["comment"], comment);
+    assert_eq!(
+        detail["organisation"]["name"],
+        "[DEMO] Hợp tác xã Nông nghiệp Tân Hiệp"
+    );
+
+    let (status, _) = api
+        .review(
+            &reviewer,
+            json!({ "visit_id": v.id, "revision": 1, "decision": "approved" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, detail) = api.get_json(&reviewer, &format!("/visits/{}", v.id)).await;
+    let audit: Vec<(&str, &str, i64)> = detail["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let d: Value = serde_json::from_str(a["detail"].as_str().unwrap()).unwrap();
+            (
+                a["action"].as_str().unwrap(),
+                a["username"].as_str().unwrap(),
+                d["revision"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        audit,
+        [
+            ("visit.return", "kiemduyet", 0),
+            ("visit.approve", "kiemduyet", 1)
+        ]
+    );
+    let (_, approved) = api.get_json(&reviewer, "/visits?state=approved").await;
+    assert_eq!(ids(&approved), vec![v.id.to_string()]);
+
+    // A database from before the index: rebuilt at start-up with the same answers.
+    sqlx::query("DELETE FROM visit_index")
+        .execute(&api.db)
+        .await
+        .unwrap();
+    assert_eq!(api.get_json(&reviewer, "/visits").await.1["total"], 0);
+    let state = htx_server::AppState::new(api.db.clone(), test_config());
+    assert_eq!(htx_server::console::backfill(&state).await.unwrap(), 4);
+    let (_, approved) = api.get_json(&reviewer, "/visits?state=approved").await;
+    assert_eq!(ids(&approved), vec![v.id.to_string()]);
+    assert_eq!(approved["items"][0]["revision"], 1);
+    assert_eq!(api.get_json(&reviewer, "/visits").await.1["total"], 4);
+    api.stop().await;
+}
