@@ -181,3 +181,33 @@ pub async fn receipts(query: &ReceiptQuery, token: &str) -> Result<ReceiptRespon
     let body = compressed_json(query).await?;
     fetch_json("POST", "/api/v1/sync/receipt", Some(body), Some(token)).await
 }
+
+/// The signed-in user's token, or the 401 the server would answer.
+fn token() -> Result<String, ApiError> {
+    Session::load().map(|s| s.token).ok_or(ApiError::Server {
+        status: 401,
+        code: "unauthorized".into(),
+        message: String::new(),
+    })
+}
+
+/// GET an API path as the signed-in user (the review console).
+pub async fn get_signed_in<R: DeserializeOwned>(path: &str) -> Result<R, ApiError> {
+    fetch_json("GET", path, None, Some(&token()?)).await
+}
+
+#[derive(Serialize)]
+struct NewReview<'a> {
+    visit_id: &'a str,
+    revision: i64,
+    decision: &'a str,
+    comment: &'a str,
+}
+
+/// Approves (`approved`) or returns (`returned`, with a comment) a stored
+/// visit revision.
+pub async fn post_review(visit_id: &str, revision: i64, decision: &str, comment: &str) -> Result<(), ApiError> {
+    let body = serde_json::to_string(&NewReview { visit_id, revision, decision, comment }).unwrap_or_default();
+    let _: serde_json::Value = fetch_json("POST", "/api/v1/reviews", Some(Body::Json(body)), Some(&token()?)).await?;
+    Ok(())
+}

@@ -3,7 +3,7 @@ use crate::components::header::Header;
 use crate::i18n::I18nContextProvider;
 use crate::pages::{
     home::HomePage, not_found::NotFound, org_new::NewOrganisationPage, org_page::OrganisationPage,
-    orgs::OrganisationsPage, signin::SignInPage, storage_panel::StoragePage, visit_form::VisitPage,
+    orgs::OrganisationsPage, review_list::ReviewListPage, review_visit::ReviewVisitPage, signin::SignInPage, storage_panel::StoragePage, visit_form::VisitPage,
     visits::VisitsPage,
 };
 use leptos::prelude::*;
@@ -12,6 +12,7 @@ use leptos_router::path;
 
 #[component]
 pub fn App() -> impl IntoView {
+    provide_context(crate::session::SessionChanged(RwSignal::new(0)));
     view! {
         <I18nContextProvider>
             <crate::locale::RestoreLocale />
@@ -26,6 +27,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/visits") view=VisitsPage />
                     <Route path=path!("/visits/:id") view=VisitPage />
                     <Route path=path!("/storage") view=StoragePage />
+                    <Route path=path!("/review") view=ReviewListPage />
+                    <Route path=path!("/review/:id") view=ReviewVisitPage />
                 </Routes>
             </Router>
         </I18nContextProvider>

@@ -33,10 +33,27 @@ impl Session {
         LocalStorage::delete(SESSION_KEY);
     }
 
+    /// Alliance staff (reviewer, admin): the review console is theirs.
+    pub fn is_staff(&self) -> bool {
+        matches!(self.role.as_str(), "reviewer" | "admin")
+    }
+
     pub fn is_expired(&self) -> bool {
         chrono::DateTime::parse_from_rfc3339(&self.expires_at)
             .map(|t| t.timestamp_millis() <= js_sys::Date::now() as i64)
             .unwrap_or(true)
+    }
+}
+
+/// Bumped when the user signs in, so views that depend on who is signed in
+/// (the staff tabs) read the session again. Provided by the app shell.
+#[derive(Clone, Copy)]
+pub struct SessionChanged(pub leptos::prelude::RwSignal<u32>);
+
+impl SessionChanged {
+    pub fn notify(self) {
+        use leptos::prelude::Update;
+        self.0.update(|n| *n += 1);
     }
 }
 

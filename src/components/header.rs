@@ -9,6 +9,12 @@ pub fn Header() -> impl IntoView {
     let i18n = use_i18n();
     let net = crate::net::provide_net_state();
     crate::sync::start(net);
+    // Re-read when someone signs in: the role decides the staff tabs.
+    let changed = expect_context::<crate::session::SessionChanged>();
+    let staff = Memo::new(move |_| {
+        changed.0.track();
+        crate::session::Session::load().is_some_and(|s| s.is_staff())
+    });
     view! {
         <header class="topbar">
             <div class="brand">
@@ -24,6 +30,7 @@ pub fn Header() -> impl IntoView {
             </div>
         </header>
         <nav class="tabs">
+            {move || staff.get().then(|| view! { <A href="/review">{t!(i18n, nav_review)}</A> })}
             <A href="/">{t!(i18n, nav_home)}</A>
             <A href="/orgs">{t!(i18n, nav_orgs)}</A>
             <A href="/visits">{t!(i18n, nav_visits)}</A>

@@ -3,6 +3,8 @@ pub mod not_found;
 pub mod org_new;
 pub mod org_page;
 pub mod orgs;
+pub mod review_list;
+pub mod review_visit;
 pub mod signin;
 pub mod storage_panel;
 pub mod visit_form;

@@ -22,6 +22,7 @@ pub fn SignInPage() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let navigate = use_navigate();
     let sync = crate::sync::use_sync();
+    let session_changed = expect_context::<crate::session::SessionChanged>();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (u, p) = (username.get_untracked(), password.get_untracked());
@@ -35,6 +36,7 @@ pub fn SignInPage() -> impl IntoView {
             let result = async {
                 let session = api::login(u.trim(), &p).await.map_err(PullError::Api)?;
                 session.save();
+                session_changed.notify();
                 let store = DeviceStore::shared().await.map_err(PullError::Storage)?;
                 api::pull_reference(&store, &session, true).await
             }
@@ -45,7 +47,8 @@ pub fn SignInPage() -> impl IntoView {
                     crate::sync::sync_now(sync);
                     password.set(String::new());
                     set_phase.set(Phase::Idle);
-                    navigate("/", Default::default());
+                    let staff = Session::load().is_some_and(|s| s.is_staff());
+                    navigate(if staff { "/review" } else { "/" }, Default::default());
                 }
                 Err(e) => set_phase.set(Phase::Failed(describe(i18n, &e))),
             }

@@ -83,6 +83,39 @@ pub enum Sector {
 }
 
 impl Sector {
+    /// Codes that mean this sector in stored data: the code itself and the
+    /// older `agriculture_*` spellings of the registry (demo data, imports).
+    pub fn codes(self) -> &'static [&'static str] {
+        match self {
+            Self::Crops => &["crops", "agriculture_crops"],
+            Self::Livestock => &["livestock", "agriculture_livestock"],
+            Self::Aquaculture => &[
+                "aquaculture",
+                "agriculture_fisheries",
+                "agriculture_aquaculture",
+            ],
+            Self::Forestry => &["forestry", "agriculture_forestry"],
+            Self::Salt => &["salt", "agriculture_salt"],
+            Self::AgricultureGeneral => &["agriculture_general", "agriculture"],
+            Self::IndustryHandicraft => &["industry_handicraft"],
+            Self::Construction => &["construction"],
+            Self::TradeServices => &["trade_services"],
+            Self::Transport => &["transport"],
+            Self::Credit => &["credit"],
+            Self::Environment => &["environment"],
+            Self::Housing => &["housing"],
+            Self::Other => &["other"],
+        }
+    }
+
+    /// The sector a stored code means; unknown codes are [`Sector::Other`].
+    pub fn from_code(code: &str) -> Sector {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.codes().contains(&code))
+            .unwrap_or(Self::Other)
+    }
+
     pub const ALL: [Sector; 14] = [
         Self::Crops,
         Self::Livestock,

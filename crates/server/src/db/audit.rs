@@ -7,7 +7,7 @@ use super::Backend;
 
 pub const ENTITY_VISIT: &str = "visit";
 
-#[derive(Debug, Clone, PartialEq, Eq, FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct AuditEntry {
     pub at: String,
     pub username: String,
@@ -64,4 +64,18 @@ where
     .bind(entity_id)
     .fetch_all(db)
     .await
+}
+
+impl From<AuditEntry> for htx_core::console::AuditEntry {
+    fn from(a: AuditEntry) -> Self {
+        htx_core::console::AuditEntry {
+            at: a.at,
+            username: a.username,
+            display_name: a.display_name,
+            action: a.action,
+            entity: a.entity,
+            entity_id: a.entity_id,
+            detail: a.detail,
+        }
+    }
 }

@@ -121,22 +121,7 @@ pub fn to_core(row: &OrganisationRow) -> Option<htx_core::Organisation> {
         "peoples_credit_fund" => OrganisationKind::PeoplesCreditFund,
         _ => return None,
     };
-    let sector = match row.sector.as_str() {
-        "crops" | "agriculture_crops" => Sector::Crops,
-        "livestock" | "agriculture_livestock" => Sector::Livestock,
-        "aquaculture" | "agriculture_fisheries" | "agriculture_aquaculture" => Sector::Aquaculture,
-        "forestry" | "agriculture_forestry" => Sector::Forestry,
-        "salt" | "agriculture_salt" => Sector::Salt,
-        "agriculture_general" | "agriculture" => Sector::AgricultureGeneral,
-        "industry_handicraft" => Sector::IndustryHandicraft,
-        "construction" => Sector::Construction,
-        "trade_services" => Sector::TradeServices,
-        "transport" => Sector::Transport,
-        "credit" => Sector::Credit,
-        "environment" => Sector::Environment,
-        "housing" => Sector::Housing,
-        _ => Sector::Other,
-    };
+    let sector = Sector::from_code(&row.sector);
     let legal_status = match row.legal_status.as_str() {
         "halted" | "suspended" => LegalStatus::Halted,
         "pending_dissolution" => LegalStatus::PendingDissolution,
@@ -158,7 +143,11 @@ pub fn to_core(row: &OrganisationRow) -> Option<htx_core::Organisation> {
 
 /// The row of an organisation recorded in the field (provisional), with
 /// the name of its commune from the place registry.
-pub fn provisional_row(o: &htx_core::Organisation, place_name: &str, now: &str) -> Option<OrganisationRow> {
+pub fn provisional_row(
+    o: &htx_core::Organisation,
+    place_name: &str,
+    now: &str,
+) -> Option<OrganisationRow> {
     let code = |v: serde_json::Value| v.as_str().map(str::to_owned);
     Some(OrganisationRow {
         id: o.id.to_string(),

@@ -4,6 +4,8 @@
 
 use sqlx::{Executor, FromRow};
 
+use htx_core::console::{ListOrder, VisitListItem};
+
 use super::Backend;
 
 /// What the index holds of a revision (review state and conflicts are
@@ -126,6 +128,7 @@ pub struct ListFilter {
     pub communes: Option<String>,
     pub year: Option<i64>,
     pub kind: Option<String>,
+    /// JSON array of the stored codes of one sector.
     pub sector: Option<String>,
     /// A grade code, or "none" for visits without a grade.
     pub grade: Option<String>,
@@ -137,31 +140,18 @@ pub struct ListFilter {
     pub search: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ListOrder {
-    #[default]
-    NewestFirst,
-    OldestFirst,
-    ScoreHighFirst,
-    ScoreLowFirst,
-    Organisation,
-}
-
-impl ListOrder {
-    fn sql(self) -> &'static str {
-        match self {
-            Self::NewestFirst => "i.visited_on DESC, i.received_at DESC, i.visit_id",
-            Self::OldestFirst => "i.visited_on, i.received_at, i.visit_id",
-            Self::ScoreHighFirst => "i.score_centi IS NULL, i.score_centi DESC, i.visit_id",
-            Self::ScoreLowFirst => "i.score_centi IS NULL, i.score_centi, i.visit_id",
-            Self::Organisation => "i.search_key, i.visited_on DESC, i.visit_id",
-        }
+fn order_sql(order: ListOrder) -> &'static str {
+    match order {
+        ListOrder::NewestFirst => "i.visited_on DESC, i.received_at DESC, i.visit_id",
+        ListOrder::OldestFirst => "i.visited_on, i.received_at, i.visit_id",
+        ListOrder::ScoreHighFirst => "i.score_centi IS NULL, i.score_centi DESC, i.visit_id",
+        ListOrder::ScoreLowFirst => "i.score_centi IS NULL, i.score_centi, i.visit_id",
+        ListOrder::Organisation => "i.search_key, i.visited_on DESC, i.visit_id",
     }
 }
 
 /// A row of the console's visit list.
-#[derive(Debug, Clone, PartialEq, Eq, FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct ListRow {
     pub visit_id: String,
     pub revision: i64,
@@ -189,7 +179,7 @@ const FROM_WHERE: &str = "FROM visit_index i \
      WHERE ($1 IS NULL OR i.place_code IN (SELECT value FROM json_each($1))) \
      AND ($2 IS NULL OR i.year = $2) \
      AND ($3 IS NULL OR o.kind = $3) \
-     AND ($4 IS NULL OR o.sector = $4) \
+     AND ($4 IS NULL OR o.sector IN (SELECT value FROM json_each($4))) \
      AND ($5 IS NULL OR i.grade = $5 OR ($5 = 'none' AND i.grade IS NULL)) \
      AND ($6 IS NULL OR i.review_state = $6 OR ($6 = 'conflict' AND i.conflicts > 0)) \
      AND ($7 IS NULL OR u.username = $7) \
@@ -236,11 +226,36 @@ where
          o.place_name, o.provisional, u.username AS officer, u.display_name AS officer_name, \
          i.score_centi, i.grade, i.review_state, i.conflicts, i.received_at \
          {FROM_WHERE} ORDER BY {} LIMIT $9 OFFSET $10",
-        order.sql()
+        order_sql(order)
     );
     bind_filter!(sqlx::query_as(&sql), filter)
         .bind(limit)
         .bind(offset)
         .fetch_all(db)
         .await
+}
+
+impl From<ListRow> for VisitListItem {
+    fn from(r: ListRow) -> Self {
+        VisitListItem {
+            visit_id: r.visit_id,
+            revision: r.revision,
+            visited_on: r.visited_on,
+            organisation_id: r.organisation_id,
+            organisation_name: r.organisation_name,
+            registration_code: r.registration_code,
+            kind: r.kind,
+            sector: r.sector,
+            place_code: r.place_code,
+            place_name: r.place_name,
+            provisional: r.provisional,
+            officer: r.officer,
+            officer_name: r.officer_name,
+            score_centi: r.score_centi,
+            grade: r.grade,
+            review_state: r.review_state,
+            conflicts: r.conflicts,
+            received_at: r.received_at,
+        }
+    }
 }

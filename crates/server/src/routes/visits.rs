@@ -9,15 +9,18 @@
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use htx_core::diff::{visit_changes, FieldChange};
+use htx_core::console::{
+    ConflictInfo, ListOrder, OrganisationInfo, ReviewInfo, StoredRevision, VisitHistory, VisitPage,
+};
+use htx_core::diff::visit_changes;
 use htx_core::search::fold;
 use htx_core::{Hierarchy, PlaceRef, Visit};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::db::audit::{self, AuditEntry};
-use crate::db::visit_index::{self, ListFilter, ListOrder, ListRow};
+use crate::db::audit;
+use crate::db::visit_index::{self, ListFilter};
 use crate::db::{organisations, reviews, visits};
 use crate::error::{ApiResult, AppError};
 use crate::scope::Scope;
@@ -47,14 +50,6 @@ pub struct ListQuery {
     pub sort: Option<ListOrder>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct VisitPage {
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-    pub items: Vec<ListRow>,
 }
 
 fn given(v: &Option<String>) -> Option<String> {
@@ -96,7 +91,8 @@ pub async fn list(
         communes: scope.as_json(),
         year,
         kind: given(&q.kind),
-        sector: given(&q.sector),
+        sector: given(&q.sector)
+            .map(|c| serde_json::json!(htx_core::Sector::from_code(&c).codes()).to_string()),
         grade: one_of(
             &q.grade,
             "grade",
@@ -120,72 +116,16 @@ pub async fn list(
         per_page,
         (page - 1) * per_page,
     )
-    .await?;
+    .await?
+    .into_iter()
+    .map(Into::into)
+    .collect();
     Ok(Json(VisitPage {
         total,
         page,
         per_page,
         items,
     }))
-}
-
-#[derive(Debug, Serialize)]
-pub struct StoredRevision {
-    pub revision: i64,
-    pub replaces_revision: Option<i64>,
-    pub hash: String,
-    pub received_at: String,
-    pub visit: Visit,
-    /// What this revision changed from the one before it (empty for the first).
-    pub changes: Vec<FieldChange>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ConflictInfo {
-    pub revision: i64,
-    pub hash: String,
-    pub reason: String,
-    pub server_hash: String,
-    pub received_at: String,
-    /// The conflicting content as pushed.
-    pub visit: Visit,
-    /// Fields where it differs from the stored latest revision
-    /// (`before` = stored, `after` = conflicting).
-    pub differences: Vec<FieldChange>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ReviewInfo {
-    pub revision: i64,
-    pub decision: String,
-    pub comment: String,
-    pub reviewer: String,
-    pub reviewed_at: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct OrganisationInfo {
-    pub id: String,
-    pub name: String,
-    pub registration_code: Option<String>,
-    pub kind: String,
-    pub sector: String,
-    pub place_code: String,
-    pub place_name: String,
-    pub provisional: bool,
-}
-
-#[derive(Debug, Serialize)]
-pub struct VisitHistory {
-    pub latest: StoredRevision,
-    pub organisation: Option<OrganisationInfo>,
-    /// Oldest first.
-    pub revisions: Vec<StoredRevision>,
-    pub conflicts: Vec<ConflictInfo>,
-    /// Oldest first.
-    pub reviews: Vec<ReviewInfo>,
-    /// Oldest first.
-    pub audit: Vec<AuditEntry>,
 }
 
 fn parse_body(body: &str) -> ApiResult<Visit> {
@@ -216,16 +156,28 @@ pub async fn get(
             .last()
             .map(|prev| visit_changes(&prev.visit, &visit))
             .unwrap_or_default();
+        let scored = htx_core::score_visit(&visit, &state.reference.rubrics);
         revisions.push(StoredRevision {
             revision: row.revision,
             replaces_revision: row.replaces_revision,
             hash: row.content_hash,
             received_at: row.received_at,
+            score_centi: scored.as_ref().map(|r| i64::from(r.total.centi())),
+            grade: scored
+                .and_then(|r| r.rating.grade())
+                .map(|g| crate::console::grade_code(g).to_owned()),
             visit,
             changes,
         });
     }
-    let latest_visit = parse_body(&latest_row.body)?;
+    // As read with the history (the row read first decided the scope).
+    let latest = match revisions
+        .iter()
+        .rposition(|r| r.revision == latest_row.revision)
+    {
+        Some(i) => revisions[i].clone(),
+        None => return Err(not_found()),
+    };
     let mut conflicts = Vec::new();
     for c in visits::conflicts(&state.db, &id).await? {
         let visit = parse_body(&c.body)?;
@@ -235,7 +187,7 @@ pub async fn get(
             reason: c.reason,
             server_hash: c.server_hash,
             received_at: c.received_at,
-            differences: visit_changes(&latest_visit, &visit),
+            differences: visit_changes(&latest.visit, &visit),
             visit,
         });
     }
@@ -262,19 +214,11 @@ pub async fn get(
             reviewed_at: r.reviewed_at,
         })
         .collect();
-    let audit = audit::for_entity(&state.db, audit::ENTITY_VISIT, &id).await?;
-    let latest = StoredRevision {
-        revision: latest_row.revision,
-        replaces_revision: latest_row.replaces_revision,
-        hash: latest_row.content_hash,
-        received_at: latest_row.received_at,
-        changes: revisions
-            .iter()
-            .find(|r| r.revision == latest_row.revision)
-            .map(|r| r.changes.clone())
-            .unwrap_or_default(),
-        visit: latest_visit,
-    };
+    let audit = audit::for_entity(&state.db, audit::ENTITY_VISIT, &id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     Ok(Json(VisitHistory {
         latest,
         organisation,

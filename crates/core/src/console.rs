@@ -1,0 +1,208 @@
+//! What the review console exchanges with the server (`/api/v1/visits`),
+//! shared by the server (which writes it) and the browser app (which reads
+//! it), so the two cannot drift apart.
+
+use serde::{Deserialize, Serialize};
+
+use crate::diff::FieldChange;
+use crate::visit::Visit;
+
+/// Sort orders of the visit list.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ListOrder {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+    ScoreHighFirst,
+    ScoreLowFirst,
+    Organisation,
+}
+
+/// A row of the visit list: a visit's latest stored revision.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct VisitListItem {
+    pub visit_id: String,
+    pub revision: i64,
+    /// Local date, `YYYY-MM-DD`.
+    pub visited_on: String,
+    pub organisation_id: String,
+    pub organisation_name: String,
+    pub registration_code: Option<String>,
+    pub kind: String,
+    pub sector: String,
+    pub place_code: String,
+    pub place_name: String,
+    pub provisional: bool,
+    /// Username of the officer who pushed it.
+    pub officer: String,
+    pub officer_name: String,
+    /// Hundredths of a point, when the score sheet scores.
+    pub score_centi: Option<i64>,
+    /// good | fair | average | weak
+    pub grade: Option<String>,
+    /// pending | approved | returned
+    pub review_state: String,
+    /// Unresolved conflicting pushes.
+    pub conflicts: i64,
+    pub received_at: String,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct VisitPage {
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+    pub items: Vec<VisitListItem>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct StoredRevision {
+    pub revision: i64,
+    pub replaces_revision: Option<i64>,
+    pub hash: String,
+    pub received_at: String,
+    pub visit: Visit,
+    /// What this revision changed from the one before it (empty for the first).
+    pub changes: Vec<FieldChange>,
+    /// Total of the score sheet in hundredths of a point, when it scores
+    /// under the rubric version it names.
+    pub score_centi: Option<i64>,
+    /// good | fair | average | weak
+    pub grade: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ConflictInfo {
+    pub revision: i64,
+    pub hash: String,
+    /// same_revision_other_content | stale_base
+    pub reason: String,
+    pub server_hash: String,
+    pub received_at: String,
+    /// The conflicting content as pushed.
+    pub visit: Visit,
+    /// Where it differs from the stored latest revision
+    /// (`before` = stored, `after` = conflicting).
+    pub differences: Vec<FieldChange>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ReviewInfo {
+    pub revision: i64,
+    /// approved | returned
+    pub decision: String,
+    pub comment: String,
+    /// The reviewer's display name.
+    pub reviewer: String,
+    pub reviewed_at: String,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct OrganisationInfo {
+    pub id: String,
+    pub name: String,
+    pub registration_code: Option<String>,
+    pub kind: String,
+    pub sector: String,
+    pub place_code: String,
+    pub place_name: String,
+    pub provisional: bool,
+}
+
+/// An entry of the audit log (nhật ký thao tác).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: String,
+    pub username: String,
+    pub display_name: String,
+    /// e.g. visit.approve, visit.return
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    /// JSON text of the action's details.
+    pub detail: String,
+}
+
+/// Everything the console shows of one visit.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct VisitHistory {
+    pub latest: StoredRevision,
+    pub organisation: Option<OrganisationInfo>,
+    /// Oldest first.
+    pub revisions: Vec<StoredRevision>,
+    pub conflicts: Vec<ConflictInfo>,
+    /// Oldest first.
+    pub reviews: Vec<ReviewInfo>,
+    /// Oldest first.
+    pub audit: Vec<AuditEntry>,
+}
+
+impl VisitHistory {
+    /// The review in force for the latest revision, if any.
+    pub fn latest_review(&self) -> Option<&ReviewInfo> {
+        self.reviews
+            .iter()
+            .rev()
+            .find(|r| r.revision == self.latest.revision)
+    }
+}
+
+/// (Vietnamese, English) labels of the codes the console lists.
+pub mod labels {
+    use crate::organisation::{OrganisationKind, Sector};
+    use crate::rubric::Grade;
+    use serde::de::DeserializeOwned;
+
+    fn parse<T: DeserializeOwned>(code: &str) -> Option<T> {
+        serde_json::from_value(serde_json::Value::String(code.to_owned())).ok()
+    }
+
+    pub fn kind(code: &str) -> Option<(&'static str, &'static str)> {
+        parse::<OrganisationKind>(code).map(|k| (k.label_vi(), k.label_en()))
+    }
+
+    /// Any stored sector code (older spellings included).
+    pub fn sector(code: &str) -> (&'static str, &'static str) {
+        let s = Sector::from_code(code);
+        (s.label_vi(), s.label_en())
+    }
+
+    pub fn grade(code: &str) -> Option<(&'static str, &'static str)> {
+        parse::<Grade>(code).map(|g| (g.label_vi(), g.label_en()))
+    }
+
+    /// Review states, with "conflict" (a filter of the list).
+    pub const REVIEW_STATES: [(&str, &str, &str); 4] = [
+        ("pending", "Chờ duyệt", "Awaiting review"),
+        ("approved", "Đã duyệt", "Approved"),
+        ("returned", "Đã trả lại", "Returned"),
+        ("conflict", "Có xung đột", "Has conflicts"),
+    ];
+
+    pub fn review_state(code: &str) -> Option<(&'static str, &'static str)> {
+        REVIEW_STATES
+            .iter()
+            .find(|(c, _, _)| *c == code)
+            .map(|(_, vi, en)| (*vi, *en))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn codes_the_server_writes_have_labels() {
+            assert_eq!(
+                super::kind("cooperative"),
+                Some(("Hợp tác xã", "Cooperative"))
+            );
+            assert_eq!(super::grade("fair").map(|l| l.0), Some("Khá"));
+            assert_eq!(super::sector("agriculture_crops"), super::sector("crops"));
+            assert_ne!(super::sector("crops"), super::sector("other"));
+            assert_eq!(
+                super::review_state("returned").map(|l| l.0),
+                Some("Đã trả lại")
+            );
+            assert_eq!(super::kind("nonsense"), None);
+        }
+    }
+}

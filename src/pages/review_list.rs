@@ -1,0 +1,215 @@
+//! The review console's visit list (staff, online): filters in the address
+//! (so a filtered list can be bookmarked or shared), paged on the server.
+use crate::api::{self, ApiError};
+use crate::data::pick;
+use crate::i18n::{t, t_string, use_i18n};
+use htx_core::console::{labels, VisitListItem, VisitPage};
+use htx_core::format::format_date_vn;
+use htx_core::{OrganisationKind, Sector};
+use leptos::prelude::*;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::use_query_map;
+
+/// Query parameters the list passes on to `GET /api/v1/visits`.
+const PARAMS: [&str; 10] = ["year", "place", "kind", "sector", "grade", "state", "officer", "q", "sort", "page"];
+
+#[component]
+pub fn ReviewListPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let param = move |name: &'static str| Signal::derive(move || query.with(|q| q.get(name).unwrap_or_default()));
+    let page_data = LocalResource::new(move || {
+        let qs = query.with(|q| {
+            PARAMS
+                .iter()
+                .filter_map(|&k| q.get(k).filter(|v| !v.is_empty()).map(|v| (k, v)))
+                .flat_map(|(k, v)| place_param(k, &v))
+                .map(|(k, v)| format!("{k}={}", js_sys::encode_uri_component(&v)))
+                .collect::<Vec<_>>()
+                .join("&")
+        });
+        async move { api::get_signed_in::<VisitPage>(&format!("/api/v1/visits?per_page=50&{qs}")).await }
+    });
+    let places = LocalResource::new(|| async { crate::data::ref_data().await.ok() });
+    let this_year = chrono::Utc::now().format("%Y").to_string();
+    view! {
+        <main class="page wide" data-testid="review-list">
+            <h1>{t!(i18n, review_heading)}</h1>
+            <Form method="GET" action="">
+                <div class="filters">
+                    <label>{t!(i18n, filter_year)}
+                        <input name="year" inputmode="numeric" placeholder=this_year prop:value=param("year") size="6" />
+                    </label>
+                    <label>{t!(i18n, filter_place)}
+                        <select name="place" data-testid="filter-place">
+                            <option value="">{t!(i18n, any)}</option>
+                            {move || places.get().flatten().map(|d| place_options(&d.places, &param("place").get()))}
+                        </select>
+                    </label>
+                    <label>{t!(i18n, filter_kind)}
+                        <select name="kind">
+                            <option value="">{t!(i18n, any)}</option>
+                            {OrganisationKind::ALL.into_iter().map(|k| {
+                                let code = code_of(k);
+                                let selected = { let code = code.clone(); move || param("kind").get() == code };
+                                view! { <option value=code.clone() selected=selected>{move || pick(k.label_vi(), k.label_en()).to_string()}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label>{t!(i18n, filter_sector)}
+                        <select name="sector">
+                            <option value="">{t!(i18n, any)}</option>
+                            {Sector::ALL.into_iter().map(|s| {
+                                let code = code_of(s);
+                                let selected = { let code = code.clone(); move || param("sector").get() == code };
+                                view! { <option value=code.clone() selected=selected>{move || pick(s.label_vi(), s.label_en()).to_string()}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label>{t!(i18n, grade)}
+                        <select name="grade">
+                            <option value="">{t!(i18n, any)}</option>
+                            {["good", "fair", "average", "weak"].into_iter().map(|g| {
+                                let (vi, en) = labels::grade(g).unwrap_or((g, g));
+                                view! { <option value=g selected=move || param("grade").get() == g>{move || pick(vi, en).to_string()}</option> }
+                            }).collect_view()}
+                            <option value="none" selected=move || param("grade").get() == "none">{t!(i18n, not_graded)}</option>
+                        </select>
+                    </label>
+                    <label>{t!(i18n, review_state)}
+                        <select name="state" data-testid="filter-state">
+                            <option value="">{t!(i18n, any)}</option>
+                            {labels::REVIEW_STATES.into_iter().map(|(code, vi, en)| view! {
+                                <option value=code selected=move || param("state").get() == code>{move || pick(vi, en).to_string()}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label>{t!(i18n, officer)}
+                        <input name="officer" autocapitalize="none" prop:value=param("officer") size="10" />
+                    </label>
+                    <label class="grow">{t!(i18n, search)}
+                        <input name="q" type="search" data-testid="filter-q" prop:value=param("q") />
+                    </label>
+                    <label>{t!(i18n, sort_by)}
+                        <select name="sort">
+                            {SORTS.into_iter().map(|(code, vi, en)| view! {
+                                <option value=code selected=move || param("sort").get() == code>{move || pick(vi, en).to_string()}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <button type="submit" class="primary" data-testid="filter-apply">{t!(i18n, apply_filters)}</button>
+                </div>
+            </Form>
+            {move || match page_data.get() {
+                None => view! { <p class="muted">{t!(i18n, loading)}</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert">{describe(i18n, &e)}</p> }.into_any(),
+                Some(Ok(page)) => view! { <Results page query_string=move || query.with(|q| q.to_query_string()) /> }.into_any(),
+            }}
+        </main>
+    }
+}
+
+const SORTS: [(&str, &str, &str); 5] = [
+    ("newest_first", "Mới nhất trước", "Newest first"),
+    ("oldest_first", "Cũ nhất trước", "Oldest first"),
+    ("score_high_first", "Điểm cao trước", "Highest score first"),
+    ("score_low_first", "Điểm thấp trước", "Lowest score first"),
+    ("organisation", "Theo tên tổ chức", "By organisation"),
+];
+
+/// `place` carries "hierarchy:code" in the form; the API takes two parameters.
+fn place_param(k: &'static str, v: &str) -> Vec<(&'static str, String)> {
+    match (k, v.split_once(':')) {
+        ("place", Some((h, code))) => vec![("hierarchy", h.to_owned()), ("place", code.to_owned())],
+        _ => vec![(k, v.to_owned())],
+    }
+}
+
+fn code_of<T: serde::Serialize>(v: T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// Provinces of both hierarchies, then communes of the new one.
+fn place_options(places: &[htx_core::Place], selected: &str) -> impl IntoView {
+    use htx_core::{Hierarchy, PlaceLevel};
+    let mut units: Vec<&htx_core::Place> = places
+        .iter()
+        .filter(|p| p.level == PlaceLevel::Province || (p.level == PlaceLevel::Commune && p.hierarchy == Hierarchy::New))
+        .collect();
+    units.sort_by_key(|p| (p.level != PlaceLevel::Province, p.hierarchy == Hierarchy::Old, p.name.clone()));
+    units
+        .into_iter()
+        .map(|p| {
+            let h = if p.hierarchy == Hierarchy::Old { "old" } else { "new" };
+            let value = format!("{h}:{}", p.code);
+            let label = if p.hierarchy == Hierarchy::Old {
+                format!("{} ({})", p.name, pick("trước 01/7/2025", "before 1 Jul 2025"))
+            } else {
+                p.name.clone()
+            };
+            let is_selected = value == selected;
+            view! { <option value=value selected=is_selected>{label}</option> }
+        })
+        .collect_view()
+}
+
+#[component]
+fn Results(page: VisitPage, #[prop(into)] query_string: Signal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let pages = ((page.total + page.per_page - 1) / page.per_page).max(1);
+    let link = move |n: i64| {
+        let qs = query_string.get();
+        let kept: Vec<&str> = qs.trim_start_matches('?').split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("page=")).collect();
+        format!("/review?{}&page={n}", kept.join("&"))
+    };
+    let (current, total) = (page.page, page.total);
+    view! {
+        <p class="muted" data-testid="review-total">{t!(i18n, review_found, total)}</p>
+        <div class="table-scroll">
+            <table class="list" data-testid="review-table">
+                <thead><tr>
+                    <th>{t!(i18n, visit_date)}</th><th>{t!(i18n, organisation)}</th><th>{t!(i18n, filter_place)}</th>
+                    <th>{t!(i18n, officer)}</th><th class="num">{t!(i18n, score)}</th><th>{t!(i18n, grade)}</th><th>{t!(i18n, review_state)}</th>
+                </tr></thead>
+                <tbody>{page.items.into_iter().map(row).collect_view()}</tbody>
+            </table>
+        </div>
+        <nav class="pager" aria-label="pages">
+            {(current > 1).then(|| view! { <A href=move || link(current - 1)>{t!(i18n, page_prev)}</A> })}
+            <span data-testid="review-page">{format!("{current} / {pages}")}</span>
+            {(current < pages).then(|| view! { <A href=move || link(current + 1)>{t!(i18n, page_next)}</A> })}
+        </nav>
+    }
+}
+
+fn row(v: VisitListItem) -> impl IntoView {
+    let date = chrono::NaiveDate::parse_from_str(&v.visited_on, "%Y-%m-%d").map(format_date_vn).unwrap_or(v.visited_on.clone());
+    let score = v.score_centi.map(|c| format!("{:.2}", c as f64 / 100.0).replace('.', ",")).unwrap_or_default();
+    let grade = v.grade.as_deref().and_then(labels::grade);
+    let state = labels::review_state(&v.review_state).unwrap_or(("", ""));
+    let href = format!("/review/{}", v.visit_id);
+    let code = v.registration_code.clone().unwrap_or_default();
+    view! {
+        <tr data-testid="review-row" data-visit=v.visit_id.clone() data-state=v.review_state.clone()>
+            <td>{date}</td>
+            <td><A href=href>{v.organisation_name.clone()}</A>
+                <div class="muted small">{code}{v.provisional.then_some(" · tạm")}</div></td>
+            <td>{v.place_name.clone()}</td>
+            <td>{v.officer_name.clone()}</td>
+            <td class="num">{score}</td>
+            <td>{move || grade.map(|(vi, en)| pick(vi, en).to_string())}</td>
+            <td><span class=format!("state state-{}", v.review_state)>{move || pick(state.0, state.1).to_string()}</span>
+                {(v.conflicts > 0).then(|| view! { <span class="state state-conflict">{format!(" ⚠ {}", v.conflicts)}</span> })}</td>
+        </tr>
+    }
+}
+
+pub fn describe(i18n: leptos_i18n::I18nContext<crate::i18n::Locale>, e: &ApiError) -> String {
+    match e {
+        ApiError::Network => t_string!(i18n, err_network).to_string(),
+        ApiError::Server { status: 401, .. } => t_string!(i18n, err_sign_in_again).to_string(),
+        ApiError::Server { status: 403, .. } => t_string!(i18n, err_staff_only).to_string(),
+        ApiError::Server { status, message, .. } => format!("{} ({status}): {message}", t_string!(i18n, err_server)),
+        ApiError::Decode(m) => format!("{}: {m}", t_string!(i18n, err_server)),
+    }
+}
