@@ -42,6 +42,10 @@ pub enum AppError {
     #[error("{0}")]
     PayloadTooLarge(String),
 
+    /// The request clashes with what is stored (e.g. a username taken).
+    #[error("{0}")]
+    Conflict(String),
+
     #[error("{0}")]
     UnsupportedProtocol(String),
 
@@ -68,6 +72,7 @@ impl AppError {
             }
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::UnsupportedProtocol(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -89,6 +94,7 @@ impl AppError {
             Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden(_) => "forbidden",
             Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::Conflict(_) => "conflict",
             Self::UnsupportedProtocol(_) => "unsupported_protocol",
             Self::Database(_) => "database_error",
             Self::Internal(_) => "internal_error",

@@ -347,3 +347,101 @@ async fn a_returned_visit_reaches_the_officer_and_its_fix_is_a_linked_revision()
     assert_eq!(api.get_json(&reviewer, "/visits").await.1["total"], 4);
     api.stop().await;
 }
+
+#[tokio::test]
+async fn only_admins_create_accounts_and_assign_places() {
+    let api = Api::start().await;
+    let officer = json!({
+        "username": "canbo3", "display_name": "Cán bộ 3", "role": "officer",
+        "password": "mat-khau-dai-du", "places": ["30850"],
+    });
+    let post = |token: Option<String>, body: Value| {
+        let mut req = api.client.post(api.url("/users")).json(&body);
+        if let Some(t) = token {
+            req = req.header(AUTHORIZATION, format!("Bearer {t}"));
+        }
+        req.send()
+    };
+    // Nobody else: not unauthenticated, not an officer, not a reviewer.
+    let res = post(None, officer.clone()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    for who in ["canbo1", "kiemduyet"] {
+        let token = api.login(who).await;
+        let res = post(Some(token.clone()), officer.clone()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who}");
+        assert_eq!(error_code(res).await, "forbidden");
+        let (status, _) = api.get_json(&token, "/users").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who} lists users");
+    }
+
+    let admin = api.login("quantri").await;
+    // Bad requests say what is wrong and create nothing.
+    for (bad, why) in [
+        (json!({ "password": "ngan" }), "password"),
+        (json!({ "places": ["99999"] }), "place"),
+        (json!({ "username": "Có Dấu" }), "username"),
+        (
+            json!({ "scopes": [{ "hierarchy": "new", "code": "91" }] }),
+            "scopes",
+        ),
+    ] {
+        let mut body = officer.clone();
+        body.as_object_mut()
+            .unwrap()
+            .extend(bad.as_object().unwrap().clone());
+        let res = post(Some(admin.clone()), body).await.unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{why}");
+        let b: Value = res.json().await.unwrap();
+        assert!(b["error"]["message"].as_str().unwrap().contains(why), "{b}");
+    }
+    let res = post(Some(admin.clone()), officer.clone()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = post(Some(admin.clone()), officer.clone()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+
+    // The new officer signs in and may push only in the assigned commune.
+    let res = api.login_raw("canbo3", "mat-khau-dai-du").await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["user"]["places"], json!(["30850"]));
+    let token = body["token"].as_str().unwrap().to_owned();
+    let res = api
+        .push(
+            &token,
+            &batch(vec![
+                final_visit(0, "canbo3"),
+                final_visit(CANBO2_HTX, "không phải địa bàn"),
+            ]),
+        )
+        .await;
+    assert_eq!(statuses(&res), ["accepted", "rejected"]);
+
+    // Reassigning takes effect at once; the list shows it; all of it is audited.
+    let res = api
+        .client
+        .put(api.url("/users/canbo3/assignments"))
+        .header(AUTHORIZATION, format!("Bearer {admin}"))
+        .json(&json!({ "places": [] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = api
+        .push(&token, &batch(vec![final_visit(0, "sau khi thu hồi")]))
+        .await;
+    assert_eq!(statuses(&res), ["rejected"]);
+    let (_, list) = api.get_json(&admin, "/users").await;
+    let canbo3 = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "canbo3")
+        .unwrap();
+    assert_eq!(canbo3["places"], json!([]));
+    let actions: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_log WHERE entity = 'user' ORDER BY id")
+            .fetch_all(&api.db)
+            .await
+            .unwrap();
+    assert_eq!(actions, ["user.create", "user.assign"]);
+    api.stop().await;
+}

@@ -6,6 +6,7 @@ use sqlx::{Executor, FromRow};
 use super::Backend;
 
 pub const ENTITY_VISIT: &str = "visit";
+pub const ENTITY_USER: &str = "user";
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct AuditEntry {

@@ -136,3 +136,37 @@ where
     .await
     .map(|_| ())
 }
+
+/// Every account, by username.
+pub async fn all<'e, E>(db: E) -> Result<Vec<UserRow>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users ORDER BY username"))
+        .fetch_all(db)
+        .await
+}
+
+/// Replaces a user's places and scopes (run it in a transaction).
+pub async fn replace_assignments(
+    conn: &mut <Backend as sqlx::Database>::Connection,
+    user_id: &str,
+    places: &[String],
+    scopes: &[htx_core::PlaceRef],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM user_places WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM user_scopes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    for p in places {
+        assign_place(&mut *conn, user_id, p).await?;
+    }
+    for s in scopes {
+        assign_scope(&mut *conn, user_id, s).await?;
+    }
+    Ok(())
+}

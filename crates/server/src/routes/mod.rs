@@ -12,6 +12,7 @@
 //! - `GET  /api/v1/sync/pull?since=CURSOR&limit=N` → `PullResponse`
 //! - `PUT  /api/v1/blobs/{sha256}` raw bytes (≤ 5 MiB) → 201 stored / 200 present
 //! - `POST /api/v1/reviews` `{visit_id, revision, decision, comment}` (reviewer, admin)
+//! - `GET|POST /api/v1/users`, `PUT /api/v1/users/{username}/assignments` (admin)
 //! - `GET  /api/v1/visits?year&place&kind&sector&grade&state&officer&q&sort&page` (reviewer, admin)
 //!   → one page of the console's list
 //! - `GET  /api/v1/visits/{id}` → latest revision, history with changes, conflicts, reviews, audit
@@ -21,6 +22,7 @@ pub mod blobs;
 pub mod health;
 pub mod reviews;
 pub mod sync;
+pub mod users;
 pub mod visits;
 
 use axum::extract::DefaultBodyLimit;
@@ -51,6 +53,8 @@ fn v1_router() -> Router<AppState> {
             put(blobs::put).layer(DefaultBodyLimit::max(blobs::MAX_BLOB_BYTES)),
         )
         .route("/reviews", post(reviews::create))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{username}/assignments", put(users::assign))
         .route("/visits", get(visits::list))
         .route("/visits/{id}", get(visits::get))
         .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))

@@ -1,0 +1,212 @@
+//! Accounts, for admins (quản trị) only.
+//!
+//! - `GET  /api/v1/users` → every account with its places (officers) or scope (staff)
+//! - `POST /api/v1/users` `{username, display_name, role, password, places, scopes}` → 201
+//! - `PUT  /api/v1/users/{username}/assignments` `{places, scopes}`: replaces them
+//!
+//! Places are new-hierarchy commune codes; scopes are units of either
+//! hierarchy (usually a province). Both are checked against the place
+//! registry. Every change is in the audit log.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use htx_core::{Hierarchy, PlaceLevel, PlaceRef};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::{AuthUser, Role};
+use crate::db::{self, audit, users};
+use crate::error::{ApiResult, AppError};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password: String,
+    #[serde(default)]
+    pub places: Vec<String>,
+    #[serde(default)]
+    pub scopes: Vec<PlaceRef>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Assignments {
+    #[serde(default)]
+    pub places: Vec<String>,
+    #[serde(default)]
+    pub scopes: Vec<PlaceRef>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UserSummary {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub places: Vec<String>,
+    pub scopes: Vec<PlaceRef>,
+}
+
+const MIN_PASSWORD: usize = 10;
+
+fn require_admin(user: &AuthUser) -> ApiResult<()> {
+    if user.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("only admins manage accounts"))
+    }
+}
+
+fn valid_username(u: &str) -> bool {
+    (3..=40).contains(&u.len())
+        && u.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+}
+
+/// Checks `places` (officers' communes) and `scopes` (staff units) against the
+/// registry and the role.
+fn check_assignments(state: &AppState, role: Role, a: &Assignments) -> ApiResult<()> {
+    let places = &state.reference.places;
+    for code in &a.places {
+        match places.get(Hierarchy::New, code) {
+            Some(p) if p.level == PlaceLevel::Commune => {}
+            _ => {
+                return Err(AppError::BadRequest(format!(
+                    "place {code}: not a commune of the current hierarchy"
+                )))
+            }
+        }
+    }
+    for unit in &a.scopes {
+        if places.get(unit.hierarchy, &unit.code).is_none() {
+            return Err(AppError::BadRequest(format!(
+                "scope {}: no such unit",
+                unit.code
+            )));
+        }
+    }
+    match role {
+        Role::Officer if !a.scopes.is_empty() => Err(AppError::BadRequest(
+            "officers are assigned communes (places), not scopes".into(),
+        )),
+        Role::Reviewer | Role::Admin if !a.places.is_empty() => Err(AppError::BadRequest(
+            "reviewers and admins are given scopes, not places".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+async fn summary(state: &AppState, row: users::UserRow) -> ApiResult<UserSummary> {
+    Ok(UserSummary {
+        places: users::places(&state.db, &row.id).await?,
+        scopes: users::scopes(&state.db, &row.id).await?,
+        username: row.username,
+        display_name: row.display_name,
+        role: row.role,
+    })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<Json<Vec<UserSummary>>> {
+    require_admin(&user)?;
+    let mut out = Vec::new();
+    for row in users::all(&state.db).await? {
+        out.push(summary(&state, row).await?);
+    }
+    Ok(Json(out))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    body: Result<Json<NewUser>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<UserSummary>)> {
+    require_admin(&user)?;
+    let Json(req) = body?;
+    let username = req.username.trim().to_owned();
+    if !valid_username(&username) {
+        return Err(AppError::BadRequest(
+            "username: 3 to 40 of a-z, 0-9, '.', '_', '-'".into(),
+        ));
+    }
+    if req.display_name.trim().is_empty() {
+        return Err(AppError::BadRequest("display_name is required".into()));
+    }
+    if req.password.chars().count() < MIN_PASSWORD {
+        return Err(AppError::BadRequest(format!(
+            "password: at least {MIN_PASSWORD} characters"
+        )));
+    }
+    let assignments = Assignments {
+        places: req.places,
+        scopes: req.scopes,
+    };
+    check_assignments(&state, req.role, &assignments)?;
+    let password_hash =
+        crate::auth::hash_password_blocking(req.password, state.config.argon2_memory_kib).await?;
+    let row = users::UserRow {
+        id: Uuid::now_v7().to_string(),
+        username: username.clone(),
+        display_name: req.display_name.trim().to_owned(),
+        role: req.role.as_str().to_owned(),
+        password_hash,
+    };
+    let now = db::now_timestamp();
+    let mut tx = db::begin_write(&state.db).await?;
+    if !users::insert_if_absent(&mut *tx, &row, false, &now).await? {
+        return Err(AppError::Conflict(format!("username {username} is taken")));
+    }
+    users::replace_assignments(&mut tx, &row.id, &assignments.places, &assignments.scopes).await?;
+    let detail = serde_json::json!({
+        "username": username, "role": row.role,
+        "places": assignments.places, "scopes": assignments.scopes,
+    });
+    audit::record(
+        &mut *tx,
+        &now,
+        &user.id,
+        "user.create",
+        audit::ENTITY_USER,
+        &row.id,
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(summary(&state, row).await?)))
+}
+
+pub async fn assign(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(username): Path<String>,
+    body: Result<Json<Assignments>, JsonRejection>,
+) -> ApiResult<Json<UserSummary>> {
+    require_admin(&user)?;
+    let Json(req) = body?;
+    let row = users::find_by_username(&state.db, &username)
+        .await?
+        .ok_or_else(|| AppError::not_found("no such user"))?;
+    let role = Role::parse(&row.role).ok_or_else(|| anyhow::anyhow!("stored role {}", row.role))?;
+    check_assignments(&state, role, &req)?;
+    let now = db::now_timestamp();
+    let mut tx = db::begin_write(&state.db).await?;
+    users::replace_assignments(&mut tx, &row.id, &req.places, &req.scopes).await?;
+    let detail = serde_json::json!({ "places": req.places, "scopes": req.scopes });
+    audit::record(
+        &mut *tx,
+        &now,
+        &user.id,
+        "user.assign",
+        audit::ENTITY_USER,
+        &row.id,
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(summary(&state, row).await?))
+}
