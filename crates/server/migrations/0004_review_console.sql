@@ -49,3 +49,16 @@ CREATE INDEX visit_index_year_idx ON visit_index (year, visited_on);
 CREATE INDEX visit_index_place_idx ON visit_index (place_code);
 CREATE INDEX visit_index_state_idx ON visit_index (review_state);
 CREATE INDEX visit_index_officer_idx ON visit_index (officer_id);
+
+-- Rubric versions (bộ tiêu chí đánh giá, xếp loại) published by an admin,
+-- on top of those built into the server. Never updated: a change is a new
+-- version. Devices receive them with their next pull (changes.entity = 'rubric').
+CREATE TABLE rubrics (
+    id           TEXT NOT NULL,
+    version      INTEGER NOT NULL,
+    body         TEXT NOT NULL,               -- the htx_core::Rubric as JSON
+    published_by TEXT NOT NULL REFERENCES users (id),
+    published_at TEXT NOT NULL,
+    seq          INTEGER NOT NULL,
+    PRIMARY KEY (id, version)
+);

@@ -28,7 +28,7 @@ pub fn index_row(
 ) -> IndexRow {
     use chrono::Datelike;
     let date = visit.local_date();
-    let result = htx_core::score_visit(visit, &state.reference.rubrics);
+    let result = htx_core::score_visit(visit, &state.rubrics());
     let code = org.registration_code.as_deref().unwrap_or("");
     IndexRow {
         visit_id: stored.visit_id.clone(),

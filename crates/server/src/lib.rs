@@ -115,6 +115,13 @@ impl Server {
             .await
             .with_context(|| format!("binding {}", config.addr))?;
         let state = AppState::new(db, config);
+        let published = state
+            .load_rubrics()
+            .await
+            .context("loading published rubrics")?;
+        if published > 0 {
+            tracing::info!(published, "published rubrics loaded");
+        }
         let indexed = console::backfill(&state)
             .await
             .context("indexing stored visits for the review console")?;

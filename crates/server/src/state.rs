@@ -1,4 +1,4 @@
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use htx_core::{PlaceRegistry, RubricRegistry};
 use tokio::sync::OnceCell;
@@ -14,12 +14,16 @@ pub struct AppState {
     /// Reference data shipped with the server (handed to devices by pull,
     /// used to validate pushed visits).
     pub reference: Arc<Reference>,
+    /// The rubrics in force: built-in plus published ones. Replaced whole
+    /// when an admin publishes a version; readers take a snapshot.
+    rubrics: Arc<RwLock<Arc<RubricRegistry>>>,
     dummy_hash: Arc<OnceCell<String>>,
 }
 
-/// Places and rubrics built into this server.
+/// Places, rubrics and size rules built into this server.
 pub struct Reference {
     pub places: PlaceRegistry,
+    /// Built-in rubrics only; use [`AppState::rubrics`] for the ones in force.
     pub rubrics: RubricRegistry,
     pub size_rules: Vec<htx_core::size_class::SizeClassRules>,
 }
@@ -34,8 +38,36 @@ impl AppState {
                 rubrics: RubricRegistry::builtin(),
                 size_rules: vec![htx_core::size_class::SizeClassRules::nd_113_2024()],
             }),
+            rubrics: Arc::new(RwLock::new(Arc::new(RubricRegistry::builtin()))),
             dummy_hash: Arc::new(OnceCell::new()),
         }
+    }
+
+    /// The rubrics in force now (built-in and published).
+    pub fn rubrics(&self) -> Arc<RubricRegistry> {
+        self.rubrics
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Puts `registry` in force (after a rubric was published or loaded).
+    pub fn set_rubrics(&self, registry: RubricRegistry) {
+        *self.rubrics.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(registry);
+    }
+
+    /// Loads the published rubrics from the database on top of the built-in ones.
+    pub async fn load_rubrics(&self) -> anyhow::Result<usize> {
+        let mut registry = RubricRegistry::builtin();
+        let bodies = crate::db::rubrics::all(&self.db).await?;
+        for body in &bodies {
+            registry
+                .add_json(body)
+                .map_err(|e| anyhow::anyhow!("stored rubric: {e}"))?;
+        }
+        let n = bodies.len();
+        self.set_rubrics(registry);
+        Ok(n)
     }
 
     /// A hash of no one's password, with the configured cost: verified

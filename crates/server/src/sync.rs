@@ -22,7 +22,7 @@ use htx_core::sync::{
 use htx_core::{validate_visit, ErrorCode, Place, ValidationContext, ValidationError};
 
 use crate::auth::{AuthUser, Role};
-use crate::db::{self, changes, organisations, reviews, users, visit_index, visits};
+use crate::db::{self, changes, organisations, reviews, rubrics, users, visit_index, visits};
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
 
@@ -215,7 +215,8 @@ async fn push_record(
     }
 
     let organisation = organisations::to_core(&org_row);
-    let mut ctx = ValidationContext::new(now).with_rubrics(&state.reference.rubrics);
+    let rubrics = state.rubrics();
+    let mut ctx = ValidationContext::new(now).with_rubrics(&rubrics);
     if let Some(o) = &organisation {
         ctx = ctx.with_organisation(o);
     }
@@ -473,6 +474,7 @@ pub async fn pull(
         Some(id) => Some(users::places(&mut *tx, id).await?),
         None => None,
     };
+    let new_rubrics = rubrics::changed_since(&mut *tx, since_seq).await?;
     tx.commit().await?;
 
     let mut items: Vec<(i64, Item)> = orgs
@@ -510,8 +512,12 @@ pub async fn pull(
     }
     if since == 0 {
         response.places = places_for(state, assigned.as_deref());
-        response.rubrics = state.reference.rubrics.iter().cloned().collect();
         response.size_rules = state.reference.size_rules.clone();
+    }
+    // The device replaces its rubric list with what it receives: send all of
+    // them, on a full pull and whenever a version was published since.
+    if since == 0 || new_rubrics {
+        response.rubrics = state.rubrics().iter().cloned().collect();
     }
     Ok(response)
 }

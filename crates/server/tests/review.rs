@@ -445,3 +445,77 @@ async fn only_admins_create_accounts_and_assign_places() {
     assert_eq!(actions, ["user.create", "user.assign"]);
     api.stop().await;
 }
+
+#[tokio::test]
+async fn an_admin_publishes_a_rubric_version_and_devices_get_it_at_their_next_pull() {
+    let api = Api::start().await;
+    let officer = api.login("canbo1").await;
+    let before = api.pull(&officer, "").await;
+    let builtin = htx_core::Rubric::tt_01_2020();
+    let mut next = builtin.clone();
+    next.version = builtin.version + 1;
+    next.title_vi = format!("{} (sửa đổi)", builtin.title_vi);
+    next.valid_from = chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+
+    let send = |token: String, body: Value| {
+        api.client
+            .post(api.url("/rubrics"))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .json(&body)
+            .send()
+    };
+    let body = serde_json::to_value(&next).unwrap();
+    for who in ["canbo1", "kiemduyet"] {
+        let res = send(api.login(who).await, body.clone()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who}");
+    }
+    let admin = api.login("quantri").await;
+    // A rubric whose points do not add up is refused by htx-core's checks.
+    let mut broken = next.clone();
+    broken.max_points = htx_core::Points::whole(99);
+    let res = send(admin.clone(), serde_json::to_value(&broken).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(error_code(res).await == "bad_request");
+
+    let res = send(admin.clone(), body.clone()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = send(admin.clone(), body.clone()).await.unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::CONFLICT,
+        "a version is published once"
+    );
+
+    // The officer's next pull (from its stored cursor) carries every rubric,
+    // the new version included; a pull after that carries none.
+    let after = api
+        .pull(&officer, &format!("?since={}", before.cursor.0))
+        .await;
+    let versions: Vec<(String, u32)> = after
+        .rubrics
+        .iter()
+        .map(|r| (r.id.clone(), r.version))
+        .collect();
+    assert!(
+        versions.contains(&(builtin.id.clone(), builtin.version)),
+        "{versions:?}"
+    );
+    assert!(
+        versions.contains(&(next.id.clone(), next.version)),
+        "{versions:?}"
+    );
+    let again = api
+        .pull(&officer, &format!("?since={}", after.cursor.0))
+        .await;
+    assert!(again.rubrics.is_empty());
+    let (_, listed) = api.get_json(&admin, "/rubrics").await;
+    assert_eq!(listed.as_array().unwrap().len(), before.rubrics.len() + 1);
+
+    // Kept across restarts.
+    let state = htx_server::AppState::new(api.db.clone(), test_config());
+    assert_eq!(state.load_rubrics().await.unwrap(), 1);
+    assert!(state.rubrics().get(&next.id, next.version).is_some());
+    api.stop().await;
+}

@@ -7,6 +7,7 @@ use super::Backend;
 
 pub const ENTITY_VISIT: &str = "visit";
 pub const ENTITY_USER: &str = "user";
+pub const ENTITY_RUBRIC: &str = "rubric";
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct AuditEntry {

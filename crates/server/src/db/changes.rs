@@ -6,6 +6,7 @@ use super::Backend;
 /// Entity names in `changes.entity`.
 pub const ORGANISATION: &str = "organisation";
 pub const REVIEW: &str = "review";
+pub const RUBRIC: &str = "rubric";
 
 /// Appends a change and returns its seq (strictly greater than every earlier one).
 pub async fn record(

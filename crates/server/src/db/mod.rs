@@ -21,6 +21,7 @@ pub mod changes;
 pub mod meta;
 pub mod organisations;
 pub mod reviews;
+pub mod rubrics;
 pub mod sessions;
 pub mod users;
 pub mod visit_index;

@@ -12,6 +12,7 @@
 //! - `GET  /api/v1/sync/pull?since=CURSOR&limit=N` → `PullResponse`
 //! - `PUT  /api/v1/blobs/{sha256}` raw bytes (≤ 5 MiB) → 201 stored / 200 present
 //! - `POST /api/v1/reviews` `{visit_id, revision, decision, comment}` (reviewer, admin)
+//! - `GET /api/v1/rubrics` (staff), `POST /api/v1/rubrics` a Rubric (admin)
 //! - `GET|POST /api/v1/users`, `PUT /api/v1/users/{username}/assignments` (admin)
 //! - `GET  /api/v1/visits?year&place&kind&sector&grade&state&officer&q&sort&page` (reviewer, admin)
 //!   → one page of the console's list
@@ -21,6 +22,7 @@ pub mod auth;
 pub mod blobs;
 pub mod health;
 pub mod reviews;
+pub mod rubrics;
 pub mod sync;
 pub mod users;
 pub mod visits;
@@ -53,6 +55,7 @@ fn v1_router() -> Router<AppState> {
             put(blobs::put).layer(DefaultBodyLimit::max(blobs::MAX_BLOB_BYTES)),
         )
         .route("/reviews", post(reviews::create))
+        .route("/rubrics", get(rubrics::list).post(rubrics::publish))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{username}/assignments", put(users::assign))
         .route("/visits", get(visits::list))

@@ -149,6 +149,7 @@ pub async fn get(
     {
         return Err(not_found());
     }
+    let rubrics = state.rubrics();
     let mut revisions: Vec<StoredRevision> = Vec::new();
     for row in visits::history(&state.db, &id).await? {
         let visit = parse_body(&row.body)?;
@@ -156,7 +157,7 @@ pub async fn get(
             .last()
             .map(|prev| visit_changes(&prev.visit, &visit))
             .unwrap_or_default();
-        let scored = htx_core::score_visit(&visit, &state.reference.rubrics);
+        let scored = htx_core::score_visit(&visit, &rubrics);
         revisions.push(StoredRevision {
             revision: row.revision,
             replaces_revision: row.replaces_revision,

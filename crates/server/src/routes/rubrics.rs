@@ -1,0 +1,98 @@
+//! Rubric versions (bộ tiêu chí xếp loại).
+//!
+//! - `GET  /api/v1/rubrics` (reviewer, admin) → the versions in force
+//! - `POST /api/v1/rubrics` (admin) a `htx_core::Rubric` → 201; checked by
+//!   htx-core (points add up, grade bands cover the range, …); a version
+//!   already published with other content is a 409. Devices receive it with
+//!   their next pull.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use htx_core::Rubric;
+use serde::Serialize;
+
+use crate::auth::{AuthUser, Role};
+use crate::db::{self, audit, rubrics};
+use crate::error::{ApiResult, AppError};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize)]
+pub struct RubricSummary {
+    pub id: String,
+    pub version: u32,
+    pub title_vi: String,
+    pub legal_basis: String,
+    pub valid_from: chrono::NaiveDate,
+    pub valid_until: Option<chrono::NaiveDate>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<Json<Vec<RubricSummary>>> {
+    user.require_staff()?;
+    Ok(Json(
+        state
+            .rubrics()
+            .iter()
+            .map(|r| RubricSummary {
+                id: r.id.clone(),
+                version: r.version,
+                title_vi: r.title_vi.clone(),
+                legal_basis: r.legal_basis.clone(),
+                valid_from: r.valid_from,
+                valid_until: r.valid_until,
+            })
+            .collect(),
+    ))
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    user: AuthUser,
+    body: Result<Json<Rubric>, JsonRejection>,
+) -> ApiResult<StatusCode> {
+    if user.role != Role::Admin {
+        return Err(AppError::forbidden("only admins publish rubrics"));
+    }
+    let Json(rubric) = body?;
+    let mut registry = (*state.rubrics()).clone();
+    if registry.get(&rubric.id, rubric.version).is_some() {
+        return Err(AppError::Conflict(format!(
+            "rubric {} version {} is already published; publish a new version",
+            rubric.id, rubric.version
+        )));
+    }
+    registry
+        .add(rubric.clone())
+        .map_err(|e| AppError::BadRequest(format!("rubric refused: {e}")))?;
+    let body = serde_json::to_string(&rubric).map_err(anyhow::Error::from)?;
+    let now = db::now_timestamp();
+    let mut tx = db::begin_write(&state.db).await?;
+    let version = i64::from(rubric.version);
+    if !rubrics::insert(&mut tx, &rubric.id, version, &body, &user.id, &now).await? {
+        return Err(AppError::Conflict(
+            "published meanwhile by someone else".into(),
+        ));
+    }
+    let detail =
+        serde_json::json!({ "id": rubric.id, "version": rubric.version, "title": rubric.title_vi });
+    let key = format!("{}@{}", rubric.id, rubric.version);
+    audit::record(
+        &mut *tx,
+        &now,
+        &user.id,
+        "rubric.publish",
+        audit::ENTITY_RUBRIC,
+        &key,
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    // Reload rather than install `registry`: another publish may have landed
+    // between our snapshot and our commit.
+    state.load_rubrics().await?;
+    Ok(StatusCode::CREATED)
+}
