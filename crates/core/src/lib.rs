@@ -27,6 +27,7 @@ pub mod outbox;
 pub mod place;
 pub mod points;
 pub mod prefill;
+pub mod registry;
 pub mod review;
 pub mod rubric;
 pub mod score;

@@ -201,6 +201,22 @@ pub enum LegalStatus {
 }
 
 impl LegalStatus {
+    pub const ALL: [LegalStatus; 5] = [
+        Self::Active,
+        Self::Halted,
+        Self::PendingDissolution,
+        Self::Dissolved,
+        Self::NonCompliant,
+    ];
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Active => "Active",
+            Self::Halted => "Halted",
+            Self::PendingDissolution => "Awaiting dissolution",
+            Self::Dissolved => "Dissolved",
+            Self::NonCompliant => "Not compliant with the Cooperative Law",
+        }
+    }
     /// Still exists as an organisation (counts towards the plan's totals).
     pub fn exists(self) -> bool {
         !matches!(self, Self::Dissolved)

@@ -62,3 +62,7 @@ CREATE TABLE rubrics (
     seq          INTEGER NOT NULL,
     PRIMARY KEY (id, version)
 );
+
+-- A provisional organisation found in the field that staff matched to an
+-- existing one (gộp): its visits count for the target from then on.
+ALTER TABLE organisations ADD COLUMN merged_into TEXT REFERENCES organisations (id);

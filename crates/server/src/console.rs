@@ -19,6 +19,12 @@ pub fn grade_code(g: Grade) -> &'static str {
     }
 }
 
+/// What the console's search matches: the organisation's name and code, folded.
+pub fn search_key(org: &OrganisationRow) -> String {
+    let code = org.registration_code.as_deref().unwrap_or("");
+    fold(&format!("{} {code}", org.name))
+}
+
 /// The list row of a stored revision of `visit`, of the organisation `org`.
 pub fn index_row(
     state: &AppState,
@@ -29,7 +35,6 @@ pub fn index_row(
     use chrono::Datelike;
     let date = visit.local_date();
     let result = htx_core::score_visit(visit, &state.rubrics());
-    let code = org.registration_code.as_deref().unwrap_or("");
     IndexRow {
         visit_id: stored.visit_id.clone(),
         revision: stored.revision,
@@ -41,7 +46,7 @@ pub fn index_row(
         score_centi: result.as_ref().map(|r| i64::from(r.total.centi())),
         grade: result.and_then(|r| r.rating.grade()).map(grade_code),
         received_at: stored.received_at.clone(),
-        search_key: fold(&format!("{} {code}", org.name)),
+        search_key: search_key(org),
     }
 }
 

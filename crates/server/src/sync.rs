@@ -174,7 +174,11 @@ async fn push_record(
     let found = match known.organisations.get(&org_id) {
         Some(row) => row.clone(),
         None => {
-            let row = organisations::find(&mut **tx, &org_id).await?;
+            let mut row = organisations::find(&mut **tx, &org_id).await?;
+            // Merged by staff into a registry organisation: the visit counts for it.
+            if let Some(target) = organisations::merged_into(&mut **tx, &org_id).await? {
+                row = organisations::find(&mut **tx, &target).await?;
+            }
             known.organisations.insert(org_id, row.clone());
             row
         }
@@ -214,7 +218,12 @@ async fn push_record(
         return same_key(tx, record, stored, now, conflict).await;
     }
 
-    let organisation = organisations::to_core(&org_row);
+    let mut organisation = organisations::to_core(&org_row);
+    if let Some(o) = organisation.as_mut() {
+        // The visit names an organisation merged into this one: check it
+        // against the registry record, under the name the visit uses.
+        o.id = visit.organisation_id;
+    }
     let rubrics = state.rubrics();
     let mut ctx = ValidationContext::new(now).with_rubrics(&rubrics);
     if let Some(o) = &organisation {

@@ -633,22 +633,6 @@ fn hex_sha256(bytes: &[u8]) -> String {
 }
 
 /// A final visit of an organisation found in the field, in `place`.
-fn visit_of_new_organisation(place: &str, registration_code: Option<&str>) -> Visit {
-    let mut v = final_visit(0, "tổ chức mới phát hiện");
-    let mut o = htx_core::Organisation::new(
-        Uuid::now_v7(),
-        htx_core::OrganisationKind::Cooperative,
-        "HTX Dịch vụ Nông nghiệp Mới Phát Hiện",
-        htx_core::Sector::Crops,
-    );
-    o.place_new = Some(place.to_owned());
-    o.registration_code = registration_code.map(str::to_owned);
-    o.provisional = true;
-    v.organisation_id = o.id;
-    v.new_organisation = Some(o);
-    v
-}
-
 #[tokio::test]
 async fn a_visit_of_an_organisation_found_in_the_field_creates_it_provisionally() {
     let api = Api::start().await;

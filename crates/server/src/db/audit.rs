@@ -8,6 +8,7 @@ use super::Backend;
 pub const ENTITY_VISIT: &str = "visit";
 pub const ENTITY_USER: &str = "user";
 pub const ENTITY_RUBRIC: &str = "rubric";
+pub const ENTITY_ORGANISATION: &str = "organisation";
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct AuditEntry {

@@ -148,6 +148,16 @@ pub fn provisional_row(
     place_name: &str,
     now: &str,
 ) -> Option<OrganisationRow> {
+    row_from_core(o, place_name, true, now)
+}
+
+/// The row of a core organisation (its commune's name from the registry).
+pub fn row_from_core(
+    o: &htx_core::Organisation,
+    place_name: &str,
+    provisional: bool,
+    now: &str,
+) -> Option<OrganisationRow> {
     let code = |v: serde_json::Value| v.as_str().map(str::to_owned);
     Some(OrganisationRow {
         id: o.id.to_string(),
@@ -160,7 +170,7 @@ pub fn provisional_row(
         place_name: place_name.to_owned(),
         founded_on: o.founded_on.map(|d| d.format("%Y-%m-%d").to_string()),
         is_demo: false,
-        provisional: true,
+        provisional,
         created_at: now.to_owned(),
         updated_at: now.to_owned(),
     })
@@ -184,4 +194,131 @@ where
     sqlx::query_scalar("SELECT COUNT(*) FROM organisations")
         .fetch_one(db)
         .await
+}
+
+/// Records a change of `id` in the change sequence (devices pull it).
+async fn touch(
+    conn: &mut <Backend as sqlx::Database>::Connection,
+    id: &str,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    let seq = changes::record(&mut *conn, changes::ORGANISATION, id, now).await?;
+    sqlx::query("UPDATE organisations SET seq = $1 WHERE id = $2")
+        .bind(seq)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+}
+
+/// Replaces the registry fields of `row.id` (not `created_at`, `is_demo`).
+/// Returns false when the registration code belongs to another organisation.
+pub async fn update(
+    conn: &mut <Backend as sqlx::Database>::Connection,
+    row: &OrganisationRow,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE organisations SET registration_code = $2, name = $3, kind = $4, sector = $5, \
+         legal_status = $6, place_code = $7, place_name = $8, founded_on = $9, provisional = $10, \
+         updated_at = $11 WHERE id = $1",
+    )
+    .bind(&row.id)
+    .bind(&row.registration_code)
+    .bind(&row.name)
+    .bind(&row.kind)
+    .bind(&row.sector)
+    .bind(&row.legal_status)
+    .bind(&row.place_code)
+    .bind(&row.place_name)
+    .bind(&row.founded_on)
+    .bind(row.provisional)
+    .bind(&row.updated_at)
+    .execute(&mut *conn)
+    .await;
+    match done {
+        Err(e)
+            if e.as_database_error()
+                .is_some_and(|d| d.is_unique_violation()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e),
+        Ok(_) => {
+            touch(conn, &row.id, &row.updated_at).await?;
+            Ok(true)
+        }
+    }
+}
+
+/// Merges provisional `from` into `into`: `from` is marked merged, and the
+/// console lists its visits under `into` (run it in a transaction).
+pub async fn merge(
+    conn: &mut <Backend as sqlx::Database>::Connection,
+    from: &str,
+    into: &str,
+    into_search_key: &str,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE organisations SET merged_into = $2, updated_at = $3 WHERE id = $1")
+        .bind(from)
+        .bind(into)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "UPDATE visit_index SET organisation_id = $2, search_key = $3 WHERE organisation_id = $1",
+    )
+    .bind(from)
+    .bind(into)
+    .bind(into_search_key)
+    .execute(&mut *conn)
+    .await?;
+    touch(conn, from, now).await
+}
+
+/// The organisation `id` was merged into, if it was.
+pub async fn merged_into<'e, E>(db: E, id: &str) -> Result<Option<String>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_scalar("SELECT merged_into FROM organisations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+        .map(Option::flatten)
+}
+
+/// A registry row with its merge target and number of visits.
+#[derive(Debug, Clone, FromRow)]
+pub struct RegistryRow {
+    #[sqlx(flatten)]
+    pub row: OrganisationRow,
+    pub merged_into: Option<String>,
+    pub visits: i64,
+}
+
+/// Organisations in the communes of `communes_json` (JSON array; `None`:
+/// all), by name.
+pub async fn in_places<'e, E>(
+    db: E,
+    communes_json: Option<&str>,
+) -> Result<Vec<RegistryRow>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("o.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    sqlx::query_as(&format!(
+        "SELECT {cols}, o.merged_into, \
+         (SELECT COUNT(*) FROM visit_index i WHERE i.organisation_id = o.id) AS visits \
+         FROM organisations o \
+         WHERE ($1 IS NULL OR o.place_code IN (SELECT value FROM json_each($1))) \
+         ORDER BY o.name, o.id"
+    ))
+    .bind(communes_json)
+    .fetch_all(db)
+    .await
 }

@@ -78,6 +78,23 @@ where
         .map(|_| ())
 }
 
+/// The search text of every visit of an organisation (after it was renamed).
+pub async fn set_search_key<'e, E>(
+    db: E,
+    organisation_id: &str,
+    key: &str,
+) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query("UPDATE visit_index SET search_key = $2 WHERE organisation_id = $1")
+        .bind(organisation_id)
+        .bind(key)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
 /// One more unresolved conflicting push of the visit.
 pub async fn add_conflict<'e, E>(db: E, visit_id: &str) -> Result<(), sqlx::Error>
 where

@@ -11,6 +11,8 @@
 //! - `POST /api/v1/sync/receipt` `ReceiptQuery` → `ReceiptResponse`
 //! - `GET  /api/v1/sync/pull?since=CURSOR&limit=N` → `PullResponse`
 //! - `PUT  /api/v1/blobs/{sha256}` raw bytes (≤ 5 MiB) → 201 stored / 200 present
+//! - `GET|POST /api/v1/organisations`, `PUT /api/v1/organisations/{id}`,
+//!   `POST /api/v1/organisations/{id}/merge`, `POST /api/v1/organisations/import` (CSV) (staff)
 //! - `POST /api/v1/reviews` `{visit_id, revision, decision, comment}` (reviewer, admin)
 //! - `GET /api/v1/rubrics` (staff), `POST /api/v1/rubrics` a Rubric (admin)
 //! - `GET|POST /api/v1/users`, `PUT /api/v1/users/{username}/assignments` (admin)
@@ -21,6 +23,7 @@
 pub mod auth;
 pub mod blobs;
 pub mod health;
+pub mod registry;
 pub mod reviews;
 pub mod rubrics;
 pub mod sync;
@@ -54,6 +57,10 @@ fn v1_router() -> Router<AppState> {
             "/blobs/{sha256}",
             put(blobs::put).layer(DefaultBodyLimit::max(blobs::MAX_BLOB_BYTES)),
         )
+        .route("/organisations", get(registry::list).post(registry::create))
+        .route("/organisations/import", post(registry::import))
+        .route("/organisations/{id}", put(registry::update))
+        .route("/organisations/{id}/merge", post(registry::merge))
         .route("/reviews", post(reviews::create))
         .route("/rubrics", get(rubrics::list).post(rubrics::publish))
         .route("/users", get(users::list).post(users::create))

@@ -218,3 +218,20 @@ pub fn statuses(r: &PushResponse) -> Vec<&'static str> {
 /// (HTX) among them, used for complete visits:
 pub const CANBO1_HTX: [usize; 4] = [0, 2, 4, 5];
 pub const CANBO2_HTX: usize = 23;
+
+/// A final visit of an organisation found in the field (provisional), in `place`.
+pub fn visit_of_new_organisation(place: &str, registration_code: Option<&str>) -> Visit {
+    let mut v = final_visit(0, "tổ chức mới phát hiện");
+    let mut o = htx_core::Organisation::new(
+        Uuid::now_v7(),
+        htx_core::OrganisationKind::Cooperative,
+        "HTX Dịch vụ Nông nghiệp Mới Phát Hiện",
+        htx_core::Sector::Crops,
+    );
+    o.place_new = Some(place.to_owned());
+    o.registration_code = registration_code.map(str::to_owned);
+    o.provisional = true;
+    v.organisation_id = o.id;
+    v.new_organisation = Some(o);
+    v
+}

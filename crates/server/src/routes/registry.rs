@@ -1,0 +1,376 @@
+//! The registry of organisations (danh bạ tổ chức KTTT), for alliance staff
+//! within their scope. Every change is recorded for devices (pull) and in
+//! the audit log.
+//!
+//! - `GET  /api/v1/organisations?q&kind&sector&status&provisional&page&per_page`
+//! - `POST /api/v1/organisations` an `htx_core::Organisation` → 201
+//! - `PUT  /api/v1/organisations/{id}` an `htx_core::Organisation` (same id): edit,
+//!   including the legal status (e.g. ngừng hoạt động, chờ giải thể)
+//! - `POST /api/v1/organisations/{id}/merge` `{into}`: a provisional organisation
+//!   from the field is the same as an existing one
+//! - `POST /api/v1/organisations/import` CSV text (see `htx_core::registry`):
+//!   every row or none; 422 with every row's problems
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use htx_core::registry::{parse_registry_csv, RowError};
+use htx_core::search::fold;
+use htx_core::{Hierarchy, Organisation, Sector};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::db::organisations::{self, OrganisationRow};
+use crate::db::{self, audit, visit_index};
+use crate::error::{ApiResult, AppError};
+use crate::scope::Scope;
+use crate::state::AppState;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RegistryQuery {
+    pub q: Option<String>,
+    pub kind: Option<String>,
+    pub sector: Option<String>,
+    pub status: Option<String>,
+    /// `true`: only provisional organisations not merged yet.
+    pub provisional: Option<String>,
+    pub page: Option<usize>,
+    pub per_page: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RegistryItem {
+    pub organisation: Organisation,
+    pub place_name: String,
+    pub merged_into: Option<String>,
+    /// Visits of it in the console (after merges: of the target).
+    pub visits: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RegistryPage {
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub items: Vec<RegistryItem>,
+}
+
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(q): Query<RegistryQuery>,
+) -> ApiResult<Json<RegistryPage>> {
+    user.require_staff()?;
+    let scope = Scope::of(&state, &user).await?;
+    let rows = organisations::in_places(&state.db, scope.as_json().as_deref()).await?;
+    let text = given(&q.q).map(fold);
+    let sector_codes = given(&q.sector).map(|c| Sector::from_code(c).codes());
+    let only_provisional = given(&q.provisional) == Some("true");
+    let matching: Vec<_> = rows
+        .into_iter()
+        .filter(|r| {
+            let o = &r.row;
+            given(&q.kind).is_none_or(|k| o.kind == k)
+                && sector_codes.is_none_or(|codes| codes.contains(&o.sector.as_str()))
+                && given(&q.status).is_none_or(|s| o.legal_status == s)
+                && (!only_provisional || (o.provisional && r.merged_into.is_none()))
+                && text.as_ref().is_none_or(|t| {
+                    fold(&format!(
+                        "{} {}",
+                        o.name,
+                        o.registration_code.as_deref().unwrap_or("")
+                    ))
+                    .contains(t.as_str())
+                })
+        })
+        .collect();
+    let per_page = q.per_page.unwrap_or(50).clamp(1, 500);
+    let page = q.page.unwrap_or(1).max(1);
+    let total = matching.len();
+    let items = matching
+        .into_iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .filter_map(|r| {
+            Some(RegistryItem {
+                organisation: organisations::to_core(&r.row)?,
+                place_name: r.row.place_name,
+                merged_into: r.merged_into,
+                visits: r.visits,
+            })
+        })
+        .collect();
+    Ok(Json(RegistryPage {
+        total,
+        page,
+        per_page,
+        items,
+    }))
+}
+
+/// Checks an organisation sent by staff and makes its row: valid for
+/// htx-core, in a commune of the user's scope.
+fn checked_row(
+    state: &AppState,
+    scope: &Scope,
+    o: &Organisation,
+    provisional: bool,
+    now: &str,
+) -> ApiResult<OrganisationRow> {
+    let today = chrono::Utc::now()
+        .with_timezone(&htx_core::time::VN_OFFSET)
+        .date_naive();
+    let errors = htx_core::validate_organisation(o, today, Some(&state.reference.places));
+    if let Some(e) = errors.first() {
+        return Err(AppError::BadRequest(format!(
+            "{}: {}",
+            e.path, e.message_vi
+        )));
+    }
+    let code = o
+        .place_new
+        .as_deref()
+        .ok_or_else(|| AppError::BadRequest("place_new: required".into()))?;
+    if !scope.allows(code) {
+        return Err(AppError::forbidden("the commune is outside your scope"));
+    }
+    let place = state
+        .reference
+        .places
+        .get(Hierarchy::New, code)
+        .ok_or_else(|| AppError::BadRequest(format!("place_new: no commune {code}")))?;
+    organisations::row_from_core(o, &place.name, provisional, now)
+        .ok_or_else(|| AppError::BadRequest("the organisation's codes are not valid".into()))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    body: Result<Json<Organisation>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<Organisation>)> {
+    user.require_staff()?;
+    let Json(o) = body?;
+    let scope = Scope::of(&state, &user).await?;
+    let now = db::now_timestamp();
+    let row = checked_row(&state, &scope, &o, false, &now)?;
+    let mut tx = db::begin_write(&state.db).await?;
+    if !organisations::insert_if_absent(&mut tx, &row).await? {
+        return Err(AppError::Conflict(
+            "an organisation with this id or registration code exists".into(),
+        ));
+    }
+    let detail = serde_json::to_value(&o).map_err(anyhow::Error::from)?;
+    audit::record(
+        &mut *tx,
+        &now,
+        &user.id,
+        "organisation.create",
+        audit::ENTITY_ORGANISATION,
+        &row.id,
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(o)))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<Uuid>,
+    body: Result<Json<Organisation>, JsonRejection>,
+) -> ApiResult<Json<Organisation>> {
+    user.require_staff()?;
+    let Json(o) = body?;
+    if o.id != id {
+        return Err(AppError::BadRequest(
+            "the body's id differs from the path's".into(),
+        ));
+    }
+    let scope = Scope::of(&state, &user).await?;
+    let id = id.to_string();
+    let stored = organisations::find(&state.db, &id)
+        .await?
+        .filter(|r| scope.allows(&r.place_code))
+        .ok_or_else(|| AppError::not_found("no such organisation"))?;
+    let now = db::now_timestamp();
+    let row = checked_row(
+        &state,
+        &scope,
+        &o,
+        stored.provisional && o.provisional,
+        &now,
+    )?;
+    let before = organisations::to_core(&stored);
+    let mut tx = db::begin_write(&state.db).await?;
+    if !organisations::update(&mut tx, &row).await? {
+        return Err(AppError::Conflict(
+            "this registration code belongs to another organisation".into(),
+        ));
+    }
+    visit_index::set_search_key(&mut *tx, &id, &crate::console::search_key(&row)).await?;
+    let detail = serde_json::json!({ "before": before, "after": o });
+    audit::record(
+        &mut *tx,
+        &now,
+        &user.id,
+        "organisation.update",
+        audit::ENTITY_ORGANISATION,
+        &id,
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(o))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MergeRequest {
+    pub into: Uuid,
+}
+
+pub async fn merge(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<Uuid>,
+    body: Result<Json<MergeRequest>, JsonRejection>,
+) -> ApiResult<StatusCode> {
+    user.require_staff()?;
+    let Json(req) = body?;
+    let scope = Scope::of(&state, &user).await?;
+    let (from_id, into_id) = (id.to_string(), req.into.to_string());
+    if from_id == into_id {
+        return Err(AppError::BadRequest(
+            "an organisation cannot be merged into itself".into(),
+        ));
+    }
+    let not_found = || AppError::not_found("no such organisation");
+    let from = organisations::find(&state.db, &from_id)
+        .await?
+        .filter(|r| scope.allows(&r.place_code))
+        .ok_or_else(not_found)?;
+    let into = organisations::find(&state.db, &into_id)
+        .await?
+        .filter(|r| scope.allows(&r.place_code))
+        .ok_or_else(not_found)?;
+    if !from.provisional {
+        return Err(AppError::BadRequest(
+            "only a provisional organisation (found in the field) is merged".into(),
+        ));
+    }
+    if organisations::merged_into(&state.db, &from_id)
+        .await?
+        .is_some()
+        || organisations::merged_into(&state.db, &into_id)
+            .await?
+            .is_some()
+    {
+        return Err(AppError::Conflict("one of them is already merged".into()));
+    }
+    let now = db::now_timestamp();
+    let mut tx = db::begin_write(&state.db).await?;
+    let key = crate::console::search_key(&into);
+    organisations::merge(&mut tx, &from_id, &into_id, &key, &now).await?;
+    let detail = serde_json::json!({ "into": into_id, "into_name": into.name, "name": from.name });
+    audit::record(
+        &mut *tx,
+        &now,
+        &user.id,
+        "organisation.merge",
+        audit::ENTITY_ORGANISATION,
+        &from_id,
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Imported {
+    pub imported: usize,
+}
+
+/// 422 with every row's problems, in the API's error shape.
+fn invalid_rows(rows: Vec<RowError>) -> Response {
+    let body = serde_json::json!({ "error": {
+        "code": "invalid_rows",
+        "message": format!("{} problem(s) in the file; nothing was imported", rows.len()),
+        "rows": rows,
+    }});
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
+}
+
+pub async fn import(
+    State(state): State<AppState>,
+    user: AuthUser,
+    text: String,
+) -> ApiResult<Response> {
+    user.require_staff()?;
+    let scope = Scope::of(&state, &user).await?;
+    let now_vn = chrono::Utc::now().with_timezone(&htx_core::time::VN_OFFSET);
+    let parsed = parse_registry_csv(&text, now_vn.date_naive(), &state.reference.places, |_| {
+        Uuid::now_v7()
+    });
+    let orgs = match parsed {
+        Ok(orgs) => orgs,
+        Err(rows) => return Ok(invalid_rows(rows)),
+    };
+    let now = db::now_timestamp();
+    let mut problems = Vec::new();
+    let mut tx = db::begin_write(&state.db).await?;
+    for (line, o) in &orgs {
+        let (line, o) = (*line, o);
+        let row = match checked_row(&state, &scope, o, false, &now) {
+            Ok(row) => row,
+            Err(e) => {
+                problems.push(RowError {
+                    line,
+                    column: "ma_xa".into(),
+                    message_vi: format!("{}: {e}", o.name),
+                    message_en: format!("{}: {e}", o.name),
+                });
+                continue;
+            }
+        };
+        if !organisations::insert_if_absent(&mut tx, &row).await? {
+            let code = o.registration_code.clone().unwrap_or_default();
+            problems.push(RowError {
+                line,
+                column: "ma_so".into(),
+                message_vi: format!("Mã số {code} đã có trong danh bạ"),
+                message_en: format!("Code {code} is already in the registry"),
+            });
+        }
+    }
+    if !problems.is_empty() {
+        tx.rollback().await?;
+        return Ok(invalid_rows(problems));
+    }
+    let detail = serde_json::json!({ "imported": orgs.len() });
+    audit::record(
+        &mut *tx,
+        &now,
+        &user.id,
+        "organisation.import",
+        audit::ENTITY_ORGANISATION,
+        "",
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Imported {
+            imported: orgs.len(),
+        }),
+    )
+        .into_response())
+}
