@@ -12,8 +12,9 @@ use wasm_bindgen_futures::JsFuture;
 pub enum ApiError {
     /// No answer at all (offline, server down).
     Network,
-    /// The server answered with an error.
-    Server { status: u16, code: String, message: String },
+    /// The server answered with an error; `rows`: per-row problems of an
+    /// import (`invalid_rows`).
+    Server { status: u16, code: String, message: String, rows: Vec<htx_core::registry::RowError> },
     /// An answer this build cannot read.
     Decode(String),
 }
@@ -32,11 +33,14 @@ struct ErrorBody {
 struct ErrorDetail {
     code: String,
     message: String,
+    #[serde(default)]
+    rows: Vec<htx_core::registry::RowError>,
 }
 
 /// A request body: JSON text, or JSON gzip-compressed by the browser.
 enum Body {
     Json(String),
+    Csv(String),
     Gzip(js_sys::Uint8Array),
 }
 
@@ -60,6 +64,10 @@ async fn fetch_json<R: DeserializeOwned>(
             let _ = headers.set("Content-Type", "application/json");
             init.set_body(&wasm_bindgen::JsValue::from_str(&b));
         }
+        Some(Body::Csv(b)) => {
+            let _ = headers.set("Content-Type", "text/csv; charset=utf-8");
+            init.set_body(&wasm_bindgen::JsValue::from_str(&b));
+        }
         Some(Body::Gzip(bytes)) => {
             let _ = headers.set("Content-Type", "application/json");
             let _ = headers.set("Content-Encoding", "gzip");
@@ -80,11 +88,13 @@ async fn fetch_json<R: DeserializeOwned>(
         .as_string()
         .unwrap_or_default();
     if !resp.ok() {
-        let (code, message) = serde_json::from_str::<ErrorBody>(&text)
-            .map(|b| (b.error.code, b.error.message))
-            .unwrap_or_else(|_| ("http_error".into(), text.chars().take(200).collect()));
-        return Err(ApiError::Server { status: resp.status(), code, message });
+        let (code, message, rows) = serde_json::from_str::<ErrorBody>(&text)
+            .map(|b| (b.error.code, b.error.message, b.error.rows))
+            .unwrap_or_else(|_| ("http_error".into(), text.chars().take(200).collect(), Vec::new()));
+        return Err(ApiError::Server { status: resp.status(), code, message, rows });
     }
+    // 204 No Content and other empty answers read as JSON null.
+    let text = if text.is_empty() { "null".to_owned() } else { text };
     serde_json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()))
 }
 
@@ -161,7 +171,7 @@ impl Body {
     /// Bytes on the wire (before HTTP framing).
     fn len(&self) -> usize {
         match self {
-            Body::Json(s) => s.len(),
+            Body::Json(s) | Body::Csv(s) => s.len(),
             Body::Gzip(b) => b.length() as usize,
         }
     }
@@ -188,6 +198,7 @@ fn token() -> Result<String, ApiError> {
         status: 401,
         code: "unauthorized".into(),
         message: String::new(),
+        rows: Vec::new(),
     })
 }
 
@@ -207,7 +218,17 @@ struct NewReview<'a> {
 /// Approves (`approved`) or returns (`returned`, with a comment) a stored
 /// visit revision.
 pub async fn post_review(visit_id: &str, revision: i64, decision: &str, comment: &str) -> Result<(), ApiError> {
-    let body = serde_json::to_string(&NewReview { visit_id, revision, decision, comment }).unwrap_or_default();
-    let _: serde_json::Value = fetch_json("POST", "/api/v1/reviews", Some(Body::Json(body)), Some(&token()?)).await?;
+    let _: serde_json::Value = send_json("POST", "/api/v1/reviews", &NewReview { visit_id, revision, decision, comment }).await?;
     Ok(())
+}
+
+/// Sends `body` as JSON with `method` as the signed-in user.
+pub async fn send_json<R: DeserializeOwned, B: Serialize>(method: &str, path: &str, body: &B) -> Result<R, ApiError> {
+    let text = serde_json::to_string(body).map_err(|e| ApiError::Decode(e.to_string()))?;
+    fetch_json(method, path, Some(Body::Json(text)), Some(&token()?)).await
+}
+
+/// Posts a CSV file's text as the signed-in user.
+pub async fn post_csv<R: DeserializeOwned>(path: &str, csv: String) -> Result<R, ApiError> {
+    fetch_json("POST", path, Some(Body::Csv(csv)), Some(&token()?)).await
 }

@@ -2,8 +2,9 @@
 use crate::components::header::Header;
 use crate::i18n::I18nContextProvider;
 use crate::pages::{
+    admin::AdminPage,
     home::HomePage, not_found::NotFound, org_new::NewOrganisationPage, org_page::OrganisationPage,
-    orgs::OrganisationsPage, review_list::ReviewListPage, review_visit::ReviewVisitPage, signin::SignInPage, storage_panel::StoragePage, visit_form::VisitPage,
+    orgs::OrganisationsPage, registry::RegistryPage, review_list::ReviewListPage, review_visit::ReviewVisitPage, signin::SignInPage, storage_panel::StoragePage, visit_form::VisitPage,
     visits::VisitsPage,
 };
 use leptos::prelude::*;
@@ -29,6 +30,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/storage") view=StoragePage />
                     <Route path=path!("/review") view=ReviewListPage />
                     <Route path=path!("/review/:id") view=ReviewVisitPage />
+                    <Route path=path!("/registry") view=RegistryPage />
+                    <Route path=path!("/admin") view=AdminPage />
                 </Routes>
             </Router>
         </I18nContextProvider>

@@ -148,6 +148,25 @@ impl VisitHistory {
     }
 }
 
+/// A row of the registry (`GET /api/v1/organisations`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct RegistryItem {
+    pub organisation: crate::organisation::Organisation,
+    pub place_name: String,
+    /// The registry organisation this provisional one was merged into.
+    pub merged_into: Option<String>,
+    /// Visits of it in the console (after merges: of the target).
+    pub visits: i64,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct RegistryPage {
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub items: Vec<RegistryItem>,
+}
+
 /// (Vietnamese, English) labels of the codes the console lists.
 pub mod labels {
     use crate::organisation::{OrganisationKind, Sector};

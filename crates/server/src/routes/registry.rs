@@ -16,6 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use htx_core::console::{RegistryItem, RegistryPage};
 use htx_core::registry::{parse_registry_csv, RowError};
 use htx_core::search::fold;
 use htx_core::{Hierarchy, Organisation, Sector};
@@ -39,23 +40,6 @@ pub struct RegistryQuery {
     pub provisional: Option<String>,
     pub page: Option<usize>,
     pub per_page: Option<usize>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct RegistryItem {
-    pub organisation: Organisation,
-    pub place_name: String,
-    pub merged_into: Option<String>,
-    /// Visits of it in the console (after merges: of the target).
-    pub visits: i64,
-}
-
-#[derive(Debug, Serialize)]
-pub struct RegistryPage {
-    pub total: usize,
-    pub page: usize,
-    pub per_page: usize,
-    pub items: Vec<RegistryItem>,
 }
 
 fn given(v: &Option<String>) -> Option<&str> {

@@ -1,0 +1,236 @@
+//! The registry of organisations for alliance staff (online): search and
+//! filter, change a legal status, merge an organisation found in the field
+//! into the registry one, import a CSV file (every row or none).
+use crate::api::{self, ApiError};
+use crate::data::pick;
+use crate::i18n::{t, t_string, use_i18n};
+use crate::pages::review_list::describe;
+use htx_core::console::{labels, RegistryItem, RegistryPage};
+use htx_core::registry::RowError;
+use htx_core::{LegalStatus, Organisation, OrganisationKind};
+use leptos::prelude::*;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+use wasm_bindgen_futures::JsFuture;
+
+#[component]
+pub fn RegistryPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let param = move |name: &'static str| Signal::derive(move || query.with(|q| q.get(name).unwrap_or_default()));
+    let (changed, set_changed) = signal(0u32);
+    let list = LocalResource::new(move || {
+        changed.track();
+        let qs = query.with(|q| q.to_query_string());
+        let qs = qs.trim_start_matches('?').to_owned();
+        async move { api::get_signed_in::<RegistryPage>(&format!("/api/v1/organisations?per_page=100&{qs}")).await }
+    });
+    let reload = move || set_changed.update(|n| *n += 1);
+    view! {
+        <main class="page wide" data-testid="registry-page">
+            <h1>{t!(i18n, registry_heading)}</h1>
+            <Form method="GET" action="">
+                <div class="filters">
+                    <label class="grow">{t!(i18n, search)}
+                        <input name="q" type="search" data-testid="registry-q" prop:value=param("q") />
+                    </label>
+                    <label>{t!(i18n, filter_kind)}
+                        <select name="kind">
+                            <option value="">{t!(i18n, any)}</option>
+                            {OrganisationKind::ALL.into_iter().map(|k| {
+                                let code = code_of(k);
+                                let selected = { let code = code.clone(); move || param("kind").get() == code };
+                                view! { <option value=code.clone() selected=selected>{move || pick(k.label_vi(), k.label_en()).to_string()}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label>{t!(i18n, filter_status)}
+                        <select name="status">
+                            <option value="">{t!(i18n, any)}</option>
+                            {LegalStatus::ALL.into_iter().map(|s| {
+                                let code = code_of(s);
+                                let selected = { let code = code.clone(); move || param("status").get() == code };
+                                view! { <option value=code.clone() selected=selected>{move || pick(s.label_vi(), s.label_en()).to_string()}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label class="check">
+                        <input type="checkbox" name="provisional" value="true" data-testid="registry-provisional"
+                            prop:checked=move || param("provisional").get() == "true" />
+                        {t!(i18n, only_provisional)}
+                    </label>
+                    <button type="submit" class="primary">{t!(i18n, apply_filters)}</button>
+                </div>
+            </Form>
+            <CsvImport on_done=reload />
+            {move || match list.get() {
+                None => view! { <p class="muted">{t!(i18n, loading)}</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert">{describe(i18n, &e)}</p> }.into_any(),
+                Some(Ok(page)) => {
+                    let total = page.total;
+                    view! {
+                        <p class="muted" data-testid="registry-total">{t!(i18n, registry_found, total)}</p>
+                        <div class="table-scroll">
+                            <table class="list" data-testid="registry-table">
+                                <thead><tr><th>{t!(i18n, organisation)}</th><th>{t!(i18n, filter_place)}</th><th>{t!(i18n, filter_kind)}</th>
+                                    <th>{t!(i18n, filter_status)}</th><th class="num">{t!(i18n, visits_count)}</th></tr></thead>
+                                <tbody>{page.items.into_iter().map(|item| view! { <RegistryRow item on_change=reload /> }).collect_view()}</tbody>
+                            </table>
+                        </div>
+                    }.into_any()
+                }
+            }}
+        </main>
+    }
+}
+
+fn code_of<T: serde::Serialize>(v: T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+#[component]
+fn RegistryRow(item: RegistryItem, on_change: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+    let i18n = use_i18n();
+    let (error, set_error) = signal(None::<String>);
+    let o = item.organisation.clone();
+    let kind = labels::kind(&code_of(o.kind)).unwrap_or(("", ""));
+    let provisional = o.provisional && item.merged_into.is_none();
+    let id = o.id.to_string();
+    let set_status = {
+        let (o, on_change) = (o.clone(), on_change.clone());
+        move |ev: leptos::ev::Event| {
+            let value = event_target_value(&ev);
+            let Ok(status) = serde_json::from_value::<LegalStatus>(serde_json::Value::String(value)) else { return };
+            let mut changed: Organisation = o.clone();
+            changed.legal_status = status;
+            let on_change = on_change.clone();
+            leptos::task::spawn_local(async move {
+                let path = format!("/api/v1/organisations/{}", changed.id);
+                match api::send_json::<serde_json::Value, _>("PUT", &path, &changed).await {
+                    Ok(_) => on_change(),
+                    Err(e) => set_error.set(Some(describe(i18n, &e))),
+                }
+            });
+        }
+    };
+    let merge_into = RwSignal::new(String::new());
+    let merge = {
+        let (id, on_change) = (id.clone(), on_change.clone());
+        move |_| {
+            let target = merge_into.get_untracked().trim().to_owned();
+            if target.is_empty() {
+                set_error.set(Some(t_string!(i18n, merge_pick_target).to_string()));
+                return;
+            }
+            let (id, on_change) = (id.clone(), on_change.clone());
+            leptos::task::spawn_local(async move {
+                let path = format!("/api/v1/organisations/{id}/merge");
+                match api::send_json::<serde_json::Value, _>("POST", &path, &serde_json::json!({ "into": target })).await {
+                    Ok(_) => on_change(),
+                    Err(e) => set_error.set(Some(describe(i18n, &e))),
+                }
+            });
+        }
+    };
+    let current = code_of(o.legal_status);
+    view! {
+        <tr data-testid="registry-row" data-id=id.clone() data-provisional=provisional.to_string()>
+            <td><strong>{o.name.clone()}</strong>
+                <div class="muted small">{o.registration_code.clone().unwrap_or_default()}
+                    {item.merged_into.is_some().then(|| view! { " · " {t!(i18n, merged)} })}</div>
+                {provisional.then(|| view! {
+                    <div class="merge">
+                        <span class="warn small">{t!(i18n, provisional_note)}</span>
+                        <MergeTarget place=o.place_new.clone().unwrap_or_default() exclude=id.clone() value=merge_into />
+                        <button data-testid="registry-merge" on:click=merge>{t!(i18n, merge_into)}</button>
+                    </div>
+                })}
+                {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            </td>
+            <td>{item.place_name.clone()}</td>
+            <td>{move || pick(kind.0, kind.1).to_string()}</td>
+            <td>
+                <select data-testid="registry-status" aria-label=move || t_string!(i18n, filter_status).to_string() on:change=set_status>
+                    {LegalStatus::ALL.into_iter().map(|s| {
+                        let code = code_of(s);
+                        let selected = code == current;
+                        view! { <option value=code selected=selected>{move || pick(s.label_vi(), s.label_en()).to_string()}</option> }
+                    }).collect_view()}
+                </select>
+            </td>
+            <td class="num">{item.visits}</td>
+        </tr>
+    }
+}
+
+/// Registry organisations of the same commune, to merge a provisional one into.
+#[component]
+fn MergeTarget(place: String, exclude: String, value: RwSignal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let candidates = LocalResource::new(move || {
+        let place = place.clone();
+        async move { api::get_signed_in::<RegistryPage>("/api/v1/organisations?per_page=500").await.map(|p| (p, place)) }
+    });
+    view! {
+        <select data-testid="registry-merge-target" aria-label=move || t_string!(i18n, merge_into).to_string()
+            on:change=move |ev| value.set(event_target_value(&ev))>
+            <option value="">{t!(i18n, merge_pick_target)}</option>
+            {move || candidates.get().and_then(|r| r.ok()).map(|(page, place)| {
+                page.items.into_iter()
+                    .filter(|i| !i.organisation.provisional && i.organisation.place_new.as_deref() == Some(place.as_str()) && i.organisation.id.to_string() != exclude)
+                    .map(|i| {
+                        let label = format!("{} ({})", i.organisation.name, i.organisation.registration_code.unwrap_or_default());
+                        view! { <option value=i.organisation.id.to_string()>{label}</option> }
+                    })
+                    .collect_view()
+            })}
+        </select>
+    }
+}
+
+/// "Nhập từ tệp CSV": the server checks every row; either all are added or
+/// none, with each problem shown by line and column.
+#[component]
+fn CsvImport(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+    let i18n = use_i18n();
+    let (result, set_result) = signal(None::<Result<usize, (String, Vec<RowError>)>>);
+    let import = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        let on_done = on_done.clone();
+        leptos::task::spawn_local(async move {
+            let text = JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string()).unwrap_or_default();
+            let answer = api::post_csv::<serde_json::Value>("/api/v1/organisations/import", text).await;
+            input.set_value("");
+            set_result.set(Some(match answer {
+                Ok(v) => {
+                    on_done();
+                    Ok(v["imported"].as_u64().unwrap_or(0) as usize)
+                }
+                Err(ApiError::Server { rows, .. }) if !rows.is_empty() => Err((t_string!(i18n, import_rejected).to_string(), rows)),
+                Err(e) => Err((describe(i18n, &e), Vec::new())),
+            }));
+        });
+    };
+    view! {
+        <details class="card">
+            <summary>{t!(i18n, import_csv)}</summary>
+            <p class="muted small">{t!(i18n, import_csv_help)}</p>
+            <input type="file" accept=".csv,text/csv" data-testid="registry-import" on:change=import />
+            {move || result.get().map(|r| match r {
+                Ok(n) => view! { <p class="ok" role="status" data-testid="registry-import-result">{t!(i18n, imported_n, n)}</p> }.into_any(),
+                Err((message, rows)) => view! {
+                    <div role="alert" data-testid="registry-import-errors">
+                        <p class="error">{message}</p>
+                        <table class="fields"><tbody>
+                            {rows.into_iter().map(|r| view! {
+                                <tr><th>{format!("{} {} · {}", pick("Dòng", "Line"), r.line, r.column)}</th>
+                                    <td>{move || pick(&r.message_vi, &r.message_en).to_string()}</td></tr>
+                            }).collect_view()}
+                        </tbody></table>
+                    </div>
+                }.into_any(),
+            })}
+        </details>
+    }
+}
