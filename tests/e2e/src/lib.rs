@@ -18,6 +18,7 @@
 
 pub mod app;
 pub mod browser;
+pub mod console;
 pub mod dist;
 pub mod field;
 pub mod paths;

@@ -4,23 +4,12 @@
 //! fix (a new revision) reaches the reviewer with what changed; approval.
 
 use anyhow::{ensure, Context, Result};
+use htx_e2e::console::{staff_sign_in, REVIEWER};
 use htx_e2e::field::{sign_in, wait_saved, OFFICER, UI_TIMEOUT};
 use htx_e2e::sync::{final_visits, officer_organisations, store_on_device, wait_device};
 use htx_e2e::{Browser, TestApp};
 
 const COMMENT: &str = "Số lao động chưa khớp với báo cáo năm, đề nghị kiểm tra lại";
-
-/// Signs a staff member in through the sign-in page; staff land on the console.
-async fn staff_sign_in(app: &TestApp, b: &Browser, user: &str, password: &str) -> Result<()> {
-    b.goto(&app.url("/signin")).await?;
-    b.wait_for("[data-testid=signin-username]", htx_e2e::app::APP_TIMEOUT).await?;
-    b.fill("[data-testid=signin-username]", user).await?;
-    b.fill("[data-testid=signin-password]", password).await?;
-    b.click("[data-testid=signin-submit]").await?;
-    b.wait_for("[data-testid=review-list] [data-testid=review-total]", UI_TIMEOUT).await.context("the console after sign-in")?;
-    b.wait_for("nav.tabs a[href='/review']", UI_TIMEOUT).await.context("the staff tab after sign-in")?;
-    Ok(())
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_returned_visit_reaches_the_officer_and_the_fix_reaches_the_reviewer() {
@@ -49,7 +38,7 @@ async fn review_loop(app: &mut TestApp, rb: &Browser) -> Result<()> {
     wait_device(app, "the visit confirmed", UI_TIMEOUT, |c| c.confirmed == 1).await?;
 
     // The reviewer finds it in the console, awaiting review.
-    staff_sign_in(app, rb, "kiemduyet", "kiemduyet-demo").await?;
+    staff_sign_in(app, rb, REVIEWER.0, REVIEWER.1).await?;
     let row = format!("[data-testid=review-row][data-visit='{id}']");
     rb.wait_for(&row, UI_TIMEOUT).await?;
     ensure!(rb.attr(&row, "data-state").await?.as_deref() == Some("pending"), "a new visit awaits review");
