@@ -5,6 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::diff::FieldChange;
+use crate::indicators::IndicatorReport;
+use crate::organisation::{LegalStatus, OrganisationKind, Sector};
+use crate::place::{Hierarchy, PlaceLevel};
 use crate::visit::Visit;
 
 /// Sort orders of the visit list.
@@ -165,6 +168,62 @@ pub struct RegistryPage {
     pub page: usize,
     pub per_page: usize,
     pub items: Vec<RegistryItem>,
+}
+
+// ---- plan dashboard (`GET /api/v1/dashboard`) ----
+
+/// A place as the dashboard names it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct PlaceInfo {
+    pub hierarchy: Hierarchy,
+    pub code: String,
+    pub name: String,
+    pub level: PlaceLevel,
+}
+
+/// An organisation of the scope without a qualifying visit in the year.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct OrganisationSummary {
+    pub id: String,
+    pub name: String,
+    pub registration_code: Option<String>,
+    /// cooperative_group | cooperative | cooperative_union | peoples_credit_fund
+    pub kind: OrganisationKind,
+    /// "Hợp tác xã", ...
+    pub kind_label: String,
+    pub sector: Sector,
+    /// As recorded in the registry (a visit may have seen it otherwise).
+    pub legal_status: LegalStatus,
+    /// Commune (new hierarchy).
+    pub place_code: String,
+    pub place_name: String,
+}
+
+/// A Phụ lục 1 row that visits cannot measure.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct NotMeasured {
+    pub id: String,
+    pub label_vi: String,
+    pub reason_vi: String,
+}
+
+/// `GET /api/v1/dashboard`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Dashboard {
+    pub year: i32,
+    pub only_reviewed: bool,
+    /// The place filter; `None`: the user's whole scope.
+    pub place: Option<PlaceInfo>,
+    /// One group: the chosen place (`place`, `place_name` set), or the
+    /// whole scope (both null); also when no organisation is in scope.
+    pub report: IndicatorReport,
+    pub not_measured: Vec<NotMeasured>,
+    /// Every organisation counted in the group without a qualifying visit
+    /// (as many as `report.groups[0].organisations_without_visit`), by
+    /// commune then name.
+    pub organisations_without_visit: Vec<OrganisationSummary>,
+    /// RFC 3339, UTC.
+    pub generated_at: String,
 }
 
 /// (Vietnamese, English) labels of the codes the console lists.

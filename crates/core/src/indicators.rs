@@ -25,7 +25,7 @@
 
 use crate::organisation::{LegalStatus, Organisation, OrganisationKind};
 use crate::place::{Hierarchy, PlaceLevel, PlaceRef, PlaceRegistry};
-use crate::review::{decision_for, ReviewDecision, ReviewOutcome};
+use crate::review::{decisions, ReviewDecision, ReviewOutcome};
 use crate::rubric::{Grade, RubricRegistry};
 use crate::visit::{Gender, Visit};
 use serde::{Deserialize, Serialize};
@@ -385,14 +385,17 @@ pub fn latest_visits<'a>(
 ) -> BTreeMap<Uuid, &'a Visit> {
     use chrono::Datelike;
     // Highest qualifying revision per visit id.
+    let decided = if only_reviewed {
+        decisions(reviews)
+    } else {
+        Default::default()
+    };
     let mut by_visit: BTreeMap<Uuid, &Visit> = BTreeMap::new();
     for v in visits {
         if !v.is_final() || v.local_date().year() != year {
             continue;
         }
-        if only_reviewed
-            && decision_for(reviews, v.id, v.revision) != Some(ReviewDecision::Approved)
-        {
+        if only_reviewed && decided.get(&(v.id, v.revision)) != Some(&ReviewDecision::Approved) {
             continue;
         }
         let e = by_visit.entry(v.id).or_insert(v);
@@ -667,6 +670,10 @@ pub fn compute_indicators(input: &IndicatorInput, opts: &IndicatorOptions) -> In
             .1
             .push(r);
     }
+    // Ungrouped, there is always one group, even with no organisation.
+    if opts.group_by.is_none() && buckets.is_empty() {
+        buckets.insert(None, (None, Vec::new()));
+    }
     // Resolved places first (by code), the unresolved bucket last.
     let mut groups: Vec<IndicatorGroup> = buckets
         .into_iter()
@@ -689,6 +696,38 @@ pub fn compute_indicators(input: &IndicatorInput, opts: &IndicatorOptions) -> In
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_scope_still_has_its_one_group() {
+        let rubrics = RubricRegistry::builtin();
+        let input = IndicatorInput {
+            organisations: &[],
+            visits: &[],
+            reviews: &[],
+            rubrics: &rubrics,
+            places: None,
+        };
+        let opts = IndicatorOptions {
+            year: 2025,
+            only_reviewed: true,
+            group_by: None,
+        };
+        let report = compute_indicators(&input, &opts);
+        assert_eq!(report.groups.len(), 1);
+        let g = &report.groups[0];
+        assert_eq!((g.organisations, g.organisations_without_visit), (0, 0));
+        assert_eq!(g.indicators.len(), IndicatorId::ALL.len());
+        let shares = g
+            .indicators
+            .iter()
+            .find(|i| i.id == IndicatorId::CooperativesGoodOrFair)
+            .unwrap();
+        assert_eq!(
+            shares.status_2030,
+            TargetStatus::NoData,
+            "no organisation is no data, not a miss"
+        );
+    }
 
     #[test]
     fn target_status_is_exact() {

@@ -37,3 +37,20 @@ pub fn decision_for(
         .max_by_key(|r| r.reviewed_at)
         .map(|r| r.decision)
 }
+
+/// The decision in force for every reviewed revision, in one pass (for many
+/// lookups; [`decision_for`] scans the list each time).
+pub fn decisions(
+    reviews: &[ReviewOutcome],
+) -> std::collections::HashMap<(uuid::Uuid, u32), ReviewDecision> {
+    let mut latest: std::collections::HashMap<(uuid::Uuid, u32), &ReviewOutcome> =
+        std::collections::HashMap::new();
+    for r in reviews {
+        let e = latest.entry((r.visit_id, r.revision)).or_insert(r);
+        // Same rule as `decision_for` (max_by_key keeps the last of equals).
+        if r.reviewed_at >= e.reviewed_at {
+            *e = r;
+        }
+    }
+    latest.into_iter().map(|(k, r)| (k, r.decision)).collect()
+}

@@ -66,3 +66,6 @@ CREATE TABLE rubrics (
 -- A provisional organisation found in the field that staff matched to an
 -- existing one (gộp): its visits count for the target from then on.
 ALTER TABLE organisations ADD COLUMN merged_into TEXT REFERENCES organisations (id);
+
+-- The dashboard and exports read a year's revisions by arrival time.
+CREATE INDEX visit_revisions_received_idx ON visit_revisions (received_at);

@@ -12,6 +12,8 @@ pub mod console;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod export;
+pub mod report;
 pub mod routes;
 pub mod scope;
 pub mod state;

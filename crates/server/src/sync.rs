@@ -331,7 +331,7 @@ async fn new_organisation(
     }
     let row = organisations::provisional_row(o, &place.name, now_str)
         .ok_or_else(|| anyhow::anyhow!("organisation {}: codes not representable", o.id))?;
-    if organisations::insert_if_absent(&mut **tx, &row).await? {
+    if organisations::insert_if_absent(tx, &row).await? {
         return Ok(Ok(row));
     }
     // Not inserted: its registration code belongs to another organisation.

@@ -20,6 +20,7 @@ pub mod blobs;
 pub mod changes;
 pub mod meta;
 pub mod organisations;
+pub mod report;
 pub mod reviews;
 pub mod rubrics;
 pub mod sessions;

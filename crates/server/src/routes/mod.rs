@@ -19,9 +19,14 @@
 //! - `GET  /api/v1/visits?year&place&kind&sector&grade&state&officer&q&sort&page` (reviewer, admin)
 //!   → one page of the console's list
 //! - `GET  /api/v1/visits/{id}` → latest revision, history with changes, conflicts, reviews, audit
+//! - `GET  /api/v1/dashboard?year&hierarchy&place&reviewed` (reviewer, admin) → `report::Dashboard`
+//! - `GET  /api/v1/exports/{visits,indicators}.{csv,xlsx}?year&hierarchy&place&reviewed`
+//!   (reviewer, admin) → attachment
 
 pub mod auth;
 pub mod blobs;
+pub mod dashboard;
+pub mod exports;
 pub mod health;
 pub mod registry;
 pub mod reviews;
@@ -67,6 +72,11 @@ fn v1_router() -> Router<AppState> {
         .route("/users/{username}/assignments", put(users::assign))
         .route("/visits", get(visits::list))
         .route("/visits/{id}", get(visits::get))
+        .route("/dashboard", get(dashboard::get))
+        .route("/exports/visits.csv", get(exports::visits_csv))
+        .route("/exports/visits.xlsx", get(exports::visits_xlsx))
+        .route("/exports/indicators.csv", get(exports::indicators_csv))
+        .route("/exports/indicators.xlsx", get(exports::indicators_xlsx))
         .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
         // The device gzips its pushes; limits above apply to the inflated body.
         .layer(RequestDecompressionLayer::new().gzip(true))

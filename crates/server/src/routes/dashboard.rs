@@ -1,0 +1,28 @@
+//! `GET /api/v1/dashboard?year&hierarchy&place&reviewed` (reviewer, admin):
+//! the plan's indicators (Phụ lục 1) for a year and a place of the user's
+//! scope, with the numbers behind each figure and the organisations without
+//! a visit that year ([`crate::report::Dashboard`]).
+
+use axum::extract::{Query, State};
+use axum::Json;
+
+use crate::auth::AuthUser;
+use crate::error::ApiResult;
+use crate::report::{self, Dashboard, ReportQuery};
+use crate::state::AppState;
+
+pub async fn get(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(q): Query<ReportQuery>,
+) -> ApiResult<Json<Dashboard>> {
+    user.require_staff()?;
+    let filter = q.parse(&state)?;
+    let data = report::load(&state, &user, filter).await?;
+    let rubrics = state.rubrics();
+    // A province's year of visits: computed off the async threads.
+    let dashboard = tokio::task::spawn_blocking(move || data.dashboard(&rubrics))
+        .await
+        .map_err(anyhow::Error::from)?;
+    Ok(Json(dashboard))
+}
