@@ -232,3 +232,29 @@ pub async fn send_json<R: DeserializeOwned, B: Serialize>(method: &str, path: &s
 pub async fn post_csv<R: DeserializeOwned>(path: &str, csv: String) -> Result<R, ApiError> {
     fetch_json("POST", path, Some(Body::Csv(csv)), Some(&token()?)).await
 }
+
+/// Downloads a file the server makes for the signed-in user (an export) and
+/// offers it to save as `name`.
+pub async fn download_signed_in(path: &str, name: &str) -> Result<(), ApiError> {
+    let window = web_sys::window().ok_or(ApiError::Network)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("GET");
+    let headers = web_sys::Headers::new().map_err(|_| ApiError::Network)?;
+    let _ = headers.set("Authorization", &format!("Bearer {}", token()?));
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| ApiError::Network)?;
+    let resp: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| ApiError::Network)?
+        .dyn_into()
+        .map_err(|_| ApiError::Network)?;
+    if !resp.ok() {
+        return Err(ApiError::Server { status: resp.status(), code: "http_error".into(), message: resp.status_text(), rows: Vec::new() });
+    }
+    let blob: web_sys::Blob = JsFuture::from(resp.blob().map_err(|_| ApiError::Network)?)
+        .await
+        .map_err(|_| ApiError::Network)?
+        .dyn_into()
+        .map_err(|_| ApiError::Network)?;
+    crate::download::save_blob(name, &blob).map_err(ApiError::Decode)
+}

@@ -3,6 +3,8 @@ use crate::components::header::Header;
 use crate::i18n::I18nContextProvider;
 use crate::pages::{
     admin::AdminPage,
+    dashboard::DashboardPage,
+    report::ReportPage,
     home::HomePage, not_found::NotFound, org_new::NewOrganisationPage, org_page::OrganisationPage,
     orgs::OrganisationsPage, registry::RegistryPage, review_list::ReviewListPage, review_visit::ReviewVisitPage, signin::SignInPage, storage_panel::StoragePage, visit_form::VisitPage,
     visits::VisitsPage,
@@ -32,6 +34,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/review/:id") view=ReviewVisitPage />
                     <Route path=path!("/registry") view=RegistryPage />
                     <Route path=path!("/admin") view=AdminPage />
+                    <Route path=path!("/dashboard") view=DashboardPage />
+                    <Route path=path!("/report") view=ReportPage />
                 </Routes>
             </Router>
         </I18nContextProvider>

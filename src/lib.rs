@@ -11,6 +11,7 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod data;
+pub mod download;
 pub mod locale;
 pub mod net;
 pub mod pages;

@@ -1,10 +1,12 @@
 pub mod admin;
+pub mod dashboard;
 pub mod home;
 pub mod not_found;
 pub mod org_new;
 pub mod org_page;
 pub mod orgs;
 pub mod registry;
+pub mod report;
 pub mod review_list;
 pub mod review_visit;
 pub mod signin;

@@ -118,7 +118,7 @@ const SORTS: [(&str, &str, &str); 5] = [
 ];
 
 /// `place` carries "hierarchy:code" in the form; the API takes two parameters.
-fn place_param(k: &'static str, v: &str) -> Vec<(&'static str, String)> {
+pub fn place_param(k: &'static str, v: &str) -> Vec<(&'static str, String)> {
     match (k, v.split_once(':')) {
         ("place", Some((h, code))) => vec![("hierarchy", h.to_owned()), ("place", code.to_owned())],
         _ => vec![(k, v.to_owned())],
@@ -130,7 +130,7 @@ fn code_of<T: serde::Serialize>(v: T) -> String {
 }
 
 /// Provinces of both hierarchies, then communes of the new one.
-fn place_options(places: &[htx_core::Place], selected: &str) -> impl IntoView {
+pub fn place_options(places: &[htx_core::Place], selected: &str) -> impl IntoView {
     use htx_core::{Hierarchy, PlaceLevel};
     let mut units: Vec<&htx_core::Place> = places
         .iter()

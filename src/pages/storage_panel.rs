@@ -122,23 +122,8 @@ async fn export_unsynced() -> Result<String, StorageError> {
     let n = visits.len();
     let officer = Session::load().map(|s| s.username).unwrap_or_default();
     let bundle = ExportBundle::new(officer, Some(device_id().to_string()), to_vn(&chrono::Utc::now()), visits);
-    download(&bundle.suggested_file_name(), &bundle.to_json_pretty()).map_err(StorageError::Idb)?;
+    crate::download::save_text(&bundle.suggested_file_name(), &bundle.to_json_pretty(), "application/json").map_err(StorageError::Idb)?;
     Ok(format!("{} {n}", pick("Đã xuất số chuyến khảo sát chưa đồng bộ:", "Unsynced visits exported:")))
-}
-
-fn download(name: &str, text: &str) -> Result<(), String> {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("application/json");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(|e| format!("{e:?}"))?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
-    let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let a: web_sys::HtmlAnchorElement = doc.create_element("a").map_err(|e| format!("{e:?}"))?.unchecked_into();
-    a.set_href(&url);
-    a.set_download(name);
-    a.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
-    Ok(())
 }
 
 /// Reads a hand-over file: new visits and newer revisions are stored;

@@ -312,6 +312,59 @@ impl Target {
     }
 }
 
+/// A share in basis points as Vietnamese text: `29%`, `33,33%`.
+pub fn percent_vi(basis_points: u32) -> String {
+    let (w, f) = (basis_points / 100, basis_points % 100);
+    match f {
+        0 => format!("{w}%"),
+        f if f % 10 == 0 => format!("{w},{}%", f / 10),
+        f => format!("{w},{f:02}%"),
+    }
+}
+
+/// A target as the plan writes it: `≥ 3.000`, `> 100`, `70–85%` (empty
+/// when the plan sets none).
+pub fn target_vi(t: Option<Target>) -> String {
+    let Some(t) = t else {
+        return String::new();
+    };
+    let n = |v: u64| crate::money::group_thousands(i64::try_from(v).unwrap_or(i64::MAX));
+    match t {
+        Target::AtLeast { value } => format!("≥ {}", n(value)),
+        Target::MoreThan { value } => format!("> {}", n(value)),
+        Target::AtMost { value } => format!("≤ {}", n(value)),
+        Target::ShareAtLeast { basis_points } => format!("≥ {}", percent_vi(basis_points)),
+        Target::ShareMoreThan { basis_points } => format!("> {}", percent_vi(basis_points)),
+        Target::ShareRange {
+            low_basis_points,
+            high_basis_points,
+        } => format!(
+            "{}–{}",
+            percent_vi(low_basis_points).trim_end_matches('%'),
+            percent_vi(high_basis_points)
+        ),
+    }
+}
+
+impl TargetStatus {
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            TargetStatus::Met => "Đạt",
+            TargetStatus::NotMet => "Chưa đạt",
+            TargetStatus::NoData => "Chưa có số liệu",
+            TargetStatus::NoTarget => "Không đặt mục tiêu",
+        }
+    }
+    pub fn label_en(self) -> &'static str {
+        match self {
+            TargetStatus::Met => "Met",
+            TargetStatus::NotMet => "Not met",
+            TargetStatus::NoData => "No data",
+            TargetStatus::NoTarget => "No target",
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct IndicatorValue {
     pub id: IndicatorId,
@@ -727,6 +780,28 @@ mod tests {
             TargetStatus::NoData,
             "no organisation is no data, not a miss"
         );
+    }
+
+    #[test]
+    fn targets_read_as_the_plan_writes_them() {
+        assert_eq!(target_vi(Some(Target::AtLeast { value: 3_000 })), "≥ 3.000");
+        assert_eq!(target_vi(Some(Target::MoreThan { value: 100 })), "> 100");
+        assert_eq!(target_vi(Some(Target::AtMost { value: 0 })), "≤ 0");
+        assert_eq!(
+            target_vi(Some(Target::ShareAtLeast { basis_points: 2900 })),
+            "≥ 29%"
+        );
+        assert_eq!(
+            target_vi(Some(Target::ShareMoreThan { basis_points: 9050 })),
+            "> 90,5%"
+        );
+        let range = Target::ShareRange {
+            low_basis_points: 7000,
+            high_basis_points: 8500,
+        };
+        assert_eq!(target_vi(Some(range)), "70–85%");
+        assert_eq!(target_vi(None), "");
+        assert_eq!(percent_vi(3333), "33,33%");
     }
 
     #[test]

@@ -11,8 +11,7 @@
 //!   `dd/mm/yyyy`), bold frozen header row, fitted column widths.
 
 use chrono::{Datelike, NaiveDate};
-use htx_core::indicators::{IndicatorValue, Target, TargetStatus};
-use htx_core::money::group_thousands;
+use htx_core::indicators::{target_vi, IndicatorValue, TargetStatus};
 use htx_core::review::ReviewDecision;
 use htx_core::Vnd;
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook};
@@ -280,46 +279,8 @@ const INDICATOR_HEADERS: [&str; 15] = [
     "Ghi chú",
 ];
 
-/// A share in basis points as Vietnamese text: `29%`, `33,33%`.
-fn percent_vi(basis_points: u32) -> String {
-    let (w, f) = (basis_points / 100, basis_points % 100);
-    match f {
-        0 => format!("{w}%"),
-        f if f % 10 == 0 => format!("{w},{}%", f / 10),
-        f => format!("{w},{f:02}%"),
-    }
-}
-
-/// A target as the plan writes it: `≥ 3.000`, `> 100`, `70–85%`.
-pub fn target_vi(t: Option<Target>) -> String {
-    let Some(t) = t else {
-        return String::new();
-    };
-    let n = |v: u64| group_thousands(i64::try_from(v).unwrap_or(i64::MAX));
-    match t {
-        Target::AtLeast { value } => format!("≥ {}", n(value)),
-        Target::MoreThan { value } => format!("> {}", n(value)),
-        Target::AtMost { value } => format!("≤ {}", n(value)),
-        Target::ShareAtLeast { basis_points } => format!("≥ {}", percent_vi(basis_points)),
-        Target::ShareMoreThan { basis_points } => format!("> {}", percent_vi(basis_points)),
-        Target::ShareRange {
-            low_basis_points,
-            high_basis_points,
-        } => format!(
-            "{}–{}",
-            percent_vi(low_basis_points).trim_end_matches('%'),
-            percent_vi(high_basis_points)
-        ),
-    }
-}
-
 pub fn status_vi(s: TargetStatus) -> &'static str {
-    match s {
-        TargetStatus::Met => "Đạt",
-        TargetStatus::NotMet => "Chưa đạt",
-        TargetStatus::NoData => "Chưa có số liệu",
-        TargetStatus::NoTarget => "Không đặt mục tiêu",
-    }
+    s.label_vi()
 }
 
 /// One row per Phụ lục 1 indicator, then the rows visits cannot measure.
@@ -407,30 +368,6 @@ pub fn without_visit_table(list: &[OrganisationSummary]) -> Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn targets_read_as_the_plan_writes_them() {
-        assert_eq!(target_vi(Some(Target::AtLeast { value: 3_000 })), "≥ 3.000");
-        assert_eq!(target_vi(Some(Target::MoreThan { value: 100 })), "> 100");
-        assert_eq!(target_vi(Some(Target::AtMost { value: 0 })), "≤ 0");
-        assert_eq!(
-            target_vi(Some(Target::ShareAtLeast { basis_points: 2900 })),
-            "≥ 29%"
-        );
-        assert_eq!(
-            target_vi(Some(Target::ShareMoreThan { basis_points: 9050 })),
-            "> 90,5%"
-        );
-        assert_eq!(
-            target_vi(Some(Target::ShareRange {
-                low_basis_points: 7000,
-                high_basis_points: 8500
-            })),
-            "70–85%"
-        );
-        assert_eq!(target_vi(None), "");
-        assert_eq!(percent_vi(3333), "33,33%");
-    }
 
     #[test]
     fn csv_has_a_bom_crlf_and_quotes_where_needed() {

@@ -35,9 +35,22 @@ impl TestApp {
         }
     }
 
+    /// The same with a desktop-sized browser (the staff's console).
+    pub async fn start_desktop(name: &str) -> Self {
+        match Self::try_start_with(name, true).await {
+            Ok(app) => app,
+            Err(e) => panic!("[{name}] could not start the test environment: {e:#}"),
+        }
+    }
+
     pub async fn try_start(name: &str) -> Result<Self> {
+        Self::try_start_with(name, false).await
+    }
+
+    async fn try_start_with(name: &str, desktop: bool) -> Result<Self> {
         let server = ServerProcess::start().await.context("starting htx-server")?;
-        let browser = Browser::start().await.context("starting chromedriver + Chromium")?;
+        let browser = if desktop { Browser::start_desktop().await } else { Browser::start().await }
+            .context("starting chromedriver + Chromium")?;
         Ok(TestApp { name: name.to_string(), browser, server, http: crate::http_client() })
     }
 

@@ -75,9 +75,21 @@ pub struct Browser {
     profile: TempDir,
 }
 
+/// Desktop viewport (CSS px) for the staff's review console.
+pub const DESKTOP_SIZE: (u32, u32) = (1280, 900);
+
 impl Browser {
-    /// Starts chromedriver and a fresh headless Chromium.
+    /// Starts chromedriver and a fresh headless Chromium with a phone viewport.
     pub async fn start() -> Result<Self> {
+        Self::start_with(false).await
+    }
+
+    /// The same with a desktop viewport (alliance staff at their desks).
+    pub async fn start_desktop() -> Result<Self> {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(desktop: bool) -> Result<Self> {
         let slot = browser_slot().await?;
         let profile = tempfile::Builder::new().prefix("htx-e2e-browser-").tempdir()?;
         let driver_bin = std::env::var_os("CHROMEDRIVER")
@@ -124,9 +136,8 @@ impl Browser {
 
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("chrome"));
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
+        let size = if desktop { DESKTOP_SIZE } else { WINDOW_SIZE };
+        let mut options = json!({
                 "binary": chromium.display().to_string(),
                 "args": [
                     "--headless=new",
@@ -140,17 +151,19 @@ impl Browser {
                     "--disable-component-update",
                     "--disable-sync",
                     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-                    format!("--window-size={},{}", WINDOW_SIZE.0, WINDOW_SIZE.1),
+                    format!("--window-size={},{}", size.0, size.1),
                     format!("--user-data-dir={}", user_data_dir.display()),
                 ],
-                // Headless "new" Chromium clamps real windows to >= 500 px wide,
-                // so the phone viewport comes from device emulation (touch, mobile
-                // viewport); --window-size above only sizes the outer window.
-                "mobileEmulation": {
-                    "deviceMetrics": { "width": WINDOW_SIZE.0, "height": WINDOW_SIZE.1, "pixelRatio": 1.0, "touch": true, "mobile": true },
-                },
-            }),
-        );
+        });
+        if !desktop {
+            // Headless "new" Chromium clamps real windows to >= 500 px wide,
+            // so the phone viewport comes from device emulation (touch, mobile
+            // viewport); --window-size above only sizes the outer window.
+            options["mobileEmulation"] = json!({
+                "deviceMetrics": { "width": WINDOW_SIZE.0, "height": WINDOW_SIZE.1, "pixelRatio": 1.0, "touch": true, "mobile": true },
+            });
+        }
+        caps.insert("goog:chromeOptions".into(), options);
         // Makes the browser console readable through chromedriver (console_errors).
         caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();

@@ -16,7 +16,7 @@ const FOUND: &str = "HTX Dịch vụ Mới Phát Hiện Ngoài Đồng";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn staff_keep_the_registry_and_the_accounts_in_the_browser() {
-    let mut app = TestApp::start("console_registry").await;
+    let mut app = TestApp::start_desktop("console_registry").await;
     let r = registry_and_accounts(&mut app).await;
     app.finish(r).await;
 }
@@ -119,5 +119,79 @@ async fn registry_and_accounts(app: &mut TestApp) -> Result<()> {
     b.wait_for_text("[data-testid=users-table]", "canbo9", UI_TIMEOUT).await?;
     b.screenshot("console-admin").await?;
     api_token(app, "canbo9", "mat-khau-canbo9").await.context("the new officer signs in")?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_shows_the_plan_indicators_exports_and_the_printable_report() {
+    let mut app = TestApp::start_desktop("console_dashboard").await;
+    let r = dashboard(&mut app).await;
+    app.finish(r).await;
+}
+
+async fn dashboard(app: &mut TestApp) -> Result<()> {
+    let b = &app.browser;
+    // Three visits from the field, two of them approved.
+    let orgs = officer_organisations(app, OFFICER.0, OFFICER.1).await?;
+    let visits = final_visits(&orgs, 3)?;
+    let now = chrono::Utc::now().with_timezone(&htx_core::time::VN_OFFSET);
+    let token = api_token(app, OFFICER.0, OFFICER.1).await?;
+    app.http
+        .post(app.url("/api/v1/sync/push"))
+        .bearer_auth(&token)
+        .json(&PushBatch::new(Uuid::now_v7(), Uuid::now_v7(), now, visits.clone()))
+        .send()
+        .await?
+        .error_for_status()?;
+    let reviewer = api_token(app, REVIEWER.0, REVIEWER.1).await?;
+    for v in &visits[..2] {
+        app.http
+            .post(app.url("/api/v1/reviews"))
+            .bearer_auth(&reviewer)
+            .json(&serde_json::json!({ "visit_id": v.id, "revision": 0, "decision": "approved" }))
+            .send()
+            .await?
+            .error_for_status()?;
+    }
+    let api: Value = app.http.get(app.url("/api/v1/dashboard")).bearer_auth(&reviewer).send().await?.json().await?;
+    let indicators = api["report"]["groups"][0]["indicators"].as_array().context("no indicators")?.clone();
+    ensure!(indicators.len() == 16, "{api}");
+
+    staff_sign_in(app, b, REVIEWER.0, REVIEWER.1).await?;
+    b.click("nav.tabs a[href='/dashboard']").await?;
+    b.wait_for("[data-testid=indicator-table]", UI_TIMEOUT).await?;
+    let rows = b.find_all("[data-testid=indicator-row]").await?;
+    ensure!(rows.len() == 16, "{} indicator rows", rows.len());
+    // The page shows what the server computed: the number of cooperatives,
+    // and the share rated good or fair with the numbers behind it.
+    for id in ["cooperatives", "cooperative_members"] {
+        let want = indicators.iter().find(|i| i["id"] == id).context(id)?["numerator"].as_u64().context("numerator")?;
+        let shown = b.text(&format!("[data-indicator={id}] [data-testid=indicator-value]")).await?;
+        ensure!(shown.replace('.', "") == want.to_string(), "{id}: page shows {shown}, the API {want}");
+    }
+    let summary = b.text("[data-testid=dashboard-summary]").await?;
+    let without = api["organisations_without_visit"].as_array().map(Vec::len).unwrap_or(0);
+    ensure!(summary.contains(&format!("{without} chưa khảo sát")), "{summary}");
+    b.wait_for("[data-testid=share-chart] svg", UI_TIMEOUT).await?;
+    b.screenshot("console-dashboard").await?;
+
+    // An export downloads a real XLSX file (captured as the Blob offered to save).
+    b.exec(
+        "window.__blobs = []; const o = URL.createObjectURL; \
+         URL.createObjectURL = (blob) => { window.__blobs.push([blob.size, blob.type]); return o(blob); }; return 1;",
+    )
+    .await?;
+    b.click("[data-testid=export-indicators-xlsx]").await?;
+    let blob = b.wait_for_js("window.__blobs.length ? window.__blobs[0] : null", UI_TIMEOUT).await?;
+    ensure!(blob[0].as_u64().unwrap_or(0) > 2_000, "the XLSX is {blob}");
+    ensure!(blob[1].as_str().unwrap_or("").contains("spreadsheetml"), "{blob}");
+
+    // The printable annual report, with the Phụ lục 1 table.
+    b.click("[data-testid=open-report]").await?;
+    let year = now.format("%Y").to_string();
+    b.wait_for_text("[data-testid=report-title]", &format!("NĂM {year}"), UI_TIMEOUT).await?;
+    let rows = b.find_all("[data-testid=report-page] [data-testid=indicator-row]").await?;
+    ensure!(rows.len() == 16, "{} rows in the report", rows.len());
+    b.screenshot("console-report").await?;
     Ok(())
 }
