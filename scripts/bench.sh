@@ -15,3 +15,6 @@ echo
 # memory, against a release build of the server (as it would be deployed).
 cargo build --release -p htx-server
 HTX_SERVER_BIN="$ROOT/target/release/htx-server" HTX_DIST="$ROOT/dist" cargo run -q -p htx-e2e --bin sync_bench
+echo
+# Review console: 100,000 visits on the server.
+HTX_SERVER_BIN="$ROOT/target/release/htx-server" HTX_DIST="$ROOT/dist" cargo run -q -p htx-e2e --bin console_bench

@@ -2,7 +2,7 @@
 //! in the transactions that store revisions, conflicts and reviews, so the
 //! review console filters and pages without parsing visit JSON.
 
-use sqlx::{Executor, FromRow};
+use sqlx::{Executor, FromRow, QueryBuilder};
 
 use htx_core::console::{ListOrder, VisitListItem};
 
@@ -190,29 +190,60 @@ pub struct ListRow {
     pub received_at: String,
 }
 
-const FROM_WHERE: &str = "FROM visit_index i \
-     JOIN organisations o ON o.id = i.organisation_id \
-     JOIN users u ON u.id = i.officer_id \
-     WHERE ($1 IS NULL OR i.place_code IN (SELECT value FROM json_each($1))) \
-     AND ($2 IS NULL OR i.year = $2) \
-     AND ($3 IS NULL OR o.kind = $3) \
-     AND ($4 IS NULL OR o.sector IN (SELECT value FROM json_each($4))) \
-     AND ($5 IS NULL OR i.grade = $5 OR ($5 = 'none' AND i.grade IS NULL)) \
-     AND ($6 IS NULL OR i.review_state = $6 OR ($6 = 'conflict' AND i.conflicts > 0)) \
-     AND ($7 IS NULL OR u.username = $7) \
-     AND ($8 IS NULL OR instr(i.search_key, $8) > 0)";
-
-macro_rules! bind_filter {
-    ($q:expr, $f:expr) => {
-        $q.bind(&$f.communes)
-            .bind($f.year)
-            .bind(&$f.kind)
-            .bind(&$f.sector)
-            .bind(&$f.grade)
-            .bind(&$f.review_state)
-            .bind(&$f.officer)
-            .bind(&$f.search)
-    };
+/// `FROM … WHERE …` of the list for `filter`: only the filters given, and
+/// the joins only when a filter needs them, so the common cases (no filter,
+/// a year, a state) read `visit_index` alone, in the order of its indexes.
+fn push_from_where<'a>(qb: &mut QueryBuilder<'a, Backend>, f: &'a ListFilter) {
+    qb.push(" FROM visit_index i");
+    if f.kind.is_some() || f.sector.is_some() {
+        qb.push(" JOIN organisations o ON o.id = i.organisation_id");
+    }
+    if f.officer.is_some() {
+        qb.push(" JOIN users u ON u.id = i.officer_id");
+    }
+    qb.push(" WHERE 1 = 1");
+    if let Some(communes) = &f.communes {
+        qb.push(" AND i.place_code IN (SELECT value FROM json_each(")
+            .push_bind(communes)
+            .push("))");
+    }
+    if let Some(year) = f.year {
+        qb.push(" AND i.year = ").push_bind(year);
+    }
+    if let Some(kind) = &f.kind {
+        qb.push(" AND o.kind = ").push_bind(kind);
+    }
+    if let Some(sector) = &f.sector {
+        qb.push(" AND o.sector IN (SELECT value FROM json_each(")
+            .push_bind(sector)
+            .push("))");
+    }
+    match f.grade.as_deref() {
+        None => {}
+        Some("none") => {
+            qb.push(" AND i.grade IS NULL");
+        }
+        Some(g) => {
+            qb.push(" AND i.grade = ").push_bind(g);
+        }
+    }
+    match f.review_state.as_deref() {
+        None => {}
+        Some("conflict") => {
+            qb.push(" AND i.conflicts > 0");
+        }
+        Some(state) => {
+            qb.push(" AND i.review_state = ").push_bind(state);
+        }
+    }
+    if let Some(officer) = &f.officer {
+        qb.push(" AND u.username = ").push_bind(officer);
+    }
+    if let Some(text) = &f.search {
+        qb.push(" AND instr(i.search_key, ")
+            .push_bind(text)
+            .push(") > 0");
+    }
 }
 
 /// How many visits match `filter`.
@@ -220,13 +251,14 @@ pub async fn count<'e, E>(db: E, filter: &ListFilter) -> Result<i64, sqlx::Error
 where
     E: Executor<'e, Database = Backend>,
 {
-    let sql = format!("SELECT COUNT(*) {FROM_WHERE}");
-    bind_filter!(sqlx::query_scalar(&sql), filter)
-        .fetch_one(db)
-        .await
+    let mut qb = QueryBuilder::new("SELECT COUNT(*)");
+    push_from_where(&mut qb, filter);
+    qb.build_query_scalar().fetch_one(db).await
 }
 
-/// One page of the visits matching `filter`.
+/// One page of the visits matching `filter`. The page is chosen on
+/// `visit_index` alone (a deep page skips index entries, not joined rows);
+/// only its rows are joined with their organisation and officer.
 pub async fn page<'e, E>(
     db: E,
     filter: &ListFilter,
@@ -237,19 +269,26 @@ pub async fn page<'e, E>(
 where
     E: Executor<'e, Database = Backend>,
 {
-    let sql = format!(
+    let order_sql = order_sql(order);
+    let mut qb = QueryBuilder::new(
         "SELECT i.visit_id, i.revision, i.visited_on, i.organisation_id, \
          o.name AS organisation_name, o.registration_code, o.kind, o.sector, i.place_code, \
          o.place_name, o.provisional, u.username AS officer, u.display_name AS officer_name, \
          i.score_centi, i.grade, i.review_state, i.conflicts, i.received_at \
-         {FROM_WHERE} ORDER BY {} LIMIT $9 OFFSET $10",
-        order_sql(order)
+         FROM (SELECT i.visit_id",
     );
-    bind_filter!(sqlx::query_as(&sql), filter)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(db)
-        .await
+    push_from_where(&mut qb, filter);
+    qb.push(format!(" ORDER BY {order_sql} LIMIT "))
+        .push_bind(limit)
+        .push(" OFFSET ")
+        .push_bind(offset)
+        .push(
+            ") p JOIN visit_index i ON i.visit_id = p.visit_id \
+             JOIN organisations o ON o.id = i.organisation_id \
+             JOIN users u ON u.id = i.officer_id",
+        )
+        .push(format!(" ORDER BY {order_sql}"));
+    qb.build_query_as().fetch_all(db).await
 }
 
 impl From<ListRow> for VisitListItem {
