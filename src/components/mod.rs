@@ -1,4 +1,5 @@
 pub mod field_input;
+pub mod filters;
 pub mod geo;
 pub mod header;
 pub mod lang_toggle;

@@ -5,29 +5,22 @@
 use crate::api;
 use crate::data::pick;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::pages::review_list::{describe, place_options, place_param};
+use crate::components::filters::{api_query, place_options};
+use crate::pages::review_list::describe;
+
+/// Query parameters the dashboard passes on to the API.
+const PARAMS: [&str; 3] = ["year", "place", "reviewed"];
 use htx_core::console::Dashboard;
 use htx_core::indicators::{percent_vi, target_vi, IndicatorValue, Target, TargetStatus};
 use leptos::prelude::*;
 use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
 
-/// The dashboard's query for the API (place "hierarchy:code" split in two).
-pub fn api_query(q: &leptos_router::params::ParamsMap) -> String {
-    ["year", "place", "reviewed"]
-        .iter()
-        .filter_map(|&k| q.get(k).filter(|v| !v.is_empty()).map(|v| (k, v)))
-        .flat_map(|(k, v)| place_param(k, &v))
-        .map(|(k, v)| format!("{k}={}", js_sys::encode_uri_component(&v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
 /// Loads the dashboard for the address's query.
 pub fn dashboard_resource() -> LocalResource<Result<Dashboard, api::ApiError>> {
     let query = use_query_map();
     LocalResource::new(move || {
-        let qs = query.with(api_query);
+        let qs = query.with(|q| api_query(q, &PARAMS));
         async move { api::get_signed_in::<Dashboard>(&format!("/api/v1/dashboard?{qs}")).await }
     })
 }
@@ -43,7 +36,7 @@ pub fn DashboardPage() -> impl IntoView {
     let (download_error, set_download_error) = signal(None::<String>);
     let download = move |what: &'static str, ext: &'static str| {
         move |_| {
-            let qs = query.with(api_query);
+            let qs = query.with(|q| api_query(q, &PARAMS));
             let year = query.with(|q| q.get("year")).filter(|y| !y.is_empty()).unwrap_or_else(|| chrono::Utc::now().format("%Y").to_string());
             let name = format!("{}-{year}.{ext}", if what == "visits" { "luot-khao-sat" } else { "chi-tieu" });
             leptos::task::spawn_local(async move {

@@ -3,6 +3,7 @@
 //! into the registry one, import a CSV file (every row or none).
 use crate::api::{self, ApiError};
 use crate::data::pick;
+use crate::components::filters::{choices, code_of, ChoiceFilter};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::pages::review_list::describe;
 use htx_core::console::{labels, RegistryItem, RegistryPage};
@@ -35,24 +36,10 @@ pub fn RegistryPage() -> impl IntoView {
                         <input name="q" type="search" data-testid="registry-q" prop:value=param("q") />
                     </label>
                     <label>{t!(i18n, filter_kind)}
-                        <select name="kind">
-                            <option value="">{t!(i18n, any)}</option>
-                            {OrganisationKind::ALL.into_iter().map(|k| {
-                                let code = code_of(k);
-                                let selected = { let code = code.clone(); move || param("kind").get() == code };
-                                view! { <option value=code.clone() selected=selected>{move || pick(k.label_vi(), k.label_en()).to_string()}</option> }
-                            }).collect_view()}
-                        </select>
+                        <ChoiceFilter name="kind" choices=choices(&OrganisationKind::ALL, OrganisationKind::label_vi, OrganisationKind::label_en) selected=param("kind") />
                     </label>
                     <label>{t!(i18n, filter_status)}
-                        <select name="status">
-                            <option value="">{t!(i18n, any)}</option>
-                            {LegalStatus::ALL.into_iter().map(|s| {
-                                let code = code_of(s);
-                                let selected = { let code = code.clone(); move || param("status").get() == code };
-                                view! { <option value=code.clone() selected=selected>{move || pick(s.label_vi(), s.label_en()).to_string()}</option> }
-                            }).collect_view()}
-                        </select>
+                        <ChoiceFilter name="status" choices=choices(&LegalStatus::ALL, LegalStatus::label_vi, LegalStatus::label_en) selected=param("status") />
                     </label>
                     <label class="check">
                         <input type="checkbox" name="provisional" value="true" data-testid="registry-provisional"
@@ -62,6 +49,7 @@ pub fn RegistryPage() -> impl IntoView {
                     <button type="submit" class="primary">{t!(i18n, apply_filters)}</button>
                 </div>
             </Form>
+            <NewOrganisationForm on_done=reload />
             <CsvImport on_done=reload />
             {move || match list.get() {
                 None => view! { <p class="muted">{t!(i18n, loading)}</p> }.into_any(),
@@ -82,10 +70,6 @@ pub fn RegistryPage() -> impl IntoView {
             }}
         </main>
     }
-}
-
-fn code_of<T: serde::Serialize>(v: T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 #[component]
@@ -213,7 +197,7 @@ fn CsvImport(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoVie
         });
     };
     view! {
-        <details class="card">
+        <details class="card" data-testid="registry-import-box">
             <summary>{t!(i18n, import_csv)}</summary>
             <p class="muted small">{t!(i18n, import_csv_help)}</p>
             <input type="file" accept=".csv,text/csv" data-testid="registry-import" on:change=import />
@@ -230,6 +214,91 @@ fn CsvImport(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoVie
                         </tbody></table>
                     </div>
                 }.into_any(),
+            })}
+        </details>
+    }
+}
+
+/// "Thêm tổ chức vào danh bạ": a registry organisation (not provisional),
+/// checked by the server with htx-core's rules.
+#[component]
+fn NewOrganisationForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+    let i18n = use_i18n();
+    let name = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let kind = RwSignal::new(code_of(OrganisationKind::Cooperative));
+    let sector = RwSignal::new(code_of(htx_core::Sector::Crops));
+    let commune = RwSignal::new(String::new());
+    let founded = RwSignal::new(String::new());
+    let (message, set_message) = signal(None::<Result<String, String>>);
+    let communes = LocalResource::new(|| async { crate::data::ref_data().await.ok() });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let k = serde_json::from_value::<OrganisationKind>(serde_json::Value::String(kind.get_untracked()));
+        let s = serde_json::from_value::<htx_core::Sector>(serde_json::Value::String(sector.get_untracked()));
+        let (Ok(k), Ok(s)) = (k, s) else { return };
+        let mut o = Organisation::new(uuid::Uuid::now_v7(), k, name.get_untracked().trim(), s);
+        o.registration_code = Some(code.get_untracked().trim().to_owned()).filter(|c| !c.is_empty());
+        o.place_new = Some(commune.get_untracked()).filter(|c| !c.is_empty());
+        let date = founded.get_untracked();
+        if !date.trim().is_empty() {
+            match htx_core::format::parse_date_vn(&date) {
+                Ok(d) => o.founded_on = Some(d),
+                Err(e) => return set_message.set(Some(Err(pick(&e.message_vi(), &e.message_en()).to_string()))),
+            }
+        }
+        let on_done = on_done.clone();
+        leptos::task::spawn_local(async move {
+            match api::send_json::<serde_json::Value, _>("POST", "/api/v1/organisations", &o).await {
+                Ok(_) => {
+                    set_message.set(Some(Ok(t_string!(i18n, organisation_added).to_string())));
+                    name.set(String::new());
+                    code.set(String::new());
+                    on_done();
+                }
+                Err(e) => set_message.set(Some(Err(describe(i18n, &e)))),
+            }
+        });
+    };
+    view! {
+        <details class="card" data-testid="registry-new">
+            <summary>{t!(i18n, add_to_registry)}</summary>
+            <form class="filters" on:submit=submit>
+                <label class="grow">{t!(i18n, organisation)}<input data-testid="new-org-name" bind:value=name required /></label>
+                <label>{t!(i18n, registration_code)}<input data-testid="new-org-code" bind:value=code /></label>
+                <label>{t!(i18n, filter_kind)}
+                    <select on:change=move |ev| kind.set(event_target_value(&ev))>
+                        {OrganisationKind::ALL.into_iter().map(|k| view! {
+                            <option value=code_of(k) selected=k == OrganisationKind::Cooperative>{move || pick(k.label_vi(), k.label_en()).to_string()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>{t!(i18n, filter_sector)}
+                    <select on:change=move |ev| sector.set(event_target_value(&ev))>
+                        {htx_core::Sector::ALL.into_iter().map(|s| view! {
+                            <option value=code_of(s)>{move || pick(s.label_vi(), s.label_en()).to_string()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>{t!(i18n, filter_place)}
+                    <select required data-testid="new-org-commune" on:change=move |ev| commune.set(event_target_value(&ev))>
+                        <option value="">"—"</option>
+                        {move || communes.get().flatten().map(|d| {
+                            let mut list: Vec<_> = d.places.iter()
+                                .filter(|p| p.hierarchy == htx_core::Hierarchy::New && p.level == htx_core::PlaceLevel::Commune)
+                                .map(|p| (p.code.clone(), p.name.clone()))
+                                .collect();
+                            list.sort_by(|a, b| a.1.cmp(&b.1));
+                            list.into_iter().map(|(c, n)| view! { <option value=c>{n}</option> }).collect_view()
+                        })}
+                    </select>
+                </label>
+                <label>{t!(i18n, founded_on)}<input data-testid="new-org-founded" bind:value=founded placeholder="dd/mm/yyyy" size="10" /></label>
+                <button type="submit" class="primary" data-testid="new-org-submit">{t!(i18n, add)}</button>
+            </form>
+            {move || message.get().map(|m| match m {
+                Ok(s) => view! { <p class="ok" role="status">{s}</p> }.into_any(),
+                Err(s) => view! { <p class="error" role="alert">{s}</p> }.into_any(),
             })}
         </details>
     }

@@ -2,6 +2,7 @@
 //! (so a filtered list can be bookmarked or shared), paged on the server.
 use crate::api::{self, ApiError};
 use crate::data::pick;
+use crate::components::filters::{api_query, choices, place_options, ChoiceFilter};
 use crate::i18n::{t, t_string, use_i18n};
 use htx_core::console::{labels, VisitListItem, VisitPage};
 use htx_core::format::format_date_vn;
@@ -19,15 +20,7 @@ pub fn ReviewListPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &'static str| Signal::derive(move || query.with(|q| q.get(name).unwrap_or_default()));
     let page_data = LocalResource::new(move || {
-        let qs = query.with(|q| {
-            PARAMS
-                .iter()
-                .filter_map(|&k| q.get(k).filter(|v| !v.is_empty()).map(|v| (k, v)))
-                .flat_map(|(k, v)| place_param(k, &v))
-                .map(|(k, v)| format!("{k}={}", js_sys::encode_uri_component(&v)))
-                .collect::<Vec<_>>()
-                .join("&")
-        });
+        let qs = query.with(|q| api_query(q, &PARAMS));
         async move { api::get_signed_in::<VisitPage>(&format!("/api/v1/visits?per_page=50&{qs}")).await }
     });
     let places = LocalResource::new(|| async { crate::data::ref_data().await.ok() });
@@ -47,24 +40,10 @@ pub fn ReviewListPage() -> impl IntoView {
                         </select>
                     </label>
                     <label>{t!(i18n, filter_kind)}
-                        <select name="kind">
-                            <option value="">{t!(i18n, any)}</option>
-                            {OrganisationKind::ALL.into_iter().map(|k| {
-                                let code = code_of(k);
-                                let selected = { let code = code.clone(); move || param("kind").get() == code };
-                                view! { <option value=code.clone() selected=selected>{move || pick(k.label_vi(), k.label_en()).to_string()}</option> }
-                            }).collect_view()}
-                        </select>
+                        <ChoiceFilter name="kind" choices=choices(&OrganisationKind::ALL, OrganisationKind::label_vi, OrganisationKind::label_en) selected=param("kind") />
                     </label>
                     <label>{t!(i18n, filter_sector)}
-                        <select name="sector">
-                            <option value="">{t!(i18n, any)}</option>
-                            {Sector::ALL.into_iter().map(|s| {
-                                let code = code_of(s);
-                                let selected = { let code = code.clone(); move || param("sector").get() == code };
-                                view! { <option value=code.clone() selected=selected>{move || pick(s.label_vi(), s.label_en()).to_string()}</option> }
-                            }).collect_view()}
-                        </select>
+                        <ChoiceFilter name="sector" choices=choices(&Sector::ALL, Sector::label_vi, Sector::label_en) selected=param("sector") />
                     </label>
                     <label>{t!(i18n, grade)}
                         <select name="grade">
@@ -77,12 +56,7 @@ pub fn ReviewListPage() -> impl IntoView {
                         </select>
                     </label>
                     <label>{t!(i18n, review_state)}
-                        <select name="state" data-testid="filter-state">
-                            <option value="">{t!(i18n, any)}</option>
-                            {labels::REVIEW_STATES.into_iter().map(|(code, vi, en)| view! {
-                                <option value=code selected=move || param("state").get() == code>{move || pick(vi, en).to_string()}</option>
-                            }).collect_view()}
-                        </select>
+                        <ChoiceFilter name="state" choices=labels::REVIEW_STATES.iter().map(|(c, vi, en)| (c.to_string(), *vi, *en)).collect() selected=param("state") />
                     </label>
                     <label>{t!(i18n, officer)}
                         <input name="officer" autocapitalize="none" prop:value=param("officer") size="10" />
@@ -116,42 +90,6 @@ const SORTS: [(&str, &str, &str); 5] = [
     ("score_low_first", "Điểm thấp trước", "Lowest score first"),
     ("organisation", "Theo tên tổ chức", "By organisation"),
 ];
-
-/// `place` carries "hierarchy:code" in the form; the API takes two parameters.
-pub fn place_param(k: &'static str, v: &str) -> Vec<(&'static str, String)> {
-    match (k, v.split_once(':')) {
-        ("place", Some((h, code))) => vec![("hierarchy", h.to_owned()), ("place", code.to_owned())],
-        _ => vec![(k, v.to_owned())],
-    }
-}
-
-fn code_of<T: serde::Serialize>(v: T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
-/// Provinces of both hierarchies, then communes of the new one.
-pub fn place_options(places: &[htx_core::Place], selected: &str) -> impl IntoView {
-    use htx_core::{Hierarchy, PlaceLevel};
-    let mut units: Vec<&htx_core::Place> = places
-        .iter()
-        .filter(|p| p.level == PlaceLevel::Province || (p.level == PlaceLevel::Commune && p.hierarchy == Hierarchy::New))
-        .collect();
-    units.sort_by_key(|p| (p.level != PlaceLevel::Province, p.hierarchy == Hierarchy::Old, p.name.clone()));
-    units
-        .into_iter()
-        .map(|p| {
-            let h = if p.hierarchy == Hierarchy::Old { "old" } else { "new" };
-            let value = format!("{h}:{}", p.code);
-            let label = if p.hierarchy == Hierarchy::Old {
-                format!("{} ({})", p.name, pick("trước 01/7/2025", "before 1 Jul 2025"))
-            } else {
-                p.name.clone()
-            };
-            let is_selected = value == selected;
-            view! { <option value=value selected=is_selected>{label}</option> }
-        })
-        .collect_view()
-}
 
 #[component]
 fn Results(page: VisitPage, #[prop(into)] query_string: Signal<String>) -> impl IntoView {

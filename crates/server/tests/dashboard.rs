@@ -12,12 +12,10 @@ use chrono::{Datelike, NaiveDate};
 use common::*;
 use htx_core::visit::Gender;
 use htx_core::{Hierarchy, PlaceRef, Points, Rubric, ScoreSheet, Visit};
-use htx_server::db::users;
 use htx_server::demo::{organisation_id, registration_code};
 use reqwest::header::{AUTHORIZATION, CONTENT_DISPOSITION, CONTENT_TYPE};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use uuid::Uuid;
 
 impl Api {
     async fn get(&self, token: Option<&str>, path: &str) -> reqwest::Response {
@@ -61,29 +59,6 @@ impl Api {
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::CREATED);
-    }
-
-    /// A reviewer account scoped to `unit`, signed in.
-    async fn reviewer_of(&self, username: &str, unit: PlaceRef) -> String {
-        let hash = htx_server::auth::hash_password_blocking("pw-123456".into(), 64)
-            .await
-            .unwrap();
-        let row = users::UserRow {
-            id: Uuid::now_v7().to_string(),
-            username: username.into(),
-            display_name: format!("Kiểm duyệt {username}"),
-            role: "reviewer".into(),
-            password_hash: hash,
-        };
-        assert!(
-            users::insert_if_absent(&self.db, &row, false, "2025-07-01T00:00:00Z")
-                .await
-                .unwrap()
-        );
-        users::assign_scope(&self.db, &row.id, &unit).await.unwrap();
-        let res = self.login_raw(username, "pw-123456").await;
-        let body: Value = res.json().await.unwrap();
-        body["token"].as_str().unwrap().to_owned()
     }
 }
 

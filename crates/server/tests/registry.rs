@@ -8,11 +8,9 @@ use common::*;
 
 use htx_core::registry::RowError;
 use htx_core::{Hierarchy, LegalStatus, Organisation, PlaceRef};
-use htx_server::db::users;
 use reqwest::header::AUTHORIZATION;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use uuid::Uuid;
 
 async fn call(
     api: &Api,
@@ -87,27 +85,9 @@ async fn staff_keep_the_registry_and_devices_get_the_changes() {
         serde_json::from_value(page["items"][0]["organisation"].clone()).unwrap();
 
     // A reviewer of another province sees none of it and cannot change it.
-    let hash = htx_server::auth::hash_password_blocking("pw-123456".into(), 64)
-        .await
-        .unwrap();
-    let other = users::UserRow {
-        id: Uuid::now_v7().to_string(),
-        username: "kd_khac".into(),
-        display_name: "Kiểm duyệt tỉnh khác".into(),
-        role: "reviewer".into(),
-        password_hash: hash,
-    };
-    users::insert_if_absent(&api.db, &other, false, "2025-07-01T00:00:00Z")
-        .await
-        .unwrap();
-    users::assign_scope(&api.db, &other.id, &PlaceRef::new(Hierarchy::Old, "89"))
-        .await
-        .unwrap();
-    let res = api.login_raw("kd_khac", "pw-123456").await;
-    let other_token = res.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let other_token = api
+        .reviewer_of("kd_khac", PlaceRef::new(Hierarchy::Old, "89"))
+        .await;
     let (_, page) = call(&api, Method::GET, &other_token, "/organisations", None).await;
     assert_eq!(page["total"], 0);
     org.legal_status = LegalStatus::Halted;

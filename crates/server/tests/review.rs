@@ -8,24 +8,11 @@ use common::*;
 
 use htx_core::sync::RecordOutcome;
 use htx_core::{Hierarchy, PlaceRef};
-use htx_server::db::users;
 use reqwest::header::AUTHORIZATION;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use uuid::Uuid;
 
 impl Api {
-    async fn get_json(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        let res = self
-            .client
-            .get(self.url(path))
-            .header(AUTHORIZATION, format!("Bearer {token}"))
-            .send()
-            .await
-            .unwrap();
-        (res.status(), res.json().await.unwrap())
-    }
-
     async fn review(&self, token: &str, body: Value) -> (StatusCode, Value) {
         let res = self
             .client
@@ -36,29 +23,6 @@ impl Api {
             .await
             .unwrap();
         (res.status(), res.json().await.unwrap())
-    }
-
-    /// A reviewer account scoped to `unit`, signed in.
-    async fn reviewer_of(&self, username: &str, unit: PlaceRef) -> String {
-        let hash = htx_server::auth::hash_password_blocking("pw-123456".into(), 64)
-            .await
-            .unwrap();
-        let row = users::UserRow {
-            id: Uuid::now_v7().to_string(),
-            username: username.into(),
-            display_name: format!("Kiểm duyệt {username}"),
-            role: "reviewer".into(),
-            password_hash: hash,
-        };
-        assert!(
-            users::insert_if_absent(&self.db, &row, false, "2025-07-01T00:00:00Z")
-                .await
-                .unwrap()
-        );
-        users::assign_scope(&self.db, &row.id, &unit).await.unwrap();
-        let res = self.login_raw(username, "pw-123456").await;
-        let body: Value = res.json().await.unwrap();
-        body["token"].as_str().unwrap().to_owned()
     }
 }
 

@@ -11,7 +11,9 @@ use htx_core::sync::{
     VisitRevision,
 };
 
+use htx_core::PlaceRef;
 use htx_core::{ErrorCode, Visit};
+use htx_server::db::users;
 use htx_server::{demo, Config, Server};
 use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE};
 use reqwest::StatusCode;
@@ -234,4 +236,41 @@ pub fn visit_of_new_organisation(place: &str, registration_code: Option<&str>) -
     v.organisation_id = o.id;
     v.new_organisation = Some(o);
     v
+}
+
+impl Api {
+    /// GET `path` as `token`: the status and the JSON body.
+    pub async fn get_json(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let res = self
+            .client
+            .get(self.url(path))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .send()
+            .await
+            .unwrap();
+        (res.status(), res.json().await.unwrap())
+    }
+
+    /// A reviewer account scoped to `unit`, signed in.
+    pub async fn reviewer_of(&self, username: &str, unit: PlaceRef) -> String {
+        let hash = htx_server::auth::hash_password_blocking("pw-123456".into(), 64)
+            .await
+            .unwrap();
+        let row = users::UserRow {
+            id: Uuid::now_v7().to_string(),
+            username: username.into(),
+            display_name: format!("Kiểm duyệt {username}"),
+            role: "reviewer".into(),
+            password_hash: hash,
+        };
+        assert!(
+            users::insert_if_absent(&self.db, &row, false, "2025-07-01T00:00:00Z")
+                .await
+                .unwrap()
+        );
+        users::assign_scope(&self.db, &row.id, &unit).await.unwrap();
+        let res = self.login_raw(username, "pw-123456").await;
+        let body: Value = res.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
 }
