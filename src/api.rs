@@ -44,12 +44,8 @@ enum Body {
     Gzip(js_sys::Uint8Array),
 }
 
-async fn fetch_json<R: DeserializeOwned>(
-    method: &str,
-    path: &str,
-    body: Option<Body>,
-    token: Option<&str>,
-) -> Result<R, ApiError> {
+/// Sends one request; `Err(Network)` only when no answer came.
+async fn send(method: &str, path: &str, body: Option<Body>, token: Option<&str>) -> Result<web_sys::Response, ApiError> {
     let window = web_sys::window().ok_or(ApiError::Network)?;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
@@ -77,11 +73,20 @@ async fn fetch_json<R: DeserializeOwned>(
     }
     init.set_headers(&headers);
     let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| ApiError::Network)?;
-    let resp: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+    JsFuture::from(window.fetch_with_request(&request))
         .await
         .map_err(|_| ApiError::Network)?
         .dyn_into()
-        .map_err(|_| ApiError::Network)?;
+        .map_err(|_| ApiError::Network)
+}
+
+async fn fetch_json<R: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<Body>,
+    token: Option<&str>,
+) -> Result<R, ApiError> {
+    let resp = send(method, path, body, token).await?;
     let text = JsFuture::from(resp.text().map_err(|_| ApiError::Network)?)
         .await
         .map_err(|_| ApiError::Network)?
@@ -236,18 +241,7 @@ pub async fn post_csv<R: DeserializeOwned>(path: &str, csv: String) -> Result<R,
 /// Downloads a file the server makes for the signed-in user (an export) and
 /// offers it to save as `name`.
 pub async fn download_signed_in(path: &str, name: &str) -> Result<(), ApiError> {
-    let window = web_sys::window().ok_or(ApiError::Network)?;
-    let init = web_sys::RequestInit::new();
-    init.set_method("GET");
-    let headers = web_sys::Headers::new().map_err(|_| ApiError::Network)?;
-    let _ = headers.set("Authorization", &format!("Bearer {}", token()?));
-    init.set_headers(&headers);
-    let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| ApiError::Network)?;
-    let resp: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
-        .await
-        .map_err(|_| ApiError::Network)?
-        .dyn_into()
-        .map_err(|_| ApiError::Network)?;
+    let resp = send("GET", path, None, Some(&token()?)).await?;
     if !resp.ok() {
         return Err(ApiError::Server { status: resp.status(), code: "http_error".into(), message: resp.status_text(), rows: Vec::new() });
     }

@@ -2,7 +2,7 @@
 //! list of both hierarchies, and the API query built from the address (the
 //! filters live in the address, so a filtered page can be bookmarked).
 use crate::data::pick;
-use crate::i18n::{t, use_i18n};
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::prelude::*;
 use leptos_router::params::ParamsMap;
 
@@ -76,4 +76,28 @@ pub fn place_options(places: &[htx_core::Place], selected: &str) -> impl IntoVie
             view! { <option value=value selected=is_selected>{label}</option> }
         })
         .collect_view()
+}
+
+/// The year and place fields every console filter form starts with. The
+/// empty place means "any" in a list, "the whole scope" on the dashboard.
+#[component]
+pub fn YearAndPlace(
+    #[prop(into)] year: Signal<String>,
+    #[prop(into)] place: Signal<String>,
+    #[prop(optional)] whole_scope: bool,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let places = LocalResource::new(|| async { crate::data::ref_data().await.ok() });
+    let this_year = chrono::Utc::now().format("%Y").to_string();
+    view! {
+        <label>{t!(i18n, filter_year)}
+            <input name="year" inputmode="numeric" placeholder=this_year prop:value=year size="6" />
+        </label>
+        <label>{t!(i18n, filter_place)}
+            <select name="place" data-testid="filter-place">
+                <option value="">{move || if whole_scope { t_string!(i18n, whole_scope) } else { t_string!(i18n, any) }}</option>
+                {move || places.get().flatten().map(|d| place_options(&d.places, &place.get()))}
+            </select>
+        </label>
+    }
 }

@@ -5,7 +5,7 @@
 use crate::api;
 use crate::data::pick;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::components::filters::{api_query, place_options};
+use crate::components::filters::{api_query, YearAndPlace};
 use crate::pages::review_list::describe;
 
 /// Query parameters the dashboard passes on to the API.
@@ -31,8 +31,6 @@ pub fn DashboardPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &'static str| Signal::derive(move || query.with(|q| q.get(name).unwrap_or_default()));
     let data = dashboard_resource();
-    let places = LocalResource::new(|| async { crate::data::ref_data().await.ok() });
-    let this_year = chrono::Utc::now().format("%Y").to_string();
     let (download_error, set_download_error) = signal(None::<String>);
     let download = move |what: &'static str, ext: &'static str| {
         move |_| {
@@ -51,15 +49,7 @@ pub fn DashboardPage() -> impl IntoView {
             <h1>{t!(i18n, dashboard_heading)}</h1>
             <Form method="GET" action="">
                 <div class="filters">
-                    <label>{t!(i18n, filter_year)}
-                        <input name="year" inputmode="numeric" placeholder=this_year prop:value=param("year") size="6" />
-                    </label>
-                    <label>{t!(i18n, filter_place)}
-                        <select name="place">
-                            <option value="">{t!(i18n, whole_scope)}</option>
-                            {move || places.get().flatten().map(|d| place_options(&d.places, &param("place").get()))}
-                        </select>
-                    </label>
+                    <YearAndPlace year=param("year") place=param("place") whole_scope=true />
                     <label>{t!(i18n, counted_visits)}
                         <select name="reviewed">
                             <option value="true">{t!(i18n, only_approved)}</option>

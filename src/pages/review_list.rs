@@ -2,7 +2,7 @@
 //! (so a filtered list can be bookmarked or shared), paged on the server.
 use crate::api::{self, ApiError};
 use crate::data::pick;
-use crate::components::filters::{api_query, choices, place_options, ChoiceFilter};
+use crate::components::filters::{api_query, choices, ChoiceFilter, YearAndPlace};
 use crate::i18n::{t, t_string, use_i18n};
 use htx_core::console::{labels, VisitListItem, VisitPage};
 use htx_core::format::format_date_vn;
@@ -23,22 +23,12 @@ pub fn ReviewListPage() -> impl IntoView {
         let qs = query.with(|q| api_query(q, &PARAMS));
         async move { api::get_signed_in::<VisitPage>(&format!("/api/v1/visits?per_page=50&{qs}")).await }
     });
-    let places = LocalResource::new(|| async { crate::data::ref_data().await.ok() });
-    let this_year = chrono::Utc::now().format("%Y").to_string();
     view! {
         <main class="page wide" data-testid="review-list">
             <h1>{t!(i18n, review_heading)}</h1>
             <Form method="GET" action="">
                 <div class="filters">
-                    <label>{t!(i18n, filter_year)}
-                        <input name="year" inputmode="numeric" placeholder=this_year prop:value=param("year") size="6" />
-                    </label>
-                    <label>{t!(i18n, filter_place)}
-                        <select name="place" data-testid="filter-place">
-                            <option value="">{t!(i18n, any)}</option>
-                            {move || places.get().flatten().map(|d| place_options(&d.places, &param("place").get()))}
-                        </select>
-                    </label>
+                    <YearAndPlace year=param("year") place=param("place") />
                     <label>{t!(i18n, filter_kind)}
                         <ChoiceFilter name="kind" choices=choices(&OrganisationKind::ALL, OrganisationKind::label_vi, OrganisationKind::label_en) selected=param("kind") />
                     </label>
