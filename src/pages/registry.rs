@@ -49,7 +49,7 @@ pub fn RegistryPage() -> impl IntoView {
                     <button type="submit" class="primary">{t!(i18n, apply_filters)}</button>
                 </div>
             </Form>
-            <NewOrganisationForm on_done=reload />
+            <OrganisationForm on_done=reload />
             <CsvImport on_done=reload />
             {move || match list.get() {
                 None => view! { <p class="muted">{t!(i18n, loading)}</p> }.into_any(),
@@ -117,6 +117,8 @@ fn RegistryRow(item: RegistryItem, on_change: impl Fn() + Clone + Send + Sync + 
         }
     };
     let current = code_of(o.legal_status);
+    let editing = RwSignal::new(false);
+    let (o_edit, on_change_edit) = (o.clone(), on_change.clone());
     view! {
         <tr data-testid="registry-row" data-id=id.clone() data-provisional=provisional.to_string()>
             <td><strong>{o.name.clone()}</strong>
@@ -130,6 +132,11 @@ fn RegistryRow(item: RegistryItem, on_change: impl Fn() + Clone + Send + Sync + 
                     </div>
                 })}
                 {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+                <button data-testid="registry-edit-open" on:click=move |_| editing.update(|e| *e = !*e)>{t!(i18n, edit)}</button>
+                {move || editing.get().then(|| {
+                    let on_change = on_change_edit.clone();
+                    view! { <OrganisationForm existing=o_edit.clone() on_done=move || on_change() /> }
+                })}
             </td>
             <td>{item.place_name.clone()}</td>
             <td>{move || pick(kind.0, kind.1).to_string()}</td>
@@ -219,17 +226,24 @@ fn CsvImport(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoVie
     }
 }
 
-/// "Thêm tổ chức vào danh bạ": a registry organisation (not provisional),
-/// checked by the server with htx-core's rules.
+/// "Thêm tổ chức vào danh bạ" (no `existing`) or "Sửa" (an organisation of
+/// the list): the registry record, checked by the server with htx-core's
+/// rules. Editing keeps what the form does not show (status, address ...).
 #[component]
-fn NewOrganisationForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+fn OrganisationForm(
+    #[prop(optional)] existing: Option<Organisation>,
+    on_done: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let name = RwSignal::new(String::new());
-    let code = RwSignal::new(String::new());
-    let kind = RwSignal::new(code_of(OrganisationKind::Cooperative));
-    let sector = RwSignal::new(code_of(htx_core::Sector::Crops));
-    let commune = RwSignal::new(String::new());
-    let founded = RwSignal::new(String::new());
+    let editing = existing.is_some();
+    let base = existing.clone();
+    let e = existing.as_ref();
+    let name = RwSignal::new(e.map(|o| o.name.clone()).unwrap_or_default());
+    let code = RwSignal::new(e.and_then(|o| o.registration_code.clone()).unwrap_or_default());
+    let kind = RwSignal::new(code_of(e.map(|o| o.kind).unwrap_or(OrganisationKind::Cooperative)));
+    let sector = RwSignal::new(code_of(e.map(|o| o.sector).unwrap_or(htx_core::Sector::Crops)));
+    let commune = RwSignal::new(e.and_then(|o| o.place_new.clone()).unwrap_or_default());
+    let founded = RwSignal::new(e.and_then(|o| o.founded_on).map(htx_core::format::format_date_vn).unwrap_or_default());
     let (message, set_message) = signal(None::<Result<String, String>>);
     let communes = LocalResource::new(|| async { crate::data::ref_data().await.ok() });
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -237,10 +251,14 @@ fn NewOrganisationForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> im
         let k = serde_json::from_value::<OrganisationKind>(serde_json::Value::String(kind.get_untracked()));
         let s = serde_json::from_value::<htx_core::Sector>(serde_json::Value::String(sector.get_untracked()));
         let (Ok(k), Ok(s)) = (k, s) else { return };
-        let mut o = Organisation::new(uuid::Uuid::now_v7(), k, name.get_untracked().trim(), s);
+        let mut o = base.clone().unwrap_or_else(|| Organisation::new(uuid::Uuid::now_v7(), k, "", s));
+        o.kind = k;
+        o.sector = s;
+        o.name = name.get_untracked().trim().to_owned();
         o.registration_code = Some(code.get_untracked().trim().to_owned()).filter(|c| !c.is_empty());
         o.place_new = Some(commune.get_untracked()).filter(|c| !c.is_empty());
         let date = founded.get_untracked();
+        o.founded_on = None;
         if !date.trim().is_empty() {
             match htx_core::format::parse_date_vn(&date) {
                 Ok(d) => o.founded_on = Some(d),
@@ -249,11 +267,18 @@ fn NewOrganisationForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> im
         }
         let on_done = on_done.clone();
         leptos::task::spawn_local(async move {
-            match api::send_json::<serde_json::Value, _>("POST", "/api/v1/organisations", &o).await {
+            let answer = if editing {
+                api::send_json::<serde_json::Value, _>("PUT", &format!("/api/v1/organisations/{}", o.id), &o).await
+            } else {
+                api::send_json::<serde_json::Value, _>("POST", "/api/v1/organisations", &o).await
+            };
+            match answer {
                 Ok(_) => {
-                    set_message.set(Some(Ok(t_string!(i18n, organisation_added).to_string())));
-                    name.set(String::new());
-                    code.set(String::new());
+                    set_message.set(Some(Ok(t_string!(i18n, organisation_saved).to_string())));
+                    if !editing {
+                        name.set(String::new());
+                        code.set(String::new());
+                    }
                     on_done();
                 }
                 Err(e) => set_message.set(Some(Err(describe(i18n, &e)))),
@@ -261,22 +286,22 @@ fn NewOrganisationForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> im
         });
     };
     view! {
-        <details class="card" data-testid="registry-new">
-            <summary>{t!(i18n, add_to_registry)}</summary>
+        <details class="card" data-testid=if editing { "registry-edit" } else { "registry-new" } open=editing>
+            <summary>{move || if editing { t_string!(i18n, edit_organisation) } else { t_string!(i18n, add_to_registry) }}</summary>
             <form class="filters" on:submit=submit>
                 <label class="grow">{t!(i18n, organisation)}<input data-testid="new-org-name" bind:value=name required /></label>
                 <label>{t!(i18n, registration_code)}<input data-testid="new-org-code" bind:value=code /></label>
                 <label>{t!(i18n, filter_kind)}
                     <select on:change=move |ev| kind.set(event_target_value(&ev))>
                         {OrganisationKind::ALL.into_iter().map(|k| view! {
-                            <option value=code_of(k) selected=k == OrganisationKind::Cooperative>{move || pick(k.label_vi(), k.label_en()).to_string()}</option>
+                            <option value=code_of(k) selected=code_of(k) == kind.get_untracked()>{move || pick(k.label_vi(), k.label_en()).to_string()}</option>
                         }).collect_view()}
                     </select>
                 </label>
                 <label>{t!(i18n, filter_sector)}
                     <select on:change=move |ev| sector.set(event_target_value(&ev))>
                         {htx_core::Sector::ALL.into_iter().map(|s| view! {
-                            <option value=code_of(s)>{move || pick(s.label_vi(), s.label_en()).to_string()}</option>
+                            <option value=code_of(s) selected=code_of(s) == sector.get_untracked()>{move || pick(s.label_vi(), s.label_en()).to_string()}</option>
                         }).collect_view()}
                     </select>
                 </label>
@@ -289,12 +314,12 @@ fn NewOrganisationForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> im
                                 .map(|p| (p.code.clone(), p.name.clone()))
                                 .collect();
                             list.sort_by(|a, b| a.1.cmp(&b.1));
-                            list.into_iter().map(|(c, n)| view! { <option value=c>{n}</option> }).collect_view()
+                            list.into_iter().map(|(c, n)| { let selected = c == commune.get_untracked(); view! { <option value=c selected=selected>{n}</option> } }).collect_view()
                         })}
                     </select>
                 </label>
                 <label>{t!(i18n, founded_on)}<input data-testid="new-org-founded" bind:value=founded placeholder="dd/mm/yyyy" size="10" /></label>
-                <button type="submit" class="primary" data-testid="new-org-submit">{t!(i18n, add)}</button>
+                <button type="submit" class="primary" data-testid="new-org-submit">{move || if editing { t_string!(i18n, save) } else { t_string!(i18n, add) }}</button>
             </form>
             {move || message.get().map(|m| match m {
                 Ok(s) => view! { <p class="ok" role="status">{s}</p> }.into_any(),

@@ -141,7 +141,7 @@ async fn registry_and_accounts(app: &mut TestApp) -> Result<()> {
     b.click("[data-testid=new-org-submit]").await?;
     b.wait_for_text(
         "[data-testid=registry-new] [role=status]",
-        "Đã thêm",
+        "Đã lưu",
         UI_TIMEOUT,
     )
     .await?;
@@ -151,6 +151,13 @@ async fn registry_and_accounts(app: &mut TestApp) -> Result<()> {
         UI_TIMEOUT,
     )
     .await?;
+    // ... and renamed through its "Sửa" form.
+    app.goto("/registry?q=them%20bang%20tay").await?;
+    b.wait_for_text("[data-testid=registry-total]", "1", UI_TIMEOUT).await?;
+    b.click("[data-testid=registry-edit-open]").await?;
+    b.fill("[data-testid=registry-edit] [data-testid=new-org-name]", "HTX Thêm Bằng Tay (đã sửa)").await?;
+    b.click("[data-testid=registry-edit] [data-testid=new-org-submit]").await?;
+    b.wait_for_text("[data-testid=registry-table] strong", "(đã sửa)", UI_TIMEOUT).await?;
 
     // A legal status change is kept.
     app.goto("/registry?q=nhap%20thu%20mot").await?;
