@@ -24,6 +24,7 @@ use htx_core::{validate_visit, ErrorCode, Place, ValidationContext, ValidationEr
 use crate::auth::{AuthUser, Role};
 use crate::db::{self, changes, organisations, reviews, rubrics, users, visit_index, visits};
 use crate::error::{ApiResult, AppError};
+use crate::scope::Scope;
 use crate::state::AppState;
 
 /// Most records in one push (shared with the device, which plans its batches by it).
@@ -508,8 +509,18 @@ pub async fn pull(
         size_rules: Vec::new(),
         reviews: Vec::new(),
     };
+    // Staff are limited by their scope (officers already are, in SQL): a
+    // reviewer's device holds only the organisations of the province. Review
+    // outcomes go to officers' devices; staff read them in the console.
+    let staff_scope = match user.role {
+        Role::Officer => None,
+        _ => Some(Scope::of(state, user).await?),
+    };
     for (_, item) in items {
+        let outside = |place: &str| staff_scope.as_ref().is_some_and(|s| !s.allows(place));
         match item {
+            Item::Organisation(row) if outside(&row.place_code) => {}
+            Item::Review(_) if staff_scope.is_some() => {}
             Item::Organisation(row) => match organisations::to_core(&row) {
                 Some(o) => response.organisations.push(o),
                 None => {

@@ -92,6 +92,14 @@ async fn only_staff_of_the_province_see_and_review_visits() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     let (status, _) = api.review(&other, review.clone()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Nor does the sync pull hand that reviewer's device the province's organisations.
+    let pulled = api.pull(&other, "").await;
+    assert!(
+        pulled.organisations.is_empty(),
+        "{} organisations",
+        pulled.organisations.len()
+    );
+    assert_eq!(api.pull(&reviewer, "").await.organisations.len(), 40);
     // Filtering by a place outside one's scope does not widen it.
     let (_, page) = api.get_json(&other, "/visits?hierarchy=new&place=91").await;
     assert_eq!(page["total"], 0);
