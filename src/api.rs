@@ -12,9 +12,10 @@ use wasm_bindgen_futures::JsFuture;
 pub enum ApiError {
     /// No answer at all (offline, server down).
     Network,
-    /// The server answered with an error; `rows`: per-row problems of an
+    /// The server answered with an error; `message_vi`: the same in
+    /// Vietnamese where the server has it; `rows`: per-row problems of an
     /// import (`invalid_rows`).
-    Server { status: u16, code: String, message: String, rows: Vec<htx_core::registry::RowError> },
+    Server { status: u16, code: String, message: String, message_vi: Option<String>, rows: Vec<htx_core::registry::RowError> },
     /// An answer this build cannot read.
     Decode(String),
 }
@@ -33,6 +34,8 @@ struct ErrorBody {
 struct ErrorDetail {
     code: String,
     message: String,
+    #[serde(default)]
+    message_vi: Option<String>,
     #[serde(default)]
     rows: Vec<htx_core::registry::RowError>,
 }
@@ -93,10 +96,13 @@ async fn fetch_json<R: DeserializeOwned>(
         .as_string()
         .unwrap_or_default();
     if !resp.ok() {
-        let (code, message, rows) = serde_json::from_str::<ErrorBody>(&text)
-            .map(|b| (b.error.code, b.error.message, b.error.rows))
-            .unwrap_or_else(|_| ("http_error".into(), text.chars().take(200).collect(), Vec::new()));
-        return Err(ApiError::Server { status: resp.status(), code, message, rows });
+        let e = serde_json::from_str::<ErrorBody>(&text).map(|b| b.error).unwrap_or_else(|_| ErrorDetail {
+            code: "http_error".into(),
+            message: text.chars().take(200).collect(),
+            message_vi: None,
+            rows: Vec::new(),
+        });
+        return Err(ApiError::Server { status: resp.status(), code: e.code, message: e.message, message_vi: e.message_vi, rows: e.rows });
     }
     // 204 No Content and other empty answers read as JSON null.
     let text = if text.is_empty() { "null".to_owned() } else { text };
@@ -203,6 +209,7 @@ fn token() -> Result<String, ApiError> {
         status: 401,
         code: "unauthorized".into(),
         message: String::new(),
+        message_vi: None,
         rows: Vec::new(),
     })
 }
@@ -243,7 +250,7 @@ pub async fn post_csv<R: DeserializeOwned>(path: &str, csv: String) -> Result<R,
 pub async fn download_signed_in(path: &str, name: &str) -> Result<(), ApiError> {
     let resp = send("GET", path, None, Some(&token()?)).await?;
     if !resp.ok() {
-        return Err(ApiError::Server { status: resp.status(), code: "http_error".into(), message: resp.status_text(), rows: Vec::new() });
+        return Err(ApiError::Server { status: resp.status(), code: "http_error".into(), message: resp.status_text(), message_vi: None, rows: Vec::new() });
     }
     let blob: web_sys::Blob = JsFuture::from(resp.blob().map_err(|_| ApiError::Network)?)
         .await

@@ -4,6 +4,7 @@ pub mod geo;
 pub mod header;
 pub mod lang_toggle;
 pub mod net_badge;
+pub mod pager;
 pub mod score_sheet;
 pub mod sync_panel;
 pub mod visit_list;

@@ -4,6 +4,7 @@
 use crate::api::{self, ApiError};
 use crate::data::pick;
 use crate::components::filters::{choices, code_of, ChoiceFilter};
+use crate::components::pager::Pager;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::pages::review_list::describe;
 use htx_core::console::{labels, RegistryItem, RegistryPage};
@@ -55,7 +56,7 @@ pub fn RegistryPage() -> impl IntoView {
                 None => view! { <p class="muted">{t!(i18n, loading)}</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="error" role="alert">{describe(i18n, &e)}</p> }.into_any(),
                 Some(Ok(page)) => {
-                    let total = page.total;
+                    let (total, per_page, current) = (page.total, page.per_page, page.page);
                     view! {
                         <p class="muted" data-testid="registry-total">{t!(i18n, registry_found, total)}</p>
                         <div class="table-scroll">
@@ -65,6 +66,8 @@ pub fn RegistryPage() -> impl IntoView {
                                 <tbody>{page.items.into_iter().map(|item| view! { <RegistryRow item on_change=reload /> }).collect_view()}</tbody>
                             </table>
                         </div>
+                        <Pager path="/registry" total per_page page=current
+                            query_string=Signal::derive(move || query.with(|q| q.to_query_string())) testid="registry-page-number" />
                     }.into_any()
                 }
             }}
@@ -160,7 +163,9 @@ fn MergeTarget(place: String, exclude: String, value: RwSignal<String>) -> impl 
     let i18n = use_i18n();
     let candidates = LocalResource::new(move || {
         let place = place.clone();
-        async move { api::get_signed_in::<RegistryPage>("/api/v1/organisations?per_page=500").await.map(|p| (p, place)) }
+        // Only this commune's organisations: a merge stays within a commune.
+        let path = format!("/api/v1/organisations?per_page=500&place={place}");
+        async move { api::get_signed_in::<RegistryPage>(&path).await.map(|p| (p, place)) }
     });
     view! {
         <select data-testid="registry-merge-target" aria-label=move || t_string!(i18n, merge_into).to_string()

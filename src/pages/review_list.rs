@@ -3,6 +3,7 @@
 use crate::api::{self, ApiError};
 use crate::data::pick;
 use crate::components::filters::{api_query, choices, ChoiceFilter, YearAndPlace};
+use crate::components::pager::Pager;
 use crate::i18n::{t, t_string, use_i18n};
 use htx_core::console::{labels, VisitListItem, VisitPage};
 use htx_core::format::format_date_vn;
@@ -84,12 +85,6 @@ const SORTS: [(&str, &str, &str); 5] = [
 #[component]
 fn Results(page: VisitPage, #[prop(into)] query_string: Signal<String>) -> impl IntoView {
     let i18n = use_i18n();
-    let pages = ((page.total + page.per_page - 1) / page.per_page).max(1);
-    let link = move |n: i64| {
-        let qs = query_string.get();
-        let kept: Vec<&str> = qs.trim_start_matches('?').split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("page=")).collect();
-        format!("/review?{}&page={n}", kept.join("&"))
-    };
     let (current, total) = (page.page, page.total);
     view! {
         <p class="muted" data-testid="review-total">{t!(i18n, review_found, total)}</p>
@@ -102,11 +97,8 @@ fn Results(page: VisitPage, #[prop(into)] query_string: Signal<String>) -> impl 
                 <tbody>{page.items.into_iter().map(row).collect_view()}</tbody>
             </table>
         </div>
-        <nav class="pager" aria-label="pages">
-            {(current > 1).then(|| view! { <A href=move || link(current - 1)>{t!(i18n, page_prev)}</A> })}
-            <span data-testid="review-page">{format!("{current} / {pages}")}</span>
-            {(current < pages).then(|| view! { <A href=move || link(current + 1)>{t!(i18n, page_next)}</A> })}
-        </nav>
+        <Pager path="/review" total=total.max(0) as usize per_page=page.per_page.max(1) as usize page=current.max(1) as usize
+            query_string testid="review-page" />
     }
 }
 
@@ -136,7 +128,9 @@ pub fn describe(i18n: leptos_i18n::I18nContext<crate::i18n::Locale>, e: &ApiErro
     match e {
         ApiError::Network => t_string!(i18n, err_network).to_string(),
         ApiError::Server { status: 401, .. } => t_string!(i18n, err_sign_in_again).to_string(),
+        ApiError::Server { message, message_vi: Some(vi), .. } => pick(vi, message).to_string(),
         ApiError::Server { status: 403, .. } => t_string!(i18n, err_staff_only).to_string(),
+        ApiError::Server { code, message, .. } if code == "stale" => format!("{} ({message})", t_string!(i18n, err_conflict)),
         ApiError::Server { status, message, .. } => format!("{} ({status}): {message}", t_string!(i18n, err_server)),
         ApiError::Decode(m) => format!("{}: {m}", t_string!(i18n, err_server)),
     }

@@ -127,12 +127,14 @@ pub fn parse_registry_csv(
     let mut out = Vec::new();
     let mut codes: HashMap<String, usize> = HashMap::new();
     for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
+        // The line in the file as an editor shows it: blank lines and quoted
+        // line breaks make it differ from the record's number.
+        let line = |p: Option<&csv::Position>| p.map_or(i + 2, |p| p.line() as usize);
         let record = match record {
             Ok(r) => r,
             Err(e) => {
                 errors.push(RowError::new(
-                    line,
+                    line(e.position()),
                     "",
                     format!("Dòng không đọc được: {e}"),
                     format!("Unreadable line: {e}"),
@@ -143,6 +145,7 @@ pub fn parse_registry_csv(
         if record.iter().all(|c| c.is_empty()) {
             continue;
         }
+        let line = line(record.position());
         let cell = |c: &str| {
             index
                 .get(c)
@@ -312,6 +315,18 @@ mod tests {
         assert!(errors
             .iter()
             .all(|e| !e.message_vi.is_empty() && !e.message_en.is_empty()));
+    }
+
+    #[test]
+    fn lines_are_counted_as_an_editor_shows_them() {
+        // A blank line and a name with a quoted line break come before the bad row.
+        let text = "ten,loai_hinh,linh_vuc,ma_xa,ma_so\n\
+            \n\
+            \"HTX A\nchi nhánh\",Hợp tác xã,crops,30850,111\n\
+            HTX B,Hợp tác xã,crops,99999,112\n";
+        let errors = parse(text).unwrap_err();
+        let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [5], "{errors:#?}");
     }
 
     #[test]

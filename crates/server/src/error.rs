@@ -39,12 +39,30 @@ pub enum AppError {
     #[error("{0}")]
     Forbidden(String),
 
+    /// A field of the sent record is not acceptable; the message in both
+    /// languages, so the console can show the Vietnamese one.
+    #[error("{path}: {en}")]
+    Invalid {
+        path: String,
+        vi: String,
+        en: String,
+    },
+
+    /// The record lies outside the places the user may change.
+    #[error("{en}")]
+    OutOfScope { vi: String, en: String },
+
     #[error("{0}")]
     PayloadTooLarge(String),
 
     /// The request clashes with what is stored (e.g. a username taken).
     #[error("{0}")]
     Conflict(String),
+
+    /// The record changed since the client read it (e.g. a review of a
+    /// revision that is no longer the latest): reload and decide again.
+    #[error("{0}")]
+    Stale(String),
 
     #[error("{0}")]
     UnsupportedProtocol(String),
@@ -70,9 +88,10 @@ impl AppError {
             Self::Unauthorized | Self::TokenExpired | Self::InvalidCredentials => {
                 StatusCode::UNAUTHORIZED
             }
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::OutOfScope { .. } => StatusCode::FORBIDDEN,
+            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::Stale(_) => StatusCode::CONFLICT,
             Self::UnsupportedProtocol(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -92,9 +111,11 @@ impl AppError {
             Self::Unauthorized => "unauthorized",
             Self::TokenExpired => "token_expired",
             Self::InvalidCredentials => "invalid_credentials",
-            Self::Forbidden(_) => "forbidden",
+            Self::Forbidden(_) | Self::OutOfScope { .. } => "forbidden",
+            Self::Invalid { .. } => "invalid",
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::Conflict(_) => "conflict",
+            Self::Stale(_) => "stale",
             Self::UnsupportedProtocol(_) => "unsupported_protocol",
             Self::Database(_) => "database_error",
             Self::Internal(_) => "internal_error",
@@ -130,7 +151,15 @@ impl IntoResponse for AppError {
             Self::InvalidJson(rejection) => rejection.body_text(),
             other => other.to_string(),
         };
-        let body = json!({ "error": { "code": self.code(), "message": message } });
+        let mut body = json!({ "error": { "code": self.code(), "message": message } });
+        match &self {
+            Self::Invalid { path, vi, .. } => {
+                body["error"]["field"] = json!(path);
+                body["error"]["message_vi"] = json!(vi);
+            }
+            Self::OutOfScope { vi, .. } => body["error"]["message_vi"] = json!(vi),
+            _ => {}
+        }
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(

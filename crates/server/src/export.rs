@@ -73,11 +73,24 @@ impl Cell {
     fn csv_field(&self) -> String {
         match self {
             Cell::Empty => String::new(),
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) => csv_safe_text(s),
             Cell::Int(i) => i.to_string(),
             Cell::Decimal { text, .. } => text.clone(),
             Cell::Date(d) => htx_core::format::format_date_vn(*d),
         }
+    }
+}
+
+/// Text as a CSV field that a spreadsheet will not run as a formula: names
+/// and comments come from the field, and a cell starting with `=`, `+`, `-`,
+/// `@` or a control character would be evaluated when the file is opened
+/// (CSV injection), so it is prefixed with an apostrophe, which spreadsheets
+/// hide. Numbers are written as numbers, never through here.
+fn csv_safe_text(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
     }
 }
 
@@ -387,6 +400,43 @@ mod tests {
         assert_eq!(
             String::from_utf8(bytes).unwrap(),
             "\u{feff}Tên,Số\r\n\"Hợp tác xã \"\"A\"\", B\",5\r\n,33.33\r\n05/03/2025,-300000000\r\n"
+        );
+    }
+
+    #[test]
+    fn csv_text_that_a_spreadsheet_would_run_is_defused() {
+        let t = Table {
+            sheet: "x",
+            headers: vec!["Ghi chú"],
+            rows: [
+                "=HYPERLINK(\"http://x\")",
+                "+1",
+                "-2",
+                "@SUM(A1)",
+                "\tx",
+                "Tốt = 80",
+            ]
+            .into_iter()
+            .map(|s| vec![Cell::text(s)])
+            .collect(),
+        };
+        let text = String::from_utf8(to_csv(&t).unwrap()).unwrap();
+        let cells: Vec<&str> = text
+            .trim_start_matches('\u{feff}')
+            .split("\r\n")
+            .skip(1)
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                "\"'=HYPERLINK(\"\"http://x\"\")\"",
+                "'+1",
+                "'-2",
+                "'@SUM(A1)",
+                "'\tx",
+                "Tốt = 80",
+                ""
+            ]
         );
     }
 }

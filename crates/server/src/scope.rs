@@ -27,15 +27,42 @@ pub enum Scope {
 
 impl Scope {
     pub async fn of(state: &AppState, user: &AuthUser) -> ApiResult<Scope> {
-        if user.role == Role::Officer {
-            let places = users::places(&state.db, &user.id).await?;
+        Self::of_account(state, &user.id, user.role).await
+    }
+
+    /// The scope of any account, by id and role (for admins checking whom
+    /// they may change).
+    pub async fn of_account(state: &AppState, user_id: &str, role: Role) -> ApiResult<Scope> {
+        if role == Role::Officer {
+            let places = users::places(&state.db, user_id).await?;
             return Ok(Scope::Communes(places.into_iter().collect()));
         }
-        let units = users::scopes(&state.db, &user.id).await?;
-        if units.is_empty() && user.role == Role::Admin {
-            return Ok(Scope::All);
+        let units = users::scopes(&state.db, user_id).await?;
+        Ok(Self::of_assignment(state, role, &[], &units))
+    }
+
+    /// The scope an account of `role` would have with these places (officers)
+    /// or units (staff).
+    pub fn of_assignment(
+        state: &AppState,
+        role: Role,
+        places: &[String],
+        units: &[PlaceRef],
+    ) -> Scope {
+        match role {
+            Role::Officer => Scope::Communes(places.iter().cloned().collect()),
+            Role::Admin if units.is_empty() => Scope::All,
+            _ => Scope::Communes(communes_within(state, units)),
         }
-        Ok(Scope::Communes(communes_within(state, &units)))
+    }
+
+    /// Whether everything `other` sees is visible in this scope too.
+    pub fn covers(&self, other: &Scope) -> bool {
+        match (self, other) {
+            (Scope::All, _) => true,
+            (Scope::Communes(_), Scope::All) => false,
+            (Scope::Communes(mine), Scope::Communes(theirs)) => theirs.is_subset(mine),
+        }
     }
 
     pub fn allows(&self, commune: &str) -> bool {

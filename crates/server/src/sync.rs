@@ -60,12 +60,13 @@ fn rejected(path: &str, code: ErrorCode, vi: &str, en: &str) -> RecordOutcome {
     }
 }
 
-/// The places an officer may see, read once per request; `None` for roles
-/// that see every place.
+/// The communes a user may push to and read receipts of, read once per
+/// request: an officer's places, a staff member's scope; `None` for an admin
+/// of the whole province.
 async fn visible_places(state: &AppState, user: &AuthUser) -> ApiResult<Option<BTreeSet<String>>> {
-    Ok(match user.place_scope() {
-        Some(id) => Some(users::places(&state.db, id).await?.into_iter().collect()),
-        None => None,
+    Ok(match Scope::of(state, user).await? {
+        Scope::All => None,
+        Scope::Communes(set) => Some(set),
     })
 }
 

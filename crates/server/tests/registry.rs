@@ -161,13 +161,15 @@ async fn staff_keep_the_registry_and_devices_get_the_changes() {
         Some(serde_json::to_value(&nameless).unwrap()),
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "invalid");
+    assert_eq!(body["error"]["field"], "name", "{body}");
     assert!(
-        body["error"]["message"]
+        body["error"]["message_vi"]
             .as_str()
             .unwrap()
-            .starts_with("name"),
-        "{body}"
+            .starts_with("Tên"),
+        "the console shows it in Vietnamese: {body}"
     );
 
     let audit: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
@@ -201,16 +203,52 @@ async fn a_provisional_organisation_is_merged_into_the_registry_one() {
     assert_eq!(page["items"][0]["visits"], 1);
     let target = htx_server::demo::organisation_id(0);
 
-    // Only provisional ones are merged, never into themselves.
-    let (status, _) = call(
+    // Only provisional ones are merged, never into themselves, never into
+    // another provisional one (no chains), only within one commune.
+    let other_found = visit_of_new_organisation("30850", Some("MOI-0002"));
+    let other_provisional = other_found.organisation_id;
+    let res = api.push(&officer, &batch(vec![other_found])).await;
+    assert_eq!(statuses(&res), ["accepted"]);
+    let (_, elsewhere) = call(
         &api,
-        Method::POST,
+        Method::GET,
         &reviewer,
-        &format!("/organisations/{target}/merge"),
-        Some(json!({ "into": provisional_id })),
+        "/organisations?per_page=500",
+        None,
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let other_commune = elsewhere["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["organisation"]["place_new"] != "30850")
+        .expect("a registry organisation of another commune")["organisation"]["id"]
+        .clone();
+    for (from, into, why) in [
+        (
+            json!(target),
+            json!(provisional_id),
+            "target is not provisional",
+        ),
+        (json!(provisional_id), json!(provisional_id), "into itself"),
+        (
+            json!(provisional_id),
+            json!(other_provisional),
+            "into a provisional one",
+        ),
+        (json!(provisional_id), other_commune, "another commune"),
+    ] {
+        let (status, body) = call(
+            &api,
+            Method::POST,
+            &reviewer,
+            &format!("/organisations/{}/merge", from.as_str().unwrap()),
+            Some(json!({ "into": into })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{why}: {body}");
+        assert!(body["error"]["message_vi"].is_string(), "{why}: {body}");
+    }
     let (status, _) = call(
         &api,
         Method::POST,
@@ -238,10 +276,15 @@ async fn a_provisional_organisation_is_merged_into_the_registry_one() {
         None,
     )
     .await;
-    assert_eq!(page["total"], 0, "nothing left to match");
+    assert_eq!(page["total"], 1, "only the other one is left to match");
+    assert_eq!(
+        page["items"][0]["organisation"]["id"],
+        other_provisional.to_string()
+    );
     // The visit now counts for the registry organisation, and so does the
     // next one the officer records against the provisional id.
-    let (_, visits) = call(&api, Method::GET, &reviewer, "/visits", None).await;
+    let (_, visits) = call(&api, Method::GET, &reviewer, "/visits?q=tan%20hiep", None).await;
+    assert_eq!(visits["total"], 1);
     assert_eq!(visits["items"][0]["organisation_id"], target.to_string());
     let mut later = final_visit(0, "lần sau");
     later.organisation_id = provisional_id;
@@ -318,5 +361,48 @@ async fn csv_import_writes_every_row_or_none() {
     let (status, _) = import(&api, &reviewer, &good).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(count().await, 2);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn a_whole_registry_file_imports_and_rows_outside_the_scope_are_named() {
+    let api = Api::start().await;
+    let reviewer = api.login("kiemduyet").await;
+    let header = "ma_so,ten,loai_hinh,linh_vuc,tinh_trang,ma_xa,ngay_thanh_lap\n";
+    // A province's registry is larger than the API's usual 256 KiB body.
+    let rows: String = (0..3000)
+        .map(|i| {
+            format!("LON-{i:05},Hợp tác xã Dịch vụ Nông nghiệp Tổng hợp Số {i},Hợp tác xã,crops,Đang hoạt động,30850,01/02/2020\n")
+        })
+        .collect();
+    let big = format!("{header}{rows}");
+    assert!(big.len() > 256 * 1024);
+    let (status, body) = import(&api, &reviewer, &big).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["imported"], 3000);
+
+    // Beyond the import's limit: a JSON error, nothing written.
+    let huge = format!("{header}{}", rows.repeat(30));
+    assert!(huge.len() > htx_server::routes::registry::MAX_IMPORT_BYTES);
+    let (status, body) = import(&api, &reviewer, &huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["error"]["code"], "payload_too_large");
+
+    // A reviewer of the old An Giang imports a row of a Kiên Giang commune:
+    // refused on its line, in Vietnamese.
+    let other = api
+        .reviewer_of("kd_khac", PlaceRef::new(Hierarchy::Old, "89"))
+        .await;
+    let outside = format!("{header}NGOAI-1,HTX Ngoài Địa Bàn,Hợp tác xã,crops,,30850,\n");
+    let (status, body) = import(&api, &other, &outside).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let rows: Vec<RowError> = serde_json::from_value(body["error"]["rows"].clone()).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].line, 2);
+    assert!(
+        rows[0].message_vi.contains("ngoài địa bàn"),
+        "{:?}",
+        rows[0]
+    );
     api.stop().await;
 }

@@ -274,6 +274,17 @@ async fn a_returned_visit_reaches_the_officer_and_its_fix_is_a_linked_revision()
         "[DEMO] Hợp tác xã Nông nghiệp Tân Hiệp"
     );
 
+    // A decision on the old revision (a page opened before the fix came) is
+    // refused: approving it would approve what the officer since changed.
+    let (status, body) = api
+        .review(
+            &reviewer,
+            json!({ "visit_id": v.id, "revision": 0, "decision": "approved" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "stale");
+
     let (status, _) = api
         .review(
             &reviewer,
@@ -415,6 +426,99 @@ async fn only_admins_create_accounts_and_assign_places() {
             .await
             .unwrap();
     assert_eq!(actions, ["user.create", "user.assign"]);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn an_admin_of_one_province_manages_only_accounts_within_it() {
+    let api = Api::start().await;
+    // Kiên Giang as it was before the 2025 merger: a part of today's An Giang
+    // (the reference data holds only An Giang, old and new).
+    let province = PlaceRef::new(Hierarchy::Old, "91");
+    let admin = api.staff_of("qt_tinh", "admin", province.clone()).await;
+    let send = |method: reqwest::Method, path: &str, body: Value| {
+        api.client
+            .request(method, api.url(path))
+            .header(AUTHORIZATION, format!("Bearer {admin}"))
+            .json(&body)
+            .send()
+    };
+    let account = |username: &str, role: &str, extra: Value| {
+        let mut body = json!({
+            "username": username, "display_name": username, "role": role,
+            "password": "mat-khau-dai-du",
+        });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let post = reqwest::Method::POST;
+    let put = reqwest::Method::PUT;
+    // Within the province: an officer of one of its communes, a reviewer of it.
+    for body in [
+        account("canbo_moi", "officer", json!({ "places": ["30850"] })),
+        account("kd_moi", "reviewer", json!({ "scopes": [province] })),
+    ] {
+        let res = send(post.clone(), "/users", body).await.unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
+    // Nothing wider than its own scope: no admin of everything (no scope), no
+    // reviewer of the old An Giang; it cannot widen itself to today's An
+    // Giang nor change the unlimited admin.
+    let other = json!([{ "hierarchy": "old", "code": "89" }]);
+    let wider = json!([{ "hierarchy": "new", "code": htx_server::demo::DEMO_PROVINCE }]);
+    for (method, path, body) in [
+        (
+            post.clone(),
+            "/users",
+            account("qt_moi", "admin", json!({})),
+        ),
+        (
+            post.clone(),
+            "/users",
+            account("kd_khac", "reviewer", json!({ "scopes": other })),
+        ),
+        (
+            put.clone(),
+            "/users/qt_tinh/assignments",
+            json!({ "scopes": [] }),
+        ),
+        (
+            put.clone(),
+            "/users/qt_tinh/assignments",
+            json!({ "scopes": wider }),
+        ),
+        (
+            put.clone(),
+            "/users/quantri/assignments",
+            json!({ "scopes": [province] }),
+        ),
+    ] {
+        let res = send(method, path, body.clone()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path} {body}");
+    }
+    let (_, list) = api.get_json(&api.login("quantri").await, "/users").await;
+    let quantri = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "quantri")
+        .unwrap();
+    assert_eq!(
+        quantri["scopes"],
+        json!([]),
+        "the unlimited admin is untouched"
+    );
+
+    // An admin of another province cannot push this province's visits.
+    let elsewhere = api
+        .staff_of("qt_khac", "admin", PlaceRef::new(Hierarchy::Old, "89"))
+        .await;
+    let res = api
+        .push(&elsewhere, &batch(vec![final_visit(0, "ngoài phạm vi")]))
+        .await;
+    assert_eq!(statuses(&res), ["rejected"]);
     api.stop().await;
 }
 

@@ -132,7 +132,7 @@ async fn registry_and_accounts(app: &mut TestApp) -> Result<()> {
     b.click("[data-testid=new-org-submit]").await?;
     b.wait_for_text(
         "[data-testid=registry-new] [role=alert]",
-        "founded_on",
+        "Ngày thành lập: không được ở tương lai",
         UI_TIMEOUT,
     )
     .await?;

@@ -251,26 +251,29 @@ pub async fn update(
 }
 
 /// Merges provisional `from` into `into`: `from` is marked merged, and the
-/// console lists its visits under `into` (run it in a transaction).
+/// console lists its visits under `into`, in its commune (run it in a
+/// transaction).
 pub async fn merge(
     conn: &mut <Backend as sqlx::Database>::Connection,
     from: &str,
-    into: &str,
+    into: &OrganisationRow,
     into_search_key: &str,
     now: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE organisations SET merged_into = $2, updated_at = $3 WHERE id = $1")
         .bind(from)
-        .bind(into)
+        .bind(&into.id)
         .bind(now)
         .execute(&mut *conn)
         .await?;
     sqlx::query(
-        "UPDATE visit_index SET organisation_id = $2, search_key = $3 WHERE organisation_id = $1",
+        "UPDATE visit_index SET organisation_id = $2, search_key = $3, place_code = $4 \
+         WHERE organisation_id = $1",
     )
     .bind(from)
-    .bind(into)
+    .bind(&into.id)
     .bind(into_search_key)
+    .bind(&into.place_code)
     .execute(&mut *conn)
     .await?;
     touch(conn, from, now).await

@@ -63,7 +63,10 @@ fn v1_router() -> Router<AppState> {
             put(blobs::put).layer(DefaultBodyLimit::max(blobs::MAX_BLOB_BYTES)),
         )
         .route("/organisations", get(registry::list).post(registry::create))
-        .route("/organisations/import", post(registry::import))
+        .route(
+            "/organisations/import",
+            post(registry::import).layer(DefaultBodyLimit::max(registry::MAX_IMPORT_BYTES)),
+        )
         .route("/organisations/{id}", put(registry::update))
         .route("/organisations/{id}/merge", post(registry::merge))
         .route("/reviews", post(reviews::create))

@@ -2,7 +2,8 @@
 //! within their scope. Every change is recorded for devices (pull) and in
 //! the audit log.
 //!
-//! - `GET  /api/v1/organisations?q&kind&sector&status&provisional&page&per_page`
+//! - `GET  /api/v1/organisations?q&place&kind&sector&status&provisional&page&per_page`
+//!   (`place`: a unit of the current hierarchy, e.g. a commune)
 //! - `POST /api/v1/organisations` an `htx_core::Organisation` → 201
 //! - `PUT  /api/v1/organisations/{id}` an `htx_core::Organisation` (same id): edit,
 //!   including the legal status (e.g. ngừng hoạt động, chờ giải thể)
@@ -11,7 +12,7 @@
 //! - `POST /api/v1/organisations/import` CSV text (see `htx_core::registry`):
 //!   every row or none; 422 with every row's problems
 
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, StringRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -19,7 +20,7 @@ use axum::Json;
 use htx_core::console::{RegistryItem, RegistryPage};
 use htx_core::registry::{parse_registry_csv, RowError};
 use htx_core::search::fold;
-use htx_core::{Hierarchy, Organisation, Sector};
+use htx_core::{Hierarchy, Organisation, PlaceRef, Sector};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -33,6 +34,7 @@ use crate::state::AppState;
 #[derive(Debug, Default, Deserialize)]
 pub struct RegistryQuery {
     pub q: Option<String>,
+    pub place: Option<String>,
     pub kind: Option<String>,
     pub sector: Option<String>,
     pub status: Option<String>,
@@ -52,7 +54,10 @@ pub async fn list(
     Query(q): Query<RegistryQuery>,
 ) -> ApiResult<Json<RegistryPage>> {
     user.require_staff()?;
-    let scope = Scope::of(&state, &user).await?;
+    let mut scope = Scope::of(&state, &user).await?;
+    if let Some(place) = given(&q.place) {
+        scope = scope.within(&state, &[PlaceRef::new(Hierarchy::New, place)]);
+    }
     let rows = organisations::in_places(&state.db, scope.as_json().as_deref()).await?;
     let text = given(&q.q).map(fold);
     let sector_codes = given(&q.sector).map(|c| Sector::from_code(c).codes());
@@ -80,7 +85,7 @@ pub async fn list(
     let total = matching.len();
     let items = matching
         .into_iter()
-        .skip((page - 1) * per_page)
+        .skip((page - 1).saturating_mul(per_page))
         .take(per_page)
         .filter_map(|r| {
             Some(RegistryItem {
@@ -99,6 +104,30 @@ pub async fn list(
     }))
 }
 
+/// Why an organisation sent by staff is refused, in both languages (the
+/// import shows it on the file's line).
+struct Refusal {
+    /// Field path of `htx_core::Organisation`.
+    path: String,
+    outside_scope: bool,
+    vi: String,
+    en: String,
+}
+
+impl From<Refusal> for AppError {
+    fn from(r: Refusal) -> Self {
+        if r.outside_scope {
+            AppError::OutOfScope { vi: r.vi, en: r.en }
+        } else {
+            AppError::Invalid {
+                path: r.path,
+                vi: r.vi,
+                en: r.en,
+            }
+        }
+    }
+}
+
 /// Checks an organisation sent by staff and makes its row: valid for
 /// htx-core, in a commune of the user's scope.
 fn checked_row(
@@ -107,31 +136,48 @@ fn checked_row(
     o: &Organisation,
     provisional: bool,
     now: &str,
-) -> ApiResult<OrganisationRow> {
+) -> Result<OrganisationRow, Refusal> {
     let today = chrono::Utc::now()
         .with_timezone(&htx_core::time::VN_OFFSET)
         .date_naive();
     let errors = htx_core::validate_organisation(o, today, Some(&state.reference.places));
-    if let Some(e) = errors.first() {
-        return Err(AppError::BadRequest(format!(
-            "{}: {}",
-            e.path, e.message_vi
-        )));
+    if let Some(e) = errors.into_iter().next() {
+        return Err(Refusal {
+            path: e.path,
+            outside_scope: false,
+            vi: e.message_vi,
+            en: e.message_en,
+        });
     }
-    let code = o
-        .place_new
-        .as_deref()
-        .ok_or_else(|| AppError::BadRequest("place_new: required".into()))?;
+    let refuse = |outside_scope: bool, vi: String, en: String| Refusal {
+        path: "place_new".into(),
+        outside_scope,
+        vi,
+        en,
+    };
+    let Some(code) = o.place_new.as_deref() else {
+        return Err(refuse(false, "Bắt buộc".into(), "Required".into()));
+    };
     if !scope.allows(code) {
-        return Err(AppError::forbidden("the commune is outside your scope"));
+        return Err(refuse(
+            true,
+            format!("Xã {code} nằm ngoài địa bàn bạn phụ trách"),
+            format!("Commune {code} is outside your scope"),
+        ));
     }
-    let place = state
-        .reference
-        .places
-        .get(Hierarchy::New, code)
-        .ok_or_else(|| AppError::BadRequest(format!("place_new: no commune {code}")))?;
-    organisations::row_from_core(o, &place.name, provisional, now)
-        .ok_or_else(|| AppError::BadRequest("the organisation's codes are not valid".into()))
+    let Some(place) = state.reference.places.get(Hierarchy::New, code) else {
+        return Err(refuse(
+            false,
+            format!("Không có xã mã {code}"),
+            format!("No commune {code}"),
+        ));
+    };
+    organisations::row_from_core(o, &place.name, provisional, now).ok_or_else(|| Refusal {
+        path: "registration_code".into(),
+        outside_scope: false,
+        vi: "Mã của tổ chức không hợp lệ".into(),
+        en: "The organisation's codes are not valid".into(),
+    })
 }
 
 pub async fn create(
@@ -230,38 +276,60 @@ pub async fn merge(
     let Json(req) = body?;
     let scope = Scope::of(&state, &user).await?;
     let (from_id, into_id) = (id.to_string(), req.into.to_string());
+    let refuse = |vi: &str, en: &str| AppError::Invalid {
+        path: "into".into(),
+        vi: vi.into(),
+        en: en.into(),
+    };
     if from_id == into_id {
-        return Err(AppError::BadRequest(
-            "an organisation cannot be merged into itself".into(),
+        return Err(refuse(
+            "Không thể gộp một tổ chức vào chính nó",
+            "An organisation cannot be merged into itself",
         ));
     }
     let not_found = || AppError::not_found("no such organisation");
-    let from = organisations::find(&state.db, &from_id)
+    let now = db::now_timestamp();
+    // Checked inside the write transaction, so two staff merging at once
+    // cannot both succeed or build a chain of merges.
+    let mut tx = db::begin_write(&state.db).await?;
+    let from = organisations::find(&mut *tx, &from_id)
         .await?
         .filter(|r| scope.allows(&r.place_code))
         .ok_or_else(not_found)?;
-    let into = organisations::find(&state.db, &into_id)
+    let into = organisations::find(&mut *tx, &into_id)
         .await?
         .filter(|r| scope.allows(&r.place_code))
         .ok_or_else(not_found)?;
     if !from.provisional {
-        return Err(AppError::BadRequest(
-            "only a provisional organisation (found in the field) is merged".into(),
+        return Err(refuse(
+            "Chỉ gộp tổ chức tạm (ghi nhận ngoài thực địa)",
+            "Only a provisional organisation (found in the field) is merged",
         ));
     }
-    if organisations::merged_into(&state.db, &from_id)
+    // Only provisional organisations are merged, and never into one: a merge
+    // target is final, so a visit's organisation resolves in one step.
+    if into.provisional {
+        return Err(refuse(
+            "Phải gộp vào một tổ chức trong danh bạ, không phải tổ chức tạm",
+            "The target must be a registry organisation, not a provisional one",
+        ));
+    }
+    // The console files the visits under the target's commune as recorded by
+    // the officer; a commune recorded wrongly is corrected first (Sửa).
+    if from.place_code != into.place_code {
+        return Err(refuse(
+            "Hai tổ chức phải cùng xã: hãy sửa xã của tổ chức tạm trước",
+            "Both must be in the same commune: correct the provisional organisation's commune first",
+        ));
+    }
+    if organisations::merged_into(&mut *tx, &from_id)
         .await?
         .is_some()
-        || organisations::merged_into(&state.db, &into_id)
-            .await?
-            .is_some()
     {
-        return Err(AppError::Conflict("one of them is already merged".into()));
+        return Err(AppError::Conflict("it is already merged".into()));
     }
-    let now = db::now_timestamp();
-    let mut tx = db::begin_write(&state.db).await?;
     let key = crate::console::search_key(&into);
-    organisations::merge(&mut tx, &from_id, &into_id, &key, &now).await?;
+    organisations::merge(&mut tx, &from_id, &into, &key, &now).await?;
     let detail = serde_json::json!({ "into": into_id, "into_name": into.name, "name": from.name });
     audit::record(
         &mut *tx,
@@ -292,12 +360,23 @@ fn invalid_rows(rows: Vec<RowError>) -> Response {
     (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
 }
 
+/// Largest CSV accepted: a province's whole registry (thousands of rows of a
+/// few hundred bytes) fits many times over.
+pub const MAX_IMPORT_BYTES: usize = 8 * 1024 * 1024;
+
 pub async fn import(
     State(state): State<AppState>,
     user: AuthUser,
-    text: String,
+    body: Result<String, StringRejection>,
 ) -> ApiResult<Response> {
     user.require_staff()?;
+    let text = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(format!(
+            "a registry file holds at most {} MiB",
+            MAX_IMPORT_BYTES / 1024 / 1024
+        )),
+        _ => AppError::BadRequest(format!("the file is not UTF-8 text: {}", e.body_text())),
+    })?;
     let scope = Scope::of(&state, &user).await?;
     let now_vn = chrono::Utc::now().with_timezone(&htx_core::time::VN_OFFSET);
     let parsed = parse_registry_csv(&text, now_vn.date_naive(), &state.reference.places, |_| {
@@ -314,12 +393,12 @@ pub async fn import(
         let (line, o) = (*line, o);
         let row = match checked_row(&state, &scope, o, false, &now) {
             Ok(row) => row,
-            Err(e) => {
+            Err(r) => {
                 problems.push(RowError {
                     line,
                     column: "ma_xa".into(),
-                    message_vi: format!("{}: {e}", o.name),
-                    message_en: format!("{}: {e}", o.name),
+                    message_vi: format!("{}: {}", o.name, r.vi),
+                    message_en: format!("{}: {}", o.name, r.en),
                 });
                 continue;
             }

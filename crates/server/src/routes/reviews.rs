@@ -67,6 +67,15 @@ pub async fn create(
     };
     let now = db::now_timestamp();
     let mut tx = db::begin_write(&state.db).await?;
+    // Only the latest revision is reviewed: the officer's fix of a returned
+    // visit must not be approved by a decision taken on the older one. Read
+    // inside the write transaction so a push cannot slip in between.
+    let latest = visits::latest_key(&mut *tx, &visit_id).await?;
+    if latest.is_some_and(|k| k.revision != revision) {
+        return Err(AppError::Stale(format!(
+            "revision {revision} is no longer the latest of this visit: reload it"
+        )));
+    }
     let seq = reviews::insert(
         &mut tx,
         &id.to_string(),

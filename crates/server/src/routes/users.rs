@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::auth::{AuthUser, Role};
 use crate::db::{self, audit, users};
 use crate::error::{ApiResult, AppError};
+use crate::scope::Scope;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -99,6 +100,32 @@ fn check_assignments(state: &AppState, role: Role, a: &Assignments) -> ApiResult
     }
 }
 
+/// An admin limited to a province manages only accounts within it: the
+/// account as it is (`current`) and as it will be must both lie inside the
+/// admin's own scope, so nobody can widen their own reach or create an
+/// unlimited admin.
+async fn check_within_caller(
+    state: &AppState,
+    caller: &AuthUser,
+    current: Option<&Scope>,
+    role: Role,
+    a: &Assignments,
+) -> ApiResult<()> {
+    let mine = Scope::of(state, caller).await?;
+    let wanted = Scope::of_assignment(state, role, &a.places, &a.scopes);
+    if !mine.covers(&wanted) {
+        return Err(AppError::forbidden(
+            "the account would see places outside your own scope",
+        ));
+    }
+    if current.is_some_and(|c| !mine.covers(c)) {
+        return Err(AppError::forbidden(
+            "this account sees places outside your own scope",
+        ));
+    }
+    Ok(())
+}
+
 async fn summary(state: &AppState, row: users::UserRow) -> ApiResult<UserSummary> {
     Ok(UserSummary {
         places: users::places(&state.db, &row.id).await?,
@@ -147,6 +174,7 @@ pub async fn create(
         scopes: req.scopes,
     };
     check_assignments(&state, req.role, &assignments)?;
+    check_within_caller(&state, &user, None, req.role, &assignments).await?;
     let password_hash =
         crate::auth::hash_password_blocking(req.password, state.config.argon2_memory_kib).await?;
     let row = users::UserRow {
@@ -193,6 +221,8 @@ pub async fn assign(
         .ok_or_else(|| AppError::not_found("no such user"))?;
     let role = Role::parse(&row.role).ok_or_else(|| anyhow::anyhow!("stored role {}", row.role))?;
     check_assignments(&state, role, &req)?;
+    let current = Scope::of_account(&state, &row.id, role).await?;
+    check_within_caller(&state, &user, Some(&current), role, &req).await?;
     let now = db::now_timestamp();
     let mut tx = db::begin_write(&state.db).await?;
     users::replace_assignments(&mut tx, &row.id, &req.places, &req.scopes).await?;

@@ -114,7 +114,7 @@ pub async fn list(
         &filter,
         q.sort.unwrap_or_default(),
         per_page,
-        (page - 1) * per_page,
+        (page - 1).saturating_mul(per_page),
     )
     .await?
     .into_iter()

@@ -253,14 +253,19 @@ impl Api {
 
     /// A reviewer account scoped to `unit`, signed in.
     pub async fn reviewer_of(&self, username: &str, unit: PlaceRef) -> String {
+        self.staff_of(username, "reviewer", unit).await
+    }
+
+    /// A staff account (`reviewer` or `admin`) scoped to `unit`, signed in.
+    pub async fn staff_of(&self, username: &str, role: &str, unit: PlaceRef) -> String {
         let hash = htx_server::auth::hash_password_blocking("pw-123456".into(), 64)
             .await
             .unwrap();
         let row = users::UserRow {
             id: Uuid::now_v7().to_string(),
             username: username.into(),
-            display_name: format!("Kiểm duyệt {username}"),
-            role: "reviewer".into(),
+            display_name: format!("Cán bộ Liên minh {username}"),
+            role: role.into(),
             password_hash: hash,
         };
         assert!(
