@@ -1,5 +1,9 @@
 use clap::Parser;
 
+/// mimalloc instead of the system allocator: see Cargo.toml.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     htx_server::init_tracing();

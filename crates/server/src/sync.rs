@@ -4,10 +4,12 @@
 //! Push, per record: hash check; only final visits; the organisation must
 //! exist and (for an officer) lie in an assigned place, else `forbidden_place`;
 //! a stored `(id, revision)` makes it a duplicate (same hash) or a conflict;
-//! validation by `htx_core`; then one atomic `INSERT ... SELECT ... WHERE
-//! <base is latest> ON CONFLICT DO NOTHING`. When that inserts nothing, the
-//! stored row (a concurrent push won) or the newer latest revision (stale
-//! base) decides. Conflicting content is kept in `visit_conflicts`.
+//! validation by `htx_core`; then an atomic `INSERT ... SELECT ... WHERE
+//! <base is latest> ON CONFLICT DO NOTHING`, one statement for all the
+//! batch's records of distinct visits (record by record for a visit sent
+//! twice in one batch). When a record is not inserted, the stored row (a
+//! concurrent push won) or the newer latest revision (stale base) decides.
+//! Conflicting content is kept in `visit_conflicts`.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -91,34 +93,112 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
     // read once for the batch instead of once per record.
     let mut known = Known {
         keys: stored_keys(&mut *tx, batch.records.iter().map(|r| r.visit.id)).await?,
-        organisations: HashMap::new(),
+        organisations: batch_organisations(&mut tx, &batch).await?,
     };
-    let mut results = Vec::with_capacity(batch.records.len());
-    for record in &batch.records {
-        let outcome = push_record(
-            &mut tx,
-            &mut known,
-            state,
-            user,
-            places.as_ref(),
-            &batch,
-            record,
-            &now_str,
-            now,
-        )
-        .await?;
-        results.push(RecordResult {
-            key: record.key(),
-            outcome,
-        });
+    // A visit sent more than once in the batch (revisions 0 and 1, or a
+    // repeat) is stored record by record, in order; every other record is
+    // checked here and written with the rest in one statement.
+    let mut sent: HashMap<uuid::Uuid, usize> = HashMap::new();
+    for r in &batch.records {
+        *sent.entry(r.visit.id).or_default() += 1;
+    }
+    let ctx = Ctx {
+        state,
+        user,
+        places: places.as_ref(),
+        batch: &batch,
+        now_str: &now_str,
+        now,
+    };
+    let mut outcomes: Vec<Option<RecordOutcome>> = Vec::with_capacity(batch.records.len());
+    let mut ready: Vec<(usize, Ready)> = Vec::new();
+    for (i, record) in batch.records.iter().enumerate() {
+        let outcome = match prepare(&mut tx, &mut known, &ctx, record).await? {
+            Prepared::Done(outcome) => Some(outcome),
+            Prepared::Store(r) if sent[&record.visit.id] > 1 => {
+                Some(store_one(&mut tx, record, *r, now).await?)
+            }
+            Prepared::Store(r) => {
+                ready.push((i, *r));
+                None
+            }
+        };
+        outcomes.push(outcome);
+    }
+    let rows: Vec<visits::RevisionRow> = ready.iter().map(|(_, r)| r.row.clone()).collect();
+    let inserted: std::collections::HashSet<(String, i64)> = if rows.is_empty() {
+        Default::default()
+    } else {
+        visits::insert_many(&mut *tx, &rows)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let mut index = Vec::with_capacity(inserted.len());
+    for (i, r) in ready {
+        let record = &batch.records[i];
+        outcomes[i] = Some(
+            if inserted.contains(&(r.row.visit_id.clone(), r.row.revision)) {
+                index.push(r.index);
+                decide(record, None, vec![], now)
+            } else {
+                not_inserted(&mut tx, record, &r.row, now).await?
+            },
+        );
+    }
+    if !index.is_empty() {
+        visit_index::upsert_many(&mut *tx, &index).await?;
     }
     tx.commit().await?;
+    let results = batch
+        .records
+        .iter()
+        .zip(outcomes)
+        .map(|(record, outcome)| RecordResult {
+            key: record.key(),
+            outcome: outcome.expect("every record has an outcome"),
+        })
+        .collect();
     Ok(PushResponse {
         protocol_version: htx_core::PROTOCOL_VERSION,
         batch_id: batch.batch_id,
         server_time: now,
         results,
     })
+}
+
+/// The organisations a batch names, by the id the visits use: a merged
+/// provisional organisation maps to its registry organisation. Three
+/// statements for the whole batch.
+async fn batch_organisations(
+    tx: &mut sqlx::Transaction<'static, db::Backend>,
+    batch: &PushBatch,
+) -> ApiResult<HashMap<String, Option<organisations::OrganisationRow>>> {
+    let ids: BTreeSet<String> = batch
+        .records
+        .iter()
+        .map(|r| r.visit.organisation_id.to_string())
+        .collect();
+    let json = |ids: &BTreeSet<String>| serde_json::to_string(ids).map_err(anyhow::Error::from);
+    let merged: HashMap<String, String> = organisations::merges_of(&mut **tx, &json(&ids)?)
+        .await?
+        .into_iter()
+        .collect();
+    let wanted: BTreeSet<String> = ids.iter().chain(merged.values()).cloned().collect();
+    let rows: HashMap<String, organisations::OrganisationRow> =
+        organisations::find_many(&mut **tx, &json(&wanted)?)
+            .await?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
+    Ok(ids
+        .into_iter()
+        .map(|id| {
+            // Merged by staff into a registry organisation: the visit counts for it.
+            let row = rows.get(merged.get(&id).unwrap_or(&id)).cloned();
+            (id, row)
+        })
+        .collect())
 }
 
 /// What a batch's records look up, read ahead.
@@ -147,77 +227,111 @@ where
         .collect())
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn push_record(
+/// What every record of a push shares.
+struct Ctx<'a> {
+    state: &'a AppState,
+    user: &'a AuthUser,
+    /// The communes the user may push to (`None`: all).
+    places: Option<&'a BTreeSet<String>>,
+    batch: &'a PushBatch,
+    now_str: &'a str,
+    now: DateTime<FixedOffset>,
+}
+
+/// A record checked and ready to be stored.
+struct Ready {
+    row: visits::RevisionRow,
+    index: visit_index::IndexRow,
+}
+
+enum Prepared {
+    /// Decided without writing a revision (rejected, duplicate, conflict).
+    Done(RecordOutcome),
+    Store(Box<Ready>),
+}
+
+/// The pushed revision kept for a reviewer as a conflict.
+fn conflict_row(row: &visits::RevisionRow, reason: &str, server_hash: &str) -> visits::ConflictRow {
+    visits::ConflictRow {
+        visit_id: row.visit_id.clone(),
+        revision: row.revision,
+        content_hash: row.content_hash.clone(),
+        reason: reason.to_owned(),
+        server_hash: server_hash.to_owned(),
+        body: row.body.clone(),
+        pushed_by: row.pushed_by.clone(),
+        device_id: row.device_id.clone(),
+        received_at: row.received_at.clone(),
+    }
+}
+
+/// Checks one record: hash, state, organisation and place, an already
+/// stored key, validation. A visit of a new organisation creates it here.
+async fn prepare(
     tx: &mut sqlx::Transaction<'static, db::Backend>,
     known: &mut Known,
-    state: &AppState,
-    user: &AuthUser,
-    places: Option<&BTreeSet<String>>,
-    batch: &PushBatch,
+    ctx: &Ctx<'_>,
     record: &VisitRevision,
-    now_str: &str,
-    now: DateTime<FixedOffset>,
-) -> ApiResult<RecordOutcome> {
+) -> ApiResult<Prepared> {
+    let Ctx {
+        state,
+        user,
+        places,
+        batch,
+        now_str,
+        now,
+    } = *ctx;
     let visit = &record.visit;
     // The server recomputes the hash: a mismatch is a rejection.
     if !record.hash_matches() {
-        return Ok(decide(record, None, vec![], now));
+        return Ok(Prepared::Done(decide(record, None, vec![], now)));
     }
     if !visit.is_final() {
-        return Ok(rejected(
+        return Ok(Prepared::Done(rejected(
             "state",
             ErrorCode::Required,
             "Chỉ đồng bộ chuyến khảo sát đã hoàn thành",
             "Only final visits are synced",
-        ));
+        )));
     }
     let org_id = visit.organisation_id.to_string();
-    let found = match known.organisations.get(&org_id) {
-        Some(row) => row.clone(),
-        None => {
-            let mut row = organisations::find(&mut **tx, &org_id).await?;
-            // Merged by staff into a registry organisation: the visit counts for it.
-            if let Some(target) = organisations::merged_into(&mut **tx, &org_id).await? {
-                row = organisations::find(&mut **tx, &target).await?;
-            }
-            known.organisations.insert(org_id, row.clone());
-            row
-        }
-    };
-    let org_row = match found {
+    let org_row = match known.organisations.get(&org_id).cloned().flatten() {
         Some(row) => row,
         None => match new_organisation(tx, state, places, visit, now_str, now).await? {
-            Ok(row) => row,
-            Err(refusal) => return Ok(refusal),
+            Ok(row) => {
+                known.organisations.insert(org_id, Some(row.clone()));
+                row
+            }
+            Err(refusal) => return Ok(Prepared::Done(refusal)),
         },
     };
     if places.is_some_and(|p| !p.contains(&org_row.place_code)) {
-        return Ok(rejected(
+        return Ok(Prepared::Done(rejected(
             "organisation_id",
             ErrorCode::ForbiddenPlace,
             "Tổ chức không thuộc địa bàn được giao cho cán bộ",
             "The organisation is not in a place assigned to this officer",
-        ));
+        )));
     }
-    let visit_id = visit.id.to_string();
-    let revision = i64::from(visit.revision);
-    let body = serde_json::to_string(visit).map_err(anyhow::Error::from)?;
-    let conflict = |reason: &str, server_hash: &str| visits::ConflictRow {
-        visit_id: visit_id.clone(),
-        revision,
+    let row = visits::RevisionRow {
+        visit_id: visit.id.to_string(),
+        revision: i64::from(visit.revision),
+        replaces_revision: visit.replaces_revision.map(i64::from),
+        organisation_id: org_row.id.clone(),
+        place_code: org_row.place_code.clone(),
         content_hash: record.hash.0.clone(),
-        reason: reason.to_owned(),
-        server_hash: server_hash.to_owned(),
-        body: body.clone(),
+        body: serde_json::to_string(visit).map_err(anyhow::Error::from)?,
         pushed_by: user.id.clone(),
         device_id: batch.device_id.to_string(),
+        batch_id: batch.batch_id.to_string(),
         received_at: now_str.to_owned(),
     };
 
     // Same (id, revision) already stored: duplicate or conflict.
-    if let Some(stored) = known.keys.get(&(visit_id.clone(), revision)) {
-        return same_key(tx, record, stored, now, conflict).await;
+    if let Some(stored) = known.keys.get(&(row.visit_id.clone(), row.revision)) {
+        return Ok(Prepared::Done(
+            same_key(tx, record, &row, stored, now).await?,
+        ));
     }
 
     let mut organisation = organisations::to_core(&org_row);
@@ -227,47 +341,55 @@ async fn push_record(
         o.id = visit.organisation_id;
     }
     let rubrics = state.rubrics();
-    let mut ctx = ValidationContext::new(now).with_rubrics(&rubrics);
+    let mut vctx = ValidationContext::new(now).with_rubrics(&rubrics);
     if let Some(o) = &organisation {
-        ctx = ctx.with_organisation(o);
+        vctx = vctx.with_organisation(o);
     }
-    let errors = validate_visit(visit, &ctx);
+    let errors = validate_visit(visit, &vctx);
     if !errors.is_empty() {
-        return Ok(RecordOutcome::Rejected { errors });
+        return Ok(Prepared::Done(RecordOutcome::Rejected { errors }));
     }
+    let index = crate::console::index_row(state, visit, &row, &org_row);
+    Ok(Prepared::Store(Box::new(Ready { row, index })))
+}
 
-    let row = visits::RevisionRow {
-        visit_id: visit_id.clone(),
-        revision,
-        replaces_revision: visit.replaces_revision.map(i64::from),
-        organisation_id: org_row.id.clone(),
-        place_code: org_row.place_code.clone(),
-        content_hash: record.hash.0.clone(),
-        body: body.clone(),
-        pushed_by: user.id.clone(),
-        device_id: batch.device_id.to_string(),
-        batch_id: batch.batch_id.to_string(),
-        received_at: now_str.to_owned(),
-    };
-    if visits::insert_if_base(&mut **tx, &row, row.replaces_revision).await? {
-        let index = crate::console::index_row(state, visit, &row, &org_row);
-        visit_index::upsert(&mut **tx, &index).await?;
+/// Stores one checked record with the atomic insert.
+async fn store_one(
+    tx: &mut sqlx::Transaction<'static, db::Backend>,
+    record: &VisitRevision,
+    ready: Ready,
+    now: DateTime<FixedOffset>,
+) -> ApiResult<RecordOutcome> {
+    if visits::insert_if_base(&mut **tx, &ready.row, ready.row.replaces_revision).await? {
+        visit_index::upsert(&mut **tx, &ready.index).await?;
         return Ok(decide(record, None, vec![], now));
     }
-    // Not inserted: this key is stored (earlier in this batch), or the base is stale.
-    if let Some(stored) = visits::find_key(&mut **tx, &visit_id, revision).await? {
-        return same_key(tx, record, &stored, now, conflict).await;
+    not_inserted(tx, record, &ready.row, now).await
+}
+
+/// The insert wrote nothing: this key is stored (earlier in this batch), or
+/// the base is not the latest revision (a conflict kept for review).
+async fn not_inserted(
+    tx: &mut sqlx::Transaction<'static, db::Backend>,
+    record: &VisitRevision,
+    row: &visits::RevisionRow,
+    now: DateTime<FixedOffset>,
+) -> ApiResult<RecordOutcome> {
+    if let Some(stored) = visits::find_key(&mut **tx, &row.visit_id, row.revision).await? {
+        return same_key(tx, record, row, &stored, now).await;
     }
-    let latest = visits::latest_key(&mut **tx, &visit_id)
+    let latest = visits::latest_key(&mut **tx, &row.visit_id)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("visit {visit_id}: insert refused but nothing stored"))?;
+        .ok_or_else(|| {
+            anyhow::anyhow!("visit {}: insert refused but nothing stored", row.visit_id)
+        })?;
     if visits::insert_conflict(
         &mut **tx,
-        &conflict(visits::STALE_BASE, &latest.content_hash),
+        &conflict_row(row, visits::STALE_BASE, &latest.content_hash),
     )
     .await?
     {
-        visit_index::add_conflict(&mut **tx, &visit_id).await?;
+        visit_index::add_conflict(&mut **tx, &row.visit_id).await?;
     }
     Ok(RecordOutcome::Conflict {
         server_hash: ContentHash(latest.content_hash),
@@ -348,15 +470,15 @@ async fn new_organisation(
 async fn same_key(
     tx: &mut sqlx::Transaction<'static, db::Backend>,
     record: &VisitRevision,
+    row: &visits::RevisionRow,
     stored: &visits::StoredKey,
     now: DateTime<FixedOffset>,
-    conflict: impl Fn(&str, &str) -> visits::ConflictRow,
 ) -> ApiResult<RecordOutcome> {
     let outcome = decide(record, Some(&receipt(record.key(), stored)?), vec![], now);
     if let RecordOutcome::Conflict { server_hash } = &outcome {
-        let row = conflict(visits::SAME_REVISION_OTHER_CONTENT, &server_hash.0);
-        if visits::insert_conflict(&mut **tx, &row).await? {
-            visit_index::add_conflict(&mut **tx, &row.visit_id).await?;
+        let conflict = conflict_row(row, visits::SAME_REVISION_OTHER_CONTENT, &server_hash.0);
+        if visits::insert_conflict(&mut **tx, &conflict).await? {
+            visit_index::add_conflict(&mut **tx, &conflict.visit_id).await?;
         }
     }
     Ok(outcome)

@@ -633,6 +633,93 @@ fn hex_sha256(bytes: &[u8]) -> String {
 }
 
 /// A final visit of an organisation found in the field, in `place`.
+/// One batch as an officer's device may send it after days offline: a
+/// visit and its fix, a repeat, two visits of one organisation found in the
+/// field, a revision whose base is not the latest, and ordinary visits.
+#[tokio::test]
+async fn a_mixed_batch_is_decided_as_if_record_by_record() {
+    let api = Api::start().await;
+    let token = api.login("canbo1").await;
+    let stored = final_visit(CANBO1_HTX[1], "đã có trên máy chủ");
+    let r = api.push(&token, &batch(vec![stored.clone()])).await;
+    assert_eq!(statuses(&r), ["accepted"]);
+    let mut stored_fix = stored.next_revision();
+    stored_fix.notes = "bản sửa 1".into();
+    assert_eq!(
+        statuses(&api.push(&token, &batch(vec![stored_fix])).await),
+        ["accepted"]
+    );
+
+    let v0 = final_visit(CANBO1_HTX[2], "bản đầu");
+    let mut v1 = v0.next_revision();
+    v1.notes = "bản sửa trong cùng lô".into();
+    let found =
+        visit_of_new_organisation(demo::DEMO_ORGANISATIONS[0].place_code, Some("1701999077"));
+    let mut found_again = final_visit(0, "lần hai, cùng lô");
+    found_again.organisation_id = found.organisation_id;
+    let mut stale = stored.next_revision().next_revision();
+    stale.replaces_revision = Some(0);
+    stale.notes = "dựa trên bản cũ".into();
+    let plain: Vec<_> = (0..5)
+        .map(|i| final_visit(CANBO1_HTX[3], &format!("thường {i}")))
+        .collect();
+    let mut records = vec![
+        v0.clone(),
+        plain[0].clone(),
+        v1.clone(),
+        found.clone(),
+        v0.clone(),
+        found_again,
+        stale,
+        stored.clone(),
+    ];
+    records.extend(plain[1..].iter().cloned());
+    let r = api.push(&token, &batch(records)).await;
+    assert_eq!(
+        statuses(&r),
+        [
+            "accepted",
+            "accepted",
+            "accepted",
+            "accepted",
+            "duplicate",
+            "accepted",
+            "conflict",
+            "duplicate",
+            "accepted",
+            "accepted",
+            "accepted",
+            "accepted"
+        ],
+        "{:?}",
+        r.results
+    );
+    // Stored once each; the console lists each visit's latest revision.
+    let revisions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visit_revisions")
+        .fetch_one(&api.db)
+        .await
+        .unwrap();
+    assert_eq!(revisions, 2 + 2 + 1 + 1 + 5);
+    let listed: Vec<(String, i64)> =
+        sqlx::query_as("SELECT visit_id, revision FROM visit_index WHERE visit_id IN ($1, $2)")
+            .bind(v0.id.to_string())
+            .bind(stored.id.to_string())
+            .fetch_all(&api.db)
+            .await
+            .unwrap();
+    let mut listed = listed;
+    listed.sort();
+    let mut expected = vec![(v0.id.to_string(), 1), (stored.id.to_string(), 1)];
+    expected.sort();
+    assert_eq!(listed, expected);
+    let indexed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visit_index")
+        .fetch_one(&api.db)
+        .await
+        .unwrap();
+    assert_eq!(indexed, 1 + 1 + 1 + 1 + 5);
+    api.stop().await;
+}
+
 #[tokio::test]
 async fn a_visit_of_an_organisation_found_in_the_field_creates_it_provisionally() {
     let api = Api::start().await;

@@ -79,6 +79,33 @@ where
     .await
 }
 
+/// The organisations of `ids_json` (a JSON array of ids), in one statement.
+pub async fn find_many<'e, E>(db: E, ids_json: &str) -> Result<Vec<OrganisationRow>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM organisations WHERE id IN (SELECT value FROM json_each($1))"
+    ))
+    .bind(ids_json)
+    .fetch_all(db)
+    .await
+}
+
+/// `(id, merged_into)` of those of `ids_json` that were merged.
+pub async fn merges_of<'e, E>(db: E, ids_json: &str) -> Result<Vec<(String, String)>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(
+        "SELECT id, merged_into FROM organisations \
+         WHERE merged_into IS NOT NULL AND id IN (SELECT value FROM json_each($1))",
+    )
+    .bind(ids_json)
+    .fetch_all(db)
+    .await
+}
+
 /// An organisation with the seq of its latest change.
 #[derive(Debug, Clone, FromRow)]
 pub struct ChangedOrganisation {

@@ -25,38 +25,54 @@ pub struct IndexRow {
     pub search_key: String,
 }
 
+/// The upsert of [`upsert`] and [`upsert_many`]: a row replaces the visit's
+/// only if it is a later revision, and a new revision starts unreviewed.
+const UPSERT_TAIL: &str = "ON CONFLICT (visit_id) DO UPDATE SET revision = excluded.revision, \
+     organisation_id = excluded.organisation_id, place_code = excluded.place_code, \
+     visited_on = excluded.visited_on, year = excluded.year, officer_id = excluded.officer_id, \
+     score_centi = excluded.score_centi, grade = excluded.grade, \
+     received_at = excluded.received_at, search_key = excluded.search_key, \
+     review_state = 'pending' \
+     WHERE excluded.revision > visit_index.revision";
+
+const INDEX_COLUMNS: &str = "visit_id, revision, organisation_id, place_code, visited_on, year, \
+     officer_id, score_centi, grade, received_at, search_key";
+
 /// Records `row` as the visit's latest revision unless a later one is
 /// indexed; a new revision starts unreviewed.
 pub async fn upsert<'e, E>(db: E, row: &IndexRow) -> Result<(), sqlx::Error>
 where
     E: Executor<'e, Database = Backend>,
 {
-    sqlx::query(
-        "INSERT INTO visit_index (visit_id, revision, organisation_id, place_code, visited_on, year, \
-         officer_id, score_centi, grade, received_at, search_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         ON CONFLICT (visit_id) DO UPDATE SET revision = excluded.revision, \
-         organisation_id = excluded.organisation_id, place_code = excluded.place_code, \
-         visited_on = excluded.visited_on, year = excluded.year, officer_id = excluded.officer_id, \
-         score_centi = excluded.score_centi, grade = excluded.grade, \
-         received_at = excluded.received_at, search_key = excluded.search_key, \
-         review_state = 'pending' \
-         WHERE excluded.revision > visit_index.revision",
-    )
-    .bind(&row.visit_id)
-    .bind(row.revision)
-    .bind(&row.organisation_id)
-    .bind(&row.place_code)
-    .bind(&row.visited_on)
-    .bind(row.year)
-    .bind(&row.officer_id)
-    .bind(row.score_centi)
-    .bind(row.grade)
-    .bind(&row.received_at)
-    .bind(&row.search_key)
-    .execute(db)
-    .await
-    .map(|_| ())
+    upsert_many(db, std::slice::from_ref(row)).await
+}
+
+/// [`upsert`] for many rows (of distinct visits) in one statement.
+pub async fn upsert_many<'e, E>(db: E, rows: &[IndexRow]) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    let mut q = QueryBuilder::<Backend>::new(format!(
+        "INSERT INTO visit_index ({INDEX_COLUMNS}) SELECT * FROM ("
+    ));
+    q.push_values(rows, |mut b, r| {
+        b.push_bind(&r.visit_id)
+            .push_bind(r.revision)
+            .push_bind(&r.organisation_id)
+            .push_bind(&r.place_code)
+            .push_bind(&r.visited_on)
+            .push_bind(r.year)
+            .push_bind(&r.officer_id)
+            .push_bind(r.score_centi)
+            .push_bind(r.grade)
+            .push_bind(&r.received_at)
+            .push_bind(&r.search_key);
+    });
+    // `WHERE true`: SQLite's grammar needs a WHERE between INSERT ... SELECT
+    // and ON CONFLICT.
+    q.push(") WHERE true ");
+    q.push(UPSERT_TAIL);
+    q.build().execute(db).await.map(|_| ())
 }
 
 /// The review outcome of `revision`, if it is still the visit's latest.

@@ -246,7 +246,10 @@ async fn main() -> Result<()> {
         println!("htx-survey sync bench (server: {})\n", htx_e2e::server_bin()?.display());
         sign_in(&app, OFFICER.0, OFFICER.1).await?;
         let orgs = officer_organisations(&app, OFFICER.0, OFFICER.1).await?;
-        device_end_to_end(&app, &orgs).await?;
+        // SYNC_BENCH=server: only the server's figures (quicker, no browser work).
+        if std::env::var("SYNC_BENCH").as_deref() != Ok("server") {
+            device_end_to_end(&app, &orgs).await?;
+        }
         server_load(&app, &orgs).await
     }
     .await;
