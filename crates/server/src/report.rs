@@ -143,7 +143,7 @@ pub async fn load(
     if let Some(p) = &filter.place {
         scope = scope.within(state, &[PlaceRef::new(p.hierarchy, p.code.clone())]);
     }
-    let communes = scope.as_json();
+    let communes = scope.as_json(state);
     // A visit of the year started on or after 1 January 00:00 +07:00
     // (31 December 17:00 UTC) and was received after it started (minus the
     // clock skew the server allows): two days' margin bound what is read.

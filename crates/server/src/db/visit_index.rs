@@ -299,7 +299,10 @@ where
         .push(" OFFSET ")
         .push_bind(offset)
         .push(
-            ") p JOIN visit_index i ON i.visit_id = p.visit_id \
+            // CROSS JOIN keeps the page (50 rows) as the outer loop: with
+            // a bound LIMIT SQLite otherwise scanned all of visit_index and
+            // probed the page for each row (57 ms instead of 3 at 100,000).
+            ") p CROSS JOIN visit_index i ON i.visit_id = p.visit_id \
              JOIN organisations o ON o.id = i.organisation_id \
              JOIN users u ON u.id = i.officer_id",
         )

@@ -88,7 +88,7 @@ pub async fn list(
         .transpose()
         .map_err(|_| AppError::BadRequest("year must be a number".into()))?;
     let filter = ListFilter {
-        communes: scope.as_json(),
+        communes: scope.as_json(&state),
         year,
         kind: given(&q.kind),
         sector: given(&q.sector)
