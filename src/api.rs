@@ -146,17 +146,30 @@ pub async fn login(username: &str, password: &str) -> Result<Session, ApiError> 
 /// Downloads reference data changed since the stored cursor, page by page;
 /// each page is stored with its cursor, so a cut connection resumes. Returns
 /// the number of organisations received.
-pub async fn pull_reference(store: &DeviceStore, session: &Session, full: bool) -> Result<usize, PullError> {
+/// Pulls every page of changes since the stored cursor (`full`: since 0).
+/// `None` when nothing had changed, so nothing was written.
+pub async fn pull_reference(store: &DeviceStore, session: &Session, full: bool) -> Result<Option<usize>, PullError> {
     let mut since = if full { 0 } else { store.pull_cursor().await.map_err(PullError::Storage)?.map(|c| c.0).unwrap_or(0) };
     let mut received = 0;
+    let mut applied = false;
     loop {
         let path = format!("/api/v1/sync/pull?since={since}");
         let page: PullResponse = fetch_json("GET", &path, None, Some(&session.token)).await.map_err(PullError::Api)?;
         received += page.organisations.len();
+        // Nothing changed since the cursor (the usual answer): no storage work.
+        let unchanged = page.cursor.0 == since
+            && page.organisations.is_empty()
+            && page.places.is_empty()
+            && page.rubrics.is_empty()
+            && page.reviews.is_empty();
+        if unchanged && since > 0 {
+            return Ok(applied.then_some(received));
+        }
         let now = chrono::Utc::now().to_rfc3339();
         store.apply_pull(&page, &now).await.map_err(PullError::Storage)?;
+        applied = true;
         if !page.has_more || page.cursor.0 == since {
-            return Ok(received);
+            return Ok(Some(received));
         }
         since = page.cursor.0;
     }

@@ -178,15 +178,18 @@ async fn run_loop(state: SyncState) {
         let result = run_once(state).await;
         timing_end("htx-sync");
         state.in_flight.set(Vec::new());
-        // Whatever happened, lists and counts re-read once.
-        state.changes.update(|n| *n += 1);
+        // Lists and counts re-read once, unless the run changed nothing (the
+        // periodic sync with nothing new must not re-read every visit).
+        if !matches!(result, Ok(false)) {
+            state.changes.update(|n| *n += 1);
+        }
         if let Ok(store) = DeviceStore::shared().await {
             if let Ok(n) = store.outbox_len().await {
                 state.waiting.set(n);
             }
         }
         let phase = match result {
-            Ok(()) => {
+            Ok(_) => {
                 RUNNER.with(|r| r.borrow_mut().failures = 0);
                 Phase::Done { at_ms: js_sys::Date::now() }
             }
@@ -232,9 +235,12 @@ fn schedule_retry(state: SyncState, wait_ms: u64) {
 }
 
 /// One run: every batch of the outbox, then a pull of review outcomes.
-async fn run_once(state: SyncState) -> Result<(), RunError> {
+/// `Ok(false)`: nothing was sent and nothing came back.
+async fn run_once(state: SyncState) -> Result<bool, RunError> {
+    timing_start("htx-sync-count");
     let store = DeviceStore::shared().await?;
     let queued = store.outbox_len().await?;
+    timing_end("htx-sync-count");
     state.waiting.set(queued);
     state.progress.set((0, queued));
     let online = web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(false);
@@ -252,7 +258,13 @@ async fn run_once(state: SyncState) -> Result<(), RunError> {
         return Err(RunError::Failed(FailReason::Network));
     }
     let mut done = 0;
+    let mut sent_any = false;
     loop {
+        // Nothing waiting (the usual case between visits): straight to the
+        // pull, without opening the outbox again.
+        if queued == 0 {
+            break;
+        }
         timing_start("htx-sync-take");
         let batch = store.take_batch().await?;
         timing_end("htx-sync-take");
@@ -260,6 +272,7 @@ async fn run_once(state: SyncState) -> Result<(), RunError> {
             break;
         }
         state.in_flight.set(batch.iter().map(|e| e.visit_id).collect());
+        sent_any = true;
         let (settled, bytes) = send_batch(&store, &session, &batch).await?;
         state.sent.update(|(b, r)| {
             *b += bytes as u64;
@@ -284,12 +297,13 @@ async fn run_once(state: SyncState) -> Result<(), RunError> {
     let pulled = api::pull_reference(&store, &session, false).await;
     timing_end("htx-sync-pull");
     match pulled {
-        Ok(n) => {
+        Ok(Some(n)) => {
             if n > 0 {
                 crate::data::invalidate();
             }
-            Ok(())
+            Ok(true)
         }
+        Ok(None) => Ok(done > 0 || sent_any),
         Err(api::PullError::Api(e)) => Err(e.into()),
         Err(api::PullError::Storage(e)) => Err(e.into()),
     }

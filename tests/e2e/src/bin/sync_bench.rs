@@ -27,7 +27,9 @@ use anyhow::{anyhow, bail, Context, Result};
 use htx_core::sync::{PushBatch, PushResponse, RecordOutcome};
 use htx_core::{Organisation, Visit};
 use htx_e2e::field::{sign_in, OFFICER};
-use htx_e2e::sync::{api_token, device_counts, final_visits, officer_organisations, store_on_device};
+use htx_e2e::sync::{
+    api_token, device_counts, final_visits, officer_organisations, store_on_device,
+};
 use htx_e2e::TestApp;
 use serde_json::Value;
 use uuid::Uuid;
@@ -51,16 +53,27 @@ async fn sync_once(app: &TestApp) -> Result<f64> {
     let b = &app.browser;
     b.exec("performance.clearMeasures();").await?;
     b.click("[data-testid=sync-now]").await?;
+    // The app times itself; polling the page (WebDriver scripts run on its
+    // main thread) while a short run is going would add to its figure.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let deadline = Instant::now() + Duration::from_secs(180);
     loop {
-        let m = b.exec("return performance.getEntriesByName('htx-sync').map(e => e.duration);").await?;
-        let phase = b.attr("[data-testid=sync-panel]", "data-phase").await?.unwrap_or_default();
+        let m = b
+            .exec("return performance.getEntriesByName('htx-sync').map(e => e.duration);")
+            .await?;
+        let phase = b
+            .attr("[data-testid=sync-panel]", "data-phase")
+            .await?
+            .unwrap_or_default();
         if let Some(first) = m.as_array().and_then(|a| a.first()).and_then(Value::as_f64) {
             if phase == "done" && device_counts(app).await?.outbox == 0 {
                 return Ok(first);
             }
             if phase == "failed" || phase == "needs-sign-in" {
-                bail!("sync ended in phase {phase}: {}", b.text("[data-testid=sync-status]").await?);
+                bail!(
+                    "sync ended in phase {phase}: {}",
+                    b.text("[data-testid=sync-status]").await?
+                );
             }
         }
         if Instant::now() > deadline {
@@ -75,11 +88,11 @@ async fn breakdown(app: &TestApp) -> Result<String> {
     let v = app
         .browser
         .exec(
-            "const out = {}; for (const n of ['take', 'push', 'receipt', 'settle', 'pull']) \
+            "const out = {}; for (const n of ['count', 'take', 'push', 'receipt', 'settle', 'pull']) \
              out[n] = performance.getEntriesByName('htx-sync-' + n).reduce((a, e) => a + e.duration, 0); return out;",
         )
         .await?;
-    Ok(["take", "push", "receipt", "settle", "pull"]
+    Ok(["count", "take", "push", "receipt", "settle", "pull"]
         .iter()
         .map(|k| format!("{k} {:.0} ms", v[*k].as_f64().unwrap_or(f64::NAN)))
         .collect::<Vec<_>>()
@@ -103,21 +116,51 @@ async fn device_end_to_end(app: &TestApp, orgs: &[Organisation]) -> Result<()> {
         println!("{:<40} {}", "  of which", breakdown(app).await?);
         all.extend(visits);
     }
-    let ms = sync_once(app).await?;
-    println!("{:<40} {ms:>9.1} ms   goal 10 ms: {}", "sync with nothing new", verdict(ms <= 10.0));
+    // Nothing new: the median of 7 runs (the first one right after a large
+    // sync is not typical).
+    let mut runs = Vec::new();
+    for _ in 0..7 {
+        runs.push(sync_once(app).await?);
+    }
+    runs.sort_by(f64::total_cmp);
+    let ms = percentile(&runs, 0.5);
+    println!(
+        "{:<40} {ms:>9.1} ms   goal 10 ms: {}   (median of 7, {:.1}–{:.1} ms)",
+        "sync with nothing new",
+        verdict(ms <= 10.0),
+        runs[0],
+        runs[runs.len() - 1]
+    );
+    println!("{:<40} {}", "  of which (last run)", breakdown(app).await?);
 
     // 10 % of the 10,000 edited after confirmation: new revisions.
-    let edited: Vec<Visit> = all[1_000..].iter().step_by(10).map(|v| {
-        let mut n = v.next_revision();
-        n.notes.push_str(" (sửa)");
-        n
-    }).collect();
+    let edited: Vec<Visit> = all[1_000..]
+        .iter()
+        .step_by(10)
+        .map(|v| {
+            let mut n = v.next_revision();
+            n.notes.push_str(" (sửa)");
+            n
+        })
+        .collect();
     store_on_device(app, orgs, &edited).await?;
     let ms = sync_once(app).await?;
-    println!("{:<40} {ms:>9.1} ms   ({} new revisions)", "sync after 10 % were edited", edited.len());
+    println!(
+        "{:<40} {ms:>9.1} ms   ({} new revisions)",
+        "sync after 10 % were edited",
+        edited.len()
+    );
 
-    let bytes: u64 = b.attr("[data-testid=sync-sent]", "data-bytes").await?.unwrap_or_default().parse()?;
-    let records: u64 = b.attr("[data-testid=sync-sent]", "data-records").await?.unwrap_or_default().parse()?;
+    let bytes: u64 = b
+        .attr("[data-testid=sync-sent]", "data-bytes")
+        .await?
+        .unwrap_or_default()
+        .parse()?;
+    let records: u64 = b
+        .attr("[data-testid=sync-sent]", "data-records")
+        .await?
+        .unwrap_or_default()
+        .parse()?;
     if records == 0 {
         bail!("the app counted no records sent");
     }
@@ -139,11 +182,21 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 
 /// A gzip-compressed push body of `visits`.
 fn push_body(visits: Vec<Visit>) -> Result<Vec<u8>> {
-    let batch = PushBatch::new(Uuid::now_v7(), Uuid::now_v7(), htx_core::time::to_vn(&chrono::Utc::now()), visits);
+    let batch = PushBatch::new(
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        htx_core::time::to_vn(&chrono::Utc::now()),
+        visits,
+    );
     Ok(gzip(&serde_json::to_vec(&batch)?))
 }
 
-async fn push(http: &reqwest::Client, url: &str, token: &str, body: Vec<u8>) -> Result<PushResponse> {
+async fn push(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: Vec<u8>,
+) -> Result<PushResponse> {
     let r = http
         .post(url)
         .bearer_auth(token)
@@ -153,10 +206,18 @@ async fn push(http: &reqwest::Client, url: &str, token: &str, body: Vec<u8>) -> 
         .send()
         .await?;
     if !r.status().is_success() {
-        bail!("push answered {}: {}", r.status(), r.text().await.unwrap_or_default());
+        bail!(
+            "push answered {}: {}",
+            r.status(),
+            r.text().await.unwrap_or_default()
+        );
     }
     let answer: PushResponse = r.json().await?;
-    if let Some(bad) = answer.results.iter().find(|r| !matches!(r.outcome, RecordOutcome::Accepted { .. })) {
+    if let Some(bad) = answer
+        .results
+        .iter()
+        .find(|r| !matches!(r.outcome, RecordOutcome::Accepted { .. }))
+    {
         bail!("a bench record was not accepted: {:?}", bad.outcome);
     }
     Ok(answer)
@@ -177,7 +238,11 @@ async fn server_load(app: &TestApp, orgs: &[Organisation]) -> Result<()> {
         push(&app.http, &url, &token, body).await?;
     }
     let per_s = INGEST as f64 / started.elapsed().as_secs_f64();
-    println!("{:<40} {per_s:>9.0} /s   goal 20000 /s: {}", "server ingest (batches of 200)", verdict(per_s >= 20_000.0));
+    println!(
+        "{:<40} {per_s:>9.0} /s   goal 20000 /s: {}",
+        "server ingest (batches of 200)",
+        verdict(per_s >= 20_000.0)
+    );
 
     // 200 concurrent clients, 5 pushes of 10 visits each.
     const CLIENTS: usize = 200;
@@ -185,9 +250,16 @@ async fn server_load(app: &TestApp, orgs: &[Organisation]) -> Result<()> {
     let mut per_client: Vec<Vec<Vec<u8>>> = Vec::new();
     let visits = final_visits(orgs, CLIENTS * PUSHES * 10)?;
     for c in visits.chunks(PUSHES * 10) {
-        per_client.push(c.chunks(10).map(|b| push_body(b.to_vec())).collect::<Result<_>>()?);
+        per_client.push(
+            c.chunks(10)
+                .map(|b| push_body(b.to_vec()))
+                .collect::<Result<_>>()?,
+        );
     }
-    let http = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(CLIENTS).build()?;
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()?;
     let (url, token) = (Arc::new(url), Arc::new(token));
     let started = Instant::now();
     let tasks: Vec<_> = per_client
@@ -220,8 +292,12 @@ async fn server_load(app: &TestApp, orgs: &[Organisation]) -> Result<()> {
         (CLIENTS * PUSHES * 10) as f64 / wall
     );
 
-    let pid = app.server.pid().ok_or_else(|| anyhow!("server not running"))?;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).context("reading the server's memory")?;
+    let pid = app
+        .server
+        .pid()
+        .ok_or_else(|| anyhow!("server not running"))?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .context("reading the server's memory")?;
     let kb = |key: &str| -> u64 {
         status
             .lines()
@@ -243,7 +319,10 @@ async fn server_load(app: &TestApp, orgs: &[Organisation]) -> Result<()> {
 async fn main() -> Result<()> {
     let app = TestApp::try_start("sync_bench").await?;
     let r = async {
-        println!("htx-survey sync bench (server: {})\n", htx_e2e::server_bin()?.display());
+        println!(
+            "htx-survey sync bench (server: {})\n",
+            htx_e2e::server_bin()?.display()
+        );
         sign_in(&app, OFFICER.0, OFFICER.1).await?;
         let orgs = officer_organisations(&app, OFFICER.0, OFFICER.1).await?;
         // SYNC_BENCH=server: only the server's figures (quicker, no browser work).
