@@ -510,6 +510,21 @@ async fn an_admin_of_one_province_manages_only_accounts_within_it() {
         json!([]),
         "the unlimited admin is untouched"
     );
+    // Its own list holds only the accounts it may manage.
+    let (status, mine) = api.get_json(&admin, "/users").await;
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<&str> = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    for managed in ["canbo_moi", "kd_moi", "qt_tinh"] {
+        assert!(names.contains(&managed), "{managed}: {names:?}");
+    }
+    for wider in ["quantri", "kiemduyet"] {
+        assert!(!names.contains(&wider), "{wider}: {names:?}");
+    }
 
     // An admin of another province cannot push this province's visits.
     let elsewhere = api

@@ -141,8 +141,18 @@ pub async fn list(
     user: AuthUser,
 ) -> ApiResult<Json<Vec<UserSummary>>> {
     require_admin(&user)?;
+    // A scoped admin sees the accounts it may manage: those within its scope.
+    let mine = Scope::of(&state, &user).await?;
     let mut out = Vec::new();
     for row in users::all(&state.db).await? {
+        if mine != Scope::All {
+            let Some(role) = Role::parse(&row.role) else {
+                continue;
+            };
+            if !mine.covers(&Scope::of_account(&state, &row.id, role).await?) {
+                continue;
+            }
+        }
         out.push(summary(&state, row).await?);
     }
     Ok(Json(out))
