@@ -360,7 +360,7 @@ async fn store_one(
     ready: Ready,
     now: DateTime<FixedOffset>,
 ) -> ApiResult<RecordOutcome> {
-    if visits::insert_if_base(&mut **tx, &ready.row, ready.row.replaces_revision).await? {
+    if visits::insert_if_base(&mut **tx, &ready.row).await? {
         visit_index::upsert(&mut **tx, &ready.index).await?;
         return Ok(decide(record, None, vec![], now));
     }

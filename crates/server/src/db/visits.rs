@@ -35,39 +35,15 @@ pub struct StoredKey {
 }
 
 /// Inserts `row` if `(visit_id, revision)` is not stored yet and the visit's
-/// latest stored revision is `base` (or the visit has none). One statement,
-/// so concurrent pushes cannot both pass the check; the UNIQUE constraint
-/// makes the same record land once. Returns whether a row was inserted.
-pub async fn insert_if_base<'e, E>(
-    db: E,
-    row: &RevisionRow,
-    base: Option<i64>,
-) -> Result<bool, sqlx::Error>
+/// latest stored revision is the row's base (`replaces_revision`), or the
+/// visit has none. One statement, so concurrent pushes cannot both pass the
+/// check; the UNIQUE constraint makes the same record land once. Returns
+/// whether a row was inserted.
+pub async fn insert_if_base<'e, E>(db: E, row: &RevisionRow) -> Result<bool, sqlx::Error>
 where
     E: Executor<'e, Database = Backend>,
 {
-    let sql = format!(
-        "INSERT INTO visit_revisions ({COLUMNS}) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 \
-         WHERE COALESCE((SELECT MAX(revision) FROM visit_revisions WHERE visit_id = $1), -1) IN (-1, $12) \
-         ON CONFLICT (visit_id, revision) DO NOTHING"
-    );
-    let done = sqlx::query(&sql)
-        .bind(&row.visit_id)
-        .bind(row.revision)
-        .bind(row.replaces_revision)
-        .bind(&row.organisation_id)
-        .bind(&row.place_code)
-        .bind(&row.content_hash)
-        .bind(&row.body)
-        .bind(&row.pushed_by)
-        .bind(&row.device_id)
-        .bind(&row.batch_id)
-        .bind(&row.received_at)
-        .bind(base.unwrap_or(-1))
-        .execute(db)
-        .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(insert_many(db, std::slice::from_ref(row)).await?.len() == 1)
 }
 
 /// [`insert_if_base`] for many rows of distinct visits in one statement (a
