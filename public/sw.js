@@ -9,6 +9,9 @@ const CACHE = PREFIX + VERSION;
 // A navigation waits this long for the network before it is answered from the
 // cache: a dead-slow rural connection must not keep the officer from the app.
 const NAVIGATION_TIMEOUT_MS = 4000;
+// The staff console's routes (a separate bundle, see src/app.rs): staff work
+// online, so these pages come from the network only, never as the field app.
+const CONSOLE_ROUTE = /^\/(review|registry|dashboard|report|admin)(\/|$)/;
 // Trunk's content-hashed file names (e.g. htx-survey-5a1d018b42b7199b_bg.wasm).
 const HASHED = /-[0-9a-f]{16}(_bg)?\.[a-z0-9]+$/;
 
@@ -39,6 +42,7 @@ self.addEventListener("fetch", (event) => {
   if (req.method !== "GET" || url.origin !== self.location.origin) return;
   // The API is live data: never cached, never answered from a cache.
   if (url.pathname.startsWith("/api/")) return;
+  if (req.mode === "navigate" && CONSOLE_ROUTE.test(url.pathname)) return;
   if (req.mode === "navigate") {
     event.respondWith(networkFirstPage(req));
     return;

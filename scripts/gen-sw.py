@@ -18,6 +18,10 @@ if not public_url.endswith("/"):
     public_url += "/"
 
 sw = staging / "sw.js"
+if not sw.is_file():
+    # The console's build (console.html): no service worker of its own.
+    print("gen-sw.py: no sw.js staged, nothing to precache")
+    sys.exit(0)
 files = sorted(
     p.relative_to(staging).as_posix()
     for p in staging.rglob("*")

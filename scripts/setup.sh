@@ -98,6 +98,13 @@ else
   (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# ------------------------------------------------------------ 4. crates for the wasm build
+# Trunk builds offline (Trunk.toml `offline`, TRUNK_OFFLINE), so every crate
+# the wasm build needs must already be in cargo's cache: the app's, and with
+# -Zbuild-std the standard library's own (dlmalloc ...). A no-op when cached.
+say "[fetch]" "cargo fetch --target wasm32-unknown-unknown"
+(cd "$ROOT" && . scripts/web-env.sh && cargo fetch --target wasm32-unknown-unknown --quiet)
+
 say "[summary]" "toolchain mode: $MODE"
 printf '  %-26s %s\n' \
   "rustc (native)" "$(rustc -V)" \

@@ -2,7 +2,8 @@
 //! the UI can say what happened in the officer's language.
 use crate::session::Session;
 use crate::storage::DeviceStore;
-use htx_core::sync::{PullResponse, PushBatch, PushResponse, ReceiptQuery, ReceiptResponse};
+use htx_core::sync::{PullResponse, PushResponse, ReceiptQuery, ReceiptResponse};
+use uuid::Uuid;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
@@ -201,10 +202,36 @@ impl Body {
     }
 }
 
-/// Sends one batch of final revisions; one result per record, and the
-/// request body's size on the wire.
-pub async fn push(batch: &PushBatch, token: &str) -> Result<(PushResponse, usize), ApiError> {
-    let body = compressed_json(batch).await?;
+/// The push body around records already in JSON (`records_json`, an
+/// array): the same document as a serialized [`htx_core::sync::PushBatch`].
+#[derive(Serialize)]
+struct PushEnvelope<'a> {
+    protocol_version: u32,
+    device_id: Uuid,
+    batch_id: Uuid,
+    sent_at: chrono::DateTime<chrono::FixedOffset>,
+    records: &'a serde_json::value::RawValue,
+}
+
+/// Sends one batch of final revisions (`records_json`: their JSON array, as
+/// the outbox hands it over); one result per record, and the request body's
+/// size on the wire.
+pub async fn push_records(
+    device_id: Uuid,
+    batch_id: Uuid,
+    records_json: &str,
+    token: &str,
+) -> Result<(PushResponse, usize), ApiError> {
+    let records: &serde_json::value::RawValue =
+        serde_json::from_str(records_json).map_err(|e| ApiError::Decode(e.to_string()))?;
+    let envelope = PushEnvelope {
+        protocol_version: htx_core::PROTOCOL_VERSION,
+        device_id,
+        batch_id,
+        sent_at: htx_core::time::to_vn(&chrono::Utc::now()),
+        records,
+    };
+    let body = compressed_json(&envelope).await?;
     let bytes = body.len();
     let answer = fetch_json("POST", "/api/v1/sync/push", Some(body), Some(token)).await?;
     Ok((answer, bytes))

@@ -1,43 +1,124 @@
-//! The app shell: i18n context, header, routes.
+//! The two apps' shells: i18n context, header, routes.
+//!
+//! The field app (officers, phones, offline, service worker) and the staff
+//! console (alliance staff, desktop, online) are two wasm bundles over this
+//! one library: the bins `htx-survey` ([`FieldApp`], `index.html`) and
+//! `htx-console` ([`crate::console::ConsoleApp`], `console.html`, served
+//! under `/console/`). The linker keeps in each only what its routes use, so
+//! a phone on a weak link never downloads the console's screens. A link to
+//! the other part is a full page load ([`Part::link_rel`]).
 use crate::components::header::Header;
 use crate::i18n::I18nContextProvider;
 use crate::pages::{
-    admin::AdminPage,
-    dashboard::DashboardPage,
-    report::ReportPage,
     home::HomePage, not_found::NotFound, org_new::NewOrganisationPage, org_page::OrganisationPage,
-    orgs::OrganisationsPage, registry::RegistryPage, review_list::ReviewListPage, review_visit::ReviewVisitPage, signin::SignInPage, storage_panel::StoragePage, visit_form::VisitPage,
+    orgs::OrganisationsPage, signin::SignInPage, storage_panel::StoragePage, visit_form::VisitPage,
     visits::VisitsPage,
 };
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+/// Which of the two bundles is running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Field,
+    Console,
+}
+
+pub use htx_core::console::CONSOLE_ROUTES;
+
+impl Part {
+    /// The part whose router owns `path` (`/review/…` → console).
+    pub fn of_path(path: &str) -> Part {
+        let first = path
+            .trim_start_matches('/')
+            .split(['/', '?', '#'])
+            .next()
+            .unwrap_or("");
+        if CONSOLE_ROUTES.contains(&first) {
+            Part::Console
+        } else {
+            Part::Field
+        }
+    }
+
+    /// `rel` for a link from this part to `href`: "external" when the other
+    /// part owns it, so the router lets the browser load that page.
+    pub fn link_rel(self, href: &str) -> Option<&'static str> {
+        (Part::of_path(href) != self).then_some("external")
+    }
+}
+
+/// Loads `href` as a new page: how one part hands over to the other.
+pub fn load_page(href: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().assign(href);
+    }
+}
+
+/// What both parts share around their routes.
 #[component]
-pub fn App() -> impl IntoView {
+pub fn Shell(part: Part, children: Children) -> impl IntoView {
     provide_context(crate::session::SessionChanged(RwSignal::new(0)));
+    provide_context(part);
     view! {
         <I18nContextProvider>
             <crate::locale::RestoreLocale />
             <Router>
-                <Header />
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage />
-                    <Route path=path!("/signin") view=SignInPage />
-                    <Route path=path!("/orgs") view=OrganisationsPage />
-                    <Route path=path!("/orgs/new") view=NewOrganisationPage />
-                    <Route path=path!("/orgs/:id") view=OrganisationPage />
-                    <Route path=path!("/visits") view=VisitsPage />
-                    <Route path=path!("/visits/:id") view=VisitPage />
-                    <Route path=path!("/storage") view=StoragePage />
-                    <Route path=path!("/review") view=ReviewListPage />
-                    <Route path=path!("/review/:id") view=ReviewVisitPage />
-                    <Route path=path!("/registry") view=RegistryPage />
-                    <Route path=path!("/admin") view=AdminPage />
-                    <Route path=path!("/dashboard") view=DashboardPage />
-                    <Route path=path!("/report") view=ReportPage />
-                </Routes>
+                <Header part />
+                {children()}
             </Router>
         </I18nContextProvider>
+    }
+}
+
+/// The field app: what an officer's phone loads and keeps offline.
+#[component]
+pub fn FieldApp() -> impl IntoView {
+    view! {
+        <Shell part=Part::Field>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=HomePage />
+                <Route path=path!("/signin") view=SignInPage />
+                <Route path=path!("/orgs") view=OrganisationsPage />
+                <Route path=path!("/orgs/new") view=NewOrganisationPage />
+                <Route path=path!("/orgs/:id") view=OrganisationPage />
+                <Route path=path!("/visits") view=VisitsPage />
+                <Route path=path!("/visits/:id") view=VisitPage />
+                <Route path=path!("/storage") view=StoragePage />
+            </Routes>
+        </Shell>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Part;
+
+    #[test]
+    fn console_paths_belong_to_the_console() {
+        for p in [
+            "/review",
+            "/review/abc",
+            "/registry?provisional=true",
+            "/dashboard",
+            "/report",
+            "/admin",
+        ] {
+            assert_eq!(Part::of_path(p), Part::Console, "{p}");
+        }
+        for p in [
+            "/",
+            "/orgs",
+            "/visits/1",
+            "/signin",
+            "/storage",
+            "/reviewer",
+        ] {
+            assert_eq!(Part::of_path(p), Part::Field, "{p}");
+        }
+        assert_eq!(Part::Field.link_rel("/review"), Some("external"));
+        assert_eq!(Part::Console.link_rel("/review/1"), None);
+        assert_eq!(Part::Console.link_rel("/signin"), Some("external"));
     }
 }

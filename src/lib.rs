@@ -10,6 +10,7 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod console;
 pub mod data;
 pub mod download;
 pub mod locale;
@@ -20,8 +21,14 @@ pub mod storage;
 pub mod sync;
 pub mod timing;
 
-/// Entry point called by `main.rs`.
+/// Entry point of the field app (bin `htx-survey`, `src/main.rs`).
 pub fn start() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    leptos::mount::mount_to_body(app::FieldApp);
+}
+
+/// Entry point of the staff console (bin `htx-console`, `src/bin/htx-console.rs`).
+pub fn start_console() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(console::ConsoleApp);
 }

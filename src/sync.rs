@@ -13,13 +13,14 @@
 use crate::api::{self, ApiError};
 use crate::net::NetState;
 use crate::session::{device_id, Session};
-use crate::storage::{DeviceStore, StorageError};
+use crate::storage::{DeviceStore, StorageError, TakenBatch};
 use crate::timing::{timing_end, timing_start};
-use htx_core::outbox::{settle, OutboxEntry, Settlement};
-use htx_core::sync::{PushBatch, ReceiptQuery};
+use htx_core::outbox::{settle, OutboxHead, Settlement};
+use htx_core::sync::{ReceiptQuery, ReceiptStatus, RecordKey, RecordOutcome};
 use htx_core::PROTOCOL_VERSION;
 use leptos::prelude::*;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use uuid::Uuid;
 use wasm_bindgen::{closure::Closure, JsCast};
 
@@ -268,15 +269,15 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
         timing_start("htx-sync-take");
         let batch = store.take_batch().await?;
         timing_end("htx-sync-take");
-        if batch.is_empty() {
+        if batch.heads.is_empty() {
             break;
         }
-        state.in_flight.set(batch.iter().map(|e| e.visit_id).collect());
+        state.in_flight.set(batch.heads.iter().map(|e| e.visit_id).collect());
         sent_any = true;
         let (settled, bytes) = send_batch(&store, &session, &batch).await?;
         state.sent.update(|(b, r)| {
             *b += bytes as u64;
-            *r += batch.len() as u64;
+            *r += batch.heads.len() as u64;
         });
         // Lists and counts re-read after each batch only for small syncs: a
         // home page re-read per batch would slow a 10,000-visit sync.
@@ -311,42 +312,34 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
 
 /// Pushes one batch, reads the receipts, and records the outcome of each
 /// entry. Returns how many left the outbox, and the bytes sent.
-async fn send_batch(store: &DeviceStore, session: &Session, batch: &[OutboxEntry]) -> Result<(u32, usize), RunError> {
-    let now = htx_core::time::to_vn(&chrono::Utc::now());
-    let push = PushBatch {
-        protocol_version: PROTOCOL_VERSION,
-        device_id: device_id(),
-        batch_id: Uuid::now_v7(),
-        sent_at: now,
-        records: batch.iter().map(|e| e.record.clone()).collect(),
-    };
+async fn send_batch(store: &DeviceStore, session: &Session, batch: &TakenBatch) -> Result<(u32, usize), RunError> {
+    let heads = &batch.heads;
     timing_start("htx-sync-push");
-    let (answer, bytes) = match api::push(&push, &session.token).await {
+    let (answer, bytes) = match api::push_records(device_id(), Uuid::now_v7(), &batch.records_json, &session.token).await {
         // One record alone over the server's limit: it can never go as it
         // is; reject it visibly rather than block the queue behind it.
-        Err(ApiError::Server { status: 413, .. }) if batch.len() == 1 => {
-            store.settle(&[(batch[0].clone(), htx_core::outbox::too_large())]).await?;
+        Err(ApiError::Server { status: 413, .. }) if heads.len() == 1 => {
+            store.settle(&[(heads[0].clone(), htx_core::outbox::too_large())]).await?;
             return Ok((1, 0));
         }
         other => other?,
     };
     timing_end("htx-sync-push");
-    let query = ReceiptQuery { protocol_version: PROTOCOL_VERSION, keys: batch.iter().map(OutboxEntry::record_key).collect() };
+    let query = ReceiptQuery { protocol_version: PROTOCOL_VERSION, keys: heads.iter().map(OutboxHead::record_key).collect() };
     timing_start("htx-sync-receipt");
     let receipts = api::receipts(&query, &session.token).await?;
     timing_end("htx-sync-receipt");
     timing_start("htx-sync-settle");
-    let results: Vec<(OutboxEntry, Settlement)> = batch
+    let outcomes: HashMap<RecordKey, &RecordOutcome> = answer.results.iter().map(|r| (r.key, &r.outcome)).collect();
+    let held: HashMap<RecordKey, &ReceiptStatus> = receipts.statuses.iter().map(|s| (s.key, s)).collect();
+    let results: Vec<(OutboxHead, Settlement)> = heads
         .iter()
         .map(|e| {
             let key = e.record_key();
-            let outcome = answer.results.iter().find(|r| r.key == key).map(|r| &r.outcome);
-            let receipt = receipts.statuses.iter().find(|s| s.key == key);
-            (e.clone(), settle(e, outcome, receipt))
+            (e.clone(), settle(e, outcomes.get(&key).copied(), held.get(&key).copied()))
         })
         .collect();
     store.settle(&results).await?;
     timing_end("htx-sync-settle");
     Ok((results.iter().filter(|(_, s)| s.is_final()).count() as u32, bytes))
 }
-

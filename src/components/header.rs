@@ -1,14 +1,22 @@
 //! The top bar: app name, connection state, language, navigation.
 use super::{lang_toggle::LangToggle, net_badge::NetBadge};
-use crate::i18n::{t, use_i18n};
+use crate::app::Part;
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+/// The top bar of either part (`part`): tabs of the other part are page
+/// loads, not in-app navigation. Only the field app syncs.
 #[component]
-pub fn Header() -> impl IntoView {
+pub fn Header(part: Part) -> impl IntoView {
     let i18n = use_i18n();
     let net = crate::net::provide_net_state();
-    crate::sync::start(net);
+    if part == Part::Field {
+        crate::sync::start(net);
+    }
+    let tab = move |href: &'static str, label: String| {
+        view! { <A href=href attr:rel=part.link_rel(href)>{label}</A> }
+    };
     // Re-read when someone signs in: the role decides the tabs. Staff get
     // the console's; everyone else the field app's.
     let changed = expect_context::<crate::session::SessionChanged>();
@@ -33,16 +41,16 @@ pub fn Header() -> impl IntoView {
         <nav class="tabs">
             {move || match role.get() {
                 Some(r) => view! {
-                    <A href="/review">{t!(i18n, nav_review)}</A>
-                    <A href="/registry">{t!(i18n, nav_registry)}</A>
-                    <A href="/dashboard">{t!(i18n, nav_dashboard)}</A>
-                    {(r == "admin").then(|| view! { <A href="/admin">{t!(i18n, nav_admin)}</A> })}
+                    {tab("/review", t_string!(i18n, nav_review).to_string())}
+                    {tab("/registry", t_string!(i18n, nav_registry).to_string())}
+                    {tab("/dashboard", t_string!(i18n, nav_dashboard).to_string())}
+                    {(r == "admin").then(|| tab("/admin", t_string!(i18n, nav_admin).to_string()))}
                 }.into_any(),
                 None => view! {
-                    <A href="/">{t!(i18n, nav_home)}</A>
-                    <A href="/orgs">{t!(i18n, nav_orgs)}</A>
-                    <A href="/visits">{t!(i18n, nav_visits)}</A>
-                    <A href="/storage">{t!(i18n, nav_storage)}</A>
+                    {tab("/", t_string!(i18n, nav_home).to_string())}
+                    {tab("/orgs", t_string!(i18n, nav_orgs).to_string())}
+                    {tab("/visits", t_string!(i18n, nav_visits).to_string())}
+                    {tab("/storage", t_string!(i18n, nav_storage).to_string())}
                 }.into_any(),
             }}
         </nav>

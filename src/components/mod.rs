@@ -1,10 +1,8 @@
 pub mod field_input;
-pub mod filters;
 pub mod geo;
 pub mod header;
 pub mod lang_toggle;
 pub mod net_badge;
-pub mod pager;
 pub mod score_sheet;
 pub mod sync_panel;
 pub mod visit_list;

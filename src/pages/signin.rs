@@ -48,7 +48,12 @@ pub fn SignInPage() -> impl IntoView {
                     password.set(String::new());
                     set_phase.set(Phase::Idle);
                     let staff = Session::load().is_some_and(|s| s.is_staff());
-                    navigate(if staff { "/review" } else { "/" }, Default::default());
+                    // Staff go on to the console, a page of the other bundle.
+                    if staff {
+                        crate::app::load_page("/review");
+                    } else {
+                        navigate("/", Default::default());
+                    }
                 }
                 Err(e) => set_phase.set(Phase::Failed(describe(i18n, &e))),
             }

@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 pub use reference::Reference;
 pub use schema::{stores, DB_NAME, SCHEMA_VERSION};
+pub use outbox::TakenBatch;
 pub use visits::{StatusCounts, StoredVisit};
 
 thread_local! {

@@ -6,11 +6,40 @@ use super::schema::{indexes, stores};
 use super::{DeviceStore, Result, StorageError};
 use htx_core::device::LocalStatus;
 use htx_core::device::VisitSummary;
-use htx_core::outbox::{batch_len, OutboxEntry, Settlement};
+use htx_core::outbox::{batch_len, OutboxEntry, OutboxHead, Settlement};
+use htx_core::sync::ContentHash;
 use htx_core::review::{ReviewDecision, ReviewOutcome};
 use indexed_db_futures::object_store::ObjectStore;
 use indexed_db_futures::prelude::*;
+use serde::Deserialize;
 use uuid::Uuid;
+use wasm_bindgen::JsValue;
+
+/// A batch taken from the outbox for one push.
+pub struct TakenBatch {
+    pub heads: Vec<OutboxHead>,
+    /// The records as one JSON array, in the order of `heads`.
+    pub records_json: String,
+}
+
+/// The few fields of a stored [`OutboxEntry`] a push needs (read without
+/// decoding its record's visit).
+#[derive(Deserialize)]
+struct StoredHead {
+    key: String,
+    visit_id: Uuid,
+    revision: u32,
+    #[serde(default)]
+    attempts: u32,
+    #[serde(default)]
+    bytes: u32,
+    record: StoredHash,
+}
+
+#[derive(Deserialize)]
+struct StoredHash {
+    hash: ContentHash,
+}
 
 /// Meta key set once the outbox has been filled from visits that were
 /// already waiting when the store was created (schema 3 → 4).
@@ -30,27 +59,55 @@ impl DeviceStore {
     /// same transaction that reads it. From then on an edit of that visit
     /// makes a new revision, since the server may hold this one whatever
     /// happens to the request.
-    pub async fn take_batch(&self) -> Result<Vec<OutboxEntry>> {
+    ///
+    /// The records are not decoded: each goes out as the browser's
+    /// `JSON.stringify` of what was stored (decoding 200 whole visits into
+    /// Rust and writing them back cost most of a sync's time). The server
+    /// recomputes every content hash, so the text itself need not be
+    /// canonical.
+    pub async fn take_batch(&self) -> Result<TakenBatch> {
         let tx = self.tx(&[stores::OUTBOX], true)?;
         let store = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
         let index = store.index(indexes::BY_QUEUED).map_err(StorageError::idb)?;
-        let mut entries: Vec<OutboxEntry> = index
+        let mut raw: Vec<JsValue> = index
             .get_all()
             .with_limit(htx_core::outbox::MAX_BATCH_RECORDS as u32)
-            .serde()
+            .primitive()
             .map_err(StorageError::idb)?
             .await
             .map_err(StorageError::idb)?
             .collect::<std::result::Result<_, _>>()
-            .map_err(decode)?;
-        let sizes: Vec<usize> = entries.iter().map(OutboxEntry::json_len).collect();
-        entries.truncate(batch_len(&sizes));
-        for e in &mut entries {
-            e.attempts += 1;
-            store.put(&*e).serde().map_err(StorageError::idb)?;
+            .map_err(StorageError::idb)?;
+        let mut stored: Vec<StoredHead> =
+            raw.iter().map(|v| serde_wasm_bindgen::from_value(v.clone()).map_err(decode)).collect::<Result<_>>()?;
+        let mut texts = Vec::with_capacity(raw.len());
+        for v in &raw {
+            let record = js_sys::Reflect::get(v, &JsValue::from_str("record")).map_err(|_| decode("no record"))?;
+            let text = js_sys::JSON::stringify(&record).map_err(|_| decode("record not JSON"))?;
+            texts.push(String::from(text));
+        }
+        // Entries queued before sizes were stored count by their text.
+        let sizes: Vec<usize> =
+            stored.iter().zip(&texts).map(|(h, t)| if h.bytes > 0 { h.bytes as usize } else { t.len() }).collect();
+        let n = batch_len(&sizes);
+        raw.truncate(n);
+        stored.truncate(n);
+        texts.truncate(n);
+        let attempts = JsValue::from_str("attempts");
+        for (v, h) in raw.iter().zip(&stored) {
+            js_sys::Reflect::set(v, &attempts, &JsValue::from(h.attempts + 1)).map_err(|_| decode("attempts"))?;
+            store.put(v.clone()).primitive().map_err(StorageError::idb)?;
         }
         tx.commit().await.map_err(StorageError::idb)?;
-        Ok(entries)
+        let mut records_json = String::with_capacity(texts.iter().map(|t| t.len() + 1).sum::<usize>() + 2);
+        records_json.push('[');
+        records_json.push_str(&texts.join(","));
+        records_json.push(']');
+        let heads = stored
+            .into_iter()
+            .map(|h| OutboxHead { key: h.key, visit_id: h.visit_id, revision: h.revision, hash: h.record.hash })
+            .collect();
+        Ok(TakenBatch { heads, records_json })
     }
 
     /// Before a final visit is edited: takes its revision back out of the
@@ -79,11 +136,11 @@ impl DeviceStore {
     /// and their visit's summary takes the new state (unless the officer has
     /// moved on to a newer revision meanwhile); pending ones stay queued.
     /// The visits themselves are never touched: nothing is deleted by sync.
-    pub async fn settle(&self, results: &[(OutboxEntry, Settlement)]) -> Result<()> {
+    pub async fn settle(&self, results: &[(OutboxHead, Settlement)]) -> Result<()> {
         let tx = self.tx(&[stores::OUTBOX, stores::VISIT_SUMMARIES], true)?;
         let outbox = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
         let summaries = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
-        let settled: Vec<&(OutboxEntry, Settlement)> = results.iter().filter(|(_, s)| s.is_final()).collect();
+        let settled: Vec<&(OutboxHead, Settlement)> = results.iter().filter(|(_, s)| s.is_final()).collect();
         // Every read in flight at once: one at a time, 200 round trips to
         // IndexedDB cost more than the rest of the batch.
         let mut reads = Vec::with_capacity(settled.len());

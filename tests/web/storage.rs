@@ -141,8 +141,13 @@ async fn upgrade_from_version_3_queues_visits_already_waiting() {
     current.backfill_outbox().await.unwrap();
     assert_eq!(current.outbox_len().await.unwrap(), 1, "the waiting visit is queued, the draft is not");
     let batch = current.take_batch().await.unwrap();
-    assert_eq!(batch.iter().map(|e| e.visit_id).collect::<Vec<_>>(), vec![waiting.id]);
-    assert_eq!(batch[0].record.visit, waiting);
+    assert_eq!(batch.heads.iter().map(|e| e.visit_id).collect::<Vec<_>>(), vec![waiting.id]);
+    // The record goes out as the browser's JSON of what was stored: the
+    // same visit, the same content hash.
+    let records: Vec<htx_core::sync::VisitRevision> = serde_json::from_str(&batch.records_json).unwrap();
+    assert_eq!(records[0].visit, waiting);
+    assert_eq!(records[0].hash, batch.heads[0].hash);
+    assert_eq!(htx_core::sync::content_hash(&records[0].visit), records[0].hash);
     // Runs once only.
     current.backfill_outbox().await.unwrap();
     assert_eq!(current.outbox_len().await.unwrap(), 1);
@@ -168,9 +173,11 @@ async fn outbox_queues_finalized_visits_and_sync_never_deletes_a_visit() {
     assert_eq!(store.outbox_len().await.unwrap(), 3);
 
     // Taking a batch counts the attempt: from then on an edit is a new revision.
-    let batch = store.take_batch().await.unwrap();
+    let taken = store.take_batch().await.unwrap();
+    let batch = taken.heads;
     assert_eq!(batch.iter().map(|e| e.visit_id).collect::<Vec<_>>(), vec![a.id, b.id, c.id], "queue order");
-    assert!(batch.iter().all(|e| e.attempts == 1));
+    let records: Vec<htx_core::sync::VisitRevision> = serde_json::from_str(&taken.records_json).unwrap();
+    assert_eq!(records.into_iter().map(|r| r.visit).collect::<Vec<_>>(), vec![a.clone(), b.clone(), c.clone()]);
     assert!(store.take_back(a.id, 0).await.unwrap(), "a sent revision is not taken back");
     assert_eq!(store.outbox_len().await.unwrap(), 3);
 

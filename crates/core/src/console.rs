@@ -10,6 +10,12 @@ use crate::organisation::{LegalStatus, OrganisationKind, Sector};
 use crate::place::{Hierarchy, PlaceLevel};
 use crate::visit::Visit;
 
+/// First path segments of the console's pages (`/review/...`). The console is
+/// a bundle of its own: the server answers these paths with its page, the
+/// field app links to them as other pages (and `public/sw.js` leaves them to
+/// the network: keep its pattern equal).
+pub const CONSOLE_ROUTES: [&str; 5] = ["review", "registry", "dashboard", "report", "admin"];
+
 /// Sort orders of the visit list.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]

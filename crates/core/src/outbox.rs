@@ -11,7 +11,7 @@
 
 use crate::device::LocalStatus;
 use crate::review::{ReviewDecision, ReviewOutcome};
-use crate::sync::{ReceiptStatus, RecordKey, RecordOutcome, VisitRevision};
+use crate::sync::{ContentHash, ReceiptStatus, RecordKey, RecordOutcome, VisitRevision};
 use crate::validation::ValidationError;
 use crate::visit::Visit;
 use serde::{Deserialize, Serialize};
@@ -81,6 +81,33 @@ impl OutboxEntry {
 
     pub fn record_key(&self) -> RecordKey {
         self.record.key()
+    }
+
+    /// What the sync keeps of this entry while its record is on the wire.
+    pub fn head(&self) -> OutboxHead {
+        OutboxHead {
+            key: self.key.clone(),
+            visit_id: self.visit_id,
+            revision: self.revision,
+            hash: self.record.hash.clone(),
+        }
+    }
+}
+
+/// An entry as the sync settles it: everything but the record itself, which
+/// the device sends as it was stored (it is never decoded to be sent).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboxHead {
+    pub key: String,
+    pub visit_id: Uuid,
+    pub revision: u32,
+    /// The record's content hash, as queued.
+    pub hash: ContentHash,
+}
+
+impl OutboxHead {
+    pub fn record_key(&self) -> RecordKey {
+        RecordKey { id: self.visit_id, revision: self.revision }
     }
 }
 
@@ -177,7 +204,7 @@ pub fn too_large() -> Settlement {
 /// Decides one entry. A push answer alone never confirms: only a receipt
 /// with the same hash does (the push answer may describe an older attempt
 /// or be cut short; the receipt is read after the fact).
-pub fn settle(entry: &OutboxEntry, outcome: Option<&RecordOutcome>, receipt: Option<&ReceiptStatus>) -> Settlement {
+pub fn settle(entry: &OutboxHead, outcome: Option<&RecordOutcome>, receipt: Option<&ReceiptStatus>) -> Settlement {
     match outcome {
         Some(RecordOutcome::Rejected { errors }) => return Settlement::Rejected { errors: errors.clone() },
         Some(RecordOutcome::Conflict { .. }) => return Settlement::Conflict,
@@ -189,7 +216,7 @@ pub fn settle(entry: &OutboxEntry, outcome: Option<&RecordOutcome>, receipt: Opt
     if held.key != entry.record_key() {
         return Settlement::Pending;
     }
-    if held.hash != entry.record.hash {
+    if held.hash != entry.hash {
         return Settlement::Conflict;
     }
     match receipt.and_then(|r| r.review.as_ref()) {
@@ -245,6 +272,13 @@ mod tests {
     }
 
     #[test]
+    fn a_head_names_the_same_record() {
+        let e = OutboxEntry::new(&final_visit(), 1.0);
+        let h = e.head();
+        assert_eq!((h.record_key(), &h.hash, &h.key), (e.record_key(), &e.record.hash, &e.key));
+    }
+
+    #[test]
     fn keys_sort_by_visit_then_revision() {
         let id = Uuid::now_v7();
         let (a, b) = (OutboxEntry::key_of(id, 9), OutboxEntry::key_of(id, 10));
@@ -259,15 +293,15 @@ mod tests {
             receipt: Receipt { key: e.record_key(), hash: e.record.hash.clone(), received_at: e.record.visit.started_at },
         };
         // Accepted but no receipt (the receipt call failed): stays queued.
-        assert_eq!(settle(&e, Some(&accepted), None), Settlement::Pending);
+        assert_eq!(settle(&e.head(), Some(&accepted), None), Settlement::Pending);
         // No push answer at all (cut connection) but the receipt shows it arrived.
-        assert_eq!(settle(&e, None, Some(&receipt_for(&e, &e.record.hash, None))), Settlement::Confirmed);
+        assert_eq!(settle(&e.head(), None, Some(&receipt_for(&e, &e.record.hash, None))), Settlement::Confirmed);
         // The receipt says the server does not hold it.
         let missing = ReceiptStatus { key: e.record_key(), receipt: None, review: None };
-        assert_eq!(settle(&e, Some(&accepted), Some(&missing)), Settlement::Pending);
+        assert_eq!(settle(&e.head(), Some(&accepted), Some(&missing)), Settlement::Pending);
         // Held with other content: a conflict, not a confirmation.
         let other = ContentHash::of_bytes(b"other");
-        assert_eq!(settle(&e, None, Some(&receipt_for(&e, &other, None))), Settlement::Conflict);
+        assert_eq!(settle(&e.head(), None, Some(&receipt_for(&e, &other, None))), Settlement::Conflict);
         assert!(!Settlement::Pending.is_final() && Settlement::Conflict.is_final());
     }
 
@@ -275,11 +309,11 @@ mod tests {
     fn refusals_settle_without_a_receipt_and_reviews_show() {
         let e = OutboxEntry::new(&final_visit(), 1.0);
         let errors = vec![ValidationError::new("facts.members", crate::validation::ErrorCode::Required, "Thiếu", "Missing")];
-        let s = settle(&e, Some(&RecordOutcome::Rejected { errors: errors.clone() }), None);
+        let s = settle(&e.head(), Some(&RecordOutcome::Rejected { errors: errors.clone() }), None);
         assert_eq!(s, Settlement::Rejected { errors });
         assert_eq!(s.status(), Some(LocalStatus::Rejected));
         let c = RecordOutcome::Conflict { server_hash: ContentHash::of_bytes(b"x") };
-        assert_eq!(settle(&e, Some(&c), None).status(), Some(LocalStatus::Conflict));
+        assert_eq!(settle(&e.head(), Some(&c), None).status(), Some(LocalStatus::Conflict));
         let review = ReviewOutcome {
             visit_id: e.visit_id,
             revision: e.revision,
@@ -288,7 +322,7 @@ mod tests {
             reviewer: "lmhtx1".into(),
             reviewed_at: e.record.visit.started_at,
         };
-        let s = settle(&e, None, Some(&receipt_for(&e, &e.record.hash, Some(review))));
+        let s = settle(&e.head(), None, Some(&receipt_for(&e, &e.record.hash, Some(review))));
         assert_eq!(s, Settlement::Returned { comment: "Thiếu số thành viên".into() });
     }
 

@@ -6,8 +6,10 @@
 //! - Trunk's hashed assets (`name-<hex hash>.ext`, `name-<hex hash>_bg.wasm`):
 //!   `public, max-age=31536000, immutable`;
 //! - SPA fallback: a GET for an extension-less path that is not a file
-//!   (e.g. `/visits/123`) gets `index.html`; a missing file with an extension
-//!   is a 404;
+//!   (e.g. `/visits/123`) gets the field app's `index.html`, or for the staff
+//!   console's routes ([`CONSOLE_ROUTES`]) the console's `console/index.html`
+//!   (a second bundle, so phones never download the console); a missing file
+//!   with an extension is a 404;
 //! - no `index.html` in the static dir: a small page saying the app is not
 //!   built, instead of an error.
 
@@ -20,6 +22,8 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
+
+use htx_core::console::CONSOLE_ROUTES;
 
 use crate::state::AppState;
 
@@ -42,7 +46,7 @@ pub async fn serve(State(state): State<AppState>, req: Request) -> Response {
         && (method == Method::GET || method == Method::HEAD)
         && is_spa_route(&path)
     {
-        let index = dir.join("index.html");
+        let index = dir.join(page_of_route(&path));
         if !index.is_file() {
             return not_built_page(&dir);
         }
@@ -73,6 +77,16 @@ fn set_header(response: &mut Response, name: axum::http::HeaderName, value: &'st
     response
         .headers_mut()
         .insert(name, HeaderValue::from_static(value));
+}
+
+/// The page (relative to the static dir) that runs the route `path`.
+pub fn page_of_route(path: &str) -> &'static str {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    if CONSOLE_ROUTES.contains(&first) {
+        "console/index.html"
+    } else {
+        "index.html"
+    }
 }
 
 /// The last path segment has no extension: a client-side route, not a file.
@@ -140,6 +154,16 @@ fn html_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn console_routes_get_the_console_page() {
+        assert_eq!(page_of_route("/review"), "console/index.html");
+        assert_eq!(page_of_route("/review/0190aa00-0000-7000-8000-000000000000"), "console/index.html");
+        assert_eq!(page_of_route("/admin"), "console/index.html");
+        assert_eq!(page_of_route("/"), "index.html");
+        assert_eq!(page_of_route("/visits/1"), "index.html");
+        assert_eq!(page_of_route("/reviews"), "index.html");
+    }
 
     #[test]
     fn hashed_names() {

@@ -15,6 +15,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 const INDEX_HTML: &str = "<!doctype html><html><body>htx-survey test index</body></html>";
+const CONSOLE_HTML: &str = "<!doctype html><html><body>htx-survey test console</body></html>";
 const WASM: &str = "htx-survey-5a1d018b42b7199b_bg.wasm";
 const JS: &str = "htx-survey-5a1d018b42b7199b.js";
 const CSS: &str = "style-3821fbac1bdd2b2f.css";
@@ -24,6 +25,8 @@ const CSS: &str = "style-3821fbac1bdd2b2f.css";
 fn write_static_dir(dir: &Path) {
     std::fs::create_dir_all(dir.join("icons")).unwrap();
     std::fs::write(dir.join("index.html"), INDEX_HTML).unwrap();
+    std::fs::create_dir_all(dir.join("console")).unwrap();
+    std::fs::write(dir.join("console/index.html"), CONSOLE_HTML).unwrap();
     std::fs::write(
         dir.join("sw.js"),
         "self.addEventListener('fetch', () => {});\n",
@@ -252,6 +255,13 @@ async fn spa_fallback_and_missing_files() {
             "{path}"
         );
         assert_eq!(res.text().await.unwrap(), INDEX_HTML, "{path}");
+    }
+    // The staff console is its own bundle: its routes get its page.
+    for path in ["/review", "/review/0190aa00-0000-7000-8000-000000000000", "/registry", "/dashboard", "/report", "/admin"] {
+        let res = server.get(path).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(header(&res, CACHE_CONTROL), "no-cache", "{path}");
+        assert_eq!(res.text().await.unwrap(), CONSOLE_HTML, "{path}");
     }
     for path in ["/missing.js", "/deep/missing-5a1d018b42b7199b.wasm"] {
         let res = server.get(path).await;

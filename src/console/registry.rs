@@ -3,10 +3,10 @@
 //! into the registry one, import a CSV file (every row or none).
 use crate::api::{self, ApiError};
 use crate::data::pick;
-use crate::components::filters::{choices, code_of, ChoiceFilter};
-use crate::components::pager::Pager;
+use crate::console::filters::{choices, code_of, ChoiceFilter};
+use crate::console::pager::Pager;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::pages::review_list::describe;
+use crate::console::review_list::describe;
 use htx_core::console::{labels, RegistryItem, RegistryPage};
 use htx_core::registry::RowError;
 use htx_core::{LegalStatus, Organisation, OrganisationKind};

@@ -3,7 +3,7 @@
 use crate::api;
 use crate::data::pick;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::pages::review_list::describe;
+use crate::console::review_list::describe;
 use leptos::prelude::*;
 use serde::Deserialize;
 use wasm_bindgen_futures::JsFuture;

@@ -5,8 +5,8 @@
 use crate::api;
 use crate::data::pick;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::components::filters::{api_query, YearAndPlace};
-use crate::pages::review_list::describe;
+use crate::console::filters::{api_query, YearAndPlace};
+use crate::console::review_list::describe;
 
 /// Query parameters the dashboard passes on to the API.
 const PARAMS: [&str; 3] = ["year", "place", "reviewed"];

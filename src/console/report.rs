@@ -2,8 +2,8 @@
 //! with the Phụ lục 1 table, for the alliance to send before 10 December.
 use crate::data::pick;
 use crate::i18n::{t, use_i18n};
-use crate::pages::dashboard::{dashboard_resource, IndicatorTable};
-use crate::pages::review_list::describe;
+use crate::console::dashboard::{dashboard_resource, IndicatorTable};
+use crate::console::review_list::describe;
 use htx_core::format::format_date_vn;
 use leptos::prelude::*;
 

@@ -4,7 +4,7 @@
 use crate::api;
 use crate::data::pick;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::pages::review_list::describe;
+use crate::console::review_list::describe;
 use htx_core::console::{labels, ConflictInfo, StoredRevision, VisitHistory};
 use htx_core::diff::FieldChange;
 use htx_core::format::format_datetime_vn;

@@ -2,8 +2,8 @@
 //! (so a filtered list can be bookmarked or shared), paged on the server.
 use crate::api::{self, ApiError};
 use crate::data::pick;
-use crate::components::filters::{api_query, choices, ChoiceFilter, YearAndPlace};
-use crate::components::pager::Pager;
+use crate::console::filters::{api_query, choices, ChoiceFilter, YearAndPlace};
+use crate::console::pager::Pager;
 use crate::i18n::{t, t_string, use_i18n};
 use htx_core::console::{labels, VisitListItem, VisitPage};
 use htx_core::format::format_date_vn;

@@ -1,0 +1,3 @@
+fn main() {
+    htx_survey::start_console();
+}
