@@ -13,6 +13,9 @@ case "$_htx_mode" in
     export CARGO_UNSTABLE_BUILD_STD=std,panic_abort     # == -Zbuild-std=std,panic_abort, wasm builds only
     # Debian's rustc-web defaults to `rust-lld`, which Debian does not ship.
     export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/lib/llvm-22/bin/wasm-ld
+    # Smaller wasm: no source locations in panic messages (a -Z flag, so only
+    # here), and .cargo/config.toml's erase_components, which this replaces.
+    export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components -Zlocation-detail=none"
     ;;
   rustup) ;;
   *) echo "scripts/web-env.sh: run scripts/setup.sh first" >&2 ;;
