@@ -2,15 +2,18 @@
 //! running total and grade the officer sees while scoring.
 use super::field_input::FieldErrors;
 use crate::data::pick;
-use crate::i18n::{t, use_i18n};
+use crate::i18n::{t, t_string, use_i18n};
 use htx_core::device::running_score;
 use htx_core::form;
-use htx_core::{Rubric, Visit};
+use htx_core::format::format_date_vn;
+use htx_core::{Organisation, Rubric, Visit};
 use leptos::prelude::*;
 
 #[component]
 pub fn ScoreSheetSection(
     rubric: Rubric,
+    /// The visited organisation: its registry facts go into the sheet.
+    organisation: Option<Organisation>,
     visit: RwSignal<Visit>,
     errors: RwSignal<FieldErrors>,
     readonly: Signal<bool>,
@@ -18,6 +21,15 @@ pub fn ScoreSheetSection(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let rubric = StoredValue::new(rubric);
+    let organisation = StoredValue::new(organisation);
+    // Every change of the sheet also refreshes the facts from the registry.
+    let with_registry_facts = move |v: &mut Visit| {
+        organisation.with_value(|o| {
+            if let Some(o) = o {
+                form::copy_organisation_facts(v, o);
+            }
+        })
+    };
     let groups = rubric.with_value(|r| r.groups.clone());
     let items = groups.into_iter().map(|g| {
         let criteria = g.criteria.into_iter().map(|c| {
@@ -36,6 +48,7 @@ pub fn ScoreSheetSection(
                     let r = rubric.with_value(|r| form::write_points(&mut v, r, &code2, max, &text));
                     match r {
                         Ok(()) => {
+                            with_registry_facts(&mut v);
                             visit.set(v);
                             errors.update(|e| { e.remove(&path2); });
                             on_change.run(());
@@ -76,7 +89,62 @@ pub fn ScoreSheetSection(
         }
     }).collect_view();
     let running = Memo::new(move |_| visit.with(|v| rubric.with_value(|r| running_score(v, r))));
+    let facts = form::RATING_FACTS.iter().map(|field| {
+        let path = field.path;
+        let id = format!("f-{}", path.replace('.', "-"));
+        let initial = form::read_fact(&visit.get_untracked(), path);
+        let apply = move |text: String| {
+            let mut v = visit.get_untracked();
+            match rubric.with_value(|r| form::write_fact(&mut v, r, path, &text)) {
+                Ok(()) => {
+                    with_registry_facts(&mut v);
+                    visit.set(v);
+                    errors.update(|e| { e.remove(path); });
+                    on_change.run(());
+                }
+                Err(e) => errors.update(|m| { m.insert(path.to_string(), (e.message_vi, e.message_en)); }),
+            }
+        };
+        let (label, control) = if path == form::HALTED_DAYS {
+            (t_string!(i18n, halted_days), view! {
+                <input id=id.clone() data-field=path type="text" inputmode="numeric" autocomplete="off"
+                    disabled=readonly prop:value=initial on:input=move |ev| apply(event_target_value(&ev)) />
+            }.into_any())
+        } else {
+            (t_string!(i18n, administrative_penalty), view! {
+                <select id=id.clone() data-field=path disabled=readonly prop:value=initial on:change=move |ev| apply(event_target_value(&ev))>
+                    <option value="no">{t!(i18n, no)}</option>
+                    <option value="yes">{t!(i18n, yes)}</option>
+                </select>
+            }.into_any())
+        };
+        view! {
+            <div class="field" class:has-error=move || errors.with(|e| e.contains_key(path))>
+                <label for=id>{label}</label>
+                {control}
+                {move || errors.with(|e| e.get(path).map(|(vi, en)| {
+                    let msg = pick(vi, en).to_string();
+                    view! { <p class="field-error" role="alert" data-error-for=path>{msg}</p> }
+                }))}
+            </div>
+        }
+    }).collect_view();
+    let registry_facts = organisation.with_value(|o| o.as_ref().map(|o| {
+        let founded = o.founded_on.map(format_date_vn).unwrap_or_else(|| "—".into());
+        let agricultural = o.is_agricultural();
+        view! {
+            <p class="muted" data-testid="registry-facts">
+                {t!(i18n, founded_on_registry)} " " {founded} " · " {t!(i18n, agricultural_sector)} " "
+                {move || if agricultural { t_string!(i18n, yes) } else { t_string!(i18n, no) }}
+            </p>
+        }
+    }));
     view! {
+        <fieldset class="criterion rating-facts">
+            <legend>{t!(i18n, rating_facts)}</legend>
+            {registry_facts}
+            {facts}
+        </fieldset>
         <div class="score-sheet">{items}</div>
         <div class="running-score" data-testid="running-score" aria-live="polite">
             {move || match running.get() {

@@ -213,7 +213,7 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
                 <details class="section" open=true>
                     <summary>{t!(i18n, score_sheet)}</summary>
                     {match rub.get_value() {
-                        Some(r) => view! { <ScoreSheetSection rubric=r visit errors readonly on_change /> }.into_any(),
+                        Some(r) => view! { <ScoreSheetSection rubric=r organisation=org.get_value() visit errors readonly on_change /> }.into_any(),
                         None => view! { <p class="muted">{t!(i18n, no_rubric)}</p> }.into_any(),
                     }}
                 </details>

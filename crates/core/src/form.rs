@@ -9,6 +9,7 @@
 //! [`ValidationError::path`]: crate::validation::ValidationError
 
 use crate::format::{parse_vnd, ParseError};
+use crate::organisation::Organisation;
 use crate::money::group_thousands;
 use crate::points::Points;
 use crate::rubric::Rubric;
@@ -288,12 +289,76 @@ pub fn write_points(
             format!("At most {max} points"),
         ));
     }
-    let year = chrono::Datelike::year(&visit.local_date());
-    let sheet = visit
-        .score_sheet
-        .get_or_insert_with(|| ScoreSheet::new(rubric, year));
-    sheet.set(code, p);
+    start_sheet(visit, rubric).set(code, p);
     Ok(())
+}
+
+/// The visit's score sheet, started (for the visit's year) if it was not.
+fn start_sheet<'a>(visit: &'a mut Visit, rubric: &Rubric) -> &'a mut ScoreSheet {
+    let year = chrono::Datelike::year(&visit.local_date());
+    visit
+        .score_sheet
+        .get_or_insert_with(|| ScoreSheet::new(rubric, year))
+}
+
+/// Rating facts the officer answers on the score sheet (the exclusion and
+/// penalty rules need them): days halted in the year (tạm ngừng hoạt động)
+/// and an administrative penalty in the year (bị xử phạt vi phạm hành chính).
+pub const HALTED_DAYS: &str = "score_sheet.facts.halted_days_in_year";
+pub const ADMIN_PENALTY: &str = "score_sheet.facts.administrative_penalty_in_year";
+pub const RATING_FACTS: [FormField; 2] = [f(HALTED_DAYS, Count), f(ADMIN_PENALTY, YesNo)];
+
+/// The text to show for a rating fact: before the sheet is started, no
+/// days ("") and no penalty ("no", the rules' default).
+pub fn read_fact(visit: &Visit, path: &str) -> String {
+    let Some(sheet) = &visit.score_sheet else {
+        return if path == ADMIN_PENALTY { "no".into() } else { String::new() };
+    };
+    match path {
+        HALTED_DAYS => sheet.facts.halted_days_in_year.to_string(),
+        ADMIN_PENALTY => if sheet.facts.administrative_penalty_in_year { "yes" } else { "no" }.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Stores a rating fact as typed, starting the sheet if needed (empty input
+/// means none: 0 days, no penalty). On error the visit is unchanged.
+pub fn write_fact(visit: &mut Visit, rubric: &Rubric, path: &str, input: &str) -> Result<(), InputError> {
+    let input = input.trim();
+    match path {
+        HALTED_DAYS => {
+            let days = if input.is_empty() {
+                0
+            } else {
+                parse_count(path, input)?.as_u64().unwrap_or(u64::MAX)
+            };
+            if days > 366 {
+                return Err(InputError::new(path, "Một năm có nhiều nhất 366 ngày", "A year has at most 366 days"));
+            }
+            start_sheet(visit, rubric).facts.halted_days_in_year = days as u16;
+        }
+        ADMIN_PENALTY => {
+            let yes = match input {
+                "yes" => true,
+                "no" | "" => false,
+                _ => return Err(InputError::new(path, "Chọn Có hoặc Không", "Choose yes or no")),
+            };
+            start_sheet(visit, rubric).facts.administrative_penalty_in_year = yes;
+        }
+        _ => return Err(InputError::new(path, "Trường không có trên phiếu", "Not a form field")),
+    }
+    Ok(())
+}
+
+/// Copies into a started score sheet the facts that come from the registry
+/// (founding date, agricultural sector), so the exclusion rules (founded
+/// less than 12 months before) and the agricultural rules apply, and the
+/// stored sheet keeps scoring the same if the registry changes later.
+pub fn copy_organisation_facts(visit: &mut Visit, organisation: &Organisation) {
+    if let Some(sheet) = visit.score_sheet.as_mut() {
+        sheet.facts.founded_on = organisation.founded_on;
+        sheet.facts.agricultural = organisation.is_agricultural();
+    }
 }
 
 #[cfg(test)]
@@ -358,6 +423,39 @@ mod tests {
         assert!(write(&mut v, "facts.members.official", "99999999999").is_err());
         write(&mut v, "plan.land_area_m2", "99999999999").unwrap();
         assert_eq!(v.plan.land_area_m2, Some(99_999_999_999));
+    }
+
+    #[test]
+    fn rating_facts_start_the_sheet_and_come_from_the_registry() {
+        use crate::device::running_score;
+        let rubric = Rubric::tt_01_2020();
+        let mut v = draft();
+        assert_eq!((read_fact(&v, HALTED_DAYS).as_str(), read_fact(&v, ADMIN_PENALTY).as_str()), ("", "no"));
+        let e = write_fact(&mut v, &rubric, HALTED_DAYS, "400").unwrap_err();
+        assert!(e.message_vi.contains("366"), "{e:?}");
+        assert!(v.score_sheet.is_none(), "a refused input changes nothing");
+        write_fact(&mut v, &rubric, HALTED_DAYS, "120").unwrap();
+        write_fact(&mut v, &rubric, ADMIN_PENALTY, "yes").unwrap();
+        assert_eq!((read_fact(&v, HALTED_DAYS).as_str(), read_fact(&v, ADMIN_PENALTY).as_str()), ("120", "yes"));
+        // Halted four months of the year: not rated, whatever the points.
+        let score = running_score(&v, &rubric).unwrap();
+        assert_eq!(score.grade, None);
+        assert!(score.note_vi.unwrap().contains("ngừng hoạt động 120 ngày"));
+        write_fact(&mut v, &rubric, HALTED_DAYS, "").unwrap();
+        assert_eq!(read_fact(&v, HALTED_DAYS), "0");
+        assert!(running_score(&v, &rubric).unwrap().grade.is_some());
+
+        // Founded less than 12 months before the end of the year: not rated.
+        let mut o = crate::Organisation::new(Uuid::nil(), crate::OrganisationKind::Cooperative, "HTX Mới", crate::Sector::Crops);
+        o.founded_on = chrono::NaiveDate::from_ymd_opt(2025, 3, 1);
+        copy_organisation_facts(&mut v, &o);
+        let sheet = v.score_sheet.as_ref().unwrap();
+        assert_eq!((sheet.facts.founded_on, sheet.facts.agricultural), (o.founded_on, o.is_agricultural()));
+        assert_eq!(running_score(&v, &rubric).unwrap().grade, None);
+        // No sheet, nothing copied.
+        let mut blank = draft();
+        copy_organisation_facts(&mut blank, &o);
+        assert!(blank.score_sheet.is_none());
     }
 
     #[test]

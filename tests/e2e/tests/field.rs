@@ -186,6 +186,22 @@ async fn grade_edges_body(app: &TestApp) -> Result<()> {
         let text = b.text("[data-testid=running-grade]").await?;
         ensure!(text.trim() == label, "at {total} the grade reads {text:?}, expected {label:?}");
     }
+    // The rating facts: halted more than three months of the year, the
+    // organisation is not rated whatever its points; back to 0 days, the grade
+    // returns. Days beyond a year are refused next to the field.
+    let halted = "[data-field='score_sheet.facts.halted_days_in_year']";
+    b.fill(halted, "400").await?;
+    b.wait_for_text("[data-error-for='score_sheet.facts.halted_days_in_year']", "366", UI_TIMEOUT).await?;
+    b.fill(halted, "120").await?;
+    b.wait_for_attr("[data-testid=running-grade]", "data-grade", "", UI_TIMEOUT).await?;
+    b.wait_for_text("[data-testid=running-score]", "Không xếp loại: ngừng hoạt động 120 ngày", UI_TIMEOUT).await?;
+    b.exec("document.querySelector('.rating-facts').scrollIntoView({block: 'start'}); return true;").await?;
+    b.screenshot("field-rating-facts").await?;
+    b.fill(halted, "0").await?;
+    b.wait_for_attr("[data-testid=running-grade]", "data-grade", "good", UI_TIMEOUT).await?;
+    let registry = b.text("[data-testid=registry-facts]").await?;
+    ensure!(registry.contains("Ngày thành lập"), "the registry's facts are shown: {registry:?}");
+
     // More than an item's maximum is refused next to the item.
     let (code, max) = items().into_iter().next().unwrap();
     set_points(app, &code, &(max.centi() / 100 + 1).to_string()).await?;
