@@ -86,9 +86,7 @@ impl DeviceStore {
             let text = js_sys::JSON::stringify(&record).map_err(|_| decode("record not JSON"))?;
             texts.push(String::from(text));
         }
-        // Entries queued before sizes were stored count by their text.
-        let sizes: Vec<usize> =
-            stored.iter().zip(&texts).map(|(h, t)| if h.bytes > 0 { h.bytes as usize } else { t.len() }).collect();
+        let sizes: Vec<usize> = stored.iter().zip(&texts).map(|(h, t)| OutboxEntry::planned_len(h.bytes, t)).collect();
         let n = batch_len(&sizes);
         raw.truncate(n);
         stored.truncate(n);
@@ -99,10 +97,7 @@ impl DeviceStore {
             store.put(v.clone()).primitive().map_err(StorageError::idb)?;
         }
         tx.commit().await.map_err(StorageError::idb)?;
-        let mut records_json = String::with_capacity(texts.iter().map(|t| t.len() + 1).sum::<usize>() + 2);
-        records_json.push('[');
-        records_json.push_str(&texts.join(","));
-        records_json.push(']');
+        let records_json = format!("[{}]", texts.join(","));
         let heads = stored
             .into_iter()
             .map(|h| OutboxHead { key: h.key, visit_id: h.visit_id, revision: h.revision, hash: h.record.hash })

@@ -64,12 +64,14 @@ impl OutboxEntry {
         serde_json::to_string(record).map(|s| s.len() as u32).unwrap_or(u32::MAX)
     }
 
-    /// The record's JSON size (measured now for entries queued without it).
-    pub fn json_len(&self) -> usize {
-        if self.bytes > 0 {
-            self.bytes as usize
+    /// The size [`batch_len`] plans by for a stored entry: its `bytes`, or
+    /// for entries queued before sizes were stored, the length of `text`
+    /// (the record's JSON as it will be sent).
+    pub fn planned_len(bytes: u32, text: &str) -> usize {
+        if bytes > 0 {
+            bytes as usize
         } else {
-            Self::size_of(&self.record) as usize
+            text.len()
         }
     }
 
@@ -266,9 +268,10 @@ mod tests {
     #[test]
     fn entries_know_their_size() {
         let e = OutboxEntry::new(&final_visit(), 1.0);
-        assert_eq!(e.json_len(), serde_json::to_string(&e.record).unwrap().len());
+        let json = serde_json::to_string(&e.record).unwrap();
+        assert_eq!(OutboxEntry::planned_len(e.bytes, &json), json.len());
         let old = OutboxEntry { bytes: 0, ..e.clone() };
-        assert_eq!(old.json_len(), e.json_len());
+        assert_eq!(OutboxEntry::planned_len(old.bytes, &json), OutboxEntry::planned_len(e.bytes, &json));
     }
 
     #[test]
