@@ -46,6 +46,8 @@ enum Body {
     Json(String),
     Csv(String),
     Gzip(js_sys::Uint8Array),
+    /// A photo's bytes and their type.
+    Image(String, web_sys::Blob),
 }
 
 /// Sends one request; `Err(Network)` only when no answer came.
@@ -67,6 +69,10 @@ async fn send(method: &str, path: &str, body: Option<Body>, token: Option<&str>)
         Some(Body::Csv(b)) => {
             let _ = headers.set("Content-Type", "text/csv; charset=utf-8");
             init.set_body(&wasm_bindgen::JsValue::from_str(&b));
+        }
+        Some(Body::Image(mime, blob)) => {
+            let _ = headers.set("Content-Type", &mime);
+            init.set_body(&blob);
         }
         Some(Body::Gzip(bytes)) => {
             let _ = headers.set("Content-Type", "application/json");
@@ -198,6 +204,7 @@ impl Body {
         match self {
             Body::Json(s) | Body::Csv(s) => s.len(),
             Body::Gzip(b) => b.length() as usize,
+            Body::Image(_, b) => b.size() as usize,
         }
     }
 }
@@ -235,6 +242,15 @@ pub async fn push_records(
     let bytes = body.len();
     let answer = fetch_json("POST", "/api/v1/sync/push", Some(body), Some(token)).await?;
     Ok((answer, bytes))
+}
+
+/// Uploads a photo under its SHA-256 (the server checks the name against
+/// the bytes; present already is success too).
+pub async fn put_photo(photo: &crate::storage::StoredPhoto, token: &str) -> Result<(), ApiError> {
+    let path = format!("/api/v1/blobs/{}", photo.sha256);
+    let body = Body::Image(photo.mime.clone(), photo.blob.clone());
+    let _: serde_json::Value = fetch_json("PUT", &path, Some(body), Some(token)).await?;
+    Ok(())
 }
 
 /// Which of these revisions the server holds (the only proof of arrival).
@@ -288,14 +304,19 @@ pub async fn post_csv<R: DeserializeOwned>(path: &str, csv: String) -> Result<R,
 /// Downloads a file the server makes for the signed-in user (an export) and
 /// offers it to save as `name`.
 pub async fn download_signed_in(path: &str, name: &str) -> Result<(), ApiError> {
+    let blob = get_blob_signed_in(path).await?;
+    crate::download::save_blob(name, &blob).map_err(ApiError::Decode)
+}
+
+/// GET a file (an export, a photo) as the signed-in user.
+pub async fn get_blob_signed_in(path: &str) -> Result<web_sys::Blob, ApiError> {
     let resp = send("GET", path, None, Some(&token()?)).await?;
     if !resp.ok() {
         return Err(ApiError::Server { status: resp.status(), code: "http_error".into(), message: resp.status_text(), message_vi: None, rows: Vec::new() });
     }
-    let blob: web_sys::Blob = JsFuture::from(resp.blob().map_err(|_| ApiError::Network)?)
+    JsFuture::from(resp.blob().map_err(|_| ApiError::Network)?)
         .await
         .map_err(|_| ApiError::Network)?
         .dyn_into()
-        .map_err(|_| ApiError::Network)?;
-    crate::download::save_blob(name, &blob).map_err(ApiError::Decode)
+        .map_err(|_| ApiError::Network)
 }

@@ -16,6 +16,7 @@ pub mod download;
 pub mod locale;
 pub mod net;
 pub mod pages;
+pub mod photo;
 pub mod session;
 pub mod storage;
 pub mod sync;

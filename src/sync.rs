@@ -310,10 +310,33 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
     }
 }
 
+/// Uploads the photos of a batch the server does not hold yet, before the
+/// visits that name them. One the server refuses (it should not: the device
+/// checked it) does not hold its visit back; no answer ends the run, to be
+/// retried like a push.
+async fn upload_photos(store: &DeviceStore, session: &Session, names: &[String]) -> Result<(), RunError> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    timing_start("htx-sync-photos");
+    for photo in store.photos_to_upload(names).await? {
+        match api::put_photo(&photo, &session.token).await {
+            Ok(()) => store.mark_photo_uploaded(&photo.sha256).await?,
+            Err(ApiError::Server { status, code, message, .. }) if (400..500).contains(&status) && status != 401 => {
+                leptos::logging::warn!("photo {} refused by the server: {status} {code} {message}", photo.sha256);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    timing_end("htx-sync-photos");
+    Ok(())
+}
+
 /// Pushes one batch, reads the receipts, and records the outcome of each
 /// entry. Returns how many left the outbox, and the bytes sent.
 async fn send_batch(store: &DeviceStore, session: &Session, batch: &TakenBatch) -> Result<(u32, usize), RunError> {
     let heads = &batch.heads;
+    upload_photos(store, session, &batch.photos).await?;
     timing_start("htx-sync-push");
     let (answer, bytes) = match api::push_records(device_id(), Uuid::now_v7(), &batch.records_json, &session.token).await {
         // One record alone over the server's limit: it can never go as it

@@ -15,6 +15,7 @@ pub mod registry;
 pub mod report;
 pub mod review_list;
 pub mod review_visit;
+pub mod visit_photos;
 
 #[component]
 pub fn ConsoleApp() -> impl IntoView {

@@ -5,6 +5,7 @@ use crate::api;
 use crate::data::pick;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::console::review_list::describe;
+use crate::console::visit_photos::VisitPhotos;
 use htx_core::console::{labels, ConflictInfo, StoredRevision, VisitHistory};
 use htx_core::diff::FieldChange;
 use htx_core::format::format_datetime_vn;
@@ -79,6 +80,8 @@ fn Detail(h: VisitHistory, on_review: impl Fn() + Clone + Send + Sync + 'static)
             <Fields visit=v.clone() />
             <h3>{t!(i18n, notes)}</h3>
             <p class="notes">{if v.notes.is_empty() { "—".to_string() } else { v.notes.clone() }}</p>
+            <h3>{t!(i18n, photos)}</h3>
+            <VisitPhotos photos=v.photos.clone() />
             <h3>{t!(i18n, gps)}</h3>
             {match v.location {
                 Some(g) => {

@@ -3,6 +3,7 @@
 //! validates with htx-core and shows each error next to its field.
 use crate::components::field_input::{FieldErrors, FieldInput};
 use crate::components::geo::GeoButton;
+use crate::components::photos::PhotoSection;
 use crate::components::score_sheet::ScoreSheetSection;
 use crate::data::{pick, ref_data};
 use crate::i18n::{t, use_i18n};
@@ -219,6 +220,10 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
                 </details>
             }
         }}
+        <details class="section" open=true>
+            <summary>{t!(i18n, photos)} " (" {move || visit.with(|v| v.photos.len())} ")"</summary>
+            <PhotoSection visit readonly on_change />
+        </details>
         <details class="section" open=true>
             <summary>{t!(i18n, notes_and_gps)}</summary>
             <label for="visit-notes">{t!(i18n, notes)}</label>

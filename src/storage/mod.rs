@@ -6,6 +6,7 @@
 //! and every write transaction is committed explicitly (indexed_db_futures
 //! rolls back uncommitted ones). Never await the network inside a transaction.
 mod outbox;
+mod photos;
 mod reference;
 mod schema;
 mod visits;
@@ -23,6 +24,7 @@ use uuid::Uuid;
 pub use reference::Reference;
 pub use schema::{stores, DB_NAME, SCHEMA_VERSION};
 pub use outbox::TakenBatch;
+pub use photos::StoredPhoto;
 pub use visits::{StatusCounts, StoredVisit};
 
 thread_local! {
@@ -67,10 +69,35 @@ impl DeviceStore {
             return Ok(s);
         }
         let store = Rc::new(Self::open().await?);
+        store.give_way_to_upgrades();
         store.repair_summaries().await?;
         store.backfill_outbox().await?;
-        // Another caller may have opened one meanwhile; keep the first.
-        Ok(SHARED.with(|c| c.borrow_mut().get_or_insert(store).clone()))
+        // Another caller may have opened one meanwhile: keep the first, and
+        // close this one (an open connection blocks schema upgrades).
+        let kept = SHARED.with(|c| c.borrow_mut().get_or_insert(store.clone()).clone());
+        if !Rc::ptr_eq(&kept, &store) {
+            store.db.clone().close();
+        }
+        Ok(kept)
+    }
+
+    /// A newer version of the app (another tab, or this one after an update)
+    /// cannot upgrade the database while this connection is open: close it
+    /// and reload, so this tab runs the new version too. Every change is
+    /// already saved (autosave), so the reload loses nothing.
+    fn give_way_to_upgrades(&self) {
+        use indexed_db_futures::internals::SystemRepr;
+        let db = self.db.clone();
+        let on_change = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            db.clone().close();
+            SHARED.with(|c| c.borrow_mut().take());
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().reload();
+            }
+        });
+        self.db.as_sys().set_onversionchange(Some(wasm_bindgen::JsCast::unchecked_ref(on_change.as_ref())));
+        // Lives as long as the page: the connection is the page's.
+        on_change.forget();
     }
 
     /// Opens `name` at `version`, applying every upgrade step from the stored

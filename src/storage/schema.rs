@@ -18,7 +18,9 @@ pub const DB_NAME: &str = "htx-survey";
 /// 4. `outbox` (one [`htx_core::outbox::OutboxEntry`] per final revision
 ///    waiting for the server, key path `key`) with index `by_queued`. Visits
 ///    already waiting are queued after opening ([`super::outbox`]'s backfill).
-pub const SCHEMA_VERSION: u32 = 4;
+/// 5. `photos` (one image `Blob` per SHA-256, key path `sha256`, see
+///    [`super::photos`]).
+pub const SCHEMA_VERSION: u32 = 5;
 
 pub mod stores {
     pub const VISITS: &str = "visits";
@@ -26,6 +28,7 @@ pub mod stores {
     pub const META: &str = "meta";
     pub const VISIT_SUMMARIES: &str = "visit_summaries";
     pub const OUTBOX: &str = "outbox";
+    pub const PHOTOS: &str = "photos";
 }
 
 pub mod indexes {
@@ -52,6 +55,9 @@ pub(super) fn upgrade(db: &Database, old: u32, new: u32) -> indexed_db_futures::
     if old < 4 && new >= 4 {
         let s = db.create_object_store(stores::OUTBOX).with_key_path("key".into()).build()?;
         s.create_index(indexes::BY_QUEUED, KeyPath::One("queued_ms")).build()?;
+    }
+    if old < 5 && new >= 5 {
+        db.create_object_store(stores::PHOTOS).with_key_path("sha256".into()).build()?;
     }
     Ok(())
 }

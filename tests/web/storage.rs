@@ -31,7 +31,7 @@ async fn new_database_has_current_schema() {
     assert_eq!(store.version(), SCHEMA_VERSION);
     assert_eq!(
         store.store_names(),
-        vec![stores::META, stores::ORGANISATIONS, stores::OUTBOX, stores::VISIT_SUMMARIES, stores::VISITS]
+        vec![stores::META, stores::ORGANISATIONS, stores::OUTBOX, stores::PHOTOS, stores::VISIT_SUMMARIES, stores::VISITS]
     );
     assert_eq!(store.count_visits().await.unwrap(), 0);
     store.close();
@@ -50,7 +50,7 @@ async fn upgrade_from_version_1_keeps_visits() {
     assert_eq!(current.version(), SCHEMA_VERSION);
     assert_eq!(
         current.store_names(),
-        vec![stores::META, stores::ORGANISATIONS, stores::OUTBOX, stores::VISIT_SUMMARIES, stores::VISITS]
+        vec![stores::META, stores::ORGANISATIONS, stores::OUTBOX, stores::PHOTOS, stores::VISIT_SUMMARIES, stores::VISITS]
     );
     assert_eq!(current.get_visit(kept.id).await.unwrap(), Some(kept.clone()));
     assert_eq!(current.list_visits().await.unwrap(), vec![kept.clone()]);
@@ -208,4 +208,70 @@ async fn outbox_queues_finalized_visits_and_sync_never_deletes_a_visit() {
     assert_eq!(store.outbox_len().await.unwrap(), 1);
     store.close();
     DeviceStore::delete(name).await.unwrap();
+}
+
+/// A blob of `bytes` typed `mime`.
+fn blob(bytes: &[u8], mime: &str) -> web_sys::Blob {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts).unwrap()
+}
+
+async fn blob_bytes(b: &web_sys::Blob) -> Vec<u8> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(b.array_buffer()).await.unwrap();
+    js_sys::Uint8Array::new(&buffer).to_vec()
+}
+
+#[wasm_bindgen_test]
+async fn photos_are_kept_by_content_and_their_upload_remembered() {
+    let name = "t-photos";
+    let store = fresh(name, SCHEMA_VERSION).await;
+    let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3];
+    let png = *b"\x89PNG\r\n\x1a\n-png-";
+    let (a, b) = (htx_core::photo::sha256_hex(&jpeg), htx_core::photo::sha256_hex(&png));
+    store.put_photo(&a, "image/jpeg", &blob(&jpeg, "image/jpeg")).await.unwrap();
+    store.put_photo(&b, "image/png", &blob(&png, "image/png")).await.unwrap();
+    let got = store.photo(&a).await.unwrap().expect("stored");
+    assert_eq!((got.mime.as_str(), got.uploaded), ("image/jpeg", false));
+    assert_eq!(blob_bytes(&got.blob).await, jpeg.to_vec(), "the bytes come back as stored");
+    assert!(store.photo(&"0".repeat(64)).await.unwrap().is_none());
+
+    // Named by a batch (twice, and one this device does not have): each
+    // stored one once, in order; once uploaded, never again.
+    let names = vec![b.clone(), "f".repeat(64), a.clone(), b.clone()];
+    let pending: Vec<String> = store.photos_to_upload(&names).await.unwrap().into_iter().map(|p| p.sha256).collect();
+    assert_eq!(pending, vec![b.clone(), a.clone()]);
+    store.mark_photo_uploaded(&b).await.unwrap();
+    let pending: Vec<String> = store.photos_to_upload(&names).await.unwrap().into_iter().map(|p| p.sha256).collect();
+    assert_eq!(pending, vec![a.clone()]);
+    // Storing the same picture again keeps what is known about it.
+    store.put_photo(&b, "image/png", &blob(&png, "image/png")).await.unwrap();
+    assert!(store.photo(&b).await.unwrap().unwrap().uploaded);
+    assert_eq!(store.count_photos().await.unwrap(), 2);
+    store.close();
+    DeviceStore::delete(name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_camera_sized_photo_is_shrunk_and_a_non_image_refused() {
+    use htx_survey::photo::{prepare, PhotoError};
+    // 4000x3000, drawn and encoded by the browser itself.
+    let document = web_sys::window().unwrap().document().unwrap();
+    let canvas: web_sys::HtmlCanvasElement = wasm_bindgen::JsCast::unchecked_into(document.create_element("canvas").unwrap());
+    canvas.set_width(4000);
+    canvas.set_height(3000);
+    let url = canvas.to_data_url_with_type("image/png").unwrap();
+    let resp: web_sys::Response = wasm_bindgen::JsCast::unchecked_into(
+        wasm_bindgen_futures::JsFuture::from(web_sys::window().unwrap().fetch_with_str(&url)).await.unwrap(),
+    );
+    let big: web_sys::Blob =
+        wasm_bindgen::JsCast::unchecked_into(wasm_bindgen_futures::JsFuture::from(resp.blob().unwrap()).await.unwrap());
+    let p = prepare(&big).await.expect("a PNG photo");
+    assert_eq!((p.width, p.height, p.mime), (1600, 1200, "image/jpeg"));
+    let bytes = blob_bytes(&p.blob).await;
+    assert_eq!(p.sha256, htx_core::photo::sha256_hex(&bytes), "named by the stored bytes");
+
+    let text = blob(b"not a photo at all", "image/jpeg");
+    assert_eq!(prepare(&text).await.err(), Some(PhotoError::NotAnImage), "the claimed type is not trusted");
 }

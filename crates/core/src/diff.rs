@@ -61,6 +61,19 @@ fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, String>) {
         }
         Value::Null => {}
         Value::Array(items) if items.is_empty() => {}
+        // Photos as a reviewer tells them apart: caption and the start of
+        // the name, not the whole JSON of each reference.
+        Value::Array(items) if prefix == "photos" => {
+            let shown: Vec<String> = items
+                .iter()
+                .map(|p| {
+                    let caption = p["caption"].as_str().filter(|c| !c.is_empty()).unwrap_or("—");
+                    let sha = p["sha256"].as_str().unwrap_or_default();
+                    format!("{caption} [{}]", sha.get(..8).unwrap_or(sha))
+                })
+                .collect();
+            out.insert(prefix.to_owned(), shown.join("; "));
+        }
         Value::String(s) => {
             out.insert(prefix.to_owned(), s.clone());
         }
@@ -97,6 +110,17 @@ mod tests {
         assert_eq!(changes[1].after, None, "a cleared field shows as absent");
         let notes = changes.iter().find(|c| c.path == "notes").unwrap();
         assert_eq!(notes.after.as_deref(), Some("Đã bổ sung số liệu"));
+        // A photo added: one change, told by caption and name.
+        let mut with_photo = after.clone();
+        with_photo.photos.push(crate::visit::PhotoRef {
+            id: uuid::Uuid::nil(),
+            sha256: "3fa2c1d0".repeat(8),
+            caption: "Bảng hiệu".into(),
+        });
+        let photos = visit_changes(&after, &with_photo);
+        assert_eq!(photos.len(), 1);
+        assert_eq!((photos[0].path.as_str(), photos[0].before.as_deref()), ("photos", None));
+        assert_eq!(photos[0].after.as_deref(), Some("Bảng hiệu [3fa2c1d0]"));
         // Same content, other revision: nothing to show.
         assert!(visit_changes(&before, &before.next_revision()).is_empty());
     }

@@ -24,6 +24,7 @@ pub mod indicators;
 pub mod money;
 pub mod organisation;
 pub mod outbox;
+pub mod photo;
 pub mod place;
 pub mod points;
 pub mod prefill;

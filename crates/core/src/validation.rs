@@ -6,6 +6,7 @@
 //! visit must be complete. Validation is total: it never panics.
 
 use crate::organisation::{Organisation, OrganisationKind};
+use crate::photo::{is_sha256_hex, MAX_PHOTOS_PER_VISIT};
 use crate::place::{Hierarchy, PlaceLevel, PlaceRegistry};
 use crate::rubric::RubricRegistry;
 use crate::score::{score, ScoreError, ScoreIssue};
@@ -52,6 +53,10 @@ pub enum ErrorCode {
     ForbiddenPlace,
     /// Sync: a new organisation's registration code belongs to another one.
     DuplicateCode,
+    /// A reference that is not well formed (a photo name that is not a SHA-256).
+    Malformed,
+    /// The same thing listed twice (a photo attached twice).
+    Duplicate,
 }
 
 impl ErrorCode {
@@ -74,6 +79,8 @@ impl ErrorCode {
             Self::UnsupportedProtocol => "unsupported_protocol",
             Self::ForbiddenPlace => "forbidden_place",
             Self::DuplicateCode => "duplicate_code",
+            Self::Malformed => "malformed",
+            Self::Duplicate => "duplicate",
         }
     }
 }
@@ -204,6 +211,7 @@ macro_rules! spec {
 pub const FIELD_SPECS: &[FieldSpec] = &[
     spec!("officer", "Cán bộ khảo sát", "Officer", Characters, 1, 200),
     spec!("notes", "Ghi chú", "Notes", Characters, 0, 20_000),
+    spec!("photos.caption", "Chú thích ảnh", "Photo caption", Characters, 0, 500),
     spec!(
         "location.latitude_micro",
         "Vĩ độ",
@@ -439,14 +447,20 @@ pub fn field_label(path: &str) -> (&'static str, &'static str) {
 }
 
 fn label_vi_for(path: &str) -> &'static str {
-    field_spec(path)
-        .map(|s| s.label_vi)
-        .unwrap_or_else(|| label_extra(path).0)
+    labels_for(path).0
 }
 fn label_en_for(path: &str) -> &'static str {
-    field_spec(path)
-        .map(|s| s.label_en)
-        .unwrap_or_else(|| label_extra(path).1)
+    labels_for(path).1
+}
+
+/// A path's labels; a list item's path ("photos.2.caption", "photos.2") is
+/// labelled as its list's ("photos.caption", "photos") when it has none.
+fn labels_for(path: &str) -> (&'static str, &'static str) {
+    let spec = |p: &str| field_spec(p).map(|s| (s.label_vi, s.label_en));
+    spec(path).unwrap_or_else(|| {
+        let key = strip_indices(path);
+        spec(&key).unwrap_or_else(|| label_extra(&key))
+    })
 }
 
 /// Labels of non-numeric fields used in messages.
@@ -456,6 +470,7 @@ fn label_extra(path: &str) -> (&'static str, &'static str) {
         "finished_at" => ("Thời gian kết thúc", "Finish time"),
         "organisation_id" => ("Tổ chức", "Organisation"),
         "revision" | "replaces_revision" => ("Số phiên bản", "Revision"),
+        "photos" => ("Ảnh", "Photos"),
         "facts.status" => ("Tình trạng hoạt động", "Operating status"),
         "facts.director.gender" => ("Giới tính giám đốc", "Director's gender"),
         "facts.director.trained" => (
@@ -722,10 +737,52 @@ pub fn validate_visit(v: &Visit, ctx: &ValidationContext) -> Vec<ValidationError
         check_range(&mut e, "location.accuracy_m", Some(g.accuracy_m.into()));
     }
 
+    validate_photos(v, &mut e);
     validate_facts(v, kind, is_final, &mut e);
     validate_plan(v, is_final, &mut e);
     validate_sheet(v, ctx, is_final, &mut e);
     e
+}
+
+/// Photo references: well-formed names, each photo once, a bounded number.
+fn validate_photos(v: &Visit, e: &mut Vec<ValidationError>) {
+    if v.photos.len() > MAX_PHOTOS_PER_VISIT {
+        e.push(ValidationError::new(
+            "photos",
+            ErrorCode::OutOfRange,
+            format!("Tối đa {MAX_PHOTOS_PER_VISIT} ảnh cho một chuyến khảo sát, đang có {}", v.photos.len()),
+            format!("At most {MAX_PHOTOS_PER_VISIT} photos per visit, this one has {}", v.photos.len()),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, p) in v.photos.iter().enumerate() {
+        let path = format!("photos.{i}");
+        if !is_sha256_hex(&p.sha256) {
+            e.push(ValidationError::new(
+                path.clone(),
+                ErrorCode::Malformed,
+                "Ảnh không hợp lệ (mã SHA-256 sai dạng)",
+                "Invalid photo (its SHA-256 name is malformed)",
+            ));
+        } else if !seen.insert(p.sha256.as_str()) {
+            e.push(ValidationError::new(
+                path.clone(),
+                ErrorCode::Duplicate,
+                "Ảnh này đã được đính kèm",
+                "This photo is attached twice",
+            ));
+        }
+        let n = p.caption.chars().count();
+        let max = spec_of("photos.caption").max;
+        if n as i64 > max {
+            e.push(ValidationError::new(
+                format!("{path}.caption"),
+                ErrorCode::TooLong,
+                format!("Chú thích ảnh: dài {n} ký tự, tối đa {max} ký tự"),
+                format!("Photo caption: {n} characters, at most {max} allowed"),
+            ));
+        }
+    }
 }
 
 fn validate_facts(
@@ -1063,6 +1120,40 @@ mod tests {
     use crate::fixtures::complete_final as complete;
     fn codes(errs: &[ValidationError]) -> Vec<(String, ErrorCode)> {
         errs.iter().map(|e| (e.path.clone(), e.code)).collect()
+    }
+
+    #[test]
+    fn photo_references_are_checked_with_their_list_labels() {
+        use crate::visit::PhotoRef;
+        let o = org();
+        let ctx = ValidationContext::new(now()).with_organisation(&o);
+        let photo = |n: u8, caption: &str| PhotoRef {
+            id: Uuid::from_u128(100 + u128::from(n)),
+            sha256: crate::photo::sha256_hex(&[n]),
+            caption: caption.into(),
+        };
+        let mut v = draft();
+        v.photos = vec![photo(1, "Bảng hiệu HTX"), photo(2, "")];
+        assert_eq!(validate_visit(&v, &ctx), vec![], "two distinct, well-named photos");
+
+        v.photos.push(photo(1, "again"));
+        v.photos.push(PhotoRef { sha256: "not-a-hash".into(), ..photo(3, "") });
+        v.photos.push(photo(4, &"x".repeat(501)));
+        let errs = validate_visit(&v, &ctx);
+        assert_eq!(
+            codes(&errs),
+            vec![
+                ("photos.2".into(), ErrorCode::Duplicate),
+                ("photos.3".into(), ErrorCode::Malformed),
+                ("photos.4.caption".into(), ErrorCode::TooLong),
+            ]
+        );
+        assert_eq!(field_label("photos.3"), ("Ảnh", "Photos"));
+        assert_eq!(field_label("photos.4.caption").0, "Chú thích ảnh");
+        assert!(errs[2].message_vi.contains("501"), "{}", errs[2].message_vi);
+
+        v.photos = (0..=crate::photo::MAX_PHOTOS_PER_VISIT as u8).map(|n| photo(n, "")).collect();
+        assert_eq!(codes(&validate_visit(&v, &ctx)), vec![("photos".into(), ErrorCode::OutOfRange)]);
     }
 
     #[test]

@@ -55,6 +55,10 @@ pub enum AppError {
     #[error("{0}")]
     PayloadTooLarge(String),
 
+    /// The body is not of a type the route stores (a photo that is no image).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+
     /// The request clashes with what is stored (e.g. a username taken).
     #[error("{0}")]
     Conflict(String),
@@ -91,6 +95,7 @@ impl AppError {
             Self::Forbidden(_) | Self::OutOfScope { .. } => StatusCode::FORBIDDEN,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Conflict(_) | Self::Stale(_) => StatusCode::CONFLICT,
             Self::UnsupportedProtocol(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
@@ -114,6 +119,7 @@ impl AppError {
             Self::Forbidden(_) | Self::OutOfScope { .. } => "forbidden",
             Self::Invalid { .. } => "invalid",
             Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Conflict(_) => "conflict",
             Self::Stale(_) => "stale",
             Self::UnsupportedProtocol(_) => "unsupported_protocol",

@@ -63,6 +63,8 @@ async fn login_ok_and_failures_do_not_enumerate_users() {
             api.client.post(api.url("/sync/receipt")).json(&json!({})),
             api.client
                 .put(api.url(&format!("/blobs/{}", "0".repeat(64)))),
+            api.client
+                .get(api.url(&format!("/blobs/{}", "0".repeat(64)))),
             api.client.post(api.url("/reviews")).json(&json!({})),
             api.client.get(api.url(&format!("/visits/{}", Uuid::nil()))),
         ];
@@ -620,11 +622,40 @@ async fn blobs_are_content_addressed() {
     let res = put(hex_sha256(&big), big).await.unwrap();
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(error_code(res).await, "payload_too_large");
+    // Not an image (a PDF): refused, whatever name it is sent under.
+    let pdf = b"%PDF-1.7 not a photo".to_vec();
+    let res = put(hex_sha256(&pdf), pdf).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(error_code(res).await, "unsupported_media_type");
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM blobs")
         .fetch_one(&api.db)
         .await
         .unwrap();
     assert_eq!(n, 1);
+
+    // Read back: by the officer who took it and by staff, as an image that
+    // never changes; not by another officer.
+    let get = |token: String, name: String| {
+        api.client
+            .get(api.url(&format!("/blobs/{name}")))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .send()
+    };
+    for reader in ["canbo1", "kiemduyet", "quantri"] {
+        let res = get(api.login(reader).await, sha.clone()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{reader}");
+        assert_eq!(res.headers()[CONTENT_TYPE], "image/jpeg");
+        assert!(res.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+        assert_eq!(res.bytes().await.unwrap().as_ref(), &photo[..], "{reader}");
+    }
+    let res = get(api.login("canbo2").await, sha.clone()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(error_code(res).await, "forbidden");
+    let res = get(token.clone(), hex_sha256(b"never uploaded")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_code(res).await, "not_found");
+    let res = get(token.clone(), "photo.jpg".into()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     api.stop().await;
 }
 

@@ -5,8 +5,8 @@
 use anyhow::{ensure, Context, Result};
 use htx_core::{Points, Rubric};
 use htx_e2e::field::{
-    field_value, find_and_open, set_field, set_points, sign_in, start_visit, wait_offline_ready, wait_saved,
-    OFFICER, UI_TIMEOUT,
+    field_value, find_and_open, pick_drawn_photo, pick_photo_file, set_field, set_points, sign_in, start_visit,
+    wait_offline_ready, wait_photos, wait_saved, OFFICER, UI_TIMEOUT,
 };
 use htx_e2e::{Browser, TestApp};
 
@@ -284,4 +284,88 @@ async fn round_trip_body(app: &TestApp) -> Result<()> {
     .await;
     let _ = other.close().await;
     r
+}
+
+// ---------------------------------------------------------------- (4)
+
+/// Photos taken with no connection: a camera-sized photo is shrunk before it
+/// is stored, a file that is no image is refused with the reason, the same
+/// picture twice is one photo, and a reload keeps photos and captions.
+#[tokio::test(flavor = "multi_thread")]
+async fn photos_on_a_visit_offline() {
+    let mut app = TestApp::start("photos_on_a_visit_offline").await;
+    let r = photos_body(&mut app).await;
+    app.finish(r).await;
+}
+
+async fn photos_body(app: &mut TestApp) -> Result<()> {
+    let b = &app.browser;
+    sign_in(app, OFFICER.0, OFFICER.1).await?;
+    wait_offline_ready(app).await?;
+    app.server.stop().await?;
+    b.reload().await?;
+    app.wait_home().await?;
+    find_and_open(app, ORG_QUERY, ORG).await?;
+    let id = start_visit(app).await?;
+    let root = htx_e2e::paths::workspace_root();
+
+    // Not an image: refused, named, nothing attached.
+    pick_photo_file(app, &root.join("Cargo.toml")).await?;
+    let error = b.wait_for_text("[data-testid=photo-error]", "Cargo.toml", UI_TIMEOUT).await?;
+    ensure!(error.contains("không phải ảnh"), "the refusal does not say why, in Vietnamese: {error}");
+    ensure!(b.find_all("[data-testid=photo-item]").await?.is_empty(), "a non-image was attached");
+
+    // A small PNG is kept as it is; a 4000×3000 photo is shrunk to 1600×1200.
+    let icon = root.join("public/icons/icon-192.png");
+    pick_photo_file(app, &icon).await?;
+    let shown = wait_photos(app, 1).await?;
+    ensure!(shown[0].1 == 192, "the small photo was redrawn: {shown:?}");
+    ensure!(
+        shown[0].0 == htx_core::photo::sha256_hex(&std::fs::read(&icon)?),
+        "a photo kept as taken is named by the SHA-256 of the file's bytes"
+    );
+    pick_drawn_photo(app, 4000, 3000).await?;
+    let shown = wait_photos(app, 2).await?;
+    ensure!((shown[1].1, shown[1].2) == (1600, 1200), "the camera-sized photo is stored at {shown:?}");
+    // The same picture again is still one photo.
+    pick_photo_file(app, &icon).await?;
+    b.wait_for_absent("[data-testid=photo-busy]", UI_TIMEOUT).await?;
+    ensure!(wait_photos(app, 2).await?.len() == 2, "the same picture was attached twice");
+
+    let caption = "Bảng hiệu trước trụ sở HTX";
+    b.fill("[data-testid=photo-item]:first-child [data-testid=photo-caption]", caption).await?;
+    // `change` fires when the field loses focus.
+    b.click("[data-testid=visit-notes]").await?;
+    wait_saved(app, &id, caption).await?;
+    wait_saved(app, &id, &shown[1].0).await?;
+    b.exec("document.querySelector('[data-testid=photos]').closest('details').scrollIntoView();").await?;
+    b.screenshot("field-photos").await?;
+
+    // Reloaded with no connection: the photos come back from the device.
+    b.reload().await?;
+    let again = wait_photos(app, 2).await.context("photos lost on reload")?;
+    ensure!(again == shown, "photos changed on reload: {again:?} vs {shown:?}");
+    let kept = b.find("[data-testid=photo-item]:first-child [data-testid=photo-caption]").await?.prop("value").await?;
+    ensure!(kept.as_deref() == Some(caption), "caption lost on reload: {kept:?}");
+    ensure!(
+        b.attr("[data-testid=photo-item] img", "data-uploaded").await?.as_deref() == Some("false"),
+        "a photo taken offline cannot be on the server yet"
+    );
+
+    // Removing one leaves the other.
+    b.click("[data-testid=photo-item]:nth-child(2) [data-testid=photo-remove]").await?;
+    let left = wait_photos(app, 1).await?;
+    ensure!(left[0].0 == shown[0].0, "the wrong photo was removed");
+    htx_e2e::poll_until("the removal saved", UI_TIMEOUT, || async {
+        let v = b
+            .exec_promise(&format!(
+                "new Promise(ok => {{ const r = indexedDB.open('htx-survey'); r.onsuccess = () => {{ \
+                 const g = r.result.transaction('visits').objectStore('visits').get('{id}'); \
+                 g.onsuccess = () => {{ r.result.close(); ok(g.result.photos.length); }}; }}; }})"
+            ))
+            .await?;
+        Ok((v.as_u64() == Some(1)).then_some(()))
+    })
+    .await?;
+    Ok(())
 }

@@ -5,7 +5,7 @@
 
 use anyhow::{ensure, Context, Result};
 use htx_e2e::console::{staff_sign_in, REVIEWER};
-use htx_e2e::field::{sign_in, wait_saved, OFFICER, UI_TIMEOUT};
+use htx_e2e::field::{pick_photo_file, sign_in, wait_photos, wait_saved, OFFICER, UI_TIMEOUT};
 use htx_e2e::sync::{final_visits, officer_organisations, store_on_device, wait_device};
 use htx_e2e::{Browser, TestApp};
 
@@ -72,6 +72,10 @@ async fn review_loop(app: &mut TestApp, rb: &Browser) -> Result<()> {
     b.fill("[data-field='facts.workers']", "21").await?;
     b.fill("[data-testid=visit-notes]", "Đã đối chiếu báo cáo năm").await?;
     wait_saved(app, &id, "Đã đối chiếu").await?;
+    // With a photo of the annual report (uploaded before the visit that names it).
+    pick_photo_file(app, &htx_e2e::paths::workspace_root().join("public/icons/icon-192.png")).await?;
+    let photo = wait_photos(app, 1).await?.remove(0).0;
+    wait_saved(app, &id, &photo).await?;
     b.click("[data-testid=finalize]").await?;
     b.wait_for("[data-testid=finalized]", UI_TIMEOUT).await?;
     wait_device(app, "the fix confirmed", UI_TIMEOUT * 2, |c| c.confirmed == 1 && c.outbox == 0).await?;
@@ -84,6 +88,17 @@ async fn review_loop(app: &mut TestApp, rb: &Browser) -> Result<()> {
     let history = rb.wait_for_text(entry, "21", UI_TIMEOUT).await?;
     ensure!(history.contains("Đã đối chiếu báo cáo năm"), "the notes change is listed: {history}");
     rb.find(&format!("{entry} tr[data-path='facts.workers']")).await.context("the workers change")?;
+    // The photo, fetched from the server with the reviewer's token.
+    let drawn = format!(
+        "(() => {{ const img = document.querySelector(\"[data-testid=review-photo][data-sha256='{photo}'] img\"); \
+         return img && img.complete ? img.naturalWidth : 0; }})()"
+    );
+    let width = rb.wait_for_js(&drawn, UI_TIMEOUT).await.context("the photo is not shown to the reviewer")?;
+    ensure!(width.as_u64() == Some(192), "the reviewer's photo is {width} pixels wide");
+    let added = rb.text(&format!("{entry} tr[data-path='photos'] td.after")).await.context("the photo in the changes")?;
+    ensure!(added.contains(&photo[..8]), "the photo change shows {added:?}");
+    rb.exec("document.querySelector('[data-testid=review-photos]').scrollIntoView();").await?;
+    rb.screenshot("review-photos").await?;
     rb.screenshot("review-detail-fixed").await?;
     // Readable on a phone: nothing wider than the screen (a wide page is
     // zoomed out by the browser, and taps land on the wrong control).

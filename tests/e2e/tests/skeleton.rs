@@ -401,6 +401,48 @@ async fn new_version_body(app: &mut TestApp) -> Result<()> {
     Ok(())
 }
 
+// ---------------------------------------------------------------- (7)
+
+/// A newer version of the app opening the database with a higher schema (in
+/// another tab) is not blocked by this tab's open connection: this tab closes
+/// it and reloads, to run the new version too.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_open_tab_gives_way_to_a_schema_upgrade() {
+    let app = TestApp::start("an_open_tab_gives_way_to_a_schema_upgrade").await;
+    let r = gives_way_body(&app).await;
+    app.finish(r).await;
+}
+
+async fn gives_way_body(app: &TestApp) -> Result<()> {
+    app.open_home().await?;
+    let b = &app.browser;
+    // The home page has opened the app's connection (it shows the schema).
+    count_of(app, "[data-testid=db-version]").await?;
+    b.exec("window.__before_upgrade = true;").await?;
+    let client = b.client();
+    let first = client.window().await?;
+    let other = client.new_window(true).await?.handle;
+    client.switch_to_window(other).await?;
+    client.goto(&app.url("/api/health")).await?;
+    let upgraded = b
+        .exec_promise(
+            "new Promise((ok, ko) => { const r = indexedDB.open('htx-survey', 1000); \
+             r.onblocked = () => ko('blocked by the open tab'); r.onerror = () => ko(r.error); \
+             r.onsuccess = () => { const v = r.result.version; r.result.close(); ok(v); }; })",
+        )
+        .await?;
+    ensure!(upgraded.as_u64() == Some(1000), "the upgrade answered {upgraded}");
+    client.close_window().await?;
+    client.switch_to_window(first).await?;
+    htx_e2e::poll_until("the first tab reloaded", UI_TIMEOUT, || async {
+        Ok((b.exec("return window.__before_upgrade === undefined && document.readyState === 'complete';").await?
+            == Value::Bool(true))
+        .then_some(()))
+    })
+    .await?;
+    Ok(())
+}
+
 // ---------------------------------------------------------------- server-only tests
 
 /// Runs a server-only test body; on failure panics with the server log.

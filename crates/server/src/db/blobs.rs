@@ -38,3 +38,24 @@ where
         .fetch_one(db)
         .await
 }
+
+/// A stored photo's bytes and who uploaded it.
+pub struct StoredBlob {
+    pub content: Vec<u8>,
+    pub uploaded_by: String,
+}
+
+pub async fn get<'e, E>(db: E, sha256: &str) -> Result<Option<StoredBlob>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    let row: Option<(Vec<u8>, String)> =
+        sqlx::query_as("SELECT content, uploaded_by FROM blobs WHERE sha256 = $1")
+            .bind(sha256)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(content, uploaded_by)| StoredBlob {
+        content,
+        uploaded_by,
+    }))
+}

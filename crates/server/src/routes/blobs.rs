@@ -1,21 +1,20 @@
-//! `PUT /api/v1/blobs/{sha256}`: photos, content-addressed. The body's
-//! SHA-256 must equal the path; 201 when stored, 200 when already present.
+//! `/api/v1/blobs/{sha256}`: photos, content-addressed. PUT stores an image
+//! whose SHA-256 equals the path (201 stored, 200 already present); GET
+//! returns it to staff and to the officer who uploaded it.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
+use htx_core::photo::{is_sha256_hex, sha256_hex, ImageType, MAX_PHOTO_BYTES};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::auth::AuthUser;
 use crate::db::{self, blobs};
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
-
-/// Largest photo accepted, bytes.
-pub const MAX_BLOB_BYTES: usize = 5 * 1024 * 1024;
 
 #[derive(Debug, Serialize)]
 pub struct BlobStored {
@@ -25,10 +24,14 @@ pub struct BlobStored {
     pub created: bool,
 }
 
-fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+fn check_name(sha256: &str) -> ApiResult<()> {
+    if is_sha256_hex(sha256) {
+        Ok(())
+    } else {
+        Err(AppError::BadRequest(
+            "the blob name must be a lowercase hex SHA-256 (64 characters)".into(),
+        ))
+    }
 }
 
 pub async fn put(
@@ -37,37 +40,30 @@ pub async fn put(
     Path(sha256): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<BlobStored>)> {
-    if !is_sha256_hex(&sha256) {
-        return Err(AppError::BadRequest(
-            "the blob name must be a lowercase hex SHA-256 (64 characters)".into(),
-        ));
-    }
+    check_name(&sha256)?;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::PayloadTooLarge(format!("a blob is at most {MAX_BLOB_BYTES} bytes"))
+            AppError::PayloadTooLarge(format!("a blob is at most {MAX_PHOTO_BYTES} bytes"))
         } else {
             AppError::BadRequest(e.body_text())
         }
     })?;
     let size = body.len();
-    let actual = hex::encode(Sha256::digest(&body));
+    let actual = sha256_hex(&body);
     if actual != sha256 {
         return Err(AppError::BadRequest(format!(
             "the body's SHA-256 is {actual}, not {sha256}"
         )));
     }
-    if blobs::exists(&state.db, &sha256).await? {
-        return Ok((
-            StatusCode::OK,
-            Json(BlobStored {
-                sha256,
-                size,
-                created: false,
-            }),
+    // Only images: the console shows these to staff as pictures.
+    if ImageType::sniff(&body).is_none() {
+        return Err(AppError::UnsupportedMediaType(
+            "a photo must be a JPEG, PNG or WebP image".into(),
         ));
     }
-    let created =
-        blobs::insert_if_absent(&state.db, &sha256, &body, &user.id, &db::now_timestamp()).await?;
+    let created = !blobs::exists(&state.db, &sha256).await?
+        && blobs::insert_if_absent(&state.db, &sha256, &body, &user.id, &db::now_timestamp())
+            .await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -81,4 +77,33 @@ pub async fn put(
             created,
         }),
     ))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(sha256): Path<String>,
+) -> ApiResult<Response> {
+    check_name(&sha256)?;
+    let blob = blobs::get(&state.db, &sha256)
+        .await?
+        .ok_or_else(|| AppError::not_found("no photo with this SHA-256"))?;
+    if user.require_staff().is_err() && blob.uploaded_by != user.id {
+        return Err(AppError::forbidden(
+            "only staff and the officer who took it may see this photo",
+        ));
+    }
+    let mime = ImageType::sniff(&blob.content).map_or("application/octet-stream", ImageType::mime);
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(mime)),
+            // Content-addressed: the bytes behind a name never change.
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=31536000, immutable"),
+            ),
+        ],
+        blob.content,
+    )
+        .into_response())
 }

@@ -10,7 +10,8 @@
 //! - `POST /api/v1/sync/push` `PushBatch` → `PushResponse` (≤ 200 records, ≤ 1 MiB)
 //! - `POST /api/v1/sync/receipt` `ReceiptQuery` → `ReceiptResponse`
 //! - `GET  /api/v1/sync/pull?since=CURSOR&limit=N` → `PullResponse`
-//! - `PUT  /api/v1/blobs/{sha256}` raw bytes (≤ 5 MiB) → 201 stored / 200 present
+//! - `PUT  /api/v1/blobs/{sha256}` image bytes (JPEG, PNG, WebP; ≤ 5 MiB) → 201 stored / 200 present
+//! - `GET  /api/v1/blobs/{sha256}` → the image (staff, or the officer who uploaded it)
 //! - `GET|POST /api/v1/organisations`, `PUT /api/v1/organisations/{id}`,
 //!   `POST /api/v1/organisations/{id}/merge`, `POST /api/v1/organisations/import` (CSV) (staff)
 //! - `POST /api/v1/reviews` `{visit_id, revision, decision, comment}` (reviewer, admin)
@@ -44,6 +45,7 @@ use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::error::AppError;
+use htx_core::photo::MAX_PHOTO_BYTES;
 use crate::state::AppState;
 
 /// Body limit of the JSON endpoints other than push (after decompression).
@@ -60,7 +62,9 @@ fn v1_router() -> Router<AppState> {
         .route("/sync/pull", get(sync::pull))
         .route(
             "/blobs/{sha256}",
-            put(blobs::put).layer(DefaultBodyLimit::max(blobs::MAX_BLOB_BYTES)),
+            put(blobs::put)
+                .get(blobs::get)
+                .layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES)),
         )
         .route("/organisations", get(registry::list).post(registry::create))
         .route(
@@ -94,8 +98,9 @@ pub fn api_router() -> Router<AppState> {
         .fallback(|| async { AppError::not_found("no such API endpoint") })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         // API responses are never cached (by the browser, a proxy or the
-        // service worker's HTTP cache).
-        .layer(SetResponseHeaderLayer::overriding(
+        // service worker's HTTP cache), except where a handler says so (a
+        // photo: its name is its content's hash).
+        .layer(SetResponseHeaderLayer::if_not_present(
             CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))

@@ -1,0 +1,112 @@
+//! The `photos` store: the image bytes behind each [`htx_core::visit::PhotoRef`],
+//! kept as a browser `Blob` under its SHA-256 (the same name the server
+//! gives it), with whether the server has confirmed holding it.
+//!
+//! Records are plain JS objects, not serde: a `Blob` has no serde form, and
+//! IndexedDB stores it as a file without copying it through wasm memory.
+use super::schema::stores;
+use super::{DeviceStore, Result, StorageError};
+use indexed_db_futures::prelude::*;
+use js_sys::{Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// One stored photo.
+#[derive(Clone, Debug)]
+pub struct StoredPhoto {
+    pub sha256: String,
+    /// `image/jpeg`, `image/png` or `image/webp`.
+    pub mime: String,
+    pub blob: web_sys::Blob,
+    /// The server answered 200/201 to its upload.
+    pub uploaded: bool,
+}
+
+fn field(record: &JsValue, name: &str) -> JsValue {
+    Reflect::get(record, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+impl StoredPhoto {
+    fn from_js(record: &JsValue) -> Result<Self> {
+        let bad = |what: &str| StorageError::Decode(format!("photo record: {what}"));
+        Ok(StoredPhoto {
+            sha256: field(record, "sha256").as_string().ok_or_else(|| bad("sha256"))?,
+            mime: field(record, "type").as_string().unwrap_or_default(),
+            blob: field(record, "blob").dyn_into().map_err(|_| bad("blob"))?,
+            uploaded: field(record, "uploaded").as_bool().unwrap_or(false),
+        })
+    }
+
+    fn to_js(&self) -> JsValue {
+        let o = Object::new();
+        let set = |k: &str, v: &JsValue| {
+            let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+        };
+        set("sha256", &JsValue::from_str(&self.sha256));
+        set("type", &JsValue::from_str(&self.mime));
+        set("size", &JsValue::from_f64(self.blob.size()));
+        set("blob", &self.blob);
+        set("uploaded", &JsValue::from_bool(self.uploaded));
+        o.into()
+    }
+}
+
+impl DeviceStore {
+    /// Stores a photo unless one with the same content is already there
+    /// (then its upload state is kept).
+    pub async fn put_photo(&self, sha256: &str, mime: &str, blob: &web_sys::Blob) -> Result<()> {
+        let tx = self.tx(&[stores::PHOTOS], true)?;
+        let store = tx.object_store(stores::PHOTOS).map_err(StorageError::idb)?;
+        let present: Option<JsValue> =
+            store.get(sha256).primitive().map_err(StorageError::idb)?.await.map_err(StorageError::idb)?;
+        if present.is_none() {
+            let photo = StoredPhoto { sha256: sha256.into(), mime: mime.into(), blob: blob.clone(), uploaded: false };
+            store.put(photo.to_js()).primitive().map_err(StorageError::idb)?;
+        }
+        tx.commit().await.map_err(StorageError::idb)
+    }
+
+    /// The photo stored under `sha256`, if this device has it.
+    pub async fn photo(&self, sha256: &str) -> Result<Option<StoredPhoto>> {
+        let tx = self.tx(&[stores::PHOTOS], false)?;
+        let store = tx.object_store(stores::PHOTOS).map_err(StorageError::idb)?;
+        let record: Option<JsValue> =
+            store.get(sha256).primitive().map_err(StorageError::idb)?.await.map_err(StorageError::idb)?;
+        record.as_ref().map(StoredPhoto::from_js).transpose()
+    }
+
+    /// Of the photos named, those stored here and not yet on the server, in
+    /// the order named (each once).
+    pub async fn photos_to_upload(&self, names: &[String]) -> Result<Vec<StoredPhoto>> {
+        let mut out: Vec<StoredPhoto> = Vec::new();
+        for name in names {
+            if out.iter().any(|p| &p.sha256 == name) {
+                continue;
+            }
+            if let Some(p) = self.photo(name).await? {
+                if !p.uploaded {
+                    out.push(p);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records that the server holds this photo.
+    pub async fn mark_photo_uploaded(&self, sha256: &str) -> Result<()> {
+        let tx = self.tx(&[stores::PHOTOS], true)?;
+        let store = tx.object_store(stores::PHOTOS).map_err(StorageError::idb)?;
+        let record: Option<JsValue> =
+            store.get(sha256).primitive().map_err(StorageError::idb)?.await.map_err(StorageError::idb)?;
+        if let Some(r) = record {
+            let mut p = StoredPhoto::from_js(&r)?;
+            p.uploaded = true;
+            store.put(p.to_js()).primitive().map_err(StorageError::idb)?;
+        }
+        tx.commit().await.map_err(StorageError::idb)
+    }
+
+    /// How many photos the device holds.
+    pub async fn count_photos(&self) -> Result<u32> {
+        self.count_of(stores::PHOTOS).await
+    }
+}
