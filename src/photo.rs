@@ -29,7 +29,8 @@ fn browser(e: JsValue) -> PhotoError {
     PhotoError::Browser(e.as_string().unwrap_or_else(|| format!("{e:?}")))
 }
 
-async fn bytes_of(blob: &web_sys::Blob) -> Result<Vec<u8>, PhotoError> {
+/// The bytes of a stored or picked image.
+pub async fn bytes_of(blob: &web_sys::Blob) -> Result<Vec<u8>, PhotoError> {
     let buffer = JsFuture::from(blob.array_buffer()).await.map_err(browser)?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
@@ -80,4 +81,12 @@ async fn redraw(window: &web_sys::Window, bitmap: &web_sys::ImageBitmap, w: u32,
         }
     });
     Ok(JsFuture::from(promise).await.map_err(browser)?.unchecked_into())
+}
+
+/// A `Blob` of `bytes` typed `mime` (a photo read back from a hand-over file).
+pub fn blob_of(bytes: &[u8], mime: &str) -> Result<web_sys::Blob, PhotoError> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts).map_err(browser)
 }

@@ -5,7 +5,7 @@ use crate::i18n::{t, use_i18n};
 use crate::session::{device_id, Session};
 use crate::storage::{DeviceStore, StorageError, StoredVisit};
 use htx_core::device::{LocalStatus, VisitSummary};
-use htx_core::export::{merge_plan, ExportBundle};
+use htx_core::export::{merge_plan, ExportBundle, ExportedPhoto};
 use htx_core::time::to_vn;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -120,10 +120,20 @@ async fn export_unsynced() -> Result<String, StorageError> {
         }
     }
     let n = visits.len();
+    // The photos go in the file too: whoever receives it may have no other way to get them.
+    let mut photos = Vec::new();
+    for name in ExportBundle::photo_names(&visits) {
+        if let Some(p) = store.photo(&name).await? {
+            let bytes = crate::photo::bytes_of(&p.blob).await.map_err(|e| StorageError::Idb(format!("{e:?}")))?;
+            photos.extend(ExportedPhoto::new(&bytes));
+        }
+    }
     let officer = Session::load().map(|s| s.username).unwrap_or_default();
-    let bundle = ExportBundle::new(officer, Some(device_id().to_string()), to_vn(&chrono::Utc::now()), visits);
+    let n_photos = photos.len();
+    let bundle =
+        ExportBundle::new(officer, Some(device_id().to_string()), to_vn(&chrono::Utc::now()), visits).with_photos(photos);
     crate::download::save_text(&bundle.suggested_file_name(), &bundle.to_json_pretty(), "application/json").map_err(StorageError::Idb)?;
-    Ok(format!("{} {n}", pick("Đã xuất số chuyến khảo sát chưa đồng bộ:", "Unsynced visits exported:")))
+    Ok(format!("{} {n} ({n_photos} {})", pick("Đã xuất số chuyến khảo sát chưa đồng bộ:", "Unsynced visits exported:"), pick("ảnh", "photos")))
 }
 
 /// Reads a hand-over file: new visits and newer revisions are stored;
@@ -131,6 +141,14 @@ async fn export_unsynced() -> Result<String, StorageError> {
 async fn import_bundle(text: &str) -> Result<String, String> {
     let bundle = ExportBundle::from_json(text).map_err(|e| pick(&e.message_vi(), &e.message_en()).to_string())?;
     let store = DeviceStore::shared().await.map_err(|e| e.to_string())?;
+    // Photos first, each checked against its name, so the visits find them.
+    let mut n_photos = 0;
+    for p in &bundle.photos {
+        let Some(bytes) = p.bytes() else { continue };
+        let blob = crate::photo::blob_of(&bytes, &p.mime).map_err(|e| format!("{e:?}"))?;
+        store.put_photo(&p.sha256, &p.mime, &blob).await.map_err(|e| e.to_string())?;
+        n_photos += 1;
+    }
     let existing = store.list_visits().await.map_err(|e| e.to_string())?;
     let plan = merge_plan(&existing, &bundle.visits);
     let d = crate::data::ref_data().await.map_err(|e| e.to_string())?;
@@ -146,5 +164,5 @@ async fn import_bundle(text: &str) -> Result<String, String> {
         .collect();
     store.save_visits(&items).await.map_err(|e| e.to_string())?;
     debug_assert!(items.iter().all(|i| i.summary.status != LocalStatus::Confirmed));
-    Ok(pick(&plan.summary_vi(), &plan.summary_en()).to_string())
+    Ok(format!("{} · {n_photos} {}", pick(&plan.summary_vi(), &plan.summary_en()), pick("ảnh", "photos")))
 }

@@ -48,6 +48,10 @@ pub struct ExportBundle {
     /// The officer who exported (as logged in on the device).
     pub officer: String,
     pub visits: Vec<Visit>,
+    /// The photos the visits name, as this device holds them (absent in
+    /// files from before photos, and when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<ExportedPhoto>,
     /// Lowercase hex SHA-256 of the canonical JSON of everything else.
     pub sha256: String,
 }
@@ -76,10 +80,29 @@ impl ExportBundle {
             device_id,
             officer: officer.into(),
             visits,
+            photos: Vec::new(),
             sha256: String::new(),
         };
         b.sha256 = b.compute_sha256();
         b
+    }
+
+    /// The same bundle carrying `photos` (checksum recomputed).
+    pub fn with_photos(mut self, photos: Vec<ExportedPhoto>) -> ExportBundle {
+        self.photos = photos;
+        self.sha256 = self.compute_sha256();
+        self
+    }
+
+    /// The names of the photos the visits refer to, each once, in order.
+    pub fn photo_names(visits: &[Visit]) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for p in visits.iter().flat_map(|v| &v.photos) {
+            if !names.contains(&p.sha256) {
+                names.push(p.sha256.clone());
+            }
+        }
+        names
     }
 
     /// The checksum the content should carry.
@@ -162,6 +185,40 @@ impl ExportBundle {
         serde_json::from_value(raw).map_err(|e| ImportError::Malformed {
             detail: e.to_string(),
         })
+    }
+}
+
+/// A photo inside an export file: its bytes in base64 under its name.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ExportedPhoto {
+    pub sha256: String,
+    /// `image/jpeg`, `image/png` or `image/webp`.
+    pub mime: String,
+    pub base64: String,
+}
+
+impl ExportedPhoto {
+    /// `None` for bytes that are not an accepted image.
+    pub fn new(bytes: &[u8]) -> Option<ExportedPhoto> {
+        use base64::Engine as _;
+        let kind = crate::photo::ImageType::sniff(bytes)?;
+        Some(ExportedPhoto {
+            sha256: crate::photo::sha256_hex(bytes),
+            mime: kind.mime().to_string(),
+            base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+        })
+    }
+
+    /// The image bytes, checked against the name and the accepted formats
+    /// (`None`: not to be stored).
+    pub fn bytes(&self) -> Option<Vec<u8>> {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&self.base64)
+            .ok()?;
+        (crate::photo::sha256_hex(&bytes) == self.sha256
+            && crate::photo::ImageType::sniff(&bytes).is_some())
+        .then_some(bytes)
     }
 }
 
@@ -402,6 +459,37 @@ mod tests {
             empty.suggested_file_name(),
             "htx-survey-export-20250801-0930.json"
         );
+    }
+
+    #[test]
+    fn photos_travel_in_the_file_and_are_checked_on_the_way_out() {
+        let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 9, 8, 7, 6];
+        let photo = ExportedPhoto::new(&jpeg).expect("a JPEG");
+        assert_eq!(photo.mime, "image/jpeg");
+        assert!(ExportedPhoto::new(b"%PDF-1.7").is_none(), "not an image");
+        let mut v = visit(1, 0, "");
+        v.photos.push(crate::visit::PhotoRef {
+            id: Uuid::from_u128(9),
+            sha256: photo.sha256.clone(),
+            caption: "Kho lúa".into(),
+        });
+        let visits = vec![v.clone(), v];
+        assert_eq!(ExportBundle::photo_names(&visits), vec![photo.sha256.clone()]);
+        let b = ExportBundle::new("Lê Văn C", None, t(), visits).with_photos(vec![photo.clone()]);
+        assert!(b.verify());
+        let back = ExportBundle::from_json(&b.to_json_pretty()).unwrap();
+        assert_eq!(back.photos[0].bytes(), Some(jpeg.to_vec()));
+        // Bytes that do not match their name are not handed back.
+        let other = ExportedPhoto {
+            base64: ExportedPhoto::new(&[0xFF, 0xD8, 0xFF, 0xE1])
+                .unwrap()
+                .base64,
+            ..photo
+        };
+        assert_eq!(other.bytes(), None);
+        // A file without photos is written exactly as before photos existed.
+        let plain: Value = serde_json::from_str(&bundle().to_json_pretty()).unwrap();
+        assert!(plain.get("photos").is_none());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 
-use crate::TestApp;
+use crate::{Browser, TestApp};
 
 pub const UI_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -121,14 +121,14 @@ pub async fn wait_offline_ready(app: &TestApp) -> Result<()> {
 
 /// Picks the image file at `path` in the visit's photo input, as the
 /// phone's file chooser would hand it over.
-pub async fn pick_photo_file(app: &TestApp, path: &std::path::Path) -> Result<()> {
-    let input = app.browser.find("[data-testid=photo-input]").await?;
+pub async fn pick_photo_file(b: &Browser, path: &std::path::Path) -> Result<()> {
+    let input = b.find("[data-testid=photo-input]").await?;
     input.send_keys(&path.display().to_string()).await.with_context(|| format!("picking {}", path.display()))
 }
 
 /// Hands the visit's photo input a `width`×`height` JPEG drawn in the page
 /// (a camera-sized photo; no such file is kept in the repository).
-pub async fn pick_drawn_photo(app: &TestApp, width: u32, height: u32) -> Result<()> {
+pub async fn pick_drawn_photo(b: &Browser, width: u32, height: u32) -> Result<()> {
     let js = format!(
         "(async () => {{ const c = document.createElement('canvas'); c.width = {width}; c.height = {height}; \
          const g = c.getContext('2d'); const grad = g.createLinearGradient(0, 0, c.width, c.height); \
@@ -139,17 +139,17 @@ pub async fn pick_drawn_photo(app: &TestApp, width: u32, height: u32) -> Result<
          const input = document.querySelector('[data-testid=photo-input]'); input.files = dt.files; \
          input.dispatchEvent(new Event('change', {{ bubbles: true }})); return blob.size; }})()"
     );
-    app.browser.exec_promise(&js).await.map(|_| ())
+    b.exec_promise(&js).await.map(|_| ())
 }
 
 /// Waits until `n` photos are listed with their pictures drawn; returns each
 /// one's `[sha256, naturalWidth, naturalHeight]` in order.
-pub async fn wait_photos(app: &TestApp, n: usize) -> Result<Vec<(String, u64, u64)>> {
+pub async fn wait_photos(b: &Browser, n: usize) -> Result<Vec<(String, u64, u64)>> {
     let js = "return Array.from(document.querySelectorAll('[data-testid=photo-item]')).map(li => { \
               const img = li.querySelector('img[data-testid=photo-thumb]'); \
               return [li.dataset.sha256, img && img.complete ? img.naturalWidth : 0, img && img.complete ? img.naturalHeight : 0]; });";
     crate::poll_until(&format!("{n} photos shown"), UI_TIMEOUT, || async {
-        let v = app.browser.exec(js).await?;
+        let v = b.exec(js).await?;
         let rows: Vec<(String, u64, u64)> = v
             .as_array()
             .map(|a| {

@@ -246,6 +246,11 @@ async fn round_trip_body(app: &TestApp) -> Result<()> {
         wait_saved(app, &id, notes).await?;
         ids.push((id, notes));
     }
+    // The second visit has a photo: it must travel in the file too.
+    let icon = htx_e2e::paths::workspace_root().join("public/icons/icon-192.png");
+    pick_photo_file(b, &icon).await?;
+    let photo = wait_photos(b, 1).await?.remove(0).0;
+    wait_saved(app, &ids[1].0, &photo).await?;
 
     // Export on this device (the file's bytes are taken from the download).
     b.click("nav.tabs a[href='/storage']").await?;
@@ -258,6 +263,10 @@ async fn round_trip_body(app: &TestApp) -> Result<()> {
     let text = exported.as_str().context("export is not text")?.to_string();
     let bundle = htx_core::export::ExportBundle::from_json(&text).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     ensure!(bundle.visits.len() == 2, "export holds {} visits", bundle.visits.len());
+    ensure!(
+        bundle.photos.len() == 1 && bundle.photos[0].bytes() == Some(std::fs::read(&icon)?),
+        "the export does not carry the photo as taken"
+    );
     let file = tempfile::Builder::new().suffix(".json").tempfile()?;
     std::fs::write(file.path(), &text)?;
 
@@ -268,7 +277,8 @@ async fn round_trip_body(app: &TestApp) -> Result<()> {
         other.wait_for("[data-testid=import-file]", htx_e2e::app::APP_TIMEOUT).await?;
         for expected in ["2 mới", "0 mới, 2 đã có"] {
             other.find("[data-testid=import-file]").await?.send_keys(&file.path().display().to_string()).await?;
-            other.wait_for_text("[data-testid=handover-result]", expected, UI_TIMEOUT).await?;
+            let said = other.wait_for_text("[data-testid=handover-result]", expected, UI_TIMEOUT).await?;
+            ensure!(said.ends_with("· 1 ảnh"), "the import does not count the photo: {said}");
         }
         other.goto(&app.url("/")).await?;
         other.wait_for("main[data-testid=home]", UI_TIMEOUT).await?;
@@ -279,6 +289,9 @@ async fn round_trip_body(app: &TestApp) -> Result<()> {
             let got = el.prop("value").await?.unwrap_or_default();
             ensure!(got == *notes, "imported visit {id} has notes {got:?}");
         }
+        // The photo came with its visit (the last one opened).
+        let shown = wait_photos(&other, 1).await.context("the imported visit's photo")?;
+        ensure!(shown[0].0 == photo, "the imported photo is {shown:?}");
         Ok(())
     }
     .await;
@@ -310,27 +323,27 @@ async fn photos_body(app: &mut TestApp) -> Result<()> {
     let root = htx_e2e::paths::workspace_root();
 
     // Not an image: refused, named, nothing attached.
-    pick_photo_file(app, &root.join("Cargo.toml")).await?;
+    pick_photo_file(b, &root.join("Cargo.toml")).await?;
     let error = b.wait_for_text("[data-testid=photo-error]", "Cargo.toml", UI_TIMEOUT).await?;
     ensure!(error.contains("không phải ảnh"), "the refusal does not say why, in Vietnamese: {error}");
     ensure!(b.find_all("[data-testid=photo-item]").await?.is_empty(), "a non-image was attached");
 
     // A small PNG is kept as it is; a 4000×3000 photo is shrunk to 1600×1200.
     let icon = root.join("public/icons/icon-192.png");
-    pick_photo_file(app, &icon).await?;
-    let shown = wait_photos(app, 1).await?;
+    pick_photo_file(b, &icon).await?;
+    let shown = wait_photos(b, 1).await?;
     ensure!(shown[0].1 == 192, "the small photo was redrawn: {shown:?}");
     ensure!(
         shown[0].0 == htx_core::photo::sha256_hex(&std::fs::read(&icon)?),
         "a photo kept as taken is named by the SHA-256 of the file's bytes"
     );
-    pick_drawn_photo(app, 4000, 3000).await?;
-    let shown = wait_photos(app, 2).await?;
+    pick_drawn_photo(b, 4000, 3000).await?;
+    let shown = wait_photos(b, 2).await?;
     ensure!((shown[1].1, shown[1].2) == (1600, 1200), "the camera-sized photo is stored at {shown:?}");
     // The same picture again is still one photo.
-    pick_photo_file(app, &icon).await?;
+    pick_photo_file(b, &icon).await?;
     b.wait_for_absent("[data-testid=photo-busy]", UI_TIMEOUT).await?;
-    ensure!(wait_photos(app, 2).await?.len() == 2, "the same picture was attached twice");
+    ensure!(wait_photos(b, 2).await?.len() == 2, "the same picture was attached twice");
 
     let caption = "Bảng hiệu trước trụ sở HTX";
     b.fill("[data-testid=photo-item]:first-child [data-testid=photo-caption]", caption).await?;
@@ -343,7 +356,7 @@ async fn photos_body(app: &mut TestApp) -> Result<()> {
 
     // Reloaded with no connection: the photos come back from the device.
     b.reload().await?;
-    let again = wait_photos(app, 2).await.context("photos lost on reload")?;
+    let again = wait_photos(b, 2).await.context("photos lost on reload")?;
     ensure!(again == shown, "photos changed on reload: {again:?} vs {shown:?}");
     let kept = b.find("[data-testid=photo-item]:first-child [data-testid=photo-caption]").await?.prop("value").await?;
     ensure!(kept.as_deref() == Some(caption), "caption lost on reload: {kept:?}");
@@ -354,7 +367,7 @@ async fn photos_body(app: &mut TestApp) -> Result<()> {
 
     // Removing one leaves the other.
     b.click("[data-testid=photo-item]:nth-child(2) [data-testid=photo-remove]").await?;
-    let left = wait_photos(app, 1).await?;
+    let left = wait_photos(b, 1).await?;
     ensure!(left[0].0 == shown[0].0, "the wrong photo was removed");
     htx_e2e::poll_until("the removal saved", UI_TIMEOUT, || async {
         let v = b

@@ -73,8 +73,8 @@ async fn review_loop(app: &mut TestApp, rb: &Browser) -> Result<()> {
     b.fill("[data-testid=visit-notes]", "Đã đối chiếu báo cáo năm").await?;
     wait_saved(app, &id, "Đã đối chiếu").await?;
     // With a photo of the annual report (uploaded before the visit that names it).
-    pick_photo_file(app, &htx_e2e::paths::workspace_root().join("public/icons/icon-192.png")).await?;
-    let photo = wait_photos(app, 1).await?.remove(0).0;
+    pick_photo_file(b, &htx_e2e::paths::workspace_root().join("public/icons/icon-192.png")).await?;
+    let photo = wait_photos(b, 1).await?.remove(0).0;
     wait_saved(app, &id, &photo).await?;
     b.click("[data-testid=finalize]").await?;
     b.wait_for("[data-testid=finalized]", UI_TIMEOUT).await?;
