@@ -2,7 +2,7 @@
 //! the error for that field (typing error or validation error) beneath it.
 use crate::data::pick;
 use crate::i18n::{t, use_i18n};
-use htx_core::form::{self, FieldKind, FormField};
+use htx_core::form::{self, FieldKind, FormField, InputError};
 use htx_core::validation::field_label;
 use htx_core::Visit;
 use leptos::prelude::*;
@@ -11,6 +11,11 @@ use std::collections::BTreeMap;
 /// Messages by field path: (Vietnamese, English).
 pub type FieldErrors = BTreeMap<String, (String, String)>;
 
+/// How a field's text goes into the visit, when not by [`form::write`]
+/// (e.g. a rating fact, which starts the score sheet): the visit with the
+/// text applied, or why the text is refused.
+pub type WriteField = Callback<(Visit, String), Result<Visit, InputError>>;
+
 #[component]
 pub fn FieldInput(
     field: &'static FormField,
@@ -18,16 +23,24 @@ pub fn FieldInput(
     errors: RwSignal<FieldErrors>,
     readonly: Signal<bool>,
     on_change: Callback<()>,
+    /// The text shown at first (default: [`form::read`]).
+    #[prop(optional, into)]
+    initial: Option<String>,
+    #[prop(optional)] write: Option<WriteField>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let path = field.path;
     let (vi, en) = field_label(path);
     let id = format!("f-{}", path.replace('.', "-"));
-    let initial = form::read(&visit.get_untracked(), path);
+    let initial = initial.unwrap_or_else(|| form::read(&visit.get_untracked(), path));
     let apply = move |text: String| {
         let mut v = visit.get_untracked();
-        match form::write(&mut v, path, &text) {
-            Ok(()) => {
+        let written = match write {
+            Some(w) => w.run((v, text)),
+            None => form::write(&mut v, path, &text).map(|()| v),
+        };
+        match written {
+            Ok(v) => {
                 visit.set(v);
                 errors.update(|e| {
                     e.remove(path);

@@ -1,6 +1,6 @@
 //! The score sheet (phiếu chấm điểm) of the rubric in force, with the
 //! running total and grade the officer sees while scoring.
-use super::field_input::FieldErrors;
+use super::field_input::{FieldErrors, FieldInput, WriteField};
 use crate::data::pick;
 use crate::i18n::{t, t_string, use_i18n};
 use htx_core::device::running_score;
@@ -89,45 +89,17 @@ pub fn ScoreSheetSection(
         }
     }).collect_view();
     let running = Memo::new(move |_| visit.with(|v| rubric.with_value(|r| running_score(v, r))));
+    // The rating facts are form fields whose writes start the sheet and
+    // refresh the registry facts.
     let facts = form::RATING_FACTS.iter().map(|field| {
         let path = field.path;
-        let id = format!("f-{}", path.replace('.', "-"));
+        let write: WriteField = Callback::new(move |(mut v, text): (Visit, String)| {
+            rubric.with_value(|r| form::write_fact(&mut v, r, path, &text))?;
+            with_registry_facts(&mut v);
+            Ok(v)
+        });
         let initial = form::read_fact(&visit.get_untracked(), path);
-        let apply = move |text: String| {
-            let mut v = visit.get_untracked();
-            match rubric.with_value(|r| form::write_fact(&mut v, r, path, &text)) {
-                Ok(()) => {
-                    with_registry_facts(&mut v);
-                    visit.set(v);
-                    errors.update(|e| { e.remove(path); });
-                    on_change.run(());
-                }
-                Err(e) => errors.update(|m| { m.insert(path.to_string(), (e.message_vi, e.message_en)); }),
-            }
-        };
-        let (label, control) = if path == form::HALTED_DAYS {
-            (t_string!(i18n, halted_days), view! {
-                <input id=id.clone() data-field=path type="text" inputmode="numeric" autocomplete="off"
-                    disabled=readonly prop:value=initial on:input=move |ev| apply(event_target_value(&ev)) />
-            }.into_any())
-        } else {
-            (t_string!(i18n, administrative_penalty), view! {
-                <select id=id.clone() data-field=path disabled=readonly prop:value=initial on:change=move |ev| apply(event_target_value(&ev))>
-                    <option value="no">{t!(i18n, no)}</option>
-                    <option value="yes">{t!(i18n, yes)}</option>
-                </select>
-            }.into_any())
-        };
-        view! {
-            <div class="field" class:has-error=move || errors.with(|e| e.contains_key(path))>
-                <label for=id>{label}</label>
-                {control}
-                {move || errors.with(|e| e.get(path).map(|(vi, en)| {
-                    let msg = pick(vi, en).to_string();
-                    view! { <p class="field-error" role="alert" data-error-for=path>{msg}</p> }
-                }))}
-            </div>
-        }
+        view! { <FieldInput field initial write visit errors readonly on_change /> }
     }).collect_view();
     let registry_facts = organisation.with_value(|o| o.as_ref().map(|o| {
         let founded = o.founded_on.map(format_date_vn).unwrap_or_else(|| "—".into());

@@ -1,9 +1,10 @@
-//! Storage panel: persistent storage, space used and left, and the hand-over
+//! Storage panel: persistent storage, space used and left, photos (and the
+//! removal of those no visit uses any more), and the hand-over
 //! file (export of every unsynced visit, and its import on another device).
 use crate::data::pick;
 use crate::i18n::{t, use_i18n};
 use crate::session::{device_id, Session};
-use crate::storage::{DeviceStore, StorageError, StoredVisit};
+use crate::storage::{DeviceStore, PhotoUsage, StorageError, StoredVisit};
 use htx_core::device::{LocalStatus, VisitSummary};
 use htx_core::export::{merge_plan, ExportBundle, ExportedPhoto};
 use htx_core::time::to_vn;
@@ -28,8 +29,14 @@ async fn read_space() -> Option<Space> {
     Some(Space { usage: est.get_usage().unwrap_or(0.0), quota: est.get_quota().unwrap_or(0.0), persisted })
 }
 
+/// Bytes as a person reads them: KB below a megabyte, MB with one decimal
+/// (Vietnamese decimal comma).
 fn mb(bytes: f64) -> String {
-    format!("{:.1} MB", bytes / 1024.0 / 1024.0).replace('.', ",")
+    if bytes < 1024.0 * 1024.0 {
+        format!("{:.0} KB", (bytes / 1024.0).ceil())
+    } else {
+        format!("{:.1} MB", bytes / 1024.0 / 1024.0).replace('.', ",")
+    }
 }
 
 #[component]
@@ -49,6 +56,18 @@ pub fn StoragePage() -> impl IntoView {
                 Err(_) => false,
             };
             set_persist_answer.set(Some(granted));
+            refresh.update(|n| *n += 1);
+        });
+    };
+    let photos = LocalResource::new(move || {
+        refresh.track();
+        async { DeviceStore::shared().await.ok()?.photo_usage().await.ok() }
+    });
+    let (pruned, set_pruned) = signal(None::<Result<PhotoUsage, String>>);
+    let prune = move |_| {
+        leptos::task::spawn_local(async move {
+            let r = async { DeviceStore::shared().await?.remove_unused_photos().await }.await;
+            set_pruned.set(Some(r.map_err(|e| e.to_string())));
             refresh.update(|n| *n += 1);
         });
     };
@@ -91,6 +110,17 @@ pub fn StoragePage() -> impl IntoView {
                     <p data-testid="persist-answer" data-granted=g.to_string()>
                         {if g { t!(i18n, persist_granted).into_any() } else { t!(i18n, persist_denied).into_any() }}
                     </p>
+                })}
+            </section>
+            <section class="card">
+                <h2>{t!(i18n, photos)}</h2>
+                {move || photos.get().flatten().map(|u| view! {
+                    <p data-testid="photo-usage" data-count=u.count>{t!(i18n, photos_on_device, n = u.count, size = mb(u.bytes))}</p>
+                })}
+                <button data-testid="prune-photos" on:click=prune>{t!(i18n, prune_photos)}</button>
+                {move || pruned.get().map(|r| match r {
+                    Ok(u) => view! { <p class="ok" role="status" data-testid="pruned">{t!(i18n, photos_pruned, n = u.count, size = mb(u.bytes))}</p> }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{t!(i18n, storage_error, error = e)}</p> }.into_any(),
                 })}
             </section>
             <section class="card">

@@ -24,7 +24,7 @@ use uuid::Uuid;
 pub use reference::Reference;
 pub use schema::{stores, DB_NAME, SCHEMA_VERSION};
 pub use outbox::TakenBatch;
-pub use photos::StoredPhoto;
+pub use photos::{PhotoUsage, StoredPhoto};
 pub use visits::{StatusCounts, StoredVisit};
 
 thread_local! {

@@ -100,7 +100,7 @@ impl DeviceStore {
         }
         tx.commit().await.map_err(StorageError::idb)?;
         let records_json = format!("[{}]", texts.join(","));
-        let photos = raw.iter().flat_map(photo_names).collect();
+        let photos = raw.iter().flat_map(super::photos::names_in_outbox_entry).collect();
         let heads = stored
             .into_iter()
             .map(|h| OutboxHead { key: h.key, visit_id: h.visit_id, revision: h.revision, hash: h.record.hash })
@@ -196,17 +196,6 @@ impl DeviceStore {
         meta.put(&true).with_key(BACKFILLED).without_key_type().serde().map_err(StorageError::idb)?;
         tx.commit().await.map_err(StorageError::idb)
     }
-}
-
-/// The SHA-256 of each photo a stored outbox entry's visit names
-/// (`record.visit.photos[].sha256`), read without decoding the visit.
-fn photo_names(entry: &JsValue) -> Vec<String> {
-    let get = |v: &JsValue, k: &str| js_sys::Reflect::get(v, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
-    let photos = get(&get(&get(entry, "record"), "visit"), "photos");
-    if !js_sys::Array::is_array(&photos) {
-        return Vec::new();
-    }
-    js_sys::Array::from(&photos).iter().filter_map(|p| get(&p, "sha256").as_string()).collect()
 }
 
 /// Review outcomes from a pull: a returned visit shows the reviewer's

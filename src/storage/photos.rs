@@ -25,6 +25,20 @@ fn field(record: &JsValue, name: &str) -> JsValue {
     Reflect::get(record, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// The SHA-256 of each photo a stored visit names, read without decoding it.
+fn names_in_visit(visit: &JsValue) -> Vec<String> {
+    let list = field(visit, "photos");
+    if !js_sys::Array::is_array(&list) {
+        return Vec::new();
+    }
+    js_sys::Array::from(&list).iter().filter_map(|p| field(&p, "sha256").as_string()).collect()
+}
+
+/// The same for a stored outbox entry (`record.visit.photos`).
+pub(super) fn names_in_outbox_entry(entry: &JsValue) -> Vec<String> {
+    names_in_visit(&field(&field(entry, "record"), "visit"))
+}
+
 impl StoredPhoto {
     fn from_js(record: &JsValue) -> Result<Self> {
         let bad = |what: &str| StorageError::Decode(format!("photo record: {what}"));
@@ -109,4 +123,63 @@ impl DeviceStore {
     pub async fn count_photos(&self) -> Result<u32> {
         self.count_of(stores::PHOTOS).await
     }
+
+    /// Photos on the device and their bytes, for the storage panel.
+    pub async fn photo_usage(&self) -> Result<PhotoUsage> {
+        let tx = self.tx(&[stores::PHOTOS], false)?;
+        let store = tx.object_store(stores::PHOTOS).map_err(StorageError::idb)?;
+        let all = all_of(&store).await?;
+        Ok(PhotoUsage { count: all.len() as u32, bytes: all.iter().map(|r| field(r, "size").as_f64().unwrap_or(0.0)).sum() })
+    }
+
+    /// Deletes the photos no visit on the device names any more (removed
+    /// from a draft, replaced by another picture), in one transaction with
+    /// the visits it reads, so a visit saved meanwhile is seen. A photo is
+    /// stored just before the visit naming it is saved: this must not run
+    /// from the visit form.
+    pub async fn remove_unused_photos(&self) -> Result<PhotoUsage> {
+        let tx = self.tx(&[stores::VISITS, stores::OUTBOX, stores::PHOTOS], true)?;
+        let visits = tx.object_store(stores::VISITS).map_err(StorageError::idb)?;
+        let outbox = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
+        let photos = tx.object_store(stores::PHOTOS).map_err(StorageError::idb)?;
+        // Named by a visit as it is now, or by a revision still waiting to be
+        // sent (its photos go up before it, even if a later edit dropped them).
+        let mut named = std::collections::HashSet::new();
+        for v in all_of(&visits).await? {
+            named.extend(names_in_visit(&v));
+        }
+        for e in all_of(&outbox).await? {
+            named.extend(names_in_outbox_entry(&e));
+        }
+        let mut removed = PhotoUsage::default();
+        for p in all_of(&photos).await? {
+            let Some(sha) = field(&p, "sha256").as_string() else { continue };
+            if !named.contains(&sha) {
+                photos.delete(sha.as_str()).primitive().map_err(StorageError::idb)?;
+                removed.count += 1;
+                removed.bytes += field(&p, "size").as_f64().unwrap_or(0.0);
+            }
+        }
+        tx.commit().await.map_err(StorageError::idb)?;
+        Ok(removed)
+    }
+}
+
+/// A number of photos and their bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PhotoUsage {
+    pub count: u32,
+    pub bytes: f64,
+}
+
+/// Every record of `store` as stored (no decoding).
+async fn all_of(store: &indexed_db_futures::object_store::ObjectStore<'_>) -> Result<Vec<JsValue>> {
+    store
+        .get_all()
+        .primitive()
+        .map_err(StorageError::idb)?
+        .await
+        .map_err(StorageError::idb)?
+        .collect::<std::result::Result<_, _>>()
+        .map_err(StorageError::idb)
 }

@@ -306,7 +306,7 @@ fn start_sheet<'a>(visit: &'a mut Visit, rubric: &Rubric) -> &'a mut ScoreSheet 
 /// and an administrative penalty in the year (bị xử phạt vi phạm hành chính).
 pub const HALTED_DAYS: &str = "score_sheet.facts.halted_days_in_year";
 pub const ADMIN_PENALTY: &str = "score_sheet.facts.administrative_penalty_in_year";
-pub const RATING_FACTS: [FormField; 2] = [f(HALTED_DAYS, Count), f(ADMIN_PENALTY, YesNo)];
+pub static RATING_FACTS: [FormField; 2] = [f(HALTED_DAYS, Count), f(ADMIN_PENALTY, YesNo)];
 
 /// The text to show for a rating fact: before the sheet is started, no
 /// days ("") and no penalty ("no", the rules' default).

@@ -471,6 +471,10 @@ fn label_extra(path: &str) -> (&'static str, &'static str) {
         "organisation_id" => ("Tổ chức", "Organisation"),
         "revision" | "replaces_revision" => ("Số phiên bản", "Revision"),
         "photos" => ("Ảnh", "Photos"),
+        "score_sheet.facts.administrative_penalty_in_year" => (
+            "Bị xử phạt vi phạm hành chính trong năm",
+            "Administrative penalty in the year",
+        ),
         "facts.status" => ("Tình trạng hoạt động", "Operating status"),
         "facts.director.gender" => ("Giới tính giám đốc", "Director's gender"),
         "facts.director.trained" => (

@@ -380,5 +380,17 @@ async fn photos_body(app: &mut TestApp) -> Result<()> {
         Ok((v.as_u64() == Some(1)).then_some(()))
     })
     .await?;
+
+    // The removed photo still takes space until the officer clears unused
+    // photos on the storage page; the one in use stays.
+    b.click("nav.tabs a[href='/storage']").await?;
+    b.wait_for_attr("[data-testid=photo-usage]", "data-count", "2", UI_TIMEOUT).await?;
+    b.click("[data-testid=prune-photos]").await?;
+    let said = b.wait_for_text("[data-testid=pruned]", "Đã xóa 1 ảnh", UI_TIMEOUT).await?;
+    ensure!(said.contains(" KB"), "the space freed is not shown: {said}");
+    b.wait_for_attr("[data-testid=photo-usage]", "data-count", "1", UI_TIMEOUT).await?;
+    b.screenshot("field-storage-photos").await?;
+    app.goto(&format!("/visits/{id}")).await?;
+    ensure!(wait_photos(b, 1).await?[0].0 == shown[0].0, "the photo in use was deleted");
     Ok(())
 }
