@@ -12,6 +12,22 @@ step() { printf '\n==> %s\n' "$*"; }
 build_app() {
   step "trunk build (release) -> dist/ (field app) and dist/console/ (console)"
   ( . scripts/web-env.sh && trunk build && trunk build console.html --dist dist/console --public-url /console/ )
+  precompress dist
+}
+
+# Writes file.br (brotli, best) and file.gz (gzip -9) beside each hashed
+# .wasm/.js/.css Trunk built, which the server sends as they are to a browser
+# accepting them: compressing a 1.5 MB wasm this hard per request would cost
+# seconds of CPU, and on the fly the server uses a faster, weaker level. Only
+# hashed names: their content never changes, so a copy can never be stale
+# (sw.js, index.html are left to the server). Not in the service worker's
+# precache (gen-sw.py runs before this).
+precompress() {
+  find "$1" -type f -regextype posix-extended -regex '.*-[0-9a-f]{16}(_bg)?\.(wasm|js|css)' -print0 |
+    while IFS= read -r -d '' f; do
+      brotli -f -q 11 -o "$f.br" "$f"
+      gzip -9 -n -k -f "$f"
+    done
 }
 
 # Runs a command with the wasm toolchain environment.

@@ -6,7 +6,8 @@
 #   - wasm-bindgen-cli (same version as the `=` pin in Cargo.toml) and trunk,
 #     from the crates registry;
 #   - wasm-opt from npm binaryen@132 (Debian's binaryen 108 silently breaks the app);
-#   - Debian's chromium and chromium-driver for the browser tests.
+#   - Debian's chromium and chromium-driver for the browser tests, and brotli
+#     (the build precompresses the app's assets).
 # Nothing downloads a binary, a browser or a toolchain from anywhere but the
 # package registries. Every step prints [ok] (already there) or [install].
 # Writes scripts/.toolchain ("rustup" or "debian-web"), read by scripts/web-env.sh.
@@ -49,7 +50,7 @@ else
   say "[note]" "rustup has no wasm32-unknown-unknown std: using Debian's rustc-web with -Zbuild-std"
   need_apt rustc-web cargo-web rust-web-src lld-22
 fi
-need_apt chromium chromium-driver python3 gzip
+need_apt chromium chromium-driver python3 gzip brotli
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then apt_missing+=(nodejs npm); fi
 apt_install
 

@@ -37,7 +37,10 @@ pub async fn serve(State(state): State<AppState>, req: Request) -> Response {
     let method = req.method().clone();
     let headers = req.headers().clone();
 
-    let mut response = match ServeDir::new(&dir).oneshot(req).await {
+    // The build writes .br / .gz beside the big assets (scripts/lib.sh
+    // precompress): sent as they are, smaller than compressing on the fly.
+    let files = ServeDir::new(&dir).precompressed_br().precompressed_gzip();
+    let mut response = match files.oneshot(req).await {
         Ok(response) => response.map(Body::new),
         Err(never) => match never {},
     };

@@ -335,6 +335,30 @@ async fn wasm_and_js_are_compressed() {
     server.stop().await.unwrap();
 }
 
+/// A build's precompressed file (`scripts/lib.sh` precompress) is sent as it
+/// is, with the asset's type and caching; without one the server compresses.
+#[tokio::test]
+async fn precompressed_assets_are_sent_as_built() {
+    let server = TestServer::start(false).await;
+    let dist = server._tmp.path().join("dist");
+    let best = b"brotli quality 11 of the wasm, as the build wrote it".to_vec();
+    std::fs::write(dist.join(format!("{WASM}.br")), &best).unwrap();
+    let path = format!("/{WASM}");
+    let res = get_compressed(&server, &path, "gzip, deflate, br").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(header(&res, CONTENT_ENCODING), "br");
+    assert_eq!(header(&res, CONTENT_TYPE), "application/wasm");
+    assert_eq!(header(&res, CACHE_CONTROL), "public, max-age=31536000, immutable");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), best, "sent as built, not compressed again");
+    // No .gz beside it: gzip on the fly, as before.
+    let res = get_compressed(&server, &path, "gzip").await;
+    assert_eq!(header(&res, CONTENT_ENCODING), "gzip");
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(&res.bytes().await.unwrap()[..]).read_to_end(&mut decoded).unwrap();
+    assert_eq!(decoded, std::fs::read(dist.join(WASM)).unwrap());
+    server.stop().await.unwrap();
+}
+
 #[tokio::test]
 async fn demo_seeding_is_idempotent_and_marked() {
     let tmp = tempfile::tempdir().unwrap();
