@@ -91,15 +91,29 @@ impl DeviceStore {
     /// Of the photos named, those stored here and not yet on the server, in
     /// the order named (each once).
     pub async fn photos_to_upload(&self, names: &[String]) -> Result<Vec<StoredPhoto>> {
-        let mut out: Vec<StoredPhoto> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let names: Vec<&str> = names.iter().map(String::as_str).filter(|n| seen.insert(*n)).collect();
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One transaction, every read in flight at once (a batch of visits
+        // may name hundreds of photos; this runs before every push).
+        let tx = self.tx(&[stores::PHOTOS], false)?;
+        let store = tx.object_store(stores::PHOTOS).map_err(StorageError::idb)?;
+        let mut reads = Vec::with_capacity(names.len());
         for name in names {
-            if out.iter().any(|p| &p.sha256 == name) {
-                continue;
-            }
-            if let Some(p) = self.photo(name).await? {
-                if !p.uploaded {
-                    out.push(p);
-                }
+            reads.push(store.get(name).primitive().map_err(StorageError::idb)?);
+        }
+        let found: Vec<Option<JsValue>> = futures::future::join_all(reads)
+            .await
+            .into_iter()
+            .collect::<std::result::Result<_, _>>()
+            .map_err(StorageError::idb)?;
+        let mut out = Vec::new();
+        for record in found.iter().flatten() {
+            let p = StoredPhoto::from_js(record)?;
+            if !p.uploaded {
+                out.push(p);
             }
         }
         Ok(out)

@@ -212,15 +212,11 @@ async fn outbox_queues_finalized_visits_and_sync_never_deletes_a_visit() {
 
 /// A blob of `bytes` typed `mime`.
 fn blob(bytes: &[u8], mime: &str) -> web_sys::Blob {
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type(mime);
-    web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts).unwrap()
+    htx_survey::photo::blob_of(bytes, mime).unwrap()
 }
 
 async fn blob_bytes(b: &web_sys::Blob) -> Vec<u8> {
-    let buffer = wasm_bindgen_futures::JsFuture::from(b.array_buffer()).await.unwrap();
-    js_sys::Uint8Array::new(&buffer).to_vec()
+    htx_survey::photo::bytes_of(b).await.unwrap()
 }
 
 #[wasm_bindgen_test]
