@@ -50,46 +50,64 @@ impl ContentHash {
 
 /// Canonical JSON text: keys sorted (by UTF-8 bytes) at every level.
 pub fn canonical_json(v: &Value) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
     write_canonical(v, &mut out);
-    out
+    // Only serde_json's own output and ASCII punctuation were written.
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
-fn write_canonical(v: &Value, out: &mut String) {
+/// Writes `v` as canonical JSON. Keys and scalars are written by serde_json
+/// straight into `out` (no string per item): hashing is most of the server's
+/// work on a push, and the device hashes every revision it finalizes.
+fn write_canonical(v: &Value, out: &mut Vec<u8>) {
+    // Writing JSON into a Vec<u8> cannot fail.
+    fn scalar<T: Serialize + ?Sized>(x: &T, out: &mut Vec<u8>) {
+        serde_json::to_writer(out, x).expect("JSON into memory");
+    }
     match v {
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                write_canonical(&map[k], out);
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            // serde_json's map is already sorted, unless `preserve_order` is on.
+            if !entries.is_sorted_by(|a, b| a.0 <= b.0) {
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
             }
-            out.push('}');
+            out.push(b'{');
+            for (i, (k, x)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                scalar(k.as_str(), out);
+                out.push(b':');
+                write_canonical(x, out);
+            }
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, x) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(x, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        other => out.push_str(&other.to_string()),
+        other => scalar(other, out),
     }
+}
+
+/// The canonical JSON of a visit, the bytes its content hash is taken of.
+fn canonical_visit(visit: &Visit) -> Vec<u8> {
+    // Serialising a Visit cannot fail: no non-string map keys, no floats.
+    let v = serde_json::to_value(visit).unwrap_or(Value::Null);
+    let mut out = Vec::with_capacity(4096);
+    write_canonical(&v, &mut out);
+    out
 }
 
 /// The content hash of a visit revision.
 pub fn content_hash(visit: &Visit) -> ContentHash {
-    // Serialising a Visit cannot fail: no non-string map keys, no floats.
-    let v = serde_json::to_value(visit).unwrap_or(Value::Null);
-    ContentHash::of_bytes(canonical_json(&v).as_bytes())
+    ContentHash::of_bytes(&canonical_visit(visit))
 }
 
 /// Identifies one revision of one visit.
@@ -120,6 +138,14 @@ impl VisitRevision {
     /// The hash matches the content (detects truncation / tampering / bugs).
     pub fn hash_matches(&self) -> bool {
         content_hash(&self.visit) == self.hash
+    }
+    /// The visit's canonical JSON if the hash matches it, else `None`: the
+    /// server checks and stores a record with one serialisation, and what it
+    /// stores is exactly what was hashed.
+    pub fn canonical_if_matches(&self) -> Option<String> {
+        let bytes = canonical_visit(&self.visit);
+        (ContentHash::of_bytes(&bytes) == self.hash)
+            .then(|| String::from_utf8(bytes).expect("serde_json writes UTF-8"))
     }
 }
 
@@ -206,15 +232,32 @@ pub fn decide(
     received_at: DateTime<FixedOffset>,
 ) -> RecordOutcome {
     if !incoming.hash_matches() {
-        return RecordOutcome::Rejected {
-            errors: vec![ValidationError::new(
-                "hash",
-                ErrorCode::HashMismatch,
-                "Mã kiểm tra không khớp nội dung bản ghi",
-                "The content hash does not match the record",
-            )],
-        };
+        return hash_mismatch();
     }
+    decide_verified(incoming, stored, validation_errors, received_at)
+}
+
+/// The answer to a record whose hash does not match its content.
+pub fn hash_mismatch() -> RecordOutcome {
+    RecordOutcome::Rejected {
+        errors: vec![ValidationError::new(
+            "hash",
+            ErrorCode::HashMismatch,
+            "Mã kiểm tra không khớp nội dung bản ghi",
+            "The content hash does not match the record",
+        )],
+    }
+}
+
+/// [`decide`] for a record whose hash the caller has already checked: the
+/// server checks it once per record, first, since hashing is the costliest
+/// step of a push.
+pub fn decide_verified(
+    incoming: &VisitRevision,
+    stored: Option<&Receipt>,
+    validation_errors: Vec<ValidationError>,
+    received_at: DateTime<FixedOffset>,
+) -> RecordOutcome {
     if let Some(r) = stored {
         return if r.hash == incoming.hash {
             RecordOutcome::Duplicate { receipt: r.clone() }
@@ -350,6 +393,66 @@ mod tests {
             canonical_json(&v),
             r#"{"a":{"c":null,"z":[{"x":"é","y":2}]},"b":1}"#
         );
+    }
+
+    /// The writer as first built (a string per key and scalar): the fast one
+    /// must produce the same bytes, or every stored hash would change.
+    fn reference_canonical(v: &Value, out: &mut String) {
+        match v {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                out.push('{');
+                for (i, k) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::String(k.clone()).to_string());
+                    out.push(':');
+                    reference_canonical(&map[k], out);
+                }
+                out.push('}');
+            }
+            Value::Array(items) => {
+                out.push('[');
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    reference_canonical(x, out);
+                }
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+
+    #[test]
+    fn canonical_writer_matches_the_reference_on_a_full_visit() {
+        let mut v = crate::fixtures::complete_final(visit());
+        v.notes = "Ghi chú \"có ngoặc\"\n\ttab \\ và emoji 🌾 \u{1}".into();
+        v.revision = 3;
+        v.replaces_revision = Some(2);
+        let value = serde_json::to_value(&v).unwrap();
+        let mut expected = String::new();
+        reference_canonical(&value, &mut expected);
+        assert_eq!(canonical_json(&value), expected);
+        assert_eq!(content_hash(&v), ContentHash::of_bytes(expected.as_bytes()));
+        let rev = VisitRevision::new(v.clone());
+        assert_eq!(
+            rev.canonical_if_matches().as_deref(),
+            Some(expected.as_str())
+        );
+        let mut forged = rev.clone();
+        forged.visit.notes.push('!');
+        assert_eq!(forged.canonical_if_matches(), None);
+        let odd: Value = serde_json::from_str(
+            r#"{"é":[1,-2,3.5,1e300,true,null,{}],"":"","A":{"b":[[]],"a":"\u0000"}}"#,
+        )
+        .unwrap();
+        let mut expected = String::new();
+        reference_canonical(&odd, &mut expected);
+        assert_eq!(canonical_json(&odd), expected);
     }
 
     #[test]

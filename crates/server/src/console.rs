@@ -7,7 +7,7 @@ use htx_core::{Grade, Visit};
 
 use crate::db::organisations::OrganisationRow;
 use crate::db::visit_index::{self, IndexRow};
-use crate::db::{self, organisations, visits};
+use crate::db::{organisations, visits};
 use crate::state::AppState;
 
 pub fn grade_code(g: Grade) -> &'static str {
@@ -54,7 +54,7 @@ pub fn index_row(
 /// server that did not write it). Returns how many were indexed.
 pub async fn backfill(state: &AppState) -> anyhow::Result<usize> {
     let missing = visit_index::unindexed(&state.db).await?;
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = state.begin_write().await?;
     for (visit_id, _) in &missing {
         let Some(stored) = visits::latest(&mut *tx, visit_id).await? else {
             continue;

@@ -4,12 +4,14 @@ use htx_core::{PlaceRegistry, RubricRegistry};
 use tokio::sync::OnceCell;
 
 use crate::config::Config;
-use crate::db::Db;
+use crate::db::{Db, WriteGate, WriteTx};
 
 /// Shared state handed to every handler (cheap to clone).
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// One writer at a time, in arrival order (see [`WriteGate`]).
+    write_gate: WriteGate,
     pub config: Arc<Config>,
     /// Reference data shipped with the server (handed to devices by pull,
     /// used to validate pushed visits).
@@ -32,6 +34,7 @@ impl AppState {
     pub fn new(db: Db, config: Config) -> Self {
         Self {
             db,
+            write_gate: WriteGate::default(),
             config: Arc::new(config),
             reference: Arc::new(Reference {
                 places: PlaceRegistry::seed(),
@@ -41,6 +44,11 @@ impl AppState {
             rubrics: Arc::new(RwLock::new(Arc::new(RubricRegistry::builtin()))),
             dummy_hash: Arc::new(OnceCell::new()),
         }
+    }
+
+    /// A write transaction, when it is this request's turn to write.
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        self.write_gate.begin(&self.db).await
     }
 
     /// The rubrics in force now (built-in and published).

@@ -17,9 +17,9 @@ use chrono::{DateTime, FixedOffset};
 use htx_core::place::Hierarchy;
 use htx_core::review::{ReviewDecision, ReviewOutcome};
 use htx_core::sync::{
-    check_protocol, decide, ContentHash, Cursor, PullResponse, PushBatch, PushResponse, Receipt,
-    ReceiptQuery, ReceiptResponse, ReceiptStatus, RecordKey, RecordOutcome, RecordResult,
-    VisitRevision,
+    check_protocol, decide_verified, hash_mismatch, ContentHash, Cursor, PullResponse, PushBatch,
+    PushResponse, Receipt, ReceiptQuery, ReceiptResponse, ReceiptStatus, RecordKey, RecordOutcome,
+    RecordResult, VisitRevision,
 };
 use htx_core::{validate_visit, ErrorCode, Place, ValidationContext, ValidationError};
 
@@ -86,13 +86,26 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
     let now_str = db::now_timestamp();
     let now = parse_time(&now_str)?;
     let places = visible_places(state, user).await?;
+    // Each record's hash checked once, giving the body to store (the bytes
+    // hashed), before the write turn is taken: hashing is the costliest step
+    // of a push, and concurrent pushes can do it side by side. `None`: the
+    // hash does not match.
+    let bodies: Vec<Option<String>> = batch
+        .records
+        .iter()
+        .map(VisitRevision::canonical_if_matches)
+        .collect();
     // One transaction per batch: one commit instead of one per record, and a
     // server killed mid-batch leaves none of it (the device sends it again).
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = state.begin_write().await?;
     // What the server already holds of these visits, and their organisations,
     // read once for the batch instead of once per record.
     let mut known = Known {
-        keys: stored_keys(&mut *tx, batch.records.iter().map(|r| r.visit.id)).await?,
+        keys: stored_keys(
+            &mut *tx,
+            &ids_json(batch.records.iter().map(|r| r.visit.id))?,
+        )
+        .await?,
         organisations: batch_organisations(&mut tx, &batch).await?,
     };
     // A visit sent more than once in the batch (revisions 0 and 1, or a
@@ -112,8 +125,8 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
     };
     let mut outcomes: Vec<Option<RecordOutcome>> = Vec::with_capacity(batch.records.len());
     let mut ready: Vec<(usize, Ready)> = Vec::new();
-    for (i, record) in batch.records.iter().enumerate() {
-        let outcome = match prepare(&mut tx, &mut known, &ctx, record).await? {
+    for (i, (record, body)) in batch.records.iter().zip(bodies).enumerate() {
+        let outcome = match prepare(&mut tx, &mut known, &ctx, record, body).await? {
             Prepared::Done(outcome) => Some(outcome),
             Prepared::Store(r) if sent[&record.visit.id] > 1 => {
                 Some(store_one(&mut tx, record, *r, now).await?)
@@ -140,7 +153,7 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
         outcomes[i] = Some(
             if inserted.contains(&(r.row.visit_id.clone(), r.row.revision)) {
                 index.push(r.index);
-                decide(record, None, vec![], now)
+                decide_verified(record, None, vec![], now)
             } else {
                 not_inserted(&mut tx, record, &r.row, now).await?
             },
@@ -171,7 +184,7 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
 /// provisional organisation maps to its registry organisation. Three
 /// statements for the whole batch.
 async fn batch_organisations(
-    tx: &mut sqlx::Transaction<'static, db::Backend>,
+    tx: &mut db::WriteTx,
     batch: &PushBatch,
 ) -> ApiResult<HashMap<String, Option<organisations::OrganisationRow>>> {
     let ids: BTreeSet<String> = batch
@@ -210,17 +223,21 @@ struct Known {
     organisations: HashMap<String, Option<organisations::OrganisationRow>>,
 }
 
-/// The stored keys of `ids`, in one query.
+/// Visit ids as the JSON array the batched queries take.
+fn ids_json(ids: impl Iterator<Item = uuid::Uuid>) -> ApiResult<String> {
+    let ids: Vec<String> = ids.map(|id| id.to_string()).collect();
+    Ok(serde_json::to_string(&ids).map_err(anyhow::Error::from)?)
+}
+
+/// The stored keys of the visits in `ids_json`, in one query.
 async fn stored_keys<'e, E>(
     db: E,
-    ids: impl Iterator<Item = uuid::Uuid>,
+    ids_json: &str,
 ) -> ApiResult<HashMap<(String, i64), visits::StoredKey>>
 where
     E: sqlx::Executor<'e, Database = db::Backend>,
 {
-    let ids: Vec<String> = ids.map(|id| id.to_string()).collect();
-    let json = serde_json::to_string(&ids).map_err(anyhow::Error::from)?;
-    Ok(visits::find_keys(db, &json)
+    Ok(visits::find_keys(db, ids_json)
         .await?
         .into_iter()
         .map(|k| ((k.visit_id, k.key.revision), k.key))
@@ -268,10 +285,11 @@ fn conflict_row(row: &visits::RevisionRow, reason: &str, server_hash: &str) -> v
 /// Checks one record: hash, state, organisation and place, an already
 /// stored key, validation. A visit of a new organisation creates it here.
 async fn prepare(
-    tx: &mut sqlx::Transaction<'static, db::Backend>,
+    tx: &mut db::WriteTx,
     known: &mut Known,
     ctx: &Ctx<'_>,
     record: &VisitRevision,
+    body: Option<String>,
 ) -> ApiResult<Prepared> {
     let Ctx {
         state,
@@ -282,10 +300,10 @@ async fn prepare(
         now,
     } = *ctx;
     let visit = &record.visit;
-    // The server recomputes the hash: a mismatch is a rejection.
-    if !record.hash_matches() {
-        return Ok(Prepared::Done(decide(record, None, vec![], now)));
-    }
+    // The server recomputed the hash (`body` is `None` on a mismatch).
+    let Some(body) = body else {
+        return Ok(Prepared::Done(hash_mismatch()));
+    };
     if !visit.is_final() {
         return Ok(Prepared::Done(rejected(
             "state",
@@ -320,7 +338,7 @@ async fn prepare(
         organisation_id: org_row.id.clone(),
         place_code: org_row.place_code.clone(),
         content_hash: record.hash.0.clone(),
-        body: serde_json::to_string(visit).map_err(anyhow::Error::from)?,
+        body,
         pushed_by: user.id.clone(),
         device_id: batch.device_id.to_string(),
         batch_id: batch.batch_id.to_string(),
@@ -355,14 +373,14 @@ async fn prepare(
 
 /// Stores one checked record with the atomic insert.
 async fn store_one(
-    tx: &mut sqlx::Transaction<'static, db::Backend>,
+    tx: &mut db::WriteTx,
     record: &VisitRevision,
     ready: Ready,
     now: DateTime<FixedOffset>,
 ) -> ApiResult<RecordOutcome> {
     if visits::insert_if_base(&mut **tx, &ready.row).await? {
         visit_index::upsert(&mut **tx, &ready.index).await?;
-        return Ok(decide(record, None, vec![], now));
+        return Ok(decide_verified(record, None, vec![], now));
     }
     not_inserted(tx, record, &ready.row, now).await
 }
@@ -370,7 +388,7 @@ async fn store_one(
 /// The insert wrote nothing: this key is stored (earlier in this batch), or
 /// the base is not the latest revision (a conflict kept for review).
 async fn not_inserted(
-    tx: &mut sqlx::Transaction<'static, db::Backend>,
+    tx: &mut db::WriteTx,
     record: &VisitRevision,
     row: &visits::RevisionRow,
     now: DateTime<FixedOffset>,
@@ -400,7 +418,7 @@ async fn not_inserted(
 /// (`Visit::new_organisation`), created as provisional on its first visit.
 /// `Err` holds the refusal when there is none, or it is not acceptable.
 async fn new_organisation(
-    tx: &mut sqlx::Transaction<'static, db::Backend>,
+    tx: &mut db::WriteTx,
     state: &AppState,
     places: Option<&BTreeSet<String>>,
     visit: &htx_core::Visit,
@@ -468,13 +486,13 @@ async fn new_organisation(
 }
 
 async fn same_key(
-    tx: &mut sqlx::Transaction<'static, db::Backend>,
+    tx: &mut db::WriteTx,
     record: &VisitRevision,
     row: &visits::RevisionRow,
     stored: &visits::StoredKey,
     now: DateTime<FixedOffset>,
 ) -> ApiResult<RecordOutcome> {
-    let outcome = decide(record, Some(&receipt(record.key(), stored)?), vec![], now);
+    let outcome = decide_verified(record, Some(&receipt(record.key(), stored)?), vec![], now);
     if let RecordOutcome::Conflict { server_hash } = &outcome {
         let conflict = conflict_row(row, visits::SAME_REVISION_OTHER_CONTENT, &server_hash.0);
         if visits::insert_conflict(&mut **tx, &conflict).await? {
@@ -517,7 +535,13 @@ pub async fn receipts(
     let places = visible_places(state, user).await?;
     // One connection and one consistent snapshot for every key.
     let mut tx = state.db.begin().await?;
-    let held = stored_keys(&mut *tx, query.keys.iter().map(|k| k.id)).await?;
+    let ids = ids_json(query.keys.iter().map(|k| k.id))?;
+    let held = stored_keys(&mut *tx, &ids).await?;
+    // The latest review of each revision: later rows (by seq) replace earlier.
+    let mut latest_review: HashMap<(String, i64), reviews::ReviewRow> = HashMap::new();
+    for row in reviews::for_visits(&mut *tx, &ids).await? {
+        latest_review.insert((row.visit_id.clone(), row.revision), row);
+    }
     let mut statuses = Vec::with_capacity(query.keys.len());
     for key in query.keys {
         let visit_id = key.id.to_string();
@@ -527,7 +551,7 @@ pub async fn receipts(
             .filter(|s| places.as_ref().is_none_or(|p| p.contains(&s.place_code)));
         let (receipt, review) = match stored {
             Some(s) => {
-                let review = reviews::latest_for(&mut *tx, &visit_id, s.revision).await?;
+                let review = latest_review.remove(&(visit_id, s.revision));
                 (
                     Some(receipt(key, &s)?),
                     review.map(review_outcome).transpose()?,

@@ -74,21 +74,18 @@ where
     .await
 }
 
-/// The latest review of a revision, if any.
-pub async fn latest_for<'e, E>(
-    db: E,
-    visit_id: &str,
-    revision: i64,
-) -> Result<Option<ReviewRow>, sqlx::Error>
+/// Every review of the given visits (a JSON array of ids; a receipt query
+/// asks about up to 1,000 at once), in one statement, oldest first: the
+/// caller keeps the latest per revision.
+pub async fn for_visits<'e, E>(db: E, visit_ids_json: &str) -> Result<Vec<ReviewRow>, sqlx::Error>
 where
     E: Executor<'e, Database = Backend>,
 {
     sqlx::query_as(&format!(
-        "{SELECT} WHERE r.visit_id = $1 AND r.revision = $2 ORDER BY r.seq DESC LIMIT 1"
+        "{SELECT} WHERE r.visit_id IN (SELECT value FROM json_each($1)) ORDER BY r.seq"
     ))
-    .bind(visit_id)
-    .bind(revision)
-    .fetch_optional(db)
+    .bind(visit_ids_json)
+    .fetch_all(db)
     .await
 }
 

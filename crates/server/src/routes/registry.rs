@@ -190,7 +190,7 @@ pub async fn create(
     let scope = Scope::of(&state, &user).await?;
     let now = db::now_timestamp();
     let row = checked_row(&state, &scope, &o, false, &now)?;
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = state.begin_write().await?;
     if !organisations::insert_if_absent(&mut tx, &row).await? {
         return Err(AppError::Conflict(
             "an organisation with this id or registration code exists".into(),
@@ -239,7 +239,7 @@ pub async fn update(
         &now,
     )?;
     let before = organisations::to_core(&stored);
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = state.begin_write().await?;
     if !organisations::update(&mut tx, &row).await? {
         return Err(AppError::Conflict(
             "this registration code belongs to another organisation".into(),
@@ -291,7 +291,7 @@ pub async fn merge(
     let now = db::now_timestamp();
     // Checked inside the write transaction, so two staff merging at once
     // cannot both succeed or build a chain of merges.
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = state.begin_write().await?;
     let from = organisations::find(&mut *tx, &from_id)
         .await?
         .filter(|r| scope.allows(&r.place_code))
@@ -388,7 +388,7 @@ pub async fn import(
     };
     let now = db::now_timestamp();
     let mut problems = Vec::new();
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = state.begin_write().await?;
     for (line, o) in &orgs {
         let (line, o) = (*line, o);
         let row = match checked_row(&state, &scope, o, false, &now) {

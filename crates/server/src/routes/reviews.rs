@@ -66,7 +66,7 @@ pub async fn create(
         ReviewDecision::Returned => "returned",
     };
     let now = db::now_timestamp();
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = state.begin_write().await?;
     // Only the latest revision is reviewed: the officer's fix of a returned
     // visit must not be approved by a decision taken on the older one. Read
     // inside the write transaction so a push cannot slip in between.

@@ -70,7 +70,7 @@ pub async fn publish(
         .map_err(|e| AppError::BadRequest(format!("rubric refused: {e}")))?;
     let body = serde_json::to_string(&rubric).map_err(anyhow::Error::from)?;
     let now = db::now_timestamp();
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = state.begin_write().await?;
     let version = i64::from(rubric.version);
     if !rubrics::insert(&mut tx, &rubric.id, version, &body, &user.id, &now).await? {
         return Err(AppError::Conflict(

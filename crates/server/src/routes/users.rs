@@ -195,7 +195,7 @@ pub async fn create(
         password_hash,
     };
     let now = db::now_timestamp();
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = state.begin_write().await?;
     if !users::insert_if_absent(&mut *tx, &row, false, &now).await? {
         return Err(AppError::Conflict(format!("username {username} is taken")));
     }
@@ -234,7 +234,7 @@ pub async fn assign(
     let current = Scope::of_account(&state, &row.id, role).await?;
     check_within_caller(&state, &user, Some(&current), role, &req).await?;
     let now = db::now_timestamp();
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = state.begin_write().await?;
     users::replace_assignments(&mut tx, &row.id, &req.places, &req.scopes).await?;
     let detail = serde_json::json!({ "places": req.places, "scopes": req.scopes });
     audit::record(
