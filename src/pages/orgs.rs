@@ -87,25 +87,32 @@ pub fn OrganisationsPage() -> impl IntoView {
                             {move || results.with(|r| r.len())} " / " {total}
                         </p>
                         <ul class="org-list" data-testid="org-results">
-                            {move || results.get().into_iter().filter_map(|id| {
-                                let (o, place) = d2.with_value(|d| {
-                                    let o = d.organisation(id)?.clone();
-                                    let place = o.place_new.as_deref().and_then(|c| d.place_name(c)).unwrap_or_default().to_string();
-                                    Some((o, place))
-                                })?;
-                                Some(view! {
-                                    <li data-testid="org-result">
-                                        <A href=format!("/orgs/{}", o.id)>
-                                            <span class="org-name">{o.name.clone()}</span>
-                                            <span class="org-meta">
-                                                {o.registration_code.clone().unwrap_or_default()}
-                                                {(!place.is_empty()).then(|| format!(" · {place}"))}
-                                                {o.provisional.then(|| view! { <span class="tag">{t!(i18n, provisional)}</span> })}
-                                            </span>
-                                        </A>
-                                    </li>
-                                })
-                            }).collect_view()}
+                            // Keyed: a keystroke that keeps an organisation in
+                            // the top results keeps its row (rebuilding all 50
+                            // rows per letter was most of the search's time).
+                            <For each=move || results.get() key=|id| *id let:id>
+                                {d2.with_value(|d| {
+                                    let o = d.organisation(id)?;
+                                    let place = o.place_new.as_deref().and_then(|c| d.place_name(c)).unwrap_or_default();
+                                    let meta = format!(
+                                        "{}{}",
+                                        o.registration_code.as_deref().unwrap_or_default(),
+                                        if place.is_empty() { String::new() } else { format!(" · {place}") }
+                                    );
+                                    let (name, provisional) = (o.name.clone(), o.provisional);
+                                    Some(view! {
+                                        <li data-testid="org-result">
+                                            <A href=format!("/orgs/{id}")>
+                                                <span class="org-name">{name}</span>
+                                                <span class="org-meta">
+                                                    {meta}
+                                                    {provisional.then(|| view! { <span class="tag">{t!(i18n, provisional)}</span> })}
+                                                </span>
+                                            </A>
+                                        </li>
+                                    })
+                                })}
+                            </For>
                         </ul>
                     }.into_any()
                 }
