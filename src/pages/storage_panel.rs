@@ -152,11 +152,9 @@ async fn export_unsynced() -> Result<String, StorageError> {
     let n = visits.len();
     // The photos go in the file too: whoever receives it may have no other way to get them.
     let mut photos = Vec::new();
-    for name in ExportBundle::photo_names(&visits) {
-        if let Some(p) = store.photo(&name).await? {
-            let bytes = crate::photo::bytes_of(&p.blob).await.map_err(|e| StorageError::Idb(format!("{e:?}")))?;
-            photos.extend(ExportedPhoto::new(&bytes));
-        }
+    for p in store.photos(&ExportBundle::photo_names(&visits)).await? {
+        let bytes = crate::photo::bytes_of(&p.blob).await.map_err(|e| StorageError::Idb(format!("{e:?}")))?;
+        photos.extend(ExportedPhoto::new(&bytes));
     }
     let officer = Session::load().map(|s| s.username).unwrap_or_default();
     let n_photos = photos.len();

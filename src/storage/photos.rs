@@ -88,16 +88,15 @@ impl DeviceStore {
         record.as_ref().map(StoredPhoto::from_js).transpose()
     }
 
-    /// Of the photos named, those stored here and not yet on the server, in
-    /// the order named (each once).
-    pub async fn photos_to_upload(&self, names: &[String]) -> Result<Vec<StoredPhoto>> {
+    /// The photos named that this device has, in the order named (each
+    /// once). One transaction, every read in flight at once: a batch of
+    /// visits may name hundreds of photos (before every push, in an export).
+    pub async fn photos(&self, names: &[String]) -> Result<Vec<StoredPhoto>> {
         let mut seen = std::collections::HashSet::new();
         let names: Vec<&str> = names.iter().map(String::as_str).filter(|n| seen.insert(*n)).collect();
         if names.is_empty() {
             return Ok(Vec::new());
         }
-        // One transaction, every read in flight at once (a batch of visits
-        // may name hundreds of photos; this runs before every push).
         let tx = self.tx(&[stores::PHOTOS], false)?;
         let store = tx.object_store(stores::PHOTOS).map_err(StorageError::idb)?;
         let mut reads = Vec::with_capacity(names.len());
@@ -109,14 +108,13 @@ impl DeviceStore {
             .into_iter()
             .collect::<std::result::Result<_, _>>()
             .map_err(StorageError::idb)?;
-        let mut out = Vec::new();
-        for record in found.iter().flatten() {
-            let p = StoredPhoto::from_js(record)?;
-            if !p.uploaded {
-                out.push(p);
-            }
-        }
-        Ok(out)
+        found.iter().flatten().map(StoredPhoto::from_js).collect()
+    }
+
+    /// Of the photos named, those stored here and not yet on the server, in
+    /// the order named (each once).
+    pub async fn photos_to_upload(&self, names: &[String]) -> Result<Vec<StoredPhoto>> {
+        Ok(self.photos(names).await?.into_iter().filter(|p| !p.uploaded).collect())
     }
 
     /// Records that the server holds this photo.
