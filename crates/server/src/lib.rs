@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod push_queue;
 pub mod report;
 pub mod routes;
 pub mod scope;

@@ -5,6 +5,7 @@ use tokio::sync::OnceCell;
 
 use crate::config::Config;
 use crate::db::{Db, WriteGate, WriteTx};
+use crate::push_queue::PushQueue;
 
 /// Shared state handed to every handler (cheap to clone).
 #[derive(Clone)]
@@ -12,6 +13,8 @@ pub struct AppState {
     pub db: Db,
     /// One writer at a time, in arrival order (see [`WriteGate`]).
     write_gate: WriteGate,
+    /// Pushes wait here for the push writer, which writes them in groups.
+    push_queue: Arc<PushQueue>,
     pub config: Arc<Config>,
     /// Reference data shipped with the server (handed to devices by pull,
     /// used to validate pushed visits).
@@ -35,6 +38,7 @@ impl AppState {
         Self {
             db,
             write_gate: WriteGate::default(),
+            push_queue: Arc::default(),
             config: Arc::new(config),
             reference: Arc::new(Reference {
                 places: PlaceRegistry::seed(),
@@ -44,6 +48,10 @@ impl AppState {
             rubrics: Arc::new(RwLock::new(Arc::new(RubricRegistry::builtin()))),
             dummy_hash: Arc::new(OnceCell::new()),
         }
+    }
+
+    pub fn push_queue(&self) -> &PushQueue {
+        &self.push_queue
     }
 
     /// A write transaction, when it is this request's turn to write.

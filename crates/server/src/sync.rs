@@ -6,10 +6,12 @@
 //! a stored `(id, revision)` makes it a duplicate (same hash) or a conflict;
 //! validation by `htx_core`; then an atomic `INSERT ... SELECT ... WHERE
 //! <base is latest> ON CONFLICT DO NOTHING`, one statement for all the
-//! batch's records of distinct visits (record by record for a visit sent
-//! twice in one batch). When a record is not inserted, the stored row (a
-//! concurrent push won) or the newer latest revision (stale base) decides.
-//! Conflicting content is kept in `visit_conflicts`.
+//! records of distinct visits (record by record for a visit sent twice).
+//! When a record is not inserted, the stored row (a concurrent push won) or
+//! the newer latest revision (stale base) decides. Conflicting content is
+//! kept in `visit_conflicts`. Pushes that arrive together are written in one
+//! transaction by the push writer ([`crate::push_queue`]), each record
+//! decided with its own push's officer and places.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -87,58 +89,115 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
     let now = parse_time(&now_str)?;
     let places = visible_places(state, user).await?;
     // Each record's hash checked once, giving the body to store (the bytes
-    // hashed), before the write turn is taken: hashing is the costliest step
-    // of a push, and concurrent pushes can do it side by side. `None`: the
-    // hash does not match.
+    // hashed), before the push queues for the writer: hashing is the
+    // costliest step of a push, and concurrent pushes do it side by side.
+    // `None`: the hash does not match.
     let bodies: Vec<Option<String>> = batch
         .records
         .iter()
         .map(VisitRevision::canonical_if_matches)
         .collect();
-    // One transaction per batch: one commit instead of one per record, and a
-    // server killed mid-batch leaves none of it (the device sends it again).
-    let mut tx = state.begin_write().await?;
-    // What the server already holds of these visits, and their organisations,
-    // read once for the batch instead of once per record.
-    let mut known = Known {
-        keys: stored_keys(
-            &mut *tx,
-            &ids_json(batch.records.iter().map(|r| r.visit.id))?,
-        )
-        .await?,
-        organisations: batch_organisations(&mut tx, &batch).await?,
+    let keys: Vec<RecordKey> = batch.records.iter().map(VisitRevision::key).collect();
+    let batch_id = batch.batch_id;
+    let outcomes = state
+        .push_queue()
+        .write(PushJob {
+            state: state.clone(),
+            user: user.clone(),
+            places,
+            batch,
+            bodies,
+            now_str,
+            now,
+        })
+        .await?;
+    let results = keys
+        .into_iter()
+        .zip(outcomes)
+        .map(|(key, outcome)| RecordResult { key, outcome })
+        .collect();
+    Ok(PushResponse {
+        protocol_version: htx_core::PROTOCOL_VERSION,
+        batch_id,
+        server_time: now,
+        results,
+    })
+}
+
+/// A push checked and hashed, waiting for the writer ([`crate::push_queue`]).
+pub struct PushJob {
+    state: AppState,
+    user: AuthUser,
+    places: Option<BTreeSet<String>>,
+    batch: PushBatch,
+    bodies: Vec<Option<String>>,
+    now_str: String,
+    now: DateTime<FixedOffset>,
+}
+
+impl PushJob {
+    pub fn records(&self) -> usize {
+        self.batch.records.len()
+    }
+}
+
+/// Writes pushes in one transaction and returns each one's outcomes, record
+/// by record. What the records look up (stored keys, organisations) is read
+/// once for all of them, and every new revision of a visit sent once is
+/// written in one statement: the writer runs the group's statements one
+/// after another, so their number, not the records, set how many pushes a
+/// second the server takes. A server killed mid-group leaves none of it (the
+/// devices send it again).
+pub async fn write_pushes(jobs: &[PushJob]) -> ApiResult<Vec<Vec<RecordOutcome>>> {
+    let Some(state) = jobs.first().map(|j| &j.state) else {
+        return Ok(Vec::new());
     };
-    // A visit sent more than once in the batch (revisions 0 and 1, or a
-    // repeat) is stored record by record, in order; every other record is
-    // checked here and written with the rest in one statement.
+    let records = || jobs.iter().flat_map(|j| j.batch.records.iter());
+    let mut tx = state.begin_write().await?;
+    let mut known = Known {
+        keys: stored_keys(&mut *tx, &ids_json(records().map(|r| r.visit.id))?).await?,
+        organisations: batch_organisations(&mut tx, records()).await?,
+    };
+    // A visit sent more than once in the group (revisions 0 and 1, or the
+    // same batch from two requests) is stored record by record, in order;
+    // every other record is checked here and written with the rest in one
+    // statement.
     let mut sent: HashMap<uuid::Uuid, usize> = HashMap::new();
-    for r in &batch.records {
+    for r in records() {
         *sent.entry(r.visit.id).or_default() += 1;
     }
-    let ctx = Ctx {
-        state,
-        user,
-        places: places.as_ref(),
-        batch: &batch,
-        now_str: &now_str,
-        now,
-    };
-    let mut outcomes: Vec<Option<RecordOutcome>> = Vec::with_capacity(batch.records.len());
-    let mut ready: Vec<(usize, Ready)> = Vec::new();
-    for (i, (record, body)) in batch.records.iter().zip(bodies).enumerate() {
-        let outcome = match prepare(&mut tx, &mut known, &ctx, record, body).await? {
-            Prepared::Done(outcome) => Some(outcome),
-            Prepared::Store(r) if sent[&record.visit.id] > 1 => {
-                Some(store_one(&mut tx, record, *r, now).await?)
-            }
-            Prepared::Store(r) => {
-                ready.push((i, *r));
-                None
-            }
+    let mut outcomes: Vec<Vec<Option<RecordOutcome>>> = Vec::with_capacity(jobs.len());
+    // Records to write together: their rows, and where each came from with
+    // its list row.
+    let mut rows: Vec<visits::RevisionRow> = Vec::new();
+    let mut ready: Vec<((usize, usize), visit_index::IndexRow)> = Vec::new();
+    for (j, job) in jobs.iter().enumerate() {
+        let ctx = Ctx {
+            state,
+            user: &job.user,
+            places: job.places.as_ref(),
+            batch: &job.batch,
+            now_str: &job.now_str,
+            now: job.now,
         };
-        outcomes.push(outcome);
+        let mut mine = Vec::with_capacity(job.batch.records.len());
+        for (i, (record, body)) in job.batch.records.iter().zip(&job.bodies).enumerate() {
+            let outcome = match prepare(&mut tx, &mut known, &ctx, record, body.as_deref()).await? {
+                Prepared::Done(outcome) => Some(outcome),
+                Prepared::Store(r) if sent[&record.visit.id] > 1 => {
+                    Some(store_one(&mut tx, record, *r, job.now).await?)
+                }
+                Prepared::Store(r) => {
+                    let Ready { row, index } = *r;
+                    rows.push(row);
+                    ready.push(((j, i), index));
+                    None
+                }
+            };
+            mine.push(outcome);
+        }
+        outcomes.push(mine);
     }
-    let rows: Vec<visits::RevisionRow> = ready.iter().map(|(_, r)| r.row.clone()).collect();
     let inserted: std::collections::HashSet<(String, i64)> = if rows.is_empty() {
         Default::default()
     } else {
@@ -148,14 +207,14 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
             .collect()
     };
     let mut index = Vec::with_capacity(inserted.len());
-    for (i, r) in ready {
-        let record = &batch.records[i];
-        outcomes[i] = Some(
-            if inserted.contains(&(r.row.visit_id.clone(), r.row.revision)) {
-                index.push(r.index);
+    for (row, ((j, i), index_row)) in rows.iter().zip(ready) {
+        let (record, now) = (&jobs[j].batch.records[i], jobs[j].now);
+        outcomes[j][i] = Some(
+            if inserted.contains(&(row.visit_id.clone(), row.revision)) {
+                index.push(index_row);
                 decide_verified(record, None, vec![], now)
             } else {
-                not_inserted(&mut tx, record, &r.row, now).await?
+                not_inserted(&mut tx, record, row, now).await?
             },
         );
     }
@@ -163,33 +222,24 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
         visit_index::upsert_many(&mut *tx, &index).await?;
     }
     tx.commit().await?;
-    let results = batch
-        .records
-        .iter()
-        .zip(outcomes)
-        .map(|(record, outcome)| RecordResult {
-            key: record.key(),
-            outcome: outcome.expect("every record has an outcome"),
+    Ok(outcomes
+        .into_iter()
+        .map(|mine| {
+            mine.into_iter()
+                .map(|o| o.expect("every record has an outcome"))
+                .collect()
         })
-        .collect();
-    Ok(PushResponse {
-        protocol_version: htx_core::PROTOCOL_VERSION,
-        batch_id: batch.batch_id,
-        server_time: now,
-        results,
-    })
+        .collect())
 }
 
-/// The organisations a batch names, by the id the visits use: a merged
-/// provisional organisation maps to its registry organisation. Three
-/// statements for the whole batch.
-async fn batch_organisations(
+/// The organisations the records name, by the id the visits use: a merged
+/// provisional organisation maps to its registry organisation. Two
+/// statements for all of them.
+async fn batch_organisations<'r>(
     tx: &mut db::WriteTx,
-    batch: &PushBatch,
+    records: impl Iterator<Item = &'r VisitRevision>,
 ) -> ApiResult<HashMap<String, Option<organisations::OrganisationRow>>> {
-    let ids: BTreeSet<String> = batch
-        .records
-        .iter()
+    let ids: BTreeSet<String> = records
         .map(|r| r.visit.organisation_id.to_string())
         .collect();
     let json = |ids: &BTreeSet<String>| serde_json::to_string(ids).map_err(anyhow::Error::from);
@@ -289,7 +339,7 @@ async fn prepare(
     known: &mut Known,
     ctx: &Ctx<'_>,
     record: &VisitRevision,
-    body: Option<String>,
+    body: Option<&str>,
 ) -> ApiResult<Prepared> {
     let Ctx {
         state,
@@ -338,7 +388,7 @@ async fn prepare(
         organisation_id: org_row.id.clone(),
         place_code: org_row.place_code.clone(),
         content_hash: record.hash.0.clone(),
-        body,
+        body: body.to_owned(),
         pushed_by: user.id.clone(),
         device_id: batch.device_id.to_string(),
         batch_id: batch.batch_id.to_string(),

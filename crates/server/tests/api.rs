@@ -451,6 +451,79 @@ async fn the_same_batch_posted_20_times_concurrently_is_stored_once() {
     api.stop().await;
 }
 
+/// Pushes that arrive together are written together (one transaction for
+/// all that wait for the writer): each still gets its own records' outcomes,
+/// in its order, decided with its own officer's places, and its revisions
+/// are stored as pushed by its officer. A visit in several of them is stored
+/// once.
+#[tokio::test]
+async fn pushes_arriving_together_each_get_their_own_outcomes() {
+    let api = Api::start().await;
+    let canbo1 = api.login("canbo1").await;
+    let canbo2 = api.login("canbo2").await;
+    let shared = final_visit(CANBO1_HTX[0], "gửi trong mọi lô của canbo1");
+    let url = api.url("/sync/push");
+    let mut tasks = Vec::new();
+    for n in 0..16 {
+        let (token, own, other) = if n % 2 == 0 {
+            (canbo1.clone(), CANBO1_HTX[n / 2 % 4], CANBO2_HTX)
+        } else {
+            (canbo2.clone(), CANBO2_HTX, CANBO1_HTX[1])
+        };
+        let mut visits = vec![
+            final_visit(own, &format!("cùng lúc {n}")),
+            final_visit(other, "địa bàn khác"),
+            final_visit(own, &format!("thứ hai {n}")),
+        ];
+        if n % 2 == 0 {
+            visits.push(shared.clone());
+        }
+        let b = batch(visits);
+        let (client, url) = (api.client.clone(), url.clone());
+        tasks.push(tokio::spawn(async move {
+            let res = client
+                .post(url)
+                .header(AUTHORIZATION, format!("Bearer {token}"))
+                .json(&b)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            (b, res.json::<PushResponse>().await.unwrap())
+        }));
+    }
+    let mut shared_accepted = 0;
+    for t in tasks {
+        let (b, r) = t.await.unwrap();
+        assert_eq!(r.batch_id, b.batch_id);
+        let keys: Vec<RecordKey> = r.results.iter().map(|x| x.key).collect();
+        let sent: Vec<RecordKey> = b.records.iter().map(VisitRevision::key).collect();
+        assert_eq!(
+            keys, sent,
+            "each push answers for its own records, in order"
+        );
+        let s = statuses(&r);
+        assert_eq!(s[..3], ["accepted", "rejected", "accepted"]);
+        let RecordOutcome::Rejected { errors } = &r.results[1].outcome else {
+            panic!()
+        };
+        assert_eq!(errors[0].code, ErrorCode::ForbiddenPlace);
+        if let Some(&last) = s.get(3) {
+            assert!(matches!(last, "accepted" | "duplicate"), "{last}");
+            shared_accepted += usize::from(last == "accepted");
+        }
+    }
+    assert_eq!(shared_accepted, 1, "the shared visit is accepted once");
+    let pushed_by = |username: &str| {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM visit_revisions WHERE pushed_by = $1")
+            .bind(demo::demo_user_id(username))
+            .fetch_one(&api.db)
+    };
+    assert_eq!(pushed_by("canbo1").await.unwrap(), 8 * 2 + 1);
+    assert_eq!(pushed_by("canbo2").await.unwrap(), 8 * 2);
+    api.stop().await;
+}
+
 #[tokio::test]
 async fn pull_with_a_cursor_returns_only_later_changes() {
     let api = Api::start().await;
@@ -645,13 +718,18 @@ async fn blobs_are_content_addressed() {
         let res = get(api.login(reader).await, sha.clone()).await.unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{reader}");
         assert_eq!(res.headers()[CONTENT_TYPE], "image/jpeg");
-        assert!(res.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+        assert!(res.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable"));
         assert_eq!(res.bytes().await.unwrap().as_ref(), &photo[..], "{reader}");
     }
     let res = get(api.login("canbo2").await, sha.clone()).await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(error_code(res).await, "forbidden");
-    let res = get(token.clone(), hex_sha256(b"never uploaded")).await.unwrap();
+    let res = get(token.clone(), hex_sha256(b"never uploaded"))
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(error_code(res).await, "not_found");
     let res = get(token.clone(), "photo.jpg".into()).await.unwrap();

@@ -72,7 +72,9 @@ where
     // and ON CONFLICT.
     q.push(") WHERE true ");
     q.push(UPSERT_TAIL);
-    q.build().execute(db).await.map(|_| ())
+    // Not kept in the connection's statement cache: its text differs with
+    // the number of rows, and compiled it is as large as they are.
+    q.build().persistent(false).execute(db).await.map(|_| ())
 }
 
 /// The review outcome of `revision`, if it is still the visit's latest.

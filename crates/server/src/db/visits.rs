@@ -84,7 +84,9 @@ where
          ON CONFLICT (visit_id, revision) DO NOTHING \
          RETURNING visit_id, revision",
     );
-    q.build_query_as().fetch_all(db).await
+    // Not kept in the connection's statement cache: its text differs with
+    // the number of rows, and compiled it is as large as they are.
+    q.build_query_as().persistent(false).fetch_all(db).await
 }
 
 /// The stored `(visit_id, revision)`, if any.
