@@ -30,13 +30,11 @@ pub mod visits;
 
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::Executor;
 
 /// The sqlx database driver; table modules are generic over executors of it
 /// (a pool, a connection or a transaction).
@@ -103,247 +101,56 @@ pub fn now_timestamp() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Whose turn it is to write, and when to commit. One writer at a time, in
-/// arrival order: without turns, concurrent writers meet at SQLite's lock,
-/// whose busy handler polls with sleeps of up to 100 ms and serves no one in
-/// order (with 200 devices pushing at once the slowest push waited seconds).
-///
-/// Group commit: a writer that ends its turn while others queue for theirs
-/// leaves the transaction open for them, and the last writer of the group
-/// (nobody queued, or [`MAX_GROUP`] writers in it) commits for all. Each
-/// writer's work is a savepoint, so one writer's rollback undoes only its own
-/// work; [`WriteTx::commit`] returns once the group's COMMIT has. A commit
-/// writes every page the transaction touched to the WAL; 200 pushes of 10
-/// visits dirty much the same index pages, so one commit for the group writes
-/// them once instead of 200 times.
+/// Whose turn it is to write: one write transaction at a time, taken in
+/// arrival order. Without it, concurrent writers meet at SQLite's lock, whose
+/// busy handler polls with sleeps of up to 100 ms and serves no one in order:
+/// with 200 devices pushing at once, that made the slowest push wait seconds.
 #[derive(Clone, Default)]
-pub struct WriteGate {
-    turn: Arc<tokio::sync::Mutex<Group>>,
-    /// Writers waiting for their turn.
-    queued: Arc<AtomicUsize>,
-}
+pub struct WriteGate(Arc<tokio::sync::Mutex<()>>);
 
-/// Most writers whose work one COMMIT carries: bounds how long the first of
-/// them waits for the group.
-pub const MAX_GROUP: usize = 16;
-
-/// The gate's connection and its open group transaction.
-#[derive(Default)]
-struct Group {
-    /// Kept between turns: a group's transaction lives on it.
-    conn: Option<sqlx::pool::PoolConnection<Backend>>,
-    /// Whether `conn` is inside a group's transaction (`BEGIN IMMEDIATE`).
-    open: bool,
-    /// Writers whose work is in the open transaction, waiting for its COMMIT.
-    members: Vec<tokio::sync::oneshot::Sender<Result<(), String>>>,
-}
-
-/// A writer's turn: its work is a savepoint of the group's transaction.
-/// Derefs to the connection, like a `sqlx::Transaction`. Dropped without
-/// [`commit`](WriteTx::commit) or [`rollback`](WriteTx::rollback) (an error
-/// on the way), its work is rolled back before the next writer's turn.
+/// A write transaction that holds the [`WriteGate`] until it ends and takes
+/// SQLite's write lock at once (`BEGIN IMMEDIATE`: two deferred transactions
+/// that both read and then write can deadlock). Derefs to the connection,
+/// like a `sqlx::Transaction`.
 pub struct WriteTx {
-    turn: Option<Turn>,
-    gate: WriteGate,
-    /// Whether the writer's savepoint was made.
-    savepoint: bool,
-}
-
-type Turn = tokio::sync::OwnedMutexGuard<Group>;
-type Member = tokio::sync::oneshot::Sender<Result<(), String>>;
-
-const SAVEPOINT: &str = "SAVEPOINT write_turn";
-const RELEASE: &str = "RELEASE write_turn";
-const ROLLBACK_TO: &str = "ROLLBACK TO write_turn";
-
-/// Runs a step of the gate in a task of its own and waits for it. A request
-/// is cancelled at any await when its device goes away; the gate's steps
-/// (taking a turn, ending it, committing a group) must still run to the end,
-/// or a group could lose the writer it counts on to commit it.
-async fn uncancelled<T: Send + 'static>(
-    step: impl std::future::Future<Output = Result<T, sqlx::Error>> + Send + 'static,
-) -> Result<T, sqlx::Error> {
-    tokio::spawn(step)
-        .await
-        .map_err(|e| sqlx::Error::Protocol(format!("write gate step failed: {e}")))?
+    // Dropped in this order: the transaction (rolled back unless committed),
+    // then the turn.
+    tx: sqlx::Transaction<'static, Backend>,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
 }
 
 impl WriteGate {
-    /// Waits for the turn, then begins the writer's savepoint (and the
-    /// group's transaction, `BEGIN IMMEDIATE`, if none is open: two deferred
-    /// transactions that both read and then write can deadlock).
+    /// Waits for the turn, then begins the transaction.
     pub async fn begin(&self, db: &Db) -> Result<WriteTx, sqlx::Error> {
-        let (gate, db) = (self.clone(), db.clone());
-        uncancelled(async move { gate.take_turn(&db).await }).await
-    }
-
-    async fn take_turn(self, db: &Db) -> Result<WriteTx, sqlx::Error> {
-        self.queued.fetch_add(1, Ordering::SeqCst);
-        let turn = self.turn.clone().lock_owned().await;
-        self.queued.fetch_sub(1, Ordering::SeqCst);
-        // From here an error drops `tx`, which ends the turn.
-        let mut tx = WriteTx {
-            turn: Some(turn),
-            gate: self,
-            savepoint: false,
-        };
-        let group = tx.turn.as_mut().expect("the turn just taken");
-        if group.conn.is_none() {
-            group.conn = Some(db.acquire().await?);
-        }
-        let mut steps = vec![SAVEPOINT];
-        if !group.open {
-            steps.insert(0, "BEGIN IMMEDIATE");
-        }
-        for step in steps {
-            if let Err(e) = group.conn()?.execute(step).await {
-                group.fail(&e).await;
-                return Err(e);
-            }
-            group.open = true;
-        }
-        tx.savepoint = true;
-        Ok(tx)
-    }
-
-    /// Ends a writer's turn, as a `member` of the group if it keeps its work
-    /// (told of the COMMIT through the channel). Commits the group when
-    /// nobody else is queued to extend it, or when it is full.
-    async fn end_turn(&self, mut turn: Turn, member: Option<Member>) {
-        if let Some(member) = member {
-            turn.members.push(member);
-        }
-        if turn.open && (self.queued.load(Ordering::SeqCst) == 0 || turn.members.len() >= MAX_GROUP)
-        {
-            let done = match turn.conn() {
-                Ok(conn) => conn.execute("COMMIT").await.map(|_| ()),
-                Err(e) => Err(e),
-            };
-            match done {
-                Ok(()) => {
-                    turn.open = false;
-                    for member in turn.members.drain(..) {
-                        let _ = member.send(Ok(()));
-                    }
-                }
-                Err(e) => turn.fail(&e).await,
-            }
-        }
-    }
-
-    /// Keeps a writer's work: releases its savepoint into the group.
-    async fn keep(self, mut turn: Turn, member: Member) {
-        turn.members.push(member);
-        let released = match turn.conn() {
-            Ok(conn) => conn.execute(RELEASE).await.map(|_| ()),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = released {
-            // Tells every member, this one too.
-            turn.fail(&e).await;
-        }
-        self.end_turn(turn, None).await;
-    }
-
-    /// Undoes a writer's work (its savepoint, if it was made), not the
-    /// group's, and ends its turn.
-    async fn undo(self, mut turn: Turn, savepoint: bool) -> Result<(), sqlx::Error> {
-        let undone = async {
-            if savepoint {
-                let conn = turn.conn()?;
-                conn.execute(ROLLBACK_TO).await?;
-                conn.execute(RELEASE).await?;
-            }
-            Ok(())
-        }
-        .await;
-        if let Err(e) = &undone {
-            turn.fail(e).await;
-        }
-        self.end_turn(turn, None).await;
-        undone
-    }
-}
-
-impl Group {
-    fn conn(&mut self) -> Result<&mut <Backend as sqlx::Database>::Connection, sqlx::Error> {
-        self.conn
-            .as_deref_mut()
-            .ok_or_else(|| sqlx::Error::Protocol("the write gate has no connection".into()))
-    }
-
-    /// The group's transaction failed: roll it back, tell every member, and
-    /// give the connection up (the next writer opens a fresh one).
-    async fn fail(&mut self, error: &sqlx::Error) {
-        tracing::error!(%error, members = self.members.len(), "write group rolled back");
-        if let Some(mut conn) = self.conn.take() {
-            if self.open {
-                let _ = conn.execute("ROLLBACK").await;
-            }
-            let _ = conn.close().await;
-        }
-        self.open = false;
-        for member in self.members.drain(..) {
-            let _ = member.send(Err(format!("write group rolled back: {error}")));
-        }
+        let turn = self.0.clone().lock_owned().await;
+        Ok(WriteTx {
+            tx: db.begin_with("BEGIN IMMEDIATE").await?,
+            _turn: turn,
+        })
     }
 }
 
 impl WriteTx {
-    /// Keeps the work and returns once it is committed (with the group).
-    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        let turn = self.turn.take().expect("a turn until it ends");
-        let (member, committed) = tokio::sync::oneshot::channel();
-        let gate = self.gate.clone();
-        uncancelled(async move {
-            gate.keep(turn, member).await;
-            Ok(())
-        })
-        .await?;
-        match committed.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(sqlx::Error::Protocol(e)),
-            Err(_) => Err(sqlx::Error::Protocol("write group dropped".into())),
-        }
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
     }
 
-    /// Undoes this writer's work (not the group's) before giving up the turn.
-    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
-        let turn = self.turn.take().expect("a turn until it ends");
-        let (gate, savepoint) = (self.gate.clone(), self.savepoint);
-        uncancelled(gate.undo(turn, savepoint)).await
-    }
-}
-
-impl Drop for WriteTx {
-    fn drop(&mut self) {
-        // Ended by neither commit nor rollback (an error or a cancelled
-        // request on the way): undo the work; the turn stays taken until then.
-        if let Some(turn) = self.turn.take() {
-            let (gate, savepoint) = (self.gate.clone(), self.savepoint);
-            if let Ok(rt) = tokio::runtime::Handle::try_current() {
-                rt.spawn(gate.undo(turn, savepoint));
-            }
-        }
+    /// Ends the transaction without its changes, before giving up the turn.
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
     }
 }
 
 impl std::ops::Deref for WriteTx {
     type Target = <Backend as sqlx::Database>::Connection;
     fn deref(&self) -> &Self::Target {
-        self.turn
-            .as_ref()
-            .and_then(|t| t.conn.as_deref())
-            .expect("a connection during the turn")
+        &self.tx
     }
 }
 
 impl std::ops::DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        self.turn
-            .as_mut()
-            .and_then(|t| t.conn.as_deref_mut())
-            .expect("a connection during the turn")
+        &mut self.tx
     }
 }
 
@@ -351,133 +158,47 @@ impl std::ops::DerefMut for WriteTx {
 mod tests {
     use super::*;
 
-    async fn turns_db() -> (tempfile::TempDir, Db) {
+    /// Writers get their turn in the order they asked, each after the one
+    /// before has finished: none meets SQLite's lock and its busy handler.
+    #[tokio::test]
+    async fn writers_take_turns_in_arrival_order() {
         let dir = tempfile::tempdir().unwrap();
         let db = connect(&dir.path().join("gate.sqlite3")).await.unwrap();
         sqlx::query("CREATE TABLE turns (n INTEGER)")
             .execute(&db)
             .await
             .unwrap();
-        (dir, db)
-    }
-
-    async fn written(db: &Db, order: &str) -> Vec<i64> {
-        sqlx::query_scalar(&format!("SELECT n FROM turns ORDER BY {order}"))
-            .fetch_all(db)
-            .await
-            .unwrap()
-    }
-
-    /// How a test writer ends its turn.
-    #[derive(Clone, Copy)]
-    enum End {
-        Commit,
-        Rollback,
-        /// Neither: the request failed or was cancelled on the way.
-        Drop,
-    }
-
-    async fn insert(tx: &mut WriteTx, n: i64) {
-        sqlx::query("INSERT INTO turns (n) VALUES ($1)")
-            .bind(n)
-            .execute(&mut **tx)
-            .await
-            .unwrap();
-    }
-
-    /// A writer that waits for its turn, inserts `n` and ends as told.
-    fn writer(gate: &WriteGate, db: &Db, n: i64, end: End) -> tokio::task::JoinHandle<()> {
-        let (gate, db) = (gate.clone(), db.clone());
-        tokio::spawn(async move {
-            let mut tx = gate.begin(&db).await.unwrap();
-            insert(&mut tx, n).await;
-            match end {
-                End::Commit => {
-                    tx.commit().await.unwrap();
-                    // Committed means any other connection sees it.
-                    let seen: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM turns WHERE n = $1")
-                        .bind(n)
-                        .fetch_one(&db)
-                        .await
-                        .unwrap();
-                    assert_eq!(
-                        seen, 1,
-                        "writer {n}'s commit returned before its row was visible"
-                    );
-                }
-                End::Rollback => tx.rollback().await.unwrap(),
-                End::Drop => drop(tx),
-            }
-        })
-    }
-
-    /// Writers get their turn in the order they asked, each after the one
-    /// before has finished: none meets SQLite's lock and its busy handler.
-    #[tokio::test]
-    async fn writers_take_turns_in_arrival_order() {
-        let (_dir, db) = turns_db().await;
         let gate = WriteGate::default();
         let first = gate.begin(&db).await.unwrap();
         let mut waiting = Vec::new();
         for n in 1..=5 {
-            waiting.push(writer(&gate, &db, n, End::Commit));
+            let (gate, db) = (gate.clone(), db.clone());
+            waiting.push(tokio::spawn(async move {
+                let mut tx = gate.begin(&db).await.unwrap();
+                sqlx::query("INSERT INTO turns (n) VALUES ($1)")
+                    .bind(n)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }));
             // Let this writer queue up before the next one asks.
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         // Nobody wrote while the first transaction held the turn.
-        assert_eq!(written(&db, "rowid").await, Vec::<i64>::new());
+        let none: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM turns")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(none, 0);
         first.rollback().await.unwrap();
         for w in waiting {
             w.await.unwrap();
         }
-        assert_eq!(written(&db, "rowid").await, vec![1, 2, 3, 4, 5]);
-    }
-
-    /// Writers queued behind one turn share its group: the ones that
-    /// roll back, or give up their turn without ending it, lose only their
-    /// own work, and each commit returns once its row is committed.
-    #[tokio::test]
-    async fn a_group_keeps_each_writers_own_outcome() {
-        let (_dir, db) = turns_db().await;
-        let gate = WriteGate::default();
-        let mut first = gate.begin(&db).await.unwrap();
-        let ends = [
-            End::Commit,
-            End::Rollback,
-            End::Commit,
-            End::Drop,
-            End::Commit,
-            End::Commit,
-        ];
-        let mut waiting = Vec::new();
-        for (n, end) in (1..).zip(ends) {
-            waiting.push(writer(&gate, &db, n, end));
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        insert(&mut first, 0).await;
-        first.commit().await.unwrap();
-        for w in waiting {
-            w.await.unwrap();
-        }
-        assert_eq!(written(&db, "n").await, vec![0, 1, 3, 5, 6]);
-    }
-
-    /// A writer whose request is cancelled while it waits for its turn does
-    /// not leave the writers before it waiting for a commit.
-    #[tokio::test]
-    async fn a_writer_giving_up_its_place_does_not_strand_the_group() {
-        let (_dir, db) = turns_db().await;
-        let gate = WriteGate::default();
-        let mut first = gate.begin(&db).await.unwrap();
-        let gives_up = writer(&gate, &db, 2, End::Commit);
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        gives_up.abort();
-        let _ = gives_up.await;
-        insert(&mut first, 1).await;
-        tokio::time::timeout(Duration::from_secs(5), first.commit())
+        let order: Vec<i64> = sqlx::query_scalar("SELECT n FROM turns ORDER BY rowid")
+            .fetch_all(&db)
             .await
-            .expect("the first writer's commit returned")
             .unwrap();
-        assert_eq!(written(&db, "n").await, vec![1]);
+        assert_eq!(order, vec![1, 2, 3, 4, 5]);
     }
 }
