@@ -264,10 +264,10 @@ async fn batch_organisations<'r>(
         .collect())
 }
 
-/// What a batch's records look up, read ahead.
+/// What a group's records look up, read ahead.
 struct Known {
-    /// Stored `(visit id, revision)` keys of the batch's visits (as at the
-    /// start of the batch: a key stored by the batch itself is found by the
+    /// Stored `(visit id, revision)` keys of the group's visits (as at the
+    /// start of the group: a key stored by the group itself is found by the
     /// insert's own check).
     keys: HashMap<(String, i64), visits::StoredKey>,
     organisations: HashMap<String, Option<organisations::OrganisationRow>>,
@@ -435,7 +435,7 @@ async fn store_one(
     not_inserted(tx, record, &ready.row, now).await
 }
 
-/// The insert wrote nothing: this key is stored (earlier in this batch), or
+/// The insert wrote nothing: this key is stored (earlier in this group), or
 /// the base is not the latest revision (a conflict kept for review).
 async fn not_inserted(
     tx: &mut db::WriteTx,
