@@ -79,6 +79,10 @@ pub struct StoredRevision {
     pub score_centi: Option<i64>,
     /// good | fair | average | weak
     pub grade: Option<String>,
+    /// Display name of the account that pushed this revision (the device's
+    /// own `visit.officer` text is only what the phone said).
+    #[serde(default)]
+    pub pushed_by: String,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -94,6 +98,9 @@ pub struct ConflictInfo {
     /// Where it differs from the stored latest revision
     /// (`before` = stored, `after` = conflicting).
     pub differences: Vec<FieldChange>,
+    /// Display name of the account that pushed this copy.
+    #[serde(default)]
+    pub pushed_by: String,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -137,6 +144,13 @@ pub struct AuditEntry {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct VisitHistory {
     pub latest: StoredRevision,
+    /// The officer the visit belongs to (display name of the account that
+    /// pushed it first, or of the officer an admin handed it to).
+    #[serde(default)]
+    pub owner: String,
+    /// That officer's username.
+    #[serde(default)]
+    pub owner_username: String,
     pub organisation: Option<OrganisationInfo>,
     /// Oldest first.
     pub revisions: Vec<StoredRevision>,

@@ -57,6 +57,13 @@ pub enum ErrorCode {
     Malformed,
     /// The same thing listed twice (a photo attached twice).
     Duplicate,
+    /// Sync: the visit was recorded by another officer; only they (or an
+    /// officer an admin hands it to) may send its revisions.
+    NotOwner,
+    /// Sync: a revision names another organisation than the visit's.
+    OrganisationChanged,
+    /// A visit has reached [`MAX_REVISIONS`]: no further revision is taken.
+    TooManyRevisions,
 }
 
 impl ErrorCode {
@@ -81,6 +88,9 @@ impl ErrorCode {
             Self::DuplicateCode => "duplicate_code",
             Self::Malformed => "malformed",
             Self::Duplicate => "duplicate",
+            Self::NotOwner => "not_owner",
+            Self::OrganisationChanged => "organisation_changed",
+            Self::TooManyRevisions => "too_many_revisions",
         }
     }
 }
@@ -657,6 +667,54 @@ fn opt_i(v: Option<u32>) -> Option<i64> {
     v.map(i64::from)
 }
 
+/// Most revisions one visit may have (0 ..= `MAX_REVISIONS - 1`): an
+/// officer's fixes after review are a handful; the bound keeps a visit's page
+/// (which parses and compares every revision) and its history small.
+pub const MAX_REVISIONS: u32 = 50;
+
+/// A revision follows the one it replaces: revision 0 replaces none,
+/// revision n replaces n - 1, and no visit goes past [`MAX_REVISIONS`].
+/// Anything else could freeze a visit (revision 4294967295 leaves no
+/// successor) or skip over what a reviewer saw.
+pub fn check_revision_numbering(v: &Visit) -> Option<ValidationError> {
+    if v.revision >= MAX_REVISIONS {
+        return Some(ValidationError::new(
+            "revision",
+            ErrorCode::TooManyRevisions,
+            format!(
+                "Chuyến khảo sát đã có {MAX_REVISIONS} phiên bản, không thể sửa thêm: hãy tạo chuyến khảo sát mới"
+            ),
+            format!("A visit has at most {MAX_REVISIONS} revisions: record a new visit instead"),
+        ));
+    }
+    let expected = v.revision.checked_sub(1);
+    if v.replaces_revision == expected {
+        return None;
+    }
+    let (vi, en) = match v.replaces_revision {
+        None => (
+            format!("Phiên bản {} phải thay thế phiên bản {}", v.revision, v.revision - 1),
+            format!("Revision {} must replace revision {}", v.revision, v.revision - 1),
+        ),
+        Some(r) => (
+            format!(
+                "Phiên bản phải nối tiếp phiên bản nó thay thế: phiên bản {} không thể thay thế phiên bản {r}",
+                v.revision
+            ),
+            format!(
+                "A revision must follow the one it replaces: revision {} cannot replace revision {r}",
+                v.revision
+            ),
+        ),
+    };
+    Some(ValidationError::new(
+        "replaces_revision",
+        ErrorCode::InvalidRevision,
+        vi,
+        en,
+    ))
+}
+
 /// Validate a visit. Empty result = valid. Drafts are checked for wrong
 /// values only; final visits must also be complete.
 pub fn validate_visit(v: &Visit, ctx: &ValidationContext) -> Vec<ValidationError> {
@@ -677,19 +735,7 @@ pub fn validate_visit(v: &Visit, ctx: &ValidationContext) -> Vec<ValidationError
             ));
         }
     }
-    if let Some(r) = v.replaces_revision {
-        if r >= v.revision {
-            e.push(ValidationError::new(
-                "replaces_revision",
-                ErrorCode::InvalidRevision,
-                format!(
-                    "Phiên bản {} không thể thay thế phiên bản {}",
-                    v.revision, r
-                ),
-                format!("Revision {} cannot replace revision {}", v.revision, r),
-            ));
-        }
-    }
+    e.extend(check_revision_numbering(v));
 
     // Times.
     let limit = ctx
@@ -1305,6 +1351,41 @@ mod tests {
             codes(&validate_visit(&v, &ctx)),
             vec![("score_sheet.rubric_id".into(), ErrorCode::UnknownRubric)]
         );
+    }
+
+    #[test]
+    fn a_revision_follows_the_one_it_replaces_up_to_the_bound() {
+        let ctx = ValidationContext::new(now());
+        let numbering = |rev: u32, rep: Option<u32>| {
+            let mut v = draft();
+            v.revision = rev;
+            v.replaces_revision = rep;
+            let errs: Vec<_> = validate_visit(&v, &ctx)
+                .into_iter()
+                .filter(|e| e.path.contains("revision"))
+                .map(|e| (e.path, e.code))
+                .collect();
+            errs
+        };
+        assert!(numbering(0, None).is_empty());
+        assert!(numbering(1, Some(0)).is_empty());
+        assert!(numbering(MAX_REVISIONS - 1, Some(MAX_REVISIONS - 2)).is_empty());
+        let invalid = vec![("replaces_revision".to_string(), ErrorCode::InvalidRevision)];
+        assert_eq!(numbering(0, Some(0)), invalid);
+        assert_eq!(numbering(2, Some(0)), invalid, "skips revision 1");
+        assert_eq!(numbering(3, None), invalid);
+        let too_many = vec![("revision".to_string(), ErrorCode::TooManyRevisions)];
+        assert_eq!(numbering(MAX_REVISIONS, Some(MAX_REVISIONS - 1)), too_many);
+        assert_eq!(numbering(u32::MAX, Some(u32::MAX - 1)), too_many, "cannot freeze a visit");
+        let e = check_revision_numbering(&{
+            let mut v = draft();
+            v.revision = 2;
+            v.replaces_revision = Some(0);
+            v
+        })
+        .unwrap();
+        assert!(e.message_en.contains("must follow the one it replaces"), "{e:?}");
+        assert!(e.message_vi.contains("nối tiếp"), "{e:?}");
     }
 
     #[test]

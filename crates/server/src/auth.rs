@@ -141,6 +141,71 @@ pub async fn hash_password_blocking(password: String, memory_kib: u32) -> anyhow
     tokio::task::spawn_blocking(move || hash_password(&password, memory_kib)).await?
 }
 
+/// Bounds password hashing: at most `jobs` argon2 computations at once (each
+/// takes its configured memory, 19 MiB by default), at most `queue` waiting
+/// for one; beyond that the caller is told the server is busy. Without it,
+/// every sign-in attempt took a thread of the blocking pool (up to 512) and
+/// its argon2 memory: 300 concurrent wrong sign-ins took the server from
+/// 28 MB to 3.9 GB.
+pub struct HashLimiter {
+    jobs: std::sync::Arc<tokio::sync::Semaphore>,
+    waiting: std::sync::atomic::AtomicUsize,
+    queue: usize,
+}
+
+/// Seconds a refused sign-in is asked to wait (`Retry-After`).
+pub const BUSY_RETRY_SECS: u64 = 2;
+
+impl HashLimiter {
+    pub fn new(jobs: usize, queue: usize) -> Self {
+        Self {
+            jobs: std::sync::Arc::new(tokio::sync::Semaphore::new(jobs.max(1))),
+            waiting: Default::default(),
+            queue,
+        }
+    }
+
+    /// Runs `work` on the blocking pool when a job slot is free; `Busy` when
+    /// the queue is full. A caller that gives up while its work runs leaves
+    /// the slot taken until the work ends, so the bound holds.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        use std::sync::atomic::Ordering;
+        let permit = match self.jobs.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue {
+                    self.waiting.fetch_sub(1, Ordering::SeqCst);
+                    return Err(AppError::Busy {
+                        retry_after_secs: BUSY_RETRY_SECS,
+                    });
+                }
+                // Counted out again however the wait ends (the request may be dropped).
+                struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+                impl Drop for Waiting<'_> {
+                    fn drop(&mut self) {
+                        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                }
+                let _waiting = Waiting(&self.waiting);
+                self.jobs
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .map_err(|e| AppError::Internal(e.into()))?
+            }
+        };
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.into()))
+    }
+}
+
 /// Checks credentials. An unknown user costs one hash verification too
 /// (against a dummy hash), so timing does not reveal which usernames exist.
 pub async fn check_credentials(
@@ -153,9 +218,10 @@ pub async fn check_credentials(
         Some(u) => u.password_hash.clone(),
         None => state.dummy_password_hash().await?,
     };
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
-        .await
-        .map_err(anyhow::Error::from)?;
+    let ok = state
+        .hash_limiter()
+        .run(move || verify_password(&password, &phc))
+        .await?;
     match user {
         Some(u) if ok => Ok(u),
         _ => Err(AppError::InvalidCredentials),

@@ -41,9 +41,48 @@ pub struct Config {
     /// 19456). Lower only for tests.
     #[arg(long, env = "HTX_ARGON2_MEMORY_KIB", default_value_t = 19456)]
     pub argon2_memory_kib: u32,
+
+    /// Password hashes computed at once (each takes the argon2 memory above);
+    /// 0: one per CPU core. Sign-ins beyond them wait in a short queue.
+    #[arg(long, env = "HTX_PASSWORD_HASH_JOBS", default_value_t = 0)]
+    pub password_hash_jobs: usize,
+
+    /// Sign-ins that may wait for a password hash; more are answered 503
+    /// with Retry-After, so a flood of sign-ins cannot take the memory.
+    #[arg(long, env = "HTX_PASSWORD_HASH_QUEUE", default_value_t = 32)]
+    pub password_hash_queue: usize,
+
+    /// Let admins push visits (they may still never review a visit they
+    /// pushed). Off by default: staff review what officers record
+    /// (HTX_ALLOW_STAFF_PUSH=1/true/yes/on).
+    #[arg(long, env = "HTX_ALLOW_STAFF_PUSH", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub allow_staff_push: bool,
+
+    /// Photos an account may have uploaded that no stored visit names yet.
+    /// A device uploads a batch's photos just before pushing it: a batch of
+    /// 200 visits with 20 photos each needs 4,000.
+    #[arg(long, env = "HTX_PHOTO_QUOTA_COUNT", default_value_t = 5000)]
+    pub photo_quota_count: u64,
+
+    /// Bytes (MiB) of such photos an account may hold.
+    #[arg(long, env = "HTX_PHOTO_QUOTA_MIB", default_value_t = 2048)]
+    pub photo_quota_mib: u64,
+
+    /// Photos no visit names are deleted once they are this many days old
+    /// (checked at start-up and daily; `htx-server gc-photos` runs it now).
+    #[arg(long, env = "HTX_UNREFERENCED_PHOTO_DAYS", default_value_t = 30)]
+    pub unreferenced_photo_days: u32,
 }
 
 impl Config {
+    /// Concurrent password hashes: as configured, else one per core.
+    pub fn hash_jobs(&self) -> usize {
+        if self.password_hash_jobs > 0 {
+            return self.password_hash_jobs;
+        }
+        std::thread::available_parallelism().map_or(1, usize::from)
+    }
+
     /// A configuration with the defaults above, for tests and embedding.
     pub fn with_defaults() -> Self {
         Self::parse_from(["htx-server"])

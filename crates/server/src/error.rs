@@ -71,6 +71,19 @@ pub enum AppError {
     #[error("{0}")]
     UnsupportedProtocol(String),
 
+    /// Too much of one kind of work at once (sign-ins waiting for a password
+    /// hash): try again after the given seconds.
+    #[error("the server is busy; try again in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
+
+    /// An account's allowance is used up (photos uploaded but not yet named
+    /// by any visit): try again after the given seconds.
+    #[error("{message}")]
+    QuotaExceeded {
+        message: String,
+        retry_after_secs: u64,
+    },
+
     #[error("database error")]
     Database(#[from] sqlx::Error),
 
@@ -98,6 +111,8 @@ impl AppError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Conflict(_) | Self::Stale(_) => StatusCode::CONFLICT,
             Self::UnsupportedProtocol(_) => StatusCode::BAD_REQUEST,
+            Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::QuotaExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -123,6 +138,8 @@ impl AppError {
             Self::Conflict(_) => "conflict",
             Self::Stale(_) => "stale",
             Self::UnsupportedProtocol(_) => "unsupported_protocol",
+            Self::Busy { .. } => "busy",
+            Self::QuotaExceeded { .. } => "quota_exceeded",
             Self::Database(_) => "database_error",
             Self::Internal(_) => "internal_error",
         }
@@ -166,7 +183,19 @@ impl IntoResponse for AppError {
             Self::OutOfScope { vi, .. } => body["error"]["message_vi"] = json!(vi),
             _ => {}
         }
+        let retry_after = match &self {
+            Self::Busy { retry_after_secs } | Self::QuotaExceeded { retry_after_secs, .. } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
+        };
         let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

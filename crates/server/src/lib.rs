@@ -152,17 +152,56 @@ impl Server {
     ) -> anyhow::Result<()> {
         let addr = self.local_addr();
         let db = self.state.db.clone();
+        let maintenance = tokio::spawn(maintenance(self.state.clone()));
         let app = router(self.state);
         tracing::info!("listening on http://{addr}");
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
+        maintenance.abort();
         tracing::info!("shutting down: closing the database");
         db.close().await;
         served.context("serving HTTP")?;
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Daily upkeep while serving, the first run at start-up: photos no visit
+/// names are removed once older than `--unreferenced-photo-days`.
+async fn maintenance(state: AppState) {
+    let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+    loop {
+        daily.tick().await;
+        match gc_photos(&state).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "unreferenced photos removed"),
+            Err(e) => tracing::error!(error = %e, "removing unreferenced photos failed"),
+        }
+    }
+}
+
+/// Removes the photos no visit names that are older than the configured age
+/// (`htx-server gc-photos` and the daily upkeep); returns how many.
+pub async fn gc_photos(state: &AppState) -> anyhow::Result<u64> {
+    let before = routes::blobs::unreferenced_cutoff(state.config.unreferenced_photo_days);
+    // Through the write gate, as every write: one writer at a time.
+    let mut tx = state.begin_write().await?;
+    let removed = db::blobs::delete_unreferenced_before(&mut *tx, &before).await?;
+    tx.commit().await?;
+    Ok(removed)
+}
+
+/// `htx-server gc-photos`: opens the database (migrating it), removes the
+/// photos no visit names that are older than the configured age, and
+/// returns how many. Safe while a server runs on the same database.
+pub async fn gc_photos_once(config: Config) -> anyhow::Result<u64> {
+    let db = db::connect(&config.database).await?;
+    db::migrate(&db).await?;
+    let state = AppState::new(db.clone(), config);
+    let removed = gc_photos(&state).await;
+    db.close().await;
+    removed
 }
 
 /// Runs the server until SIGINT (Ctrl-C) or SIGTERM.

@@ -3,6 +3,7 @@ use std::sync::{Arc, RwLock};
 use htx_core::{PlaceRegistry, RubricRegistry};
 use tokio::sync::OnceCell;
 
+use crate::auth::HashLimiter;
 use crate::config::Config;
 use crate::db::{Db, WriteGate, WriteTx};
 use crate::push_queue::PushQueue;
@@ -23,6 +24,8 @@ pub struct AppState {
     /// when an admin publishes a version; readers take a snapshot.
     rubrics: Arc<RwLock<Arc<RubricRegistry>>>,
     dummy_hash: Arc<OnceCell<String>>,
+    /// Bounds concurrent password hashing (sign-in, account changes).
+    hash_limiter: Arc<HashLimiter>,
 }
 
 /// Places, rubrics and size rules built into this server.
@@ -35,6 +38,7 @@ pub struct Reference {
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> Self {
+        let hash_limiter = Arc::new(HashLimiter::new(config.hash_jobs(), config.password_hash_queue));
         Self {
             db,
             write_gate: WriteGate::default(),
@@ -47,7 +51,12 @@ impl AppState {
             }),
             rubrics: Arc::new(RwLock::new(Arc::new(RubricRegistry::builtin()))),
             dummy_hash: Arc::new(OnceCell::new()),
+            hash_limiter,
         }
+    }
+
+    pub fn hash_limiter(&self) -> &HashLimiter {
+        &self.hash_limiter
     }
 
     pub fn push_queue(&self) -> &PushQueue {

@@ -1,10 +1,18 @@
 //! The server side of the sync protocol (`htx_core::sync`): push, receipts
 //! and pull. Handlers in `routes::sync` stay thin and call these.
 //!
-//! Push, per record: hash check; only final visits; the organisation must
-//! exist and (for an officer) lie in an assigned place, else `forbidden_place`;
-//! a stored `(id, revision)` makes it a duplicate (same hash) or a conflict;
-//! validation by `htx_core`; then an atomic `INSERT ... SELECT ... WHERE
+//! Push, per record: hash check; only final visits; revision numbering
+//! (`htx_core::check_revision_numbering`); a visit already stored belongs to
+//! its owner (the account that pushed its first stored revision, or the
+//! officer an admin handed it to): anyone else's revision is `not_owner`, a
+//! revision naming another organisation `organisation_changed`, and neither
+//! changes anything. A new visit's organisation must exist (or come with
+//! it, as provisional) and lie in a place the pusher may push to, else
+//! `forbidden_place`; revisions of one's own visit are taken even after the
+//! officer was moved off its place (it is their work). A stored
+//! `(id, revision)` makes it a duplicate (same hash) or a conflict (same
+//! owner, other content); validation by `htx_core`; then an atomic
+//! `INSERT ... SELECT ... WHERE
 //! <base is latest> ON CONFLICT DO NOTHING`, one statement for all the
 //! records of distinct visits (record by record for a visit sent twice).
 //! When a record is not inserted, the stored row (a concurrent push won) or
@@ -82,8 +90,16 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
             batch.records.len()
         )));
     }
-    if user.role == Role::Reviewer {
-        return Err(AppError::forbidden("reviewers do not push visits"));
+    // Staff review what officers send; an admin pushing visits (and then
+    // approving them) is allowed only by a deliberate setting.
+    match user.role {
+        Role::Officer => {}
+        Role::Admin if state.config.allow_staff_push => {}
+        _ => {
+            return Err(AppError::forbidden(
+                "only officers push visits (an admin may when the server runs with --allow-staff-push)",
+            ))
+        }
     }
     let now_str = db::now_timestamp();
     let now = parse_time(&now_str)?;
@@ -154,8 +170,10 @@ pub async fn write_pushes(jobs: &[PushJob]) -> ApiResult<Vec<Vec<RecordOutcome>>
     };
     let records = || jobs.iter().flat_map(|j| j.batch.records.iter());
     let mut tx = state.begin_write().await?;
+    let stored = visits::find_keys(&mut *tx, &ids_json(records().map(|r| r.visit.id))?).await?;
     let mut known = Known {
-        keys: stored_keys(&mut *tx, &ids_json(records().map(|r| r.visit.id))?).await?,
+        visits: visits::ownerships(&stored),
+        keys: keyed(stored),
         organisations: batch_organisations(&mut tx, records()).await?,
     };
     // A visit sent more than once in the group (revisions 0 and 1, or the
@@ -182,13 +200,13 @@ pub async fn write_pushes(jobs: &[PushJob]) -> ApiResult<Vec<Vec<RecordOutcome>>
         };
         let mut mine = Vec::with_capacity(job.batch.records.len());
         for (i, (record, body)) in job.batch.records.iter().zip(&job.bodies).enumerate() {
-            let outcome = match prepare(&mut tx, &mut known, &ctx, record, body.as_deref()).await? {
+            let outcome = match prepare(&mut tx, &known, &ctx, record, body.as_deref()).await? {
                 Prepared::Done(outcome) => Some(outcome),
-                Prepared::Store(r) if sent[&record.visit.id] > 1 => {
-                    Some(store_one(&mut tx, record, *r, job.now).await?)
+                Prepared::Store(r) if sent[&record.visit.id] > 1 || r.new_organisation.is_some() => {
+                    Some(store_one(&mut tx, &mut known, &ctx, record, *r).await?)
                 }
                 Prepared::Store(r) => {
-                    let Ready { row, index } = *r;
+                    let Ready { row, index, .. } = *r;
                     rows.push(row);
                     ready.push(((j, i), index));
                     None
@@ -207,20 +225,23 @@ pub async fn write_pushes(jobs: &[PushJob]) -> ApiResult<Vec<Vec<RecordOutcome>>
             .collect()
     };
     let mut index = Vec::with_capacity(inserted.len());
+    let mut photos = Vec::new();
     for (row, ((j, i), index_row)) in rows.iter().zip(ready) {
         let (record, now) = (&jobs[j].batch.records[i], jobs[j].now);
         outcomes[j][i] = Some(
             if inserted.contains(&(row.visit_id.clone(), row.revision)) {
                 index.push(index_row);
+                photos.extend(photo_links(record));
                 decide_verified(record, None, vec![], now)
             } else {
-                not_inserted(&mut tx, record, row, now).await?
+                not_inserted(&mut tx, &jobs[j].user, record, row, now).await?
             },
         );
     }
     if !index.is_empty() {
         visit_index::upsert_many(&mut *tx, &index).await?;
     }
+    visits::link_photos(&mut *tx, &photos).await?;
     tx.commit().await?;
     Ok(outcomes
         .into_iter()
@@ -264,13 +285,48 @@ async fn batch_organisations<'r>(
         .collect())
 }
 
-/// What a group's records look up, read ahead.
+/// What a group's records look up, read ahead, and kept up to date with
+/// what the group stores record by record (a visit sent more than once, an
+/// organisation found in the field). A record written in the group's
+/// one-statement insert is the only one of its visit in the group.
 struct Known {
-    /// Stored `(visit id, revision)` keys of the group's visits (as at the
-    /// start of the group: a key stored by the group itself is found by the
-    /// insert's own check).
+    /// Stored `(visit id, revision)` keys of the group's visits.
     keys: HashMap<(String, i64), visits::StoredKey>,
+    /// Owner and organisation of each of the group's visits already stored.
+    visits: HashMap<String, visits::Ownership>,
     organisations: HashMap<String, Option<organisations::OrganisationRow>>,
+}
+
+impl Known {
+    /// Notes a revision stored by the group.
+    fn stored(&mut self, row: &visits::RevisionRow) {
+        self.keys.insert(
+            (row.visit_id.clone(), row.revision),
+            visits::StoredKey {
+                revision: row.revision,
+                content_hash: row.content_hash.clone(),
+                place_code: row.place_code.clone(),
+                received_at: row.received_at.clone(),
+                pushed_by: row.pushed_by.clone(),
+            },
+        );
+        self.visits
+            .entry(row.visit_id.clone())
+            .or_insert_with(|| visits::Ownership {
+                owner: row.pushed_by.clone(),
+                organisation_id: row.organisation_id.clone(),
+            });
+    }
+}
+
+/// `(sha256, visit id)` of each photo a stored revision names.
+fn photo_links(record: &VisitRevision) -> impl Iterator<Item = (String, String)> + '_ {
+    let id = record.visit.id.to_string();
+    record
+        .visit
+        .photos
+        .iter()
+        .map(move |p| (p.sha256.clone(), id.clone()))
 }
 
 /// Visit ids as the JSON array the batched queries take.
@@ -279,19 +335,43 @@ fn ids_json(ids: impl Iterator<Item = uuid::Uuid>) -> ApiResult<String> {
     Ok(serde_json::to_string(&ids).map_err(anyhow::Error::from)?)
 }
 
-/// The stored keys of the visits in `ids_json`, in one query.
-async fn stored_keys<'e, E>(
-    db: E,
-    ids_json: &str,
-) -> ApiResult<HashMap<(String, i64), visits::StoredKey>>
-where
-    E: sqlx::Executor<'e, Database = db::Backend>,
-{
-    Ok(visits::find_keys(db, ids_json)
-        .await?
+/// Stored keys by `(visit id, revision)`.
+fn keyed(stored: Vec<visits::StoredKeyOf>) -> HashMap<(String, i64), visits::StoredKey> {
+    stored
         .into_iter()
         .map(|k| ((k.visit_id, k.key.revision), k.key))
-        .collect())
+        .collect()
+}
+
+/// Why another account's revision of a stored visit is refused.
+fn not_owner() -> RecordOutcome {
+    rejected(
+        "id",
+        ErrorCode::NotOwner,
+        "Chuyến khảo sát này do cán bộ khác ghi: chỉ người ghi (hoặc người được quản trị giao lại) mới gửi được phiên bản mới",
+        "This visit belongs to another officer: only the officer who recorded it (or one an admin hands it to) may send its revisions",
+    )
+}
+
+/// Whether `user` may send a revision of a visit stored with `ownership`
+/// naming `organisation_id`: the refusal if not.
+fn check_ownership(
+    ownership: &visits::Ownership,
+    user: &AuthUser,
+    organisation_id: &str,
+) -> Option<RecordOutcome> {
+    if ownership.owner != user.id {
+        return Some(not_owner());
+    }
+    if ownership.organisation_id != organisation_id {
+        return Some(rejected(
+            "organisation_id",
+            ErrorCode::OrganisationChanged,
+            "Không thể đổi tổ chức của một chuyến khảo sát đã gửi: hãy tạo chuyến khảo sát mới cho tổ chức kia",
+            "The organisation of a visit cannot change: record a new visit for the other organisation",
+        ));
+    }
+    None
 }
 
 /// What every record of a push shares.
@@ -309,6 +389,9 @@ struct Ctx<'a> {
 struct Ready {
     row: visits::RevisionRow,
     index: visit_index::IndexRow,
+    /// The organisation found in the field that the visit brings, to be
+    /// created with it (and only if the visit is stored).
+    new_organisation: Option<organisations::OrganisationRow>,
 }
 
 enum Prepared {
@@ -332,11 +415,13 @@ fn conflict_row(row: &visits::RevisionRow, reason: &str, server_hash: &str) -> v
     }
 }
 
-/// Checks one record: hash, state, organisation and place, an already
-/// stored key, validation. A visit of a new organisation creates it here.
+/// Checks one record: hash, state, revision numbering, the visit's owner
+/// and organisation (when stored) or the place (when new), an already
+/// stored key, validation. Writes nothing: a visit of a new organisation
+/// carries it in [`Ready`], created only with the visit.
 async fn prepare(
     tx: &mut db::WriteTx,
-    known: &mut Known,
+    known: &Known,
     ctx: &Ctx<'_>,
     record: &VisitRevision,
     body: Option<&str>,
@@ -362,27 +447,41 @@ async fn prepare(
             "Only final visits are synced",
         )));
     }
+    let visit_id = visit.id.to_string();
+    let ownership = known.visits.get(&visit_id);
+    // Another account's visit: refused before anything about it is looked
+    // up or answered (not even whether this content is what is stored).
+    if ownership.is_some_and(|o| o.owner != user.id) {
+        return Ok(Prepared::Done(not_owner()));
+    }
     let org_id = visit.organisation_id.to_string();
-    let org_row = match known.organisations.get(&org_id).cloned().flatten() {
-        Some(row) => row,
-        None => match new_organisation(tx, state, places, visit, now_str, now).await? {
-            Ok(row) => {
-                known.organisations.insert(org_id, Some(row.clone()));
-                row
-            }
+    let (org_row, new_organisation) = match known.organisations.get(&org_id).cloned().flatten() {
+        Some(row) => (row, None),
+        None => match new_organisation(state, places, visit, now_str, now)? {
+            Ok(row) => (row.clone(), Some(row)),
             Err(refusal) => return Ok(Prepared::Done(refusal)),
         },
     };
-    if places.is_some_and(|p| !p.contains(&org_row.place_code)) {
-        return Ok(Prepared::Done(rejected(
-            "organisation_id",
-            ErrorCode::ForbiddenPlace,
-            "Tổ chức không thuộc địa bàn được giao cho cán bộ",
-            "The organisation is not in a place assigned to this officer",
-        )));
+    match ownership {
+        // The officer's own visit: its organisation cannot change, and it
+        // may be sent even after the officer was moved off the place.
+        Some(o) => {
+            if let Some(refusal) = check_ownership(o, user, &org_row.id) {
+                return Ok(Prepared::Done(refusal));
+            }
+        }
+        None if places.is_some_and(|p| !p.contains(&org_row.place_code)) => {
+            return Ok(Prepared::Done(rejected(
+                "organisation_id",
+                ErrorCode::ForbiddenPlace,
+                "Tổ chức không thuộc địa bàn được giao cho cán bộ",
+                "The organisation is not in a place assigned to this officer",
+            )));
+        }
+        None => {}
     }
     let row = visits::RevisionRow {
-        visit_id: visit.id.to_string(),
+        visit_id,
         revision: i64::from(visit.revision),
         replaces_revision: visit.replaces_revision.map(i64::from),
         organisation_id: org_row.id.clone(),
@@ -401,6 +500,9 @@ async fn prepare(
             same_key(tx, record, &row, stored, now).await?,
         ));
     }
+    if let Some(e) = htx_core::check_revision_numbering(visit) {
+        return Ok(Prepared::Done(RecordOutcome::Rejected { errors: vec![e] }));
+    }
 
     let mut organisation = organisations::to_core(&org_row);
     if let Some(o) = organisation.as_mut() {
@@ -418,31 +520,73 @@ async fn prepare(
         return Ok(Prepared::Done(RecordOutcome::Rejected { errors }));
     }
     let index = crate::console::index_row(state, visit, &row, &org_row);
-    Ok(Prepared::Store(Box::new(Ready { row, index })))
+    Ok(Prepared::Store(Box::new(Ready {
+        row,
+        index,
+        new_organisation,
+    })))
 }
 
-/// Stores one checked record with the atomic insert.
+/// Stores one checked record with the atomic insert, with the organisation
+/// it brings, in a savepoint of its own: a record that is not stored (its
+/// base is not the latest, its organisation's code is taken) leaves nothing
+/// behind.
 async fn store_one(
     tx: &mut db::WriteTx,
+    known: &mut Known,
+    ctx: &Ctx<'_>,
     record: &VisitRevision,
     ready: Ready,
-    now: DateTime<FixedOffset>,
 ) -> ApiResult<RecordOutcome> {
-    if visits::insert_if_base(&mut **tx, &ready.row).await? {
-        visit_index::upsert(&mut **tx, &ready.index).await?;
-        return Ok(decide_verified(record, None, vec![], now));
+    let Ready {
+        row,
+        index,
+        new_organisation,
+    } = ready;
+    db::savepoint(tx).await?;
+    if let Some(o) = &new_organisation {
+        if !organisations::insert_if_absent(tx, o).await? {
+            db::rollback_to_savepoint(tx).await?;
+            // Not inserted: its registration code belongs to another organisation.
+            return Ok(rejected(
+                "new_organisation.registration_code",
+                ErrorCode::DuplicateCode,
+                "Mã số này đã có trên máy chủ: hãy chọn tổ chức có sẵn thay vì tạo mới",
+                "This registration code is already registered: pick the existing organisation",
+            ));
+        }
     }
-    not_inserted(tx, record, &ready.row, now).await
+    if visits::insert_if_base(&mut **tx, &row).await? {
+        visit_index::upsert(&mut **tx, &index).await?;
+        visits::link_photos(&mut **tx, &photo_links(record).collect::<Vec<_>>()).await?;
+        db::release_savepoint(tx).await?;
+        known.stored(&row);
+        if let Some(o) = new_organisation {
+            known.organisations.insert(o.id.clone(), Some(o));
+        }
+        return Ok(decide_verified(record, None, vec![], ctx.now));
+    }
+    db::rollback_to_savepoint(tx).await?;
+    not_inserted(tx, ctx.user, record, &row, ctx.now).await
 }
 
-/// The insert wrote nothing: this key is stored (earlier in this group), or
-/// the base is not the latest revision (a conflict kept for review).
+/// The insert wrote nothing: this key is stored (earlier in this group, or
+/// by another server process), or the base is not the latest revision (a
+/// conflict kept for review). Who the visit belongs to is read again: the
+/// group's read-ahead may predate the row that won.
 async fn not_inserted(
     tx: &mut db::WriteTx,
+    user: &AuthUser,
     record: &VisitRevision,
     row: &visits::RevisionRow,
     now: DateTime<FixedOffset>,
 ) -> ApiResult<RecordOutcome> {
+    let stored = visits::find_keys(&mut **tx, &ids_json(std::iter::once(record.visit.id))?).await?;
+    if let Some(o) = visits::ownerships(&stored).get(&row.visit_id) {
+        if let Some(refusal) = check_ownership(o, user, &row.organisation_id) {
+            return Ok(refusal);
+        }
+    }
     if let Some(stored) = visits::find_key(&mut **tx, &row.visit_id, row.revision).await? {
         return same_key(tx, record, row, &stored, now).await;
     }
@@ -465,10 +609,10 @@ async fn not_inserted(
 }
 
 /// The organisation a visit recorded in the field brings with it
-/// (`Visit::new_organisation`), created as provisional on its first visit.
-/// `Err` holds the refusal when there is none, or it is not acceptable.
-async fn new_organisation(
-    tx: &mut db::WriteTx,
+/// (`Visit::new_organisation`), to be created as provisional with its first
+/// stored visit. `Err` holds the refusal when there is none, or it is not
+/// acceptable. Writes nothing.
+fn new_organisation(
     state: &AppState,
     places: Option<&BTreeSet<String>>,
     visit: &htx_core::Visit,
@@ -523,16 +667,7 @@ async fn new_organisation(
     }
     let row = organisations::provisional_row(o, &place.name, now_str)
         .ok_or_else(|| anyhow::anyhow!("organisation {}: codes not representable", o.id))?;
-    if organisations::insert_if_absent(tx, &row).await? {
-        return Ok(Ok(row));
-    }
-    // Not inserted: its registration code belongs to another organisation.
-    Ok(Err(rejected(
-        "new_organisation.registration_code",
-        ErrorCode::DuplicateCode,
-        "Mã số này đã có trên máy chủ: hãy chọn tổ chức có sẵn thay vì tạo mới",
-        "This registration code is already registered: pick the existing organisation",
-    )))
+    Ok(Ok(row))
 }
 
 async fn same_key(
@@ -569,8 +704,10 @@ fn review_outcome(row: reviews::ReviewRow) -> ApiResult<ReviewOutcome> {
     })
 }
 
-/// Which of the asked revisions the server holds. Revisions of places the
-/// user may not see are answered as not held.
+/// Which of the asked revisions the server holds. An officer is answered
+/// only for visits they own and revisions they pushed (even after being
+/// moved off the place); staff also for their scope. Anything else is
+/// answered as not held.
 pub async fn receipts(
     state: &AppState,
     user: &AuthUser,
@@ -582,11 +719,21 @@ pub async fn receipts(
             "a receipt query holds at most {MAX_RECEIPT_KEYS} keys"
         )));
     }
-    let places = visible_places(state, user).await?;
+    let places = match user.role {
+        Role::Officer => Some(BTreeSet::new()),
+        _ => visible_places(state, user).await?,
+    };
     // One connection and one consistent snapshot for every key.
     let mut tx = state.db.begin().await?;
     let ids = ids_json(query.keys.iter().map(|k| k.id))?;
-    let held = stored_keys(&mut *tx, &ids).await?;
+    let stored = visits::find_keys(&mut *tx, &ids).await?;
+    let owners = visits::ownerships(&stored);
+    let held = keyed(stored);
+    let visible = |visit_id: &str, key: &visits::StoredKey| {
+        key.pushed_by == user.id
+            || owners.get(visit_id).is_some_and(|o| o.owner == user.id)
+            || places.as_ref().is_none_or(|p| p.contains(&key.place_code))
+    };
     // The latest review of each revision: later rows (by seq) replace earlier.
     let mut latest_review: HashMap<(String, i64), reviews::ReviewRow> = HashMap::new();
     for row in reviews::for_visits(&mut *tx, &ids).await? {
@@ -598,7 +745,7 @@ pub async fn receipts(
         let stored = held
             .get(&(visit_id.clone(), i64::from(key.revision)))
             .cloned()
-            .filter(|s| places.as_ref().is_none_or(|p| p.contains(&s.place_code)));
+            .filter(|s| visible(&visit_id, s));
         let (receipt, review) = match stored {
             Some(s) => {
                 let review = latest_review.remove(&(visit_id, s.revision));

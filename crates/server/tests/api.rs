@@ -199,17 +199,32 @@ async fn conflicts_are_kept_and_flagged_and_history_is_kept() {
     assert_eq!(statuses(&r), ["accepted"]);
     let hash1 = htx_core::sync::content_hash(&v1);
 
-    // A revision based on revision 0 while 1 is the latest: conflict.
-    let mut stale = v0.next_revision().next_revision();
-    stale.replaces_revision = Some(0);
-    stale.notes = "dựa trên bản cũ".into();
-    let r = api.push(&token, &batch(vec![stale.clone()])).await;
+    // A revision that skips one (2 replacing 0) is refused: revisions follow
+    // the one they replace.
+    let mut skipping = v0.next_revision().next_revision();
+    skipping.replaces_revision = Some(0);
+    skipping.notes = "dựa trên bản cũ".into();
+    let r = api.push(&token, &batch(vec![skipping])).await;
+    assert_eq!(
+        rejected_codes(&r.results[0].outcome),
+        [("replaces_revision".to_string(), "invalid_revision")]
+    );
+    // A revision 1 that arrived before its revision 0 (the first push was
+    // lost): the late revision 0's base is no longer the latest: conflict.
+    let late = final_visit(0, "bản đến muộn");
+    let mut early = late.next_revision();
+    early.notes = "bản sửa đến trước".into();
+    assert_eq!(statuses(&api.push(&token, &batch(vec![early.clone()])).await), ["accepted"]);
+    let r = api.push(&token, &batch(vec![late.clone()])).await;
     assert_eq!(
         r.results[0].outcome,
         RecordOutcome::Conflict {
-            server_hash: hash1.clone()
+            server_hash: htx_core::sync::content_hash(&early)
         }
     );
+    let h: Value = api.visit(&token, late.id).await.json().await.unwrap();
+    assert_eq!(h["conflicts"][0]["reason"], "stale_base");
+    assert_eq!(h["conflicts"][0]["pushed_by"], "[DEMO] Cán bộ 1");
     // Retrying the old revision 0 is still just a duplicate.
     let r = api.push(&token, &batch(vec![v0.clone()])).await;
     assert_eq!(statuses(&r), ["duplicate"]);
@@ -234,7 +249,12 @@ async fn conflicts_are_kept_and_flagged_and_history_is_kept() {
         .iter()
         .map(|c| c["reason"].as_str().unwrap())
         .collect();
-    assert_eq!(reasons, ["same_revision_other_content", "stale_base"]);
+    assert_eq!(reasons, ["same_revision_other_content"]);
+    // Who pushed each copy: the account's name, not the device's text.
+    assert_eq!(h["conflicts"][0]["pushed_by"], "[DEMO] Cán bộ 1");
+    assert_eq!(h["revisions"][0]["pushed_by"], "[DEMO] Cán bộ 1");
+    assert_eq!(h["owner"], "[DEMO] Cán bộ 1");
+    assert_eq!(h["owner_username"], "canbo1");
     // Pushing the same conflicting content again flags it once.
     api.push(&token, &batch(vec![other])).await;
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visit_conflicts")
@@ -706,14 +726,26 @@ async fn blobs_are_content_addressed() {
         .unwrap();
     assert_eq!(n, 1);
 
-    // Read back: by the officer who took it and by staff, as an image that
-    // never changes; not by another officer.
+    // Read back: while no visit names it, by its uploader only; then by
+    // whoever may see the visit (its officer, staff of its place), as an
+    // image that never changes; never by another officer.
     let get = |token: String, name: String| {
         api.client
             .get(api.url(&format!("/blobs/{name}")))
             .header(AUTHORIZATION, format!("Bearer {token}"))
             .send()
     };
+    for reader in ["kiemduyet", "quantri", "canbo2"] {
+        let res = get(api.login(reader).await, sha.clone()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{reader}");
+    }
+    let mut v = final_visit(CANBO1_HTX[0], "có ảnh");
+    v.photos.push(htx_core::visit::PhotoRef {
+        id: Uuid::now_v7(),
+        sha256: sha.clone(),
+        caption: "Kho lúa".into(),
+    });
+    assert_eq!(statuses(&api.push(&token, &batch(vec![v])).await), ["accepted"]);
     for reader in ["canbo1", "kiemduyet", "quantri"] {
         let res = get(api.login(reader).await, sha.clone()).await.unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{reader}");
@@ -725,8 +757,8 @@ async fn blobs_are_content_addressed() {
         assert_eq!(res.bytes().await.unwrap().as_ref(), &photo[..], "{reader}");
     }
     let res = get(api.login("canbo2").await, sha.clone()).await.unwrap();
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(error_code(res).await, "forbidden");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_code(res).await, "not_found");
     let res = get(token.clone(), hex_sha256(b"never uploaded"))
         .await
         .unwrap();
@@ -766,9 +798,9 @@ async fn a_mixed_batch_is_decided_as_if_record_by_record() {
         visit_of_new_organisation(demo::DEMO_ORGANISATIONS[0].place_code, Some("1701999077"));
     let mut found_again = final_visit(0, "lần hai, cùng lô");
     found_again.organisation_id = found.organisation_id;
-    let mut stale = stored.next_revision().next_revision();
-    stale.replaces_revision = Some(0);
-    stale.notes = "dựa trên bản cũ".into();
+    // Revision 1 again, with other content: it conflicts with the stored fix.
+    let mut stale = stored.next_revision();
+    stale.notes = "sửa khác trên máy khác".into();
     let plain: Vec<_> = (0..5)
         .map(|i| final_visit(CANBO1_HTX[3], &format!("thường {i}")))
         .collect();

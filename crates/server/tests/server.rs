@@ -58,6 +58,7 @@ fn test_config(tmp: &Path, demo: bool) -> Config {
         demo,
         token_ttl_secs: 3600,
         argon2_memory_kib: 64,
+        ..Config::with_defaults()
     }
 }
 

@@ -59,3 +59,64 @@ where
         uploaded_by,
     }))
 }
+
+/// Photos `uploaded_by` uploaded that no stored visit names: how many, and
+/// their bytes (the upload quota).
+pub async fn unreferenced_of<'e, E>(db: E, uploaded_by: &str) -> Result<(i64, i64), sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(b.size), 0) FROM blobs b \
+         WHERE b.uploaded_by = $1 \
+         AND NOT EXISTS (SELECT 1 FROM visit_photos p WHERE p.sha256 = b.sha256)",
+    )
+    .bind(uploaded_by)
+    .fetch_one(db)
+    .await
+}
+
+/// A visit that names a photo: its commune and its owner.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NamedBy {
+    pub visit_id: String,
+    pub place_code: String,
+    pub owner: String,
+}
+
+/// The visits that name the photo (any revision), with what decides who
+/// may see them.
+pub async fn named_by<'e, E>(db: E, sha256: &str) -> Result<Vec<NamedBy>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(
+        "SELECT p.visit_id, COALESCE(i.place_code, r.place_code) AS place_code, \
+                COALESCE(w.owner_id, r.pushed_by) AS owner \
+         FROM visit_photos p \
+         JOIN visit_revisions r ON r.visit_id = p.visit_id \
+              AND r.revision = (SELECT MIN(x.revision) FROM visit_revisions x WHERE x.visit_id = p.visit_id) \
+         LEFT JOIN visit_index i ON i.visit_id = p.visit_id \
+         LEFT JOIN visit_owners w ON w.visit_id = p.visit_id \
+         WHERE p.sha256 = $1",
+    )
+    .bind(sha256)
+    .fetch_all(db)
+    .await
+}
+
+/// Deletes the photos no stored visit names that were uploaded before
+/// `before` (an RFC 3339 UTC timestamp, as `created_at`); returns how many.
+pub async fn delete_unreferenced_before<'e, E>(db: E, before: &str) -> Result<u64, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    let done = sqlx::query(
+        "DELETE FROM blobs WHERE created_at < $1 \
+         AND NOT EXISTS (SELECT 1 FROM visit_photos p WHERE p.sha256 = blobs.sha256)",
+    )
+    .bind(before)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -141,6 +141,30 @@ impl WriteTx {
     }
 }
 
+/// Marks a point inside a write transaction that
+/// [`rollback_to_savepoint`] returns to (one record of a push group: a
+/// record that is not stored leaves nothing of what it wrote). Not nested.
+pub async fn savepoint(tx: &mut WriteTx) -> Result<(), sqlx::Error> {
+    sqlx::query("SAVEPOINT record").execute(&mut **tx).await.map(|_| ())
+}
+
+/// Keeps what was written since [`savepoint`].
+pub async fn release_savepoint(tx: &mut WriteTx) -> Result<(), sqlx::Error> {
+    sqlx::query("RELEASE SAVEPOINT record")
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+/// Undoes what was written since [`savepoint`] and ends it; the
+/// transaction goes on.
+pub async fn rollback_to_savepoint(tx: &mut WriteTx) -> Result<(), sqlx::Error> {
+    sqlx::query("ROLLBACK TO SAVEPOINT record")
+        .execute(&mut **tx)
+        .await?;
+    release_savepoint(tx).await
+}
+
 impl std::ops::Deref for WriteTx {
     type Target = <Backend as sqlx::Database>::Connection;
     fn deref(&self) -> &Self::Target {

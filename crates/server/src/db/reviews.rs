@@ -50,8 +50,10 @@ pub async fn insert(
     Ok(seq)
 }
 
-/// Reviews changed after `since`, oldest first, at most `limit`; only of
-/// visits in the places of `user_id` when given.
+/// Reviews changed after `since`, oldest first, at most `limit`; when
+/// `user_id` is given, only of that officer's work: revisions they pushed and
+/// visits an admin handed to them (not a colleague's visits of a shared
+/// commune, and still their own after they are moved off a place).
 pub async fn changed_since<'e, E>(
     db: E,
     since: i64,
@@ -64,7 +66,8 @@ where
     sqlx::query_as(&format!(
         "{SELECT} JOIN visit_revisions v ON v.visit_id = r.visit_id AND v.revision = r.revision \
          WHERE r.seq > $1 \
-         AND ($2 IS NULL OR v.place_code IN (SELECT place_code FROM user_places WHERE user_id = $2)) \
+         AND ($2 IS NULL OR v.pushed_by = $2 \
+              OR r.visit_id IN (SELECT visit_id FROM visit_owners WHERE owner_id = $2)) \
          ORDER BY r.seq LIMIT $3"
     ))
     .bind(since)

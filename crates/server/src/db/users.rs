@@ -26,6 +26,19 @@ where
         .await
 }
 
+/// `(id, username, display_name)` of the given accounts (a JSON array of ids).
+pub async fn names<'e, E>(db: E, ids_json: &str) -> Result<Vec<(String, String, String)>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(
+        "SELECT id, username, display_name FROM users WHERE id IN (SELECT value FROM json_each($1))",
+    )
+    .bind(ids_json)
+    .fetch_all(db)
+    .await
+}
+
 /// Inserts a user unless the username exists; returns whether inserted.
 pub async fn insert_if_absent<'e, E>(
     db: E,

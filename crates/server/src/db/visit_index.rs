@@ -113,6 +113,19 @@ where
         .map(|_| ())
 }
 
+/// The visit's officer (an admin handed it to another one).
+pub async fn set_officer<'e, E>(db: E, visit_id: &str, officer_id: &str) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query("UPDATE visit_index SET officer_id = $2 WHERE visit_id = $1")
+        .bind(visit_id)
+        .bind(officer_id)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
 /// One more unresolved conflicting push of the visit.
 pub async fn add_conflict<'e, E>(db: E, visit_id: &str) -> Result<(), sqlx::Error>
 where

@@ -32,7 +32,11 @@ pub struct StoredKey {
     pub content_hash: String,
     pub place_code: String,
     pub received_at: String,
+    /// The account that pushed this revision.
+    pub pushed_by: String,
 }
+
+const KEY_COLUMNS: &str = "revision, content_hash, place_code, received_at, pushed_by";
 
 /// Inserts `row` if `(visit_id, revision)` is not stored yet and the visit's
 /// latest stored revision is the row's base (`replaces_revision`), or the
@@ -98,22 +102,27 @@ pub async fn find_key<'e, E>(
 where
     E: Executor<'e, Database = Backend>,
 {
-    sqlx::query_as(
-        "SELECT revision, content_hash, place_code, received_at FROM visit_revisions \
-         WHERE visit_id = $1 AND revision = $2",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {KEY_COLUMNS} FROM visit_revisions WHERE visit_id = $1 AND revision = $2"
+    ))
     .bind(visit_id)
     .bind(revision)
     .fetch_optional(db)
     .await
 }
 
-/// A stored key with its visit id (see [`find_keys`]).
+/// A stored key with its visit id and what decides who the visit belongs
+/// to (see [`find_keys`]).
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct StoredKeyOf {
     pub visit_id: String,
     #[sqlx(flatten)]
     pub key: StoredKey,
+    /// The revision's organisation, or the registry organisation it was
+    /// merged into since.
+    pub organisation_id: String,
+    /// The officer an admin handed the visit to, if any (`visit_owners`).
+    pub assigned_owner: Option<String>,
 }
 
 /// Every stored revision of the given visits, in one statement (a pushed
@@ -124,12 +133,108 @@ where
     E: Executor<'e, Database = Backend>,
 {
     sqlx::query_as(
-        "SELECT visit_id, revision, content_hash, place_code, received_at FROM visit_revisions \
-         WHERE visit_id IN (SELECT value FROM json_each($1))",
+        "SELECT r.visit_id, r.revision, r.content_hash, r.place_code, r.received_at, r.pushed_by, \
+                COALESCE(o.merged_into, r.organisation_id) AS organisation_id, \
+                w.owner_id AS assigned_owner \
+         FROM visit_revisions r \
+         LEFT JOIN organisations o ON o.id = r.organisation_id \
+         LEFT JOIN visit_owners w ON w.visit_id = r.visit_id \
+         WHERE r.visit_id IN (SELECT value FROM json_each($1))",
     )
     .bind(visit_ids_json)
     .fetch_all(db)
     .await
+}
+
+/// Who a stored visit belongs to and which organisation it is of, from its
+/// stored keys (all rows of one visit, as [`find_keys`] reads them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ownership {
+    /// The officer who may send its revisions: the one an admin assigned,
+    /// else the pusher of its first stored revision.
+    pub owner: String,
+    /// Its organisation (after merges), as its first stored revision named it.
+    pub organisation_id: String,
+}
+
+/// The [`Ownership`] of each visit among `keys`.
+pub fn ownerships<'a>(
+    keys: impl IntoIterator<Item = &'a StoredKeyOf>,
+) -> std::collections::HashMap<String, Ownership> {
+    let mut first: std::collections::HashMap<String, &StoredKeyOf> = Default::default();
+    for k in keys {
+        let slot = first.entry(k.visit_id.clone()).or_insert(k);
+        if k.key.revision < slot.key.revision {
+            *slot = k;
+        }
+    }
+    first
+        .into_iter()
+        .map(|(id, k)| {
+            let owner = k.assigned_owner.clone().unwrap_or_else(|| k.key.pushed_by.clone());
+            let organisation_id = k.organisation_id.clone();
+            (id, Ownership { owner, organisation_id })
+        })
+        .collect()
+}
+
+/// Hands a visit to another officer (an admin's decision; audited by the caller).
+pub async fn assign_owner<'e, E>(
+    db: E,
+    visit_id: &str,
+    owner_id: &str,
+    assigned_by: &str,
+    now: &str,
+) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query(
+        "INSERT INTO visit_owners (visit_id, owner_id, assigned_by, assigned_at) \
+         VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (visit_id) DO UPDATE SET owner_id = excluded.owner_id, \
+         assigned_by = excluded.assigned_by, assigned_at = excluded.assigned_at",
+    )
+    .bind(visit_id)
+    .bind(owner_id)
+    .bind(assigned_by)
+    .bind(now)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Whether `user_id` pushed any revision of the visit (four eyes: they may
+/// not review it).
+pub async fn pushed_any<'e, E>(db: E, visit_id: &str, user_id: &str) -> Result<bool, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM visit_revisions WHERE visit_id = $1 AND pushed_by = $2) \
+             OR EXISTS (SELECT 1 FROM visit_owners WHERE visit_id = $1 AND owner_id = $2)",
+    )
+    .bind(visit_id)
+    .bind(user_id)
+    .fetch_one(db)
+    .await
+}
+
+/// Records the photos the given revisions name: `(sha256, visit_id)` pairs,
+/// once each. One statement for a whole group.
+pub async fn link_photos<'e, E>(db: E, pairs: &[(String, String)]) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let mut q = QueryBuilder::<Backend>::new("INSERT INTO visit_photos (sha256, visit_id) ");
+    q.push_values(pairs, |mut b, (sha, visit)| {
+        b.push_bind(sha).push_bind(visit);
+    });
+    q.push(" ON CONFLICT (sha256, visit_id) DO NOTHING");
+    q.build().persistent(false).execute(db).await.map(|_| ())
 }
 
 /// The latest stored revision's key, if any.
@@ -137,9 +242,9 @@ pub async fn latest_key<'e, E>(db: E, visit_id: &str) -> Result<Option<StoredKey
 where
     E: Executor<'e, Database = Backend>,
 {
-    sqlx::query_as(
-        "SELECT revision, content_hash, place_code, received_at FROM visits_latest WHERE visit_id = $1",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {KEY_COLUMNS} FROM visits_latest WHERE visit_id = $1"
+    ))
     .bind(visit_id)
     .fetch_optional(db)
     .await

@@ -20,6 +20,8 @@
 //! - `GET  /api/v1/visits?year&place&kind&sector&grade&state&officer&q&sort&page` (reviewer, admin)
 //!   → one page of the console's list
 //! - `GET  /api/v1/visits/{id}` → latest revision, history with changes, conflicts, reviews, audit
+//!   (officers: their own visits)
+//! - `PUT  /api/v1/visits/{id}/owner` `{username}` (admin) → hands the visit to another officer
 //! - `GET  /api/v1/dashboard?year&hierarchy&place&reviewed` (reviewer, admin) → `report::Dashboard`
 //! - `GET  /api/v1/exports/{visits,indicators}.{csv,xlsx}?year&hierarchy&place&reviewed`
 //!   (reviewer, admin) → attachment
@@ -79,6 +81,7 @@ fn v1_router() -> Router<AppState> {
         .route("/users/{username}/assignments", put(users::assign))
         .route("/visits", get(visits::list))
         .route("/visits/{id}", get(visits::get))
+        .route("/visits/{id}/owner", put(visits::set_owner))
         .route("/dashboard", get(dashboard::get))
         .route("/exports/visits.csv", get(exports::visits_csv))
         .route("/exports/visits.xlsx", get(exports::visits_xlsx))

@@ -60,6 +60,13 @@ pub async fn create(
     if !Scope::of(&state, &user).await?.allows(&stored.place_code) {
         return Err(not_found());
     }
+    // Four eyes: whoever recorded a visit (or was handed it) does not decide on it.
+    if visits::pushed_any(&state.db, &visit_id, &user.id).await? {
+        return Err(AppError::OutOfScope {
+            vi: "Bạn đã gửi chuyến khảo sát này: người khác phải duyệt".into(),
+            en: "You sent this visit: someone else must review it".into(),
+        });
+    }
     let id = Uuid::now_v7();
     let decision = match req.decision {
         ReviewDecision::Approved => "approved",

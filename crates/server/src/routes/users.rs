@@ -185,8 +185,11 @@ pub async fn create(
     };
     check_assignments(&state, req.role, &assignments)?;
     check_within_caller(&state, &user, None, req.role, &assignments).await?;
-    let password_hash =
-        crate::auth::hash_password_blocking(req.password, state.config.argon2_memory_kib).await?;
+    let memory_kib = state.config.argon2_memory_kib;
+    let password_hash = state
+        .hash_limiter()
+        .run(move || crate::auth::hash_password(&req.password, memory_kib))
+        .await??;
     let row = users::UserRow {
         id: Uuid::now_v7().to_string(),
         username: username.clone(),

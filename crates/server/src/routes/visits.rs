@@ -3,9 +3,12 @@
 //! - `GET /api/v1/visits?year&hierarchy&place&kind&sector&grade&state&officer&q&sort&page&per_page`
 //!   (reviewer, admin): one page of the latest revisions in the user's scope.
 //! - `GET /api/v1/visits/{id}`: the latest stored revision, every revision
-//!   with what changed from the one before, unresolved conflicts beside what
-//!   they conflict with, reviews and the audit log (officers: only visits of
-//!   their places; everyone else: their scope).
+//!   with what changed from the one before and who pushed it, unresolved
+//!   conflicts beside what they conflict with, reviews and the audit log
+//!   (officers: only their own visits; staff: their scope).
+//! - `PUT /api/v1/visits/{id}/owner` `{"username"}` (admins): hands a visit
+//!   to another officer, who from then on sends its revisions (e.g. an
+//!   officer who left, or a phone handed over); audited.
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
@@ -18,10 +21,10 @@ use htx_core::{Hierarchy, PlaceRef, Visit};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, Role};
 use crate::db::audit;
 use crate::db::visit_index::{self, ListFilter};
-use crate::db::{organisations, reviews, visits};
+use crate::db::{self, organisations, reviews, users, visit_index as index, visits};
 use crate::error::{ApiResult, AppError};
 use crate::scope::Scope;
 use crate::state::AppState;
@@ -142,16 +145,33 @@ pub async fn get(
     let latest_row = visits::latest(&state.db, &id)
         .await?
         .ok_or_else(not_found)?;
-    // Outside the user's places or scope: answered as if it did not exist.
-    if !Scope::of(&state, &user)
-        .await?
-        .allows(&latest_row.place_code)
-    {
+    let ownership = visit_ownership(&state, &id).await?.ok_or_else(not_found)?;
+    // Officers see their own visits only; staff their scope. Anything else is
+    // answered as if it did not exist.
+    let visible = match user.role {
+        Role::Officer => ownership.owner == user.id,
+        _ => Scope::of(&state, &user)
+            .await?
+            .allows(&latest_row.place_code),
+    };
+    if !visible {
         return Err(not_found());
     }
+    let history = visits::history(&state.db, &id).await?;
+    let conflict_rows = visits::conflicts(&state.db, &id).await?;
+    let names = account_names(
+        &state,
+        history
+            .iter()
+            .map(|r| &r.pushed_by)
+            .chain(conflict_rows.iter().map(|c| &c.pushed_by))
+            .chain([&ownership.owner]),
+    )
+    .await?;
+    let name_of = |id: &str| names.get(id).map(|(_, name)| name.clone()).unwrap_or_default();
     let rubrics = state.rubrics();
     let mut revisions: Vec<StoredRevision> = Vec::new();
-    for row in visits::history(&state.db, &id).await? {
+    for row in history {
         let visit = parse_body(&row.body)?;
         let changes = revisions
             .last()
@@ -167,6 +187,7 @@ pub async fn get(
             grade: scored
                 .and_then(|r| r.rating.grade())
                 .map(|g| crate::console::grade_code(g).to_owned()),
+            pushed_by: name_of(&row.pushed_by),
             visit,
             changes,
         });
@@ -180,9 +201,10 @@ pub async fn get(
         None => return Err(not_found()),
     };
     let mut conflicts = Vec::new();
-    for c in visits::conflicts(&state.db, &id).await? {
+    for c in conflict_rows {
         let visit = parse_body(&c.body)?;
         conflicts.push(ConflictInfo {
+            pushed_by: name_of(&c.pushed_by),
             revision: c.revision,
             hash: c.content_hash,
             reason: c.reason,
@@ -220,12 +242,93 @@ pub async fn get(
         .into_iter()
         .map(Into::into)
         .collect();
+    let (owner_username, owner) = names.get(&ownership.owner).cloned().unwrap_or_default();
     Ok(Json(VisitHistory {
         latest,
+        owner,
+        owner_username,
         organisation,
         revisions,
         conflicts,
         reviews,
         audit,
     }))
+}
+
+/// Who a stored visit belongs to (`None`: no such visit).
+async fn visit_ownership(state: &AppState, id: &str) -> ApiResult<Option<visits::Ownership>> {
+    let ids = serde_json::to_string(&[id]).map_err(anyhow::Error::from)?;
+    let keys = visits::find_keys(&state.db, &ids).await?;
+    Ok(visits::ownerships(&keys).remove(id))
+}
+
+/// `(username, display name)` of each account id.
+async fn account_names<'a>(
+    state: &AppState,
+    ids: impl Iterator<Item = &'a String>,
+) -> ApiResult<std::collections::HashMap<String, (String, String)>> {
+    let ids: std::collections::BTreeSet<&String> = ids.collect();
+    let json = serde_json::to_string(&ids).map_err(anyhow::Error::from)?;
+    Ok(users::names(&state.db, &json)
+        .await?
+        .into_iter()
+        .map(|(id, username, name)| (id, (username, name)))
+        .collect())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewOwner {
+    /// The officer's username.
+    pub username: String,
+}
+
+/// `PUT /api/v1/visits/{id}/owner`: an admin hands a visit to another
+/// officer. The officer must be able to work in the visit's commune; the
+/// change is written with its audit entry, and the console lists the visit
+/// under the new officer.
+pub async fn set_owner(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<Uuid>,
+    body: Result<Json<NewOwner>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    if user.role != Role::Admin {
+        return Err(AppError::forbidden("only admins hand visits to another officer"));
+    }
+    let Json(req) = body?;
+    let id = id.to_string();
+    let not_found = || AppError::not_found("no such visit");
+    let latest = visits::latest(&state.db, &id).await?.ok_or_else(not_found)?;
+    if !Scope::of(&state, &user).await?.allows(&latest.place_code) {
+        return Err(not_found());
+    }
+    let officer = users::find_by_username(&state.db, req.username.trim())
+        .await?
+        .filter(|u| u.role == Role::Officer.as_str())
+        .ok_or_else(|| AppError::Invalid {
+            path: "username".into(),
+            vi: "Không có cán bộ với tên đăng nhập này".into(),
+            en: "No officer has this username".into(),
+        })?;
+    if !users::has_place(&state.db, &officer.id, &latest.place_code).await? {
+        return Err(AppError::Invalid {
+            path: "username".into(),
+            vi: "Cán bộ này không được giao xã/phường của chuyến khảo sát".into(),
+            en: "This officer is not assigned the visit's commune".into(),
+        });
+    }
+    let now = db::now_timestamp();
+    let mut tx = state.begin_write().await?;
+    let before = {
+        let ids = serde_json::to_string(&[&id]).map_err(anyhow::Error::from)?;
+        let keys = visits::find_keys(&mut *tx, &ids).await?;
+        visits::ownerships(&keys).remove(&id).ok_or_else(not_found)?
+    };
+    visits::assign_owner(&mut *tx, &id, &officer.id, &user.id, &now).await?;
+    index::set_officer(&mut *tx, &id, &officer.id).await?;
+    let detail = serde_json::json!({ "from": before.owner, "to": officer.id, "username": officer.username });
+    audit::record(&mut *tx, &now, &user.id, "visit.reassign", audit::ENTITY_VISIT, &id, &detail)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(serde_json::json!({ "visit_id": id, "owner": officer.username })))
 }

@@ -164,6 +164,7 @@ pub fn test_config() -> Config {
         demo: true,
         token_ttl_secs: 3600,
         argon2_memory_kib: 64,
+        ..Config::with_defaults()
     }
 }
 
@@ -209,6 +210,17 @@ pub fn status(o: &RecordOutcome) -> &'static str {
         RecordOutcome::Duplicate { .. } => "duplicate",
         RecordOutcome::Conflict { .. } => "conflict",
         RecordOutcome::Rejected { .. } => "rejected",
+    }
+}
+
+/// `(path, code)` of each error of a rejected record (empty otherwise).
+pub fn rejected_codes(o: &RecordOutcome) -> Vec<(String, &'static str)> {
+    match o {
+        RecordOutcome::Rejected { errors } => errors
+            .iter()
+            .map(|e| (e.path.clone(), e.code.as_str()))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
