@@ -62,7 +62,11 @@ fn Detail(h: VisitHistory, on_review: impl Fn() + Clone + Send + Sync + 'static)
                 }
             })}
             <div><dt>{t!(i18n, visit_date)}</dt><dd>{format_datetime_vn(v.started_at)}</dd></div>
-            <div><dt>{t!(i18n, officer)}</dt><dd>{v.officer.clone()}</dd></div>
+            // The account that sent the visit: the device's own text is only what the phone said.
+            <div><dt>{t!(i18n, officer)}</dt><dd data-testid="review-officer">{format!("{} ({})", h.owner, h.owner_username)}</dd></div>
+            {(v.officer.trim() != h.owner.trim()).then(|| view! {
+                <div><dt>{t!(i18n, officer_on_device)}</dt><dd data-testid="review-officer-device">{v.officer.clone()}</dd></div>
+            })}
             <div><dt>{t!(i18n, revision)}</dt><dd data-testid="review-revision">{latest.revision}</dd></div>
             <div><dt>{t!(i18n, score)}</dt><dd>{score.unwrap_or_else(|| "—".into())}</dd></div>
             <div><dt>{t!(i18n, grade)}</dt><dd>{move || grade.map(|(vi, en)| pick(vi, en).to_string()).unwrap_or_else(|| "—".into())}</dd></div>
@@ -232,9 +236,11 @@ fn changes_table(changes: Vec<FieldChange>, before: &'static str, after: &'stati
 
 fn revision(r: StoredRevision) -> impl IntoView {
     let head = format!(
-        "{} {} · {} {}",
+        "{} {} · {} {} · {} {}",
         pick("Phiên bản", "Revision"),
         r.revision,
+        pick("gửi bởi", "sent by"),
+        r.pushed_by,
         pick("nhận lúc", "received"),
         r.received_at
     );
@@ -257,7 +263,15 @@ fn conflict(c: ConflictInfo) -> impl IntoView {
         "stale_base" => pick("Sửa từ một phiên bản cũ", "Edited from an older revision"),
         _ => pick("Cùng phiên bản, nội dung khác", "Same revision, other content"),
     };
-    let head = format!("{} {} · {} · {}", pick("Phiên bản", "Revision"), c.revision, why, c.received_at);
+    let head = format!(
+        "{} {} · {} · {} {} · {}",
+        pick("Phiên bản", "Revision"),
+        c.revision,
+        why,
+        pick("gửi bởi", "sent by"),
+        c.pushed_by,
+        c.received_at
+    );
     view! {
         <div class="revision" data-testid="review-conflict">
             <h3>{head}</h3>

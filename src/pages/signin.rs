@@ -89,6 +89,8 @@ fn describe(i18n: leptos_i18n::I18nContext<crate::i18n::Locale>, e: &PullError) 
         PullError::Api(ApiError::Server { code, .. }) if code == "invalid_credentials" => {
             t_string!(i18n, err_credentials).to_string()
         }
+        // Too many sign-ins at once on the server: nothing is wrong with the password.
+        PullError::Api(ApiError::Server { code, .. }) if code == "busy" => t_string!(i18n, err_busy).to_string(),
         PullError::Api(ApiError::Server { status, message, .. }) => format!("{} ({status}): {message}", t_string!(i18n, err_server)),
         PullError::Api(ApiError::Decode(m)) => format!("{}: {m}", t_string!(i18n, err_server)),
         PullError::Storage(s) => s.to_string(),

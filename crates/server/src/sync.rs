@@ -82,6 +82,19 @@ async fn visible_places(state: &AppState, user: &AuthUser) -> ApiResult<Option<B
     })
 }
 
+/// Whether the user may push visits (and upload their photos): officers;
+/// admins only when the server allows it (`--allow-staff-push`). Staff
+/// review what officers send.
+pub fn may_push(state: &AppState, user: &AuthUser) -> ApiResult<()> {
+    match user.role {
+        Role::Officer => Ok(()),
+        Role::Admin if state.config.allow_staff_push => Ok(()),
+        _ => Err(AppError::forbidden(
+            "only officers push visits and photos (an admin may when the server runs with --allow-staff-push)",
+        )),
+    }
+}
+
 pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiResult<PushResponse> {
     check_version(batch.protocol_version)?;
     if batch.records.len() > MAX_PUSH_RECORDS {
@@ -90,17 +103,7 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
             batch.records.len()
         )));
     }
-    // Staff review what officers send; an admin pushing visits (and then
-    // approving them) is allowed only by a deliberate setting.
-    match user.role {
-        Role::Officer => {}
-        Role::Admin if state.config.allow_staff_push => {}
-        _ => {
-            return Err(AppError::forbidden(
-                "only officers push visits (an admin may when the server runs with --allow-staff-push)",
-            ))
-        }
-    }
+    may_push(state, user)?;
     let now_str = db::now_timestamp();
     let now = parse_time(&now_str)?;
     let places = visible_places(state, user).await?;

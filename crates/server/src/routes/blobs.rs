@@ -44,6 +44,7 @@ pub async fn put(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<BlobStored>)> {
     check_name(&sha256)?;
+    crate::sync::may_push(&state, &user)?;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::PayloadTooLarge(format!("a blob is at most {MAX_PHOTO_BYTES} bytes"))

@@ -39,17 +39,22 @@ impl Api {
     }
 
     pub async fn start_with_ttl(token_ttl_secs: u64) -> Api {
+        Api::start_with(|c| c.token_ttl_secs = token_ttl_secs).await
+    }
+
+    /// A server with the test configuration as `adjust` changes it.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Api {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter("htx_server=info")
             .try_init();
         let tmp = tempfile::tempdir().unwrap();
-        let config = Config {
+        let mut config = Config {
             database: tmp.path().join("htx.sqlite3"),
             static_dir: tmp.path().join("dist"),
-            token_ttl_secs,
             ..test_config()
         };
+        adjust(&mut config);
         let server = Server::bind(config).await.unwrap();
         let base = format!("http://{}/api/v1", server.local_addr());
         let db = server.state().db.clone();
