@@ -584,9 +584,8 @@ async fn not_inserted(
     row: &visits::RevisionRow,
     now: DateTime<FixedOffset>,
 ) -> ApiResult<RecordOutcome> {
-    let stored = visits::find_keys(&mut **tx, &ids_json(std::iter::once(record.visit.id))?).await?;
-    if let Some(o) = visits::ownerships(&stored).get(&row.visit_id) {
-        if let Some(refusal) = check_ownership(o, user, &row.organisation_id) {
+    if let Some(o) = visits::ownership_of(&mut **tx, &row.visit_id).await? {
+        if let Some(refusal) = check_ownership(&o, user, &row.organisation_id) {
             return Ok(refusal);
         }
     }

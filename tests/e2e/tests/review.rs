@@ -45,6 +45,11 @@ async fn review_loop(app: &mut TestApp, rb: &Browser) -> Result<()> {
     rb.screenshot("review-list").await?;
     rb.click(&format!("{row} a")).await?;
     rb.wait_for("[data-testid=review-title]", UI_TIMEOUT).await?;
+    // The officer shown is the account that sent the visit; what the device
+    // typed as the officer is shown apart, as the device's.
+    rb.wait_for_text("[data-testid=review-officer]", "[DEMO] Cán bộ 1 (canbo1)", UI_TIMEOUT).await?;
+    let typed = rb.text("[data-testid=review-officer-device]").await?;
+    ensure!(typed.trim() == "canbo1", "the device's officer text is labelled apart: {typed:?}");
 
     // Returning without a comment is refused in Vietnamese; with one, it is returned.
     rb.click("[data-testid=review-return]").await?;

@@ -178,6 +178,16 @@ pub fn ownerships<'a>(
         .collect()
 }
 
+/// Who one stored visit belongs to (`None`: no such visit).
+pub async fn ownership_of<'e, E>(db: E, visit_id: &str) -> Result<Option<Ownership>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    let ids = serde_json::json!([visit_id]).to_string();
+    let keys = find_keys(db, &ids).await?;
+    Ok(ownerships(&keys).remove(visit_id))
+}
+
 /// Hands a visit to another officer (an admin's decision; audited by the caller).
 pub async fn assign_owner<'e, E>(
     db: E,

@@ -145,7 +145,9 @@ pub async fn get(
     let latest_row = visits::latest(&state.db, &id)
         .await?
         .ok_or_else(not_found)?;
-    let ownership = visit_ownership(&state, &id).await?.ok_or_else(not_found)?;
+    let ownership = visits::ownership_of(&state.db, &id)
+        .await?
+        .ok_or_else(not_found)?;
     // Officers see their own visits only; staff their scope. Anything else is
     // answered as if it did not exist.
     let visible = match user.role {
@@ -255,13 +257,6 @@ pub async fn get(
     }))
 }
 
-/// Who a stored visit belongs to (`None`: no such visit).
-async fn visit_ownership(state: &AppState, id: &str) -> ApiResult<Option<visits::Ownership>> {
-    let ids = serde_json::to_string(&[id]).map_err(anyhow::Error::from)?;
-    let keys = visits::find_keys(&state.db, &ids).await?;
-    Ok(visits::ownerships(&keys).remove(id))
-}
-
 /// `(username, display name)` of each account id.
 async fn account_names<'a>(
     state: &AppState,
@@ -319,11 +314,9 @@ pub async fn set_owner(
     }
     let now = db::now_timestamp();
     let mut tx = state.begin_write().await?;
-    let before = {
-        let ids = serde_json::to_string(&[&id]).map_err(anyhow::Error::from)?;
-        let keys = visits::find_keys(&mut *tx, &ids).await?;
-        visits::ownerships(&keys).remove(&id).ok_or_else(not_found)?
-    };
+    let before = visits::ownership_of(&mut *tx, &id)
+        .await?
+        .ok_or_else(not_found)?;
     visits::assign_owner(&mut *tx, &id, &officer.id, &user.id, &now).await?;
     index::set_officer(&mut *tx, &id, &officer.id).await?;
     let detail = serde_json::json!({ "from": before.owner, "to": officer.id, "username": officer.username });
