@@ -2,6 +2,7 @@
 //! and small device facts in `meta`.
 use super::schema::stores;
 use super::{DeviceStore, Result, StorageError};
+use htx_core::device::VisitSummary;
 use htx_core::sync::{Cursor, PullResponse};
 use htx_core::{Organisation, Place, Rubric};
 use indexed_db_futures::prelude::*;
@@ -36,16 +37,36 @@ impl DeviceStore {
         let empty = pull.organisations.is_empty()
             && pull.places.is_empty()
             && pull.rubrics.is_empty()
-            && pull.reviews.is_empty();
+            && pull.reviews.is_empty()
+            && pull.returned_visits.is_empty();
         if empty && self.pull_cursor().await?.as_ref() == Some(&pull.cursor) {
             return Ok(());
         }
-        let tx = self.tx(&[stores::ORGANISATIONS, stores::META, stores::VISIT_SUMMARIES], true)?;
+        let tx = self.tx(&[stores::ORGANISATIONS, stores::META, stores::VISIT_SUMMARIES, stores::VISITS], true)?;
         let orgs = tx.object_store(stores::ORGANISATIONS).map_err(StorageError::idb)?;
         for o in &pull.organisations {
             orgs.put(o).serde().map_err(StorageError::idb)?;
         }
         let summaries = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
+        // Returned visits this device does not hold (a new phone): kept, so
+        // the officer can fix them; a visit already here is never replaced.
+        let visits = tx.object_store(stores::VISITS).map_err(StorageError::idb)?;
+        let now_ms = js_sys::Date::now() as i64;
+        for v in &pull.returned_visits {
+            let id = v.id.to_string();
+            let held: Option<VisitSummary> = summaries.get(id.as_str()).serde().map_err(StorageError::idb)?.await.map_err(|e| StorageError::Decode(e.to_string()))?;
+            if held.is_some() {
+                continue;
+            }
+            let org: Option<Organisation> = orgs
+                .get(v.organisation_id.to_string().as_str())
+                .serde()
+                .map_err(StorageError::idb)?
+                .await
+                .map_err(|e| StorageError::Decode(e.to_string()))?;
+            visits.put(v).serde().map_err(StorageError::idb)?;
+            summaries.put(&VisitSummary::received(v, org.as_ref(), now_ms)).serde().map_err(StorageError::idb)?;
+        }
         super::outbox::apply_reviews(&summaries, &pull.reviews).await?;
         let meta = tx.object_store(stores::META).map_err(StorageError::idb)?;
         if !pull.places.is_empty() {

@@ -190,6 +190,19 @@ impl VisitSummary {
     }
 }
 
+impl VisitSummary {
+    /// The summary of a visit the server sent back to this device (a
+    /// returned revision the device did not hold): the server holds it, so
+    /// it starts `Confirmed`; the review that came with it then marks it
+    /// returned, and editing it makes the next revision.
+    pub fn received(visit: &Visit, organisation: Option<&Organisation>, updated_ms: i64) -> VisitSummary {
+        VisitSummary {
+            status: LocalStatus::Confirmed,
+            ..VisitSummary::of(visit, organisation, None, updated_ms)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,5 +254,18 @@ mod tests {
         assert!(b.recent < a.recent, "newer sorts first");
         assert_eq!(b.grade, Some(Grade::Weak));
         assert!(LocalStatus::ALL.iter().all(|s| LocalStatus::parse(s.as_str()) == Some(*s)));
+    }
+
+    #[test]
+    fn a_visit_sent_back_by_the_server_is_held_there_and_edited_as_the_next_revision() {
+        let (mut v, _) = visit_with(&[]);
+        v.state = VisitState::Final;
+        let s = VisitSummary::received(&v, None, 3_000);
+        assert_eq!(s.status, LocalStatus::Confirmed);
+        assert_eq!(s.revision, v.revision);
+        assert_eq!(
+            crate::outbox::edit_mode(LocalStatus::Returned, false),
+            crate::outbox::EditMode::NextRevision
+        );
     }
 }

@@ -336,6 +336,11 @@ pub struct PullResponse {
     pub size_rules: Vec<SizeClassRules>,
     #[serde(default)]
     pub reviews: Vec<ReviewOutcome>,
+    /// The revisions that [`reviews`](Self::reviews) return to the officer,
+    /// as stored: a phone that does not hold the visit (a new phone, a
+    /// device reset) receives it to fix. Empty for staff.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub returned_visits: Vec<Visit>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -555,6 +555,7 @@ fn serde_roundtrip_shipped_data_and_pull() {
         rubrics: vec![rubric],
         size_rules: vec![SizeClassRules::nd_113_2024()],
         reviews: vec![],
+        returned_visits: vec![],
     };
     roundtrip(&resp);
     // Places received over sync rebuild an identical registry.

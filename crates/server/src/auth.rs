@@ -50,6 +50,9 @@ pub struct AuthUser {
     pub username: String,
     pub display_name: String,
     pub role: Role,
+    /// A demo account: the organisations and accounts it creates are marked
+    /// demo data, so `--demo` can tell a demo database from a real one.
+    pub is_demo: bool,
 }
 
 impl AuthUser {
@@ -93,6 +96,7 @@ impl FromRequestParts<AppState> for AuthUser {
             username: session.username,
             display_name: session.display_name,
             role,
+            is_demo: session.is_demo,
         })
     }
 }

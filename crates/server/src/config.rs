@@ -32,6 +32,19 @@ pub struct Config {
     #[arg(long, env = "HTX_DEMO", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub demo: bool,
 
+    /// With --demo, also seed three years of synthetic visits, reviews and
+    /// photos (the demo history); `--demo-history=false` seeds only the
+    /// organisations and accounts (what the tests build on).
+    #[arg(long, env = "HTX_DEMO_HISTORY", default_value_t = true, action = ArgAction::Set, value_parser = BoolishValueParser::new())]
+    pub demo_history: bool,
+
+    /// Serve a database holding demo accounts (their passwords are published)
+    /// on an address other than loopback. Without it the server refuses, so a
+    /// demo is never reachable from the network by accident
+    /// (HTX_ALLOW_DEMO_ON_NETWORK=1/true/yes/on).
+    #[arg(long, env = "HTX_ALLOW_DEMO_ON_NETWORK", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub allow_demo_on_network: bool,
+
     /// Lifetime of a sign-in token, in seconds (default 14 days: a device
     /// may stay offline for days; it signs in again before its next push).
     #[arg(long, env = "HTX_TOKEN_TTL_SECS", default_value_t = 14 * 24 * 3600)]

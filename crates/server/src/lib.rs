@@ -97,6 +97,18 @@ impl Server {
             );
         }
         let db = db::connect(&config.database).await?;
+        // Before anything is written (migrations included): the demo adds
+        // accounts with published passwords, never to a real database.
+        if config.demo {
+            if let Some(what) = demo::foreign_data(&db).await? {
+                db.close().await;
+                anyhow::bail!(
+                    "--demo refused: {} holds {what}. The demo adds accounts whose passwords are \
+                     published; run without --demo, or give --database a new file for the demo",
+                    config.database.display()
+                );
+            }
+        }
         db::migrate(&db).await?;
         let schema_version = db::schema_version(&db).await?;
         tracing::info!(schema_version, "database ready");
@@ -114,6 +126,24 @@ impl Server {
                 tracing::info!(created, "demo accounts created");
             }
         }
+        let demo_accounts = demo::demo_accounts(&db).await?;
+        if demo_accounts > 0 {
+            tracing::warn!(
+                demo_accounts,
+                "THIS DATABASE HOLDS DEMO ACCOUNTS WHOSE PASSWORDS ARE PUBLISHED (README): \
+                 anyone who reaches this server can sign in as an admin (quantri / quantri-demo). \
+                 Never use it for real data"
+            );
+            if !config.addr.ip().is_loopback() && !config.allow_demo_on_network {
+                db.close().await;
+                anyhow::bail!(
+                    "refusing to serve demo accounts on {}: their passwords are published. \
+                     Serve the demo on 127.0.0.1, or pass --allow-demo-on-network if this \
+                     network is yours alone",
+                    config.addr
+                );
+            }
+        }
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
@@ -124,6 +154,21 @@ impl Server {
             .context("loading published rubrics")?;
         if published > 0 {
             tracing::info!(published, "published rubrics loaded");
+        }
+        if state.config.demo && state.config.demo_history {
+            let started = std::time::Instant::now();
+            let h = demo::seed_history(&state)
+                .await
+                .context("seeding the demo history")?;
+            if !h.already_seeded {
+                tracing::info!(
+                    organisations = h.organisations,
+                    revisions = h.revisions,
+                    reviews = h.reviews,
+                    ms = started.elapsed().as_millis() as u64,
+                    "demo history seeded (2024-2026)"
+                );
+            }
         }
         let indexed = console::backfill(&state)
             .await
@@ -202,6 +247,44 @@ pub async fn gc_photos_once(config: Config) -> anyhow::Result<u64> {
     let removed = gc_photos(&state).await;
     db.close().await;
     removed
+}
+
+/// `htx-server create-admin`: opens the database (migrating it) and adds an
+/// admin account with no scope (every place): the first account of a real
+/// deployment, which then creates the others in the console.
+pub async fn create_admin(
+    config: Config,
+    username: &str,
+    display_name: &str,
+    password: String,
+) -> anyhow::Result<()> {
+    use routes::users::{valid_username, MIN_PASSWORD};
+    if !valid_username(username) {
+        anyhow::bail!("the username must be 3 to 40 of a-z, 0-9, '.', '_', '-'");
+    }
+    if password.chars().count() < MIN_PASSWORD {
+        anyhow::bail!("the password must have at least {MIN_PASSWORD} characters");
+    }
+    let db = db::connect(&config.database).await?;
+    db::migrate(&db).await?;
+    let created = async {
+        if db::users::find_by_username(&db, username).await?.is_some() {
+            anyhow::bail!("the username {username} is taken");
+        }
+        let hash = auth::hash_password_blocking(password, config.argon2_memory_kib).await?;
+        let row = db::users::UserRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            username: username.to_owned(),
+            display_name: display_name.to_owned(),
+            role: auth::Role::Admin.as_str().to_owned(),
+            password_hash: hash,
+        };
+        db::users::insert_if_absent(&db, &row, false, &db::now_timestamp()).await?;
+        Ok(())
+    }
+    .await;
+    db.close().await;
+    created
 }
 
 /// Runs the server until SIGINT (Ctrl-C) or SIGTERM.

@@ -23,6 +23,16 @@ enum Command {
     /// Remove the photos no stored visit names that were uploaded more than
     /// --unreferenced-photo-days ago (the server also does this daily), then exit.
     GcPhotos,
+    /// Add an admin account with no scope (every place), e.g. the first
+    /// account of a real deployment, then exit. The password is read from
+    /// HTX_ADMIN_PASSWORD, else from the first line of standard input.
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        /// The name shown in the console (default: the username).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
 }
 
 #[tokio::main]
@@ -34,6 +44,24 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::GcPhotos) => {
             let removed = htx_server::gc_photos_once(cli.config).await?;
             println!("removed {removed} unreferenced photos");
+            Ok(())
+        }
+        Some(Command::CreateAdmin {
+            username,
+            display_name,
+        }) => {
+            let password = match std::env::var("HTX_ADMIN_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprintln!("password for {username} (one line on standard input):");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let name = display_name.unwrap_or_else(|| username.clone());
+            htx_server::create_admin(cli.config, &username, &name, password).await?;
+            println!("admin account {username} created");
             Ok(())
         }
     }

@@ -460,7 +460,7 @@ async fn prepare(
     let org_id = visit.organisation_id.to_string();
     let (org_row, new_organisation) = match known.organisations.get(&org_id).cloned().flatten() {
         Some(row) => (row, None),
-        None => match new_organisation(state, places, visit, now_str, now)? {
+        None => match new_organisation(state, user.is_demo, places, visit, now_str, now)? {
             Ok(row) => (row.clone(), Some(row)),
             Err(refusal) => return Ok(Prepared::Done(refusal)),
         },
@@ -616,6 +616,7 @@ async fn not_inserted(
 /// acceptable. Writes nothing.
 fn new_organisation(
     state: &AppState,
+    user_is_demo: bool,
     places: Option<&BTreeSet<String>>,
     visit: &htx_core::Visit,
     now_str: &str,
@@ -669,7 +670,11 @@ fn new_organisation(
     }
     let row = organisations::provisional_row(o, &place.name, now_str)
         .ok_or_else(|| anyhow::anyhow!("organisation {}: codes not representable", o.id))?;
-    Ok(Ok(row))
+    // Found by a demo account: demo data like everything it records.
+    Ok(Ok(organisations::OrganisationRow {
+        is_demo: user_is_demo,
+        ..row
+    }))
 }
 
 async fn same_key(
@@ -854,6 +859,7 @@ pub async fn pull(
         rubrics: Vec::new(),
         size_rules: Vec::new(),
         reviews: Vec::new(),
+        returned_visits: Vec::new(),
     };
     // Staff are limited by their scope (officers already are, in SQL): a
     // reviewer's device holds only the organisations of the province. Review
@@ -873,7 +879,14 @@ pub async fn pull(
                     tracing::warn!(id = %row.id, kind = %row.kind, "organisation not sent: unknown kind")
                 }
             },
-            Item::Review(r) => response.reviews.push(review_outcome(r)?),
+            Item::Review(r) => {
+                let returned = r.decision == "returned";
+                let key = (r.visit_id.clone(), r.revision);
+                response.reviews.push(review_outcome(r)?);
+                if returned {
+                    response.returned_visits.extend(still_returned(state, &key).await?);
+                }
+            }
         }
     }
     if since == 0 {
@@ -886,6 +899,20 @@ pub async fn pull(
         response.rubrics = state.rubrics().iter().cloned().collect();
     }
     Ok(response)
+}
+
+/// The returned revision `(visit id, revision)`, if it is still the visit's
+/// latest (once the officer's fix is stored, a phone has nothing to fix).
+async fn still_returned(state: &AppState, (visit_id, revision): &(String, i64)) -> ApiResult<Option<htx_core::Visit>> {
+    let Some(latest) = visits::latest(&state.db, visit_id).await? else {
+        return Ok(None);
+    };
+    if latest.revision != *revision {
+        return Ok(None);
+    }
+    Ok(Some(serde_json::from_str(&latest.body).map_err(|e| {
+        anyhow::anyhow!("stored visit {visit_id} r{revision}: {e}")
+    })?))
 }
 
 enum Item {

@@ -335,7 +335,7 @@ async fn a_returned_visit_reaches_the_officer_and_its_fix_is_a_linked_revision()
 async fn only_admins_create_accounts_and_assign_places() {
     let api = Api::start().await;
     let officer = json!({
-        "username": "canbo3", "display_name": "Cán bộ 3", "role": "officer",
+        "username": "canbo_moi", "display_name": "Cán bộ mới", "role": "officer",
         "password": "mat-khau-dai-du", "places": ["30850"],
     });
     let post = |token: Option<String>, body: Value| {
@@ -383,7 +383,7 @@ async fn only_admins_create_accounts_and_assign_places() {
     assert_eq!(res.status(), StatusCode::CONFLICT);
 
     // The new officer signs in and may push only in the assigned commune.
-    let res = api.login_raw("canbo3", "mat-khau-dai-du").await;
+    let res = api.login_raw("canbo_moi", "mat-khau-dai-du").await;
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["user"]["places"], json!(["30850"]));
     let token = body["token"].as_str().unwrap().to_owned();
@@ -391,7 +391,7 @@ async fn only_admins_create_accounts_and_assign_places() {
         .push(
             &token,
             &batch(vec![
-                final_visit(0, "canbo3"),
+                final_visit(0, "canbo_moi"),
                 final_visit(CANBO2_HTX, "không phải địa bàn"),
             ]),
         )
@@ -401,7 +401,7 @@ async fn only_admins_create_accounts_and_assign_places() {
     // Reassigning takes effect at once; the list shows it; all of it is audited.
     let res = api
         .client
-        .put(api.url("/users/canbo3/assignments"))
+        .put(api.url("/users/canbo_moi/assignments"))
         .header(AUTHORIZATION, format!("Bearer {admin}"))
         .json(&json!({ "places": [] }))
         .send()
@@ -413,13 +413,13 @@ async fn only_admins_create_accounts_and_assign_places() {
         .await;
     assert_eq!(statuses(&res), ["rejected"]);
     let (_, list) = api.get_json(&admin, "/users").await;
-    let canbo3 = list
+    let canbo_moi = list
         .as_array()
         .unwrap()
         .iter()
-        .find(|u| u["username"] == "canbo3")
+        .find(|u| u["username"] == "canbo_moi")
         .unwrap();
-    assert_eq!(canbo3["places"], json!([]));
+    assert_eq!(canbo_moi["places"], json!([]));
     let actions: Vec<String> =
         sqlx::query_scalar("SELECT action FROM audit_log WHERE entity = 'user' ORDER BY id")
             .fetch_all(&api.db)

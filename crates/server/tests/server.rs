@@ -58,6 +58,8 @@ fn test_config(tmp: &Path, demo: bool) -> Config {
         demo,
         token_ttl_secs: 3600,
         argon2_memory_kib: 64,
+        // The organisations and accounts only: tests count what they push.
+        demo_history: false,
         ..Config::with_defaults()
     }
 }

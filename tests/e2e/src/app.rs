@@ -47,6 +47,19 @@ impl TestApp {
         Self::try_start_with(name, false).await
     }
 
+    /// [`start`](Self::start) with extra server flags (e.g. the full demo).
+    pub async fn start_with_server_args(name: &str, args: &[&str]) -> Self {
+        let started = async {
+            let server = ServerProcess::start_with_args(args).await.context("starting htx-server")?;
+            let browser = Browser::start().await.context("starting chromedriver + Chromium")?;
+            Ok::<_, anyhow::Error>(TestApp { name: name.to_string(), browser, server, http: crate::http_client() })
+        };
+        match started.await {
+            Ok(app) => app,
+            Err(e) => panic!("[{name}] could not start the test environment: {e:#}"),
+        }
+    }
+
     async fn try_start_with(name: &str, desktop: bool) -> Result<Self> {
         let server = ServerProcess::start().await.context("starting htx-server")?;
         let browser = if desktop { Browser::start_desktop().await } else { Browser::start().await }

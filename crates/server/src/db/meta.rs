@@ -6,6 +6,8 @@ use super::Backend;
 
 /// Key set once the demo dataset has been seeded; value = when.
 pub const DEMO_SEEDED_AT: &str = "demo_seeded_at";
+/// When the demo's three years of visits were written (`demo::seed_history`).
+pub const DEMO_HISTORY_SEEDED_AT: &str = "demo_history_seeded_at";
 
 pub async fn get<'e, E>(db: E, key: &str) -> Result<Option<String>, sqlx::Error>
 where
@@ -36,4 +38,16 @@ where
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The names of the tables of this database (before migrating, what a
+/// caller may read depends on them).
+pub async fn tables<'e, E>(db: E) -> Result<std::collections::BTreeSet<String>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .fetch_all(db)
+        .await?;
+    Ok(names.into_iter().collect())
 }

@@ -11,6 +11,8 @@ pub struct SessionUser {
     pub username: String,
     pub display_name: String,
     pub role: String,
+    /// A demo account (`--demo`): what it creates is demo data too.
+    pub is_demo: bool,
     /// Unix milliseconds.
     pub expires_at: i64,
 }
@@ -42,7 +44,7 @@ where
     E: Executor<'e, Database = Backend>,
 {
     sqlx::query_as(
-        "SELECT s.user_id, u.username, u.display_name, u.role, s.expires_at \
+        "SELECT s.user_id, u.username, u.display_name, u.role, u.is_demo, s.expires_at \
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
     )
     .bind(token_hash)

@@ -189,7 +189,8 @@ pub async fn create(
     let Json(o) = body?;
     let scope = Scope::of(&state, &user).await?;
     let now = db::now_timestamp();
-    let row = checked_row(&state, &scope, &o, false, &now)?;
+    let mut row = checked_row(&state, &scope, &o, false, &now)?;
+    row.is_demo = user.is_demo;
     let mut tx = state.begin_write().await?;
     if !organisations::insert_if_absent(&mut tx, &row).await? {
         return Err(AppError::Conflict(
@@ -392,7 +393,10 @@ pub async fn import(
     for (line, o) in &orgs {
         let (line, o) = (*line, o);
         let row = match checked_row(&state, &scope, o, false, &now) {
-            Ok(row) => row,
+            Ok(row) => organisations::OrganisationRow {
+                is_demo: user.is_demo,
+                ..row
+            },
             Err(r) => {
                 problems.push(RowError {
                     line,

@@ -51,7 +51,7 @@ pub struct UserSummary {
     pub scopes: Vec<PlaceRef>,
 }
 
-const MIN_PASSWORD: usize = 10;
+pub const MIN_PASSWORD: usize = 10;
 
 fn require_admin(user: &AuthUser) -> ApiResult<()> {
     if user.role == Role::Admin {
@@ -61,7 +61,7 @@ fn require_admin(user: &AuthUser) -> ApiResult<()> {
     }
 }
 
-fn valid_username(u: &str) -> bool {
+pub fn valid_username(u: &str) -> bool {
     (3..=40).contains(&u.len())
         && u.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
@@ -199,7 +199,8 @@ pub async fn create(
     };
     let now = db::now_timestamp();
     let mut tx = state.begin_write().await?;
-    if !users::insert_if_absent(&mut *tx, &row, false, &now).await? {
+    // An account a demo admin creates is demo data too.
+    if !users::insert_if_absent(&mut *tx, &row, user.is_demo, &now).await? {
         return Err(AppError::Conflict(format!("username {username} is taken")));
     }
     users::replace_assignments(&mut tx, &row.id, &assignments.places, &assignments.scopes).await?;

@@ -169,6 +169,8 @@ pub fn test_config() -> Config {
         demo: true,
         token_ttl_secs: 3600,
         argon2_memory_kib: 64,
+        // The organisations and accounts only: tests count what they push.
+        demo_history: false,
         ..Config::with_defaults()
     }
 }

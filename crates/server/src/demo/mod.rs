@@ -8,6 +8,8 @@
 //! by the MIT-licensed dvhcvn dataset). Deterministic: ids are UUID v5 of the
 //! registration code, no randomness.
 
+pub mod history;
+
 use uuid::Uuid;
 
 use crate::db::organisations::{self, OrganisationRow};
@@ -192,6 +194,21 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
         organisations: 20..40,
     },
     DemoAccount {
+        username: "canbo3",
+        password: "canbo3-demo",
+        role: "officer",
+        display_name: "[DEMO] Cán bộ 3",
+        // Communes of the history's organisations (history::assign_places).
+        organisations: 0..0,
+    },
+    DemoAccount {
+        username: "canbo4",
+        password: "canbo4-demo",
+        role: "officer",
+        display_name: "[DEMO] Cán bộ 4",
+        organisations: 0..0,
+    },
+    DemoAccount {
         username: "kiemduyet",
         password: "kiemduyet-demo",
         role: "reviewer",
@@ -252,9 +269,208 @@ pub async fn seed_users(db: &Db, argon2_memory_kib: u32) -> anyhow::Result<usize
     Ok(created)
 }
 
+/// What [`seed_history`] wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HistoryOutcome {
+    pub organisations: usize,
+    pub revisions: usize,
+    pub reviews: usize,
+    pub already_seeded: bool,
+}
+
+/// Writes the demo's three years of visits ([`history::generate`]) in one
+/// transaction, unless already done: the organisations, the officers'
+/// communes, every revision as the officers' devices would have pushed it
+/// (with its console list row), the reviews, the conflicting copies and the
+/// photos. Needs the base dataset and the demo accounts.
+pub async fn seed_history(state: &crate::AppState) -> anyhow::Result<HistoryOutcome> {
+    use crate::db::{audit, blobs, reviews, visit_index, visits};
+    use htx_core::sync::VisitRevision;
+
+    if meta::get(&state.db, meta::DEMO_HISTORY_SEEDED_AT).await?.is_some() {
+        return Ok(HistoryOutcome { already_seeded: true, ..Default::default() });
+    }
+    let h = history::generate(&state.reference.places, &state.rubrics());
+    let stamp = |t: &chrono::DateTime<chrono::FixedOffset>| {
+        t.with_timezone(&chrono::Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let officer_ids: Vec<String> = history::HISTORY_OFFICERS.iter().map(|u| demo_user_id(u)).collect();
+    let reviewer = demo_user_id("kiemduyet");
+    let mut tx = state.begin_write().await?;
+
+    // Organisations (the registry's and those found in the field).
+    let mut rows: std::collections::HashMap<String, OrganisationRow> = demo_rows("2024-01-01T00:00:00Z")
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect();
+    for o in &h.organisations {
+        let commune = o.place_new.as_deref().unwrap_or_default();
+        let place_name = state
+            .reference
+            .places
+            .get(htx_core::Hierarchy::New, commune)
+            .map_or(commune, |p| p.name.as_str());
+        let mut row = organisations::row_from_core(o, place_name, o.provisional, "2024-01-01T00:00:00Z")
+            .ok_or_else(|| anyhow::anyhow!("demo organisation {}: not representable", o.name))?;
+        row.is_demo = true;
+        organisations::insert_if_absent(&mut tx, &row).await?;
+        rows.insert(row.id.clone(), row);
+    }
+    for (officer, communes) in officer_ids.iter().zip(&h.places) {
+        for commune in communes {
+            users::assign_place(&mut *tx, officer, commune).await?;
+        }
+    }
+    for p in &h.photos {
+        blobs::insert_if_absent(&mut *tx, &p.sha256, &p.png, &officer_ids[p.officer], "2025-01-01T00:00:00Z").await?;
+    }
+
+    // Revisions, as pushed; the console's row of each visit's latest.
+    let revision_row = |r: &history::SeededRevision| -> anyhow::Result<(visits::RevisionRow, &OrganisationRow)> {
+        let record = VisitRevision::new(r.visit.clone());
+        let body = record
+            .canonical_if_matches()
+            .ok_or_else(|| anyhow::anyhow!("demo visit {}: hash", r.visit.id))?;
+        let org = rows
+            .get(&r.visit.organisation_id.to_string())
+            .ok_or_else(|| anyhow::anyhow!("demo visit {}: no organisation", r.visit.id))?;
+        Ok((
+            visits::RevisionRow {
+                visit_id: r.visit.id.to_string(),
+                revision: i64::from(r.visit.revision),
+                replaces_revision: r.visit.replaces_revision.map(i64::from),
+                organisation_id: org.id.clone(),
+                place_code: org.place_code.clone(),
+                content_hash: record.hash.0,
+                body,
+                pushed_by: officer_ids[r.officer].clone(),
+                device_id: r.device.to_string(),
+                batch_id: Uuid::new_v5(&DEMO_NAMESPACE, format!("batch:{}:{}", r.visit.id, r.visit.revision).as_bytes()).to_string(),
+                received_at: stamp(&r.received_at),
+            },
+            org,
+        ))
+    };
+    let mut latest: std::collections::HashMap<String, visit_index::IndexRow> = Default::default();
+    let mut stored = Vec::with_capacity(h.revisions.len());
+    let mut photos = Vec::new();
+    for r in &h.revisions {
+        let (row, org) = revision_row(r)?;
+        latest.insert(row.visit_id.clone(), crate::console::index_row(state, &r.visit, &row, org));
+        photos.extend(r.visit.photos.iter().map(|p| (p.sha256.clone(), row.visit_id.clone())));
+        stored.push(row);
+    }
+    for chunk in stored.chunks(500) {
+        visits::insert_many(&mut *tx, chunk).await?;
+    }
+    visits::link_photos(&mut *tx, &photos).await?;
+    let index: Vec<visit_index::IndexRow> = latest.into_values().collect();
+    for chunk in index.chunks(500) {
+        visit_index::upsert_many(&mut *tx, chunk).await?;
+    }
+
+    // Reviews, in the order they were made, with their audit entries.
+    for r in &h.reviews {
+        let id = Uuid::new_v5(&DEMO_NAMESPACE, format!("review:{}:{}", r.visit_id, r.revision).as_bytes()).to_string();
+        let (decision, action) = if r.approved { ("approved", "visit.approve") } else { ("returned", "visit.return") };
+        let (visit_id, at) = (r.visit_id.to_string(), stamp(&r.reviewed_at));
+        reviews::insert(&mut tx, &id, &visit_id, i64::from(r.revision), decision, &r.comment, &reviewer, &at).await?;
+        visit_index::set_review_state(&mut *tx, &visit_id, i64::from(r.revision), decision).await?;
+        let detail = serde_json::json!({ "revision": r.revision, "comment": r.comment, "review_id": id });
+        audit::record(&mut *tx, &at, &reviewer, action, audit::ENTITY_VISIT, &visit_id, &detail).await?;
+    }
+    // The same revisions again from the officers' second phones.
+    for c in &h.conflicts {
+        let (row, _) = revision_row(&c.copy)?;
+        let server_hash = htx_core::sync::content_hash(
+            &h.revisions.iter().find(|r| r.visit.id == c.copy.visit.id && r.visit.revision == c.copy.visit.revision)
+                .ok_or_else(|| anyhow::anyhow!("demo conflict without its revision"))?
+                .visit,
+        );
+        let conflict = visits::ConflictRow {
+            visit_id: row.visit_id.clone(),
+            revision: row.revision,
+            content_hash: row.content_hash,
+            reason: visits::SAME_REVISION_OTHER_CONTENT.to_owned(),
+            server_hash: server_hash.0,
+            body: row.body,
+            pushed_by: row.pushed_by,
+            device_id: row.device_id,
+            received_at: row.received_at,
+        };
+        if visits::insert_conflict(&mut *tx, &conflict).await? {
+            visit_index::add_conflict(&mut *tx, &conflict.visit_id).await?;
+        }
+    }
+    let now = db::now_timestamp();
+    meta::set_if_absent(&mut *tx, meta::DEMO_HISTORY_SEEDED_AT, &now, &now).await?;
+    tx.commit().await?;
+    Ok(HistoryOutcome {
+        organisations: h.organisations.len(),
+        revisions: h.revisions.len(),
+        reviews: h.reviews.len(),
+        already_seeded: false,
+    })
+}
+
 /// Id of the `index`-th demo organisation.
 pub fn organisation_id(index: usize) -> Uuid {
     Uuid::new_v5(&DEMO_NAMESPACE, registration_code(index).as_bytes())
+}
+
+/// What in this database is not demo data, described, or `None`: `--demo`
+/// adds accounts with published passwords and must never touch a real
+/// database. Demo data is what the demo seeded and what demo accounts
+/// created (organisations, accounts, visits). Reads only, and works on a
+/// database of any schema version (it is asked before migrating).
+pub async fn foreign_data(db: &Db) -> Result<Option<String>, sqlx::Error> {
+    let tables = meta::tables(db).await?;
+    let mut found = Vec::new();
+    let count = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(db).await };
+    if tables.contains("organisations") {
+        // Organisations found in the field by demo officers before their
+        // rows were marked (older servers) are demo data too.
+        let n = if tables.contains("visit_revisions") && tables.contains("users") {
+            count(
+                "SELECT COUNT(*) FROM organisations o WHERE o.is_demo = 0 AND NOT (o.provisional = 1 AND EXISTS \
+                 (SELECT 1 FROM visit_revisions r JOIN users u ON u.id = r.pushed_by \
+                  WHERE r.organisation_id = o.id AND u.is_demo = 1))",
+            )
+            .await?
+        } else {
+            count("SELECT COUNT(*) FROM organisations WHERE is_demo = 0").await?
+        };
+        if n > 0 {
+            found.push(format!("{n} organisations"));
+        }
+    }
+    if tables.contains("users") {
+        let n = count("SELECT COUNT(*) FROM users WHERE is_demo = 0").await?;
+        if n > 0 {
+            found.push(format!("{n} accounts"));
+        }
+        if tables.contains("visit_revisions") {
+            let n = count(
+                "SELECT COUNT(*) FROM visit_revisions r JOIN users u ON u.id = r.pushed_by WHERE u.is_demo = 0",
+            )
+            .await?;
+            if n > 0 {
+                found.push(format!("{n} visit revisions"));
+            }
+        }
+    }
+    Ok((!found.is_empty()).then(|| format!("{} that are not demo data", found.join(", "))))
+}
+
+/// How many demo accounts (published passwords) this database holds.
+pub async fn demo_accounts(db: &Db) -> Result<i64, sqlx::Error> {
+    if !meta::tables(db).await?.contains("users") {
+        return Ok(0);
+    }
+    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE is_demo = 1")
+        .fetch_one(db)
+        .await
 }
 
 /// Whether the demo dataset has been seeded into this database.
