@@ -116,6 +116,14 @@ async fn fetch_json<R: DeserializeOwned>(
     serde_json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()))
 }
 
+/// Revokes this device's token on the server (sign-out). Offline, or with a
+/// token the server no longer knows, there is nothing to revoke: the caller
+/// forgets the token either way.
+pub async fn logout(token: &str) -> Result<(), ApiError> {
+    let _: serde_json::Value = fetch_json("POST", "/api/v1/auth/logout", None, Some(token)).await?;
+    Ok(())
+}
+
 #[derive(Serialize)]
 struct LoginRequest<'a> {
     username: &'a str,

@@ -99,6 +99,7 @@ fn SignedInAs(session: Option<Session>) -> impl IntoView {
                     <p>{t!(i18n, signed_in_as)} " " <strong data-testid="officer-name">{name}</strong></p>
                     {expired.then(|| view! { <p class="warn" data-testid="session-expired">{t!(i18n, session_expired)}</p> })}
                     <A href="/signin" attr:class="button">{t!(i18n, refresh_data)}</A>
+                    <SignOut token=s.token.clone() />
                 </div>
             }.into_any()
         }
@@ -108,5 +109,59 @@ fn SignedInAs(session: Option<Session>) -> impl IntoView {
                 <A href="/signin" attr:class="button primary" attr:data-testid="go-signin">{t!(i18n, sign_in)}</A>
             </div>
         }.into_any(),
+    }
+}
+
+/// Sign-out: the server revokes the token (when it can be reached) and the
+/// device forgets it. Visits stay on the device, sent or not; when some wait
+/// for the server, the officer is told so and asked to confirm first.
+#[component]
+fn SignOut(token: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let changed = expect_context::<crate::session::SessionChanged>();
+    let waiting = RwSignal::new(None::<u32>);
+    let sign_out = {
+        let token = token.clone();
+        move || {
+            let token = token.clone();
+            leptos::task::spawn_local(async move {
+                // Offline or already revoked: nothing to revoke; forget it anyway.
+                let _ = crate::api::logout(&token).await;
+                Session::clear();
+                changed.notify();
+                let _ = leptos::prelude::window().location().reload();
+            });
+        }
+    };
+    let ask = {
+        let sign_out = sign_out.clone();
+        move |_| {
+            let sign_out = sign_out.clone();
+            leptos::task::spawn_local(async move {
+                let n = match DeviceStore::shared().await {
+                    Ok(store) => store.outbox_len().await.unwrap_or(0),
+                    Err(_) => 0,
+                };
+                if n == 0 {
+                    sign_out();
+                } else {
+                    waiting.set(Some(n));
+                }
+            });
+        }
+    };
+    view! {
+        <button class="button" data-testid="sign-out" on:click=ask>{t!(i18n, sign_out)}</button>
+        {move || waiting.get().map(|n| {
+            let sign_out = sign_out.clone();
+            view! {
+                <div class="card warn" role="alertdialog" data-testid="sign-out-warning">
+                    <p>{t!(i18n, sign_out_unsent, n)}</p>
+                    <button class="button" data-testid="sign-out-confirm" on:click=move |_| sign_out()>{t!(i18n, sign_out_anyway)}</button>
+                    " "
+                    <button class="button primary" data-testid="sign-out-cancel" on:click=move |_| waiting.set(None)>{t!(i18n, stay_signed_in)}</button>
+                </div>
+            }
+        })}
     }
 }

@@ -91,6 +91,13 @@ fn describe(i18n: leptos_i18n::I18nContext<crate::i18n::Locale>, e: &PullError) 
         }
         // Too many sign-ins at once on the server: nothing is wrong with the password.
         PullError::Api(ApiError::Server { code, .. }) if code == "busy" => t_string!(i18n, err_busy).to_string(),
+        // Too many wrong passwords, or a disabled account: the server says
+        // why in Vietnamese (with the wait), which the officer must read.
+        PullError::Api(ApiError::Server { code, message_vi: Some(vi), .. })
+            if code == "too_many_attempts" || code == "account_disabled" =>
+        {
+            vi.clone()
+        }
         PullError::Api(ApiError::Server { status, message, .. }) => format!("{} ({status}): {message}", t_string!(i18n, err_server)),
         PullError::Api(ApiError::Decode(m)) => format!("{}: {m}", t_string!(i18n, err_server)),
         PullError::Storage(s) => s.to_string(),

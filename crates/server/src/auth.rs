@@ -53,6 +53,8 @@ pub struct AuthUser {
     /// A demo account: the organisations and accounts it creates are marked
     /// demo data, so `--demo` can tell a demo database from a real one.
     pub is_demo: bool,
+    /// The SHA-256 of the token this request came with (sign-out revokes it).
+    pub token_hash: String,
 }
 
 impl AuthUser {
@@ -84,7 +86,8 @@ impl FromRequestParts<AppState> for AuthUser {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(AppError::Unauthorized)?;
-        let session = sessions::find(&state.db, &token_hash(token))
+        let hashed = token_hash(token);
+        let session = sessions::find(&state.db, &hashed)
             .await?
             .ok_or(AppError::Unauthorized)?;
         if session.expires_at <= db::now_millis() {
@@ -97,6 +100,7 @@ impl FromRequestParts<AppState> for AuthUser {
             display_name: session.display_name,
             role,
             is_demo: session.is_demo,
+            token_hash: hashed,
         })
     }
 }
@@ -156,6 +160,8 @@ pub async fn hash_password_blocking(password: String, memory_kib: u32) -> anyhow
 /// (290 MB after 20 hashes, measured by tests/login_flood.rs).
 pub struct HashLimiter {
     jobs: std::sync::mpsc::SyncSender<HashJob>,
+    /// Hashes computed so far (what a sign-in costs, seen from outside).
+    done: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 type HashJob = Box<dyn FnOnce() + Send>;
@@ -186,7 +192,16 @@ impl HashLimiter {
                 .spawn(worker)
                 .expect("starting a password hashing thread");
         }
-        Self { jobs: sender }
+        Self {
+            jobs: sender,
+            done: Default::default(),
+        }
+    }
+
+    /// How many hashes have been computed: a sign-in of an unknown user
+    /// costs one, as a known user's does.
+    pub fn hashes_done(&self) -> u64 {
+        self.done.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Runs `work` on a hashing thread; `Busy` when every thread is taken
@@ -197,9 +212,12 @@ impl HashLimiter {
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
+        let done = self.done.clone();
         let job: HashJob = Box::new(move || {
             if !reply.is_closed() {
-                let _ = reply.send(work());
+                let result = work();
+                done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let _ = reply.send(result);
             }
         });
         match self.jobs.try_send(job) {

@@ -55,6 +55,26 @@ pub struct Config {
     #[arg(long, env = "HTX_ARGON2_MEMORY_KIB", default_value_t = 19456)]
     pub argon2_memory_kib: u32,
 
+    /// Wrong passwords for one account within the window before sign-in is
+    /// refused (429) for the rest of it, whatever the password.
+    #[arg(long, env = "HTX_SIGN_IN_MAX_FAILURES", default_value_t = 5)]
+    pub sign_in_max_failures: u32,
+
+    /// Wrong passwords from one client address within the window (higher:
+    /// the officers of one office share its address).
+    #[arg(long, env = "HTX_SIGN_IN_MAX_FAILURES_PER_ADDRESS", default_value_t = 20)]
+    pub sign_in_max_failures_per_address: u32,
+
+    /// The sign-in throttle's window, seconds.
+    #[arg(long, env = "HTX_SIGN_IN_WINDOW_SECS", default_value_t = 15 * 60)]
+    pub sign_in_window_secs: u64,
+
+    /// Address of a reverse proxy in front of this server (repeatable, or
+    /// comma-separated in the variable): from it, the client address is the
+    /// last entry of X-Forwarded-For; from anyone else it is the peer.
+    #[arg(long, env = "HTX_TRUSTED_PROXY", value_delimiter = ',')]
+    pub trusted_proxy: Vec<std::net::IpAddr>,
+
     /// Password hashes computed at once (each takes the argon2 memory above);
     /// 0: one per CPU core. Sign-ins beyond them wait in a short queue.
     #[arg(long, env = "HTX_PASSWORD_HASH_JOBS", default_value_t = 0)]
@@ -88,6 +108,11 @@ pub struct Config {
 }
 
 impl Config {
+    /// Whether the server speaks HTTPS itself (a certificate and key given).
+    pub fn tls(&self) -> bool {
+        false
+    }
+
     /// Concurrent password hashes: as configured, else one per core.
     pub fn hash_jobs(&self) -> usize {
         if self.password_hash_jobs > 0 {

@@ -39,6 +39,10 @@ pub enum AppError {
     #[error("{0}")]
     Forbidden(String),
 
+    /// The password was right but an admin disabled the account.
+    #[error("this account is disabled; ask an admin")]
+    AccountDisabled,
+
     /// A field of the sent record is not acceptable; the message in both
     /// languages, so the console can show the Vietnamese one.
     #[error("{path}: {en}")]
@@ -70,6 +74,11 @@ pub enum AppError {
 
     #[error("{0}")]
     UnsupportedProtocol(String),
+
+    /// Too many wrong passwords for the account or from the address: sign-in
+    /// is refused until the window ends, whatever the password.
+    #[error("too many failed sign-ins; try again in {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: u64 },
 
     /// Too much of one kind of work at once (sign-ins waiting for a password
     /// hash): try again after the given seconds.
@@ -105,13 +114,16 @@ impl AppError {
             Self::Unauthorized | Self::TokenExpired | Self::InvalidCredentials => {
                 StatusCode::UNAUTHORIZED
             }
-            Self::Forbidden(_) | Self::OutOfScope { .. } => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::OutOfScope { .. } | Self::AccountDisabled => {
+                StatusCode::FORBIDDEN
+            }
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Conflict(_) | Self::Stale(_) => StatusCode::CONFLICT,
             Self::UnsupportedProtocol(_) => StatusCode::BAD_REQUEST,
             Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::QuotaExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -132,6 +144,7 @@ impl AppError {
             Self::TokenExpired => "token_expired",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden(_) | Self::OutOfScope { .. } => "forbidden",
+            Self::AccountDisabled => "account_disabled",
             Self::Invalid { .. } => "invalid",
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -139,6 +152,7 @@ impl AppError {
             Self::Stale(_) => "stale",
             Self::UnsupportedProtocol(_) => "unsupported_protocol",
             Self::Busy { .. } => "busy",
+            Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::QuotaExceeded { .. } => "quota_exceeded",
             Self::Database(_) => "database_error",
             Self::Internal(_) => "internal_error",
@@ -181,12 +195,23 @@ impl IntoResponse for AppError {
                 body["error"]["message_vi"] = json!(vi);
             }
             Self::OutOfScope { vi, .. } => body["error"]["message_vi"] = json!(vi),
+            Self::AccountDisabled => {
+                body["error"]["message_vi"] =
+                    json!("Tài khoản này đã bị khóa: hãy liên hệ quản trị Liên minh HTX.")
+            }
+            Self::TooManyAttempts { retry_after_secs } => {
+                let minutes = retry_after_secs.div_ceil(60).max(1);
+                body["error"]["message_vi"] = json!(format!(
+                    "Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút."
+                ));
+                body["error"]["retry_after_secs"] = json!(retry_after_secs);
+            }
             _ => {}
         }
         let retry_after = match &self {
-            Self::Busy { retry_after_secs } | Self::QuotaExceeded { retry_after_secs, .. } => {
-                Some(*retry_after_secs)
-            }
+            Self::Busy { retry_after_secs }
+            | Self::TooManyAttempts { retry_after_secs }
+            | Self::QuotaExceeded { retry_after_secs, .. } => Some(*retry_after_secs),
             _ => None,
         };
         let mut response = (status, Json(body)).into_response();

@@ -7,6 +7,7 @@
 //! dataset).
 
 pub mod auth;
+pub mod backup;
 pub mod config;
 pub mod console;
 pub mod db;
@@ -17,16 +18,16 @@ pub mod push_queue;
 pub mod report;
 pub mod routes;
 pub mod scope;
+pub mod security;
 pub mod state;
 pub mod static_files;
 pub mod sync;
+pub mod throttle;
 
 use std::future::Future;
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use axum::http::header::X_CONTENT_TYPE_OPTIONS;
-use axum::http::HeaderValue;
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
@@ -38,15 +39,17 @@ pub use config::Config;
 pub use error::{ApiResult, AppError};
 pub use state::AppState;
 
-/// The whole application: `/api/...` plus the static app as fallback.
+/// The whole application: `/api/...` plus the static app as fallback, with
+/// the security headers ([`security`]) on every response.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let csp = security::content_security_policy(&state.config.static_dir);
+    let mut app = Router::new()
         .nest("/api", routes::api_router())
-        .fallback(static_files::serve)
-        .layer(SetResponseHeaderLayer::if_not_present(
-            X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
+        .fallback(static_files::serve);
+    for (name, value) in security::headers(&csp, state.config.tls()) {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));
+    }
+    app
         // gzip and br, negotiated from Accept-Encoding; the default predicate
         // compresses application/wasm, JS, CSS, HTML and JSON above 32 bytes.
         .layer(CompressionLayer::new().gzip(true).br(true))
@@ -200,9 +203,13 @@ impl Server {
         let maintenance = tokio::spawn(maintenance(self.state.clone()));
         let app = router(self.state);
         tracing::info!("listening on http://{addr}");
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        // With each connection's peer address: the sign-in throttle counts by it.
+        let served = axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         maintenance.abort();
         tracing::info!("shutting down: closing the database");
         db.close().await;

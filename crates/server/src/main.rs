@@ -23,6 +23,17 @@ enum Command {
     /// Remove the photos no stored visit names that were uploaded more than
     /// --unreferenced-photo-days ago (the server also does this daily), then exit.
     GcPhotos,
+    /// Copy the database (photos included) into a new file in DIR while the
+    /// server runs, check the copy and write its manifest beside it.
+    Backup {
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Put a backup file in place as --database, which must not exist yet.
+    Restore {
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
     /// Add an admin account with no scope (every place), e.g. the first
     /// account of a real deployment, then exit. The password is read from
     /// HTX_ADMIN_PASSWORD, else from the first line of standard input.
@@ -44,6 +55,29 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::GcPhotos) => {
             let removed = htx_server::gc_photos_once(cli.config).await?;
             println!("removed {removed} unreferenced photos");
+            Ok(())
+        }
+        Some(Command::Backup { to }) => {
+            let (file, m) = htx_server::backup::backup(&cli.config.database, &to).await?;
+            println!(
+                "backup {}: {} bytes, sha256 {}, {} visit revisions, {} photos",
+                file.display(),
+                m.bytes,
+                m.sha256,
+                m.visit_revisions,
+                m.photos
+            );
+            Ok(())
+        }
+        Some(Command::Restore { from }) => {
+            let m = htx_server::backup::restore(&from, &cli.config.database).await?;
+            println!(
+                "restored {} as {}: {} visit revisions, {} photos",
+                from.display(),
+                cli.config.database.display(),
+                m.visit_revisions,
+                m.photos
+            );
             Ok(())
         }
         Some(Command::CreateAdmin {

@@ -26,6 +26,8 @@ pub struct AppState {
     dummy_hash: Arc<OnceCell<String>>,
     /// Bounds concurrent password hashing (sign-in, account changes).
     hash_limiter: Arc<HashLimiter>,
+    /// Wrong passwords per account and per address (sign-in).
+    pub throttle: Arc<crate::throttle::SignInThrottle>,
 }
 
 /// Places, rubrics and size rules built into this server.
@@ -39,6 +41,11 @@ pub struct Reference {
 impl AppState {
     pub fn new(db: Db, config: Config) -> Self {
         let hash_limiter = Arc::new(HashLimiter::new(config.hash_jobs(), config.password_hash_queue));
+        let throttle = Arc::new(crate::throttle::SignInThrottle::new(
+            config.sign_in_max_failures,
+            config.sign_in_max_failures_per_address,
+            std::time::Duration::from_secs(config.sign_in_window_secs),
+        ));
         Self {
             db,
             write_gate: WriteGate::default(),
@@ -52,6 +59,7 @@ impl AppState {
             rubrics: Arc::new(RwLock::new(Arc::new(RubricRegistry::builtin()))),
             dummy_hash: Arc::new(OnceCell::new()),
             hash_limiter,
+            throttle,
         }
     }
 

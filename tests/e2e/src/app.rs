@@ -88,10 +88,30 @@ impl TestApp {
         self.browser.wait_for("main[data-testid=home]", APP_TIMEOUT).await.map(|_| ())
     }
 
+    /// The Content-Security-Policy violations the app's pages recorded in
+    /// this tab (`sessionStorage.cspViolations`, see index.html): `Err` if any.
+    pub async fn csp_violations(&self) -> Result<()> {
+        let seen = self
+            .browser
+            .exec("try { return JSON.parse(sessionStorage.getItem('cspViolations') || '[]'); } catch (e) { return []; }")
+            .await
+            .unwrap_or(serde_json::Value::Array(Vec::new()));
+        match seen.as_array() {
+            Some(v) if !v.is_empty() => anyhow::bail!("Content-Security-Policy violations: {seen}"),
+            _ => Ok(()),
+        }
+    }
+
     /// Ends the test: on `Err`, saves `target/screenshots/FAILED-<name>.png`,
     /// prints the browser console and the server log, and panics with the
     /// error; on `Ok`, closes the browser and stops the server.
     pub async fn finish(self, result: Result<()>) {
+        // Every page the test went through ran under the server's
+        // Content-Security-Policy: the pages record violations in the tab.
+        let result = match result {
+            Ok(()) => self.csp_violations().await,
+            e => e,
+        };
         let TestApp { name, browser, mut server, .. } = self;
         match result {
             Ok(()) => {

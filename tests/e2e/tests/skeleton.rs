@@ -89,6 +89,24 @@ async fn first_load_online_body(app: &TestApp) -> Result<()> {
 
     let errors = script_errors(app).await?;
     ensure!(errors.is_empty(), "console errors on first load:\n{}", errors.join("\n"));
+
+    // The page runs under the server's Content-Security-Policy: the app
+    // itself caused no violation, and an injected inline script is refused
+    // (and recorded as one).
+    app.csp_violations().await?;
+    let ran = app
+        .browser
+        .exec("const s = document.createElement('script'); s.textContent = 'window.injected = 1'; document.head.appendChild(s); return window.injected || null;")
+        .await?;
+    ensure!(ran.is_null(), "an injected inline script ran: {ran}");
+    htx_e2e::poll_until("the refused script recorded", UI_TIMEOUT, || async {
+        Ok(app.csp_violations().await.is_err().then_some(()))
+    })
+    .await?;
+    app.browser.exec("sessionStorage.removeItem('cspViolations');").await?;
+    let res = app.http.get(app.url("/")).send().await?;
+    let csp = res.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    ensure!(csp.contains("'sha256-") && csp.contains("frame-ancestors 'none'"), "the page's policy: {csp:?}");
     Ok(())
 }
 

@@ -71,6 +71,19 @@ pub async fn connect(path: &Path) -> anyhow::Result<Db> {
         .with_context(|| format!("opening database {}", path.display()))
 }
 
+/// Opens a database file that must exist already (backups, restores).
+pub async fn connect_existing(path: &Path) -> anyhow::Result<Db> {
+    let options = SqliteConnectOptions::from_str("sqlite:")?
+        .filename(path)
+        .create_if_missing(false)
+        .busy_timeout(Duration::from_secs(30));
+    SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .with_context(|| format!("opening database {}", path.display()))
+}
+
 /// Applies the pending embedded migrations.
 pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     MIGRATOR

@@ -45,7 +45,7 @@ where
 {
     sqlx::query_as(
         "SELECT s.user_id, u.username, u.display_name, u.role, u.is_demo, s.expires_at \
-         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND u.disabled = 0",
     )
     .bind(token_hash)
     .fetch_optional(db)
@@ -60,6 +60,32 @@ where
     sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
         .bind(user_id)
         .bind(now_ms)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected())
+}
+
+/// Revokes one token (sign-out). Returns whether it existed.
+pub async fn delete<'e, E>(db: E, token_hash: &str) -> Result<bool, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected() == 1)
+}
+
+/// Revokes every token of `user_id` but `keep` (the one changing its
+/// password, if any). Returns how many were revoked.
+pub async fn delete_all_of<'e, E>(db: E, user_id: &str, keep: Option<&str>) -> Result<u64, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR token_hash <> $2)")
+        .bind(user_id)
+        .bind(keep)
         .execute(db)
         .await
         .map(|r| r.rows_affected())

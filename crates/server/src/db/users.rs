@@ -150,6 +150,43 @@ where
     .map(|_| ())
 }
 
+/// Replaces an account's password hash.
+pub async fn set_password<'e, E>(db: E, user_id: &str, password_hash: &str) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(password_hash)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Disables or re-enables an account.
+pub async fn set_disabled<'e, E>(db: E, user_id: &str, disabled: bool) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query("UPDATE users SET disabled = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(disabled)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Whether the account is disabled.
+pub async fn is_disabled<'e, E>(db: E, user_id: &str) -> Result<bool, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_scalar("SELECT disabled FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(db)
+        .await
+}
+
 /// Every account, by username.
 pub async fn all<'e, E>(db: E) -> Result<Vec<UserRow>, sqlx::Error>
 where

@@ -1,14 +1,21 @@
-//! `POST /api/v1/auth/login`: username + password → bearer token with expiry.
+//! Sign-in and sign-out:
+//! - `POST /api/v1/auth/login`: username + password → bearer token with
+//!   expiry; wrong passwords are throttled per account and per address.
+//! - `POST /api/v1/auth/logout`: revokes the token it is sent with.
+//! - `PUT /api/v1/auth/password` `{current, new}`: changes one's password and
+//!   revokes one's other tokens (other phones sign in again).
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{self, Role};
+use crate::auth::{self, AuthUser, Role};
 use crate::db::{self, sessions, users};
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
+use crate::throttle::ClientAddr;
 
 #[derive(Debug, Deserialize)]
 pub struct LoginRequest {
@@ -37,13 +44,32 @@ pub struct UserInfo {
 
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     body: Result<Json<LoginRequest>, JsonRejection>,
 ) -> ApiResult<Json<LoginResponse>> {
     let Json(req) = body?;
     if req.username.len() > 200 || req.password.len() > 1024 {
         return Err(AppError::InvalidCredentials);
     }
-    let user = auth::check_credentials(&state, req.username.trim(), req.password).await?;
+    let username = req.username.trim();
+    // Before the password is looked at: once the limit is reached, the
+    // right password is refused too, until the window ends.
+    if let Err(wait) = state.throttle.check(username, addr) {
+        return Err(AppError::TooManyAttempts {
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
+    let user = match auth::check_credentials(&state, username, req.password).await {
+        Err(AppError::InvalidCredentials) => {
+            state.throttle.failed(username, addr);
+            return Err(AppError::InvalidCredentials);
+        }
+        other => other?,
+    };
+    state.throttle.succeeded(username);
+    if users::is_disabled(&state.db, &user.id).await? {
+        return Err(AppError::AccountDisabled);
+    }
     let role = Role::parse(&user.role).ok_or(AppError::InvalidCredentials)?;
     let token = auth::new_token()?;
     let ttl = state.config.token_ttl_secs;
@@ -75,4 +101,70 @@ pub async fn login(
             places,
         },
     }))
+}
+
+/// `POST /api/v1/auth/logout`: the token this request came with no longer
+/// signs anything in. The device's data is the device's business: it keeps
+/// every visit.
+pub async fn logout(State(state): State<AppState>, user: AuthUser) -> ApiResult<StatusCode> {
+    sessions::delete(&state.db, &user.token_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+}
+
+/// `PUT /api/v1/auth/password`: the current password, then the new one
+/// (at least 10 characters); every other token of the account is revoked.
+pub async fn change_password(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    user: AuthUser,
+    body: Result<Json<PasswordChange>, JsonRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let Json(req) = body?;
+    if req.new.chars().count() < crate::routes::users::MIN_PASSWORD || req.new.len() > 1024 {
+        return Err(AppError::BadRequest(format!(
+            "new: at least {} characters",
+            crate::routes::users::MIN_PASSWORD
+        )));
+    }
+    // A stolen token must not be enough to take the account over: the
+    // current password is checked, and guessing it is throttled like a sign-in.
+    if let Err(wait) = state.throttle.check(&user.username, addr) {
+        return Err(AppError::TooManyAttempts {
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
+    if let Err(e) = auth::check_credentials(&state, &user.username, req.current).await {
+        if matches!(e, AppError::InvalidCredentials) {
+            state.throttle.failed(&user.username, addr);
+        }
+        return Err(e);
+    }
+    let memory_kib = state.config.argon2_memory_kib;
+    let new = req.new;
+    let hash = state
+        .hash_limiter()
+        .run(move || auth::hash_password(&new, memory_kib))
+        .await??;
+    let now = db::now_timestamp();
+    let mut tx = state.begin_write().await?;
+    users::set_password(&mut *tx, &user.id, &hash).await?;
+    let revoked = sessions::delete_all_of(&mut *tx, &user.id, Some(&user.token_hash)).await?;
+    crate::db::audit::record(
+        &mut *tx,
+        &now,
+        &user.id,
+        "user.password",
+        crate::db::audit::ENTITY_USER,
+        &user.id,
+        &serde_json::json!({ "revoked_sessions": revoked }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(serde_json::json!({ "revoked_sessions": revoked })))
 }

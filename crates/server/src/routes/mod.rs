@@ -7,6 +7,7 @@
 //!
 //! - `GET  /api/health`
 //! - `POST /api/v1/auth/login` `{username, password}` → token, expiry, user
+//! - `POST /api/v1/auth/logout`, `PUT /api/v1/auth/password` `{current, new}`
 //! - `POST /api/v1/sync/push` `PushBatch` → `PushResponse` (≤ 200 records, ≤ 1 MiB)
 //! - `POST /api/v1/sync/receipt` `ReceiptQuery` → `ReceiptResponse`
 //! - `GET  /api/v1/sync/pull?since=CURSOR&limit=N` → `PullResponse`
@@ -16,7 +17,8 @@
 //!   `POST /api/v1/organisations/{id}/merge`, `POST /api/v1/organisations/import` (CSV) (staff)
 //! - `POST /api/v1/reviews` `{visit_id, revision, decision, comment}` (reviewer, admin)
 //! - `GET /api/v1/rubrics` (staff), `POST /api/v1/rubrics` a Rubric (admin)
-//! - `GET|POST /api/v1/users`, `PUT /api/v1/users/{username}/assignments` (admin)
+//! - `GET|POST /api/v1/users`, `PUT /api/v1/users/{username}/assignments`,
+//!   `DELETE /api/v1/users/{username}/sessions`, `PUT /api/v1/users/{username}/{disabled,password}` (admin)
 //! - `GET  /api/v1/visits?year&place&kind&sector&grade&state&officer&q&sort&page` (reviewer, admin)
 //!   → one page of the console's list
 //! - `GET  /api/v1/visits/{id}` → latest revision, history with changes, conflicts, reviews, audit
@@ -41,7 +43,7 @@ pub mod visits;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header::CACHE_CONTROL;
 use axum::http::HeaderValue;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -56,6 +58,8 @@ const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 fn v1_router() -> Router<AppState> {
     Router::new()
         .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/password", put(auth::change_password))
         .route(
             "/sync/push",
             post(sync::push).layer(DefaultBodyLimit::max(crate::sync::MAX_PUSH_BYTES)),
@@ -79,6 +83,9 @@ fn v1_router() -> Router<AppState> {
         .route("/rubrics", get(rubrics::list).post(rubrics::publish))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{username}/assignments", put(users::assign))
+        .route("/users/{username}/sessions", delete(users::revoke_sessions))
+        .route("/users/{username}/disabled", put(users::set_disabled))
+        .route("/users/{username}/password", put(users::reset_password))
         .route("/visits", get(visits::list))
         .route("/visits/{id}", get(visits::get))
         .route("/visits/{id}/owner", put(visits::set_owner))

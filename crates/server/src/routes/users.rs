@@ -3,6 +3,11 @@
 //! - `GET  /api/v1/users` → every account with its places (officers) or scope (staff)
 //! - `POST /api/v1/users` `{username, display_name, role, password, places, scopes}` → 201
 //! - `PUT  /api/v1/users/{username}/assignments` `{places, scopes}`: replaces them
+//! - `DELETE /api/v1/users/{username}/sessions`: revokes every token of the
+//!   account (a lost phone); `PUT /api/v1/users/{username}/disabled`
+//!   `{disabled}`: disables (and revokes) or re-enables it;
+//!   `PUT /api/v1/users/{username}/password` `{password}`: sets a new one and
+//!   revokes every token
 //!
 //! Places are new-hierarchy commune codes; scopes are units of either
 //! hierarchy (usually a province). Both are checked against the place
@@ -253,4 +258,104 @@ pub async fn assign(
     .await?;
     tx.commit().await?;
     Ok(Json(summary(&state, row).await?))
+}
+
+/// The account an admin acts on: it exists and lies within the admin's scope.
+async fn managed_account(state: &AppState, admin: &AuthUser, username: &str) -> ApiResult<users::UserRow> {
+    require_admin(admin)?;
+    let row = users::find_by_username(&state.db, username)
+        .await?
+        .ok_or_else(|| AppError::not_found("no such user"))?;
+    let role = Role::parse(&row.role).ok_or_else(|| anyhow::anyhow!("stored role {}", row.role))?;
+    let current = Scope::of_account(state, &row.id, role).await?;
+    if !Scope::of(state, admin).await?.covers(&current) {
+        return Err(AppError::forbidden("this account sees places outside your own scope"));
+    }
+    Ok(row)
+}
+
+/// Revokes every token of `row` and records why, in one transaction (with
+/// `change`, the account change that goes with it).
+async fn revoke_with<F>(state: &AppState, admin: &AuthUser, row: &users::UserRow, action: &str, change: F) -> ApiResult<u64>
+where
+    F: for<'c> FnOnce(&'c mut db::WriteTx) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>>,
+{
+    let now = db::now_timestamp();
+    let mut tx = state.begin_write().await?;
+    change(&mut tx).await?;
+    let revoked = crate::db::sessions::delete_all_of(&mut *tx, &row.id, None).await?;
+    let detail = serde_json::json!({ "username": row.username, "revoked_sessions": revoked });
+    audit::record(&mut *tx, &now, &admin.id, action, audit::ENTITY_USER, &row.id, &detail).await?;
+    tx.commit().await?;
+    Ok(revoked)
+}
+
+/// `DELETE /api/v1/users/{username}/sessions`: every phone and browser of
+/// the account must sign in again (a lost phone).
+pub async fn revoke_sessions(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(username): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let row = managed_account(&state, &user, &username).await?;
+    let revoked = revoke_with(&state, &user, &row, "user.revoke_sessions", |_| Box::pin(async { Ok(()) })).await?;
+    Ok(Json(serde_json::json!({ "revoked_sessions": revoked })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Disabled {
+    pub disabled: bool,
+}
+
+/// `PUT /api/v1/users/{username}/disabled`: a disabled account cannot sign
+/// in and its tokens are revoked; its work stays.
+pub async fn set_disabled(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(username): Path<String>,
+    body: Result<Json<Disabled>, JsonRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let row = managed_account(&state, &user, &username).await?;
+    let Json(req) = body?;
+    if row.id == user.id {
+        return Err(AppError::BadRequest("an admin cannot disable their own account".into()));
+    }
+    let (id, disabled) = (row.id.clone(), req.disabled);
+    let action = if disabled { "user.disable" } else { "user.enable" };
+    let revoked = revoke_with(&state, &user, &row, action, move |tx| {
+        Box::pin(async move { users::set_disabled(&mut **tx, &id, disabled).await })
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "disabled": disabled, "revoked_sessions": revoked })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewPassword {
+    pub password: String,
+}
+
+/// `PUT /api/v1/users/{username}/password`: an admin sets a new password
+/// (the officer forgot theirs); every token of the account is revoked.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(username): Path<String>,
+    body: Result<Json<NewPassword>, JsonRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let row = managed_account(&state, &user, &username).await?;
+    let Json(req) = body?;
+    if req.password.chars().count() < MIN_PASSWORD || req.password.len() > 1024 {
+        return Err(AppError::BadRequest(format!("password: at least {MIN_PASSWORD} characters")));
+    }
+    let memory_kib = state.config.argon2_memory_kib;
+    let hash = state
+        .hash_limiter()
+        .run(move || crate::auth::hash_password(&req.password, memory_kib))
+        .await??;
+    let id = row.id.clone();
+    let revoked = revoke_with(&state, &user, &row, "user.password_reset", move |tx| {
+        Box::pin(async move { users::set_password(&mut **tx, &id, &hash).await })
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "revoked_sessions": revoked })))
 }

@@ -28,6 +28,8 @@ pub struct Api {
     pub base: String,
     pub client: reqwest::Client,
     pub db: htx_server::db::Db,
+    /// The running server's state (its counters and settings).
+    pub state: htx_server::AppState,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
     _tmp: TempDir,
@@ -58,6 +60,7 @@ impl Api {
         let server = Server::bind(config).await.unwrap();
         let base = format!("http://{}/api/v1", server.local_addr());
         let db = server.state().db.clone();
+        let state = server.state().clone();
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(server.run_until(async {
             let _ = rx.await;
@@ -70,6 +73,7 @@ impl Api {
             base,
             client,
             db,
+            state,
             shutdown: Some(tx),
             handle: Some(handle),
             _tmp: tmp,
