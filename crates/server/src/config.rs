@@ -27,6 +27,21 @@ pub struct Config {
     #[arg(long, env = "HTX_STATIC_DIR", default_value = "dist")]
     pub static_dir: PathBuf,
 
+    /// Certificate chain (PEM) to serve HTTPS with, e.g. Let's Encrypt's
+    /// fullchain.pem; with --tls-key. Without them the server speaks plain
+    /// HTTP (behind a reverse proxy that does HTTPS, or on localhost).
+    #[arg(long, env = "HTX_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The certificate's private key (PEM).
+    #[arg(long, env = "HTX_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// With HTTPS: also listen on this address for plain HTTP, answering
+    /// every request with a redirect to HTTPS (e.g. 0.0.0.0:80).
+    #[arg(long, env = "HTX_HTTP_REDIRECT_ADDR", requires = "tls_cert")]
+    pub http_redirect_addr: Option<SocketAddr>,
+
     /// Seed the synthetic demo dataset if it is not there yet
     /// (HTX_DEMO=1/true/yes/on).
     #[arg(long, env = "HTX_DEMO", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
@@ -110,7 +125,7 @@ pub struct Config {
 impl Config {
     /// Whether the server speaks HTTPS itself (a certificate and key given).
     pub fn tls(&self) -> bool {
-        false
+        self.tls_cert.is_some() && self.tls_key.is_some()
     }
 
     /// Concurrent password hashes: as configured, else one per core.

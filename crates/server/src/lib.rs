@@ -79,6 +79,10 @@ pub fn init_tracing() {
 /// serving. Lets callers (tests) learn the port when binding to port 0.
 pub struct Server {
     listener: TcpListener,
+    /// HTTPS: the certificate and key, loaded (and checked) at bind.
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    /// HTTPS: the plain-HTTP listener that only redirects, if asked for.
+    redirect: Option<TcpListener>,
     state: AppState,
 }
 
@@ -150,6 +154,28 @@ impl Server {
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
+        let tls = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => {
+                // ring, the one provider built in (no OpenSSL, no aws-lc).
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                Some(
+                    axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                        .await
+                        .with_context(|| {
+                            format!("loading the TLS certificate {} and key {}", cert.display(), key.display())
+                        })?,
+                )
+            }
+            _ => None,
+        };
+        let redirect = match config.http_redirect_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding {addr} (HTTP redirect)"))?,
+            ),
+            None => None,
+        };
         let state = AppState::new(db, config);
         let published = state
             .load_rubrics()
@@ -179,7 +205,17 @@ impl Server {
         if indexed > 0 {
             tracing::info!(indexed, "visits indexed for the review console");
         }
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            tls,
+            redirect,
+            state,
+        })
+    }
+
+    /// The plain-HTTP redirect listener's address, if there is one.
+    pub fn redirect_addr(&self) -> Option<SocketAddr> {
+        self.redirect.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -202,14 +238,42 @@ impl Server {
         let db = self.state.db.clone();
         let maintenance = tokio::spawn(maintenance(self.state.clone()));
         let app = router(self.state);
-        tracing::info!("listening on http://{addr}");
         // With each connection's peer address: the sign-in throttle counts by it.
-        let served = axum::serve(
-            self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let make_service = app.into_make_service_with_connect_info::<SocketAddr>();
+        let served = match self.tls {
+            None => {
+                tracing::info!("listening on http://{addr}");
+                axum::serve(self.listener, make_service)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+            Some(tls) => {
+                tracing::info!("listening on https://{addr}");
+                let handle = axum_server::Handle::new();
+                let redirect = self.redirect.map(|l| {
+                    let port = addr.port();
+                    tracing::info!(addr = %l.local_addr().map(|a| a.to_string()).unwrap_or_default(), "redirecting plain HTTP to HTTPS");
+                    // Stopped with the HTTPS server (it has nothing in flight worth waiting for).
+                    tokio::spawn(async move {
+                        let app = Router::new().fallback(move |req: axum::extract::Request| redirect_to_https(req, port));
+                        axum::serve(l, app).await
+                    })
+                });
+                let stopper = handle.clone();
+                tokio::spawn(async move {
+                    shutdown.await;
+                    stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+                });
+                let served = axum_server::from_tcp_rustls(self.listener.into_std()?, tls)?
+                    .handle(handle)
+                    .serve(make_service)
+                    .await;
+                if let Some(r) = redirect {
+                    r.abort();
+                }
+                served
+            }
+        };
         maintenance.abort();
         tracing::info!("shutting down: closing the database");
         db.close().await;
@@ -217,6 +281,25 @@ impl Server {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// The plain-HTTP answer with `--http-redirect-addr`: the same path on
+/// HTTPS (permanent), on the HTTPS port when it is not 443.
+async fn redirect_to_https(req: axum::extract::Request, https_port: u16) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let host = req
+        .headers()
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    // The host without its port (an IPv6 literal keeps its brackets).
+    let name = match host.rfind(':') {
+        Some(i) if !host[i..].contains(']') => &host[..i],
+        _ => host,
+    };
+    let port = if https_port == 443 { String::new() } else { format!(":{https_port}") };
+    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    axum::response::Redirect::permanent(&format!("https://{name}{port}{path}")).into_response()
 }
 
 /// Daily upkeep while serving, the first run at start-up: photos no visit

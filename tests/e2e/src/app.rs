@@ -47,6 +47,21 @@ impl TestApp {
         Self::try_start_with(name, false).await
     }
 
+    /// The app over HTTPS at `https://<host>:<port>` (a certificate made for
+    /// the test, trusted by the browser), not at localhost.
+    pub async fn start_tls(name: &str, host: &str) -> Self {
+        let started = async {
+            let (server, site) = ServerProcess::start_tls(host).await.context("starting htx-server over HTTPS")?;
+            let browser = Browser::start_trusting(&site).await.context("starting chromedriver + Chromium")?;
+            let http = server.client();
+            Ok::<_, anyhow::Error>(TestApp { name: name.to_string(), browser, server, http })
+        };
+        match started.await {
+            Ok(app) => app,
+            Err(e) => panic!("[{name}] could not start the test environment: {e:#}"),
+        }
+    }
+
     /// [`start`](Self::start) with extra server flags (e.g. the full demo).
     pub async fn start_with_server_args(name: &str, args: &[&str]) -> Self {
         let started = async {

@@ -81,15 +81,22 @@ pub const DESKTOP_SIZE: (u32, u32) = (1280, 900);
 impl Browser {
     /// Starts chromedriver and a fresh headless Chromium with a phone viewport.
     pub async fn start() -> Result<Self> {
-        Self::start_with(false).await
+        Self::start_with(false, None).await
     }
 
     /// The same with a desktop viewport (alliance staff at their desks).
     pub async fn start_desktop() -> Result<Self> {
-        Self::start_with(true).await
+        Self::start_with(true, None).await
     }
 
-    async fn start_with(desktop: bool) -> Result<Self> {
+    /// A phone-sized browser that reaches `site` (an HTTPS test server) by
+    /// its host name and trusts its certificate as if a CA had signed it,
+    /// so the page is a secure context (service workers register).
+    pub async fn start_trusting(site: &crate::server::TlsSite) -> Result<Self> {
+        Self::start_with(false, Some(site)).await
+    }
+
+    async fn start_with(desktop: bool, site: Option<&crate::server::TlsSite>) -> Result<Self> {
         let slot = browser_slot().await?;
         let profile = tempfile::Builder::new().prefix("htx-e2e-browser-").tempdir()?;
         let driver_bin = std::env::var_os("CHROMEDRIVER")
@@ -150,11 +157,19 @@ impl Browser {
                     "--disable-background-networking",
                     "--disable-component-update",
                     "--disable-sync",
-                    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
                     format!("--window-size={},{}", size.0, size.1),
                     format!("--user-data-dir={}", user_data_dir.display()),
                 ],
         });
+        // No lookups beyond this machine; a test site's name maps to it.
+        let args = options["args"].as_array_mut().expect("args");
+        match site {
+            None => args.push(json!("--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1")),
+            Some(site) => {
+                args.push(json!(format!("--host-resolver-rules=MAP {} 127.0.0.1, MAP * ~NOTFOUND , EXCLUDE 127.0.0.1", site.host)));
+                args.push(json!(format!("--ignore-certificate-errors-spki-list={}", site.spki_sha256)));
+            }
+        }
         if !desktop {
             // Headless "new" Chromium clamps real windows to >= 500 px wide,
             // so the phone viewport comes from device emulation (touch, mobile

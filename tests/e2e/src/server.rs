@@ -13,6 +13,17 @@ use tempfile::TempDir;
 
 use crate::paths::{dist_dir, free_port, server_bin, tail_of_file};
 
+/// A site served over HTTPS in a test: its host name, the certificate made
+/// for it, and the SHA-256 of the certificate's public key (what Chromium's
+/// `--ignore-certificate-errors-spki-list` trusts).
+#[derive(Clone, Debug)]
+pub struct TlsSite {
+    pub host: String,
+    pub cert_pem: String,
+    pub spki_sha256: String,
+    _dir: std::sync::Arc<TempDir>,
+}
+
 /// How long [`ServerProcess::start`] waits for `GET /api/health` to answer 200.
 pub const HEALTH_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long [`ServerProcess::stop`] waits after SIGTERM before it gives up and SIGKILLs.
@@ -33,6 +44,8 @@ pub struct ServerProcess {
     database: PathBuf,
     log_path: PathBuf,
     extra_args: Vec<String>,
+    /// Served over HTTPS under this host name (see [`ServerProcess::start_tls`]).
+    tls: Option<TlsSite>,
     runs: u32,
     // Last: removed after the child is gone.
     dir: TempDir,
@@ -61,11 +74,47 @@ impl ServerProcess {
             database: dir.path().join("htx.sqlite3"),
             log_path: dir.path().join("server.log"),
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
+            tls: None,
             runs: 0,
             dir,
         };
         server.spawn_and_wait().await?;
         Ok(server)
+    }
+
+    /// Starts the server over HTTPS for `host` (which clients map to
+    /// 127.0.0.1), with a certificate made for it now; the returned site
+    /// tells a browser which certificate to trust.
+    pub async fn start_tls(host: &str) -> Result<(Self, TlsSite)> {
+        let dir = tempfile::Builder::new().prefix("htx-e2e-tls-").tempdir()?;
+        let made = rcgen::generate_simple_self_signed(vec![host.to_owned()])?;
+        let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+        std::fs::write(&cert, made.cert.pem())?;
+        std::fs::write(&key, made.key_pair.serialize_pem())?;
+        use base64::Engine;
+        use sha2::Digest;
+        let site = TlsSite {
+            host: host.to_owned(),
+            cert_pem: made.cert.pem(),
+            spki_sha256: base64::engine::general_purpose::STANDARD
+                .encode(sha2::Sha256::digest(made.key_pair.public_key_der())),
+            _dir: std::sync::Arc::new(dir),
+        };
+        let (cert, key) = (cert.display().to_string(), key.display().to_string());
+        let mut server = ServerProcess {
+            child: None,
+            port: free_port()?,
+            bin: server_bin()?,
+            dist: dist_dir()?,
+            database: site._dir.path().join("htx.sqlite3"),
+            log_path: site._dir.path().join("server.log"),
+            extra_args: vec!["--tls-cert".into(), cert, "--tls-key".into(), key],
+            tls: Some(site.clone()),
+            runs: 0,
+            dir: tempfile::Builder::new().prefix("htx-e2e-server-").tempdir()?,
+        };
+        server.spawn_and_wait().await?;
+        Ok((server, site))
     }
 
     /// Starts the server again (after [`stop`](Self::stop) or [`kill`](Self::kill))
@@ -88,9 +137,27 @@ impl ServerProcess {
         self.spawn_and_wait().await
     }
 
-    /// `http://127.0.0.1:<port>`
+    /// `http://127.0.0.1:<port>`, or `https://<host>:<port>` over TLS.
     pub fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        match &self.tls {
+            Some(t) => format!("https://{}:{}", t.host, self.port),
+            None => format!("http://127.0.0.1:{}", self.port),
+        }
+    }
+
+    /// A client for this server: plain, or trusting its certificate and
+    /// mapping its host name to 127.0.0.1.
+    pub fn client(&self) -> reqwest::Client {
+        match &self.tls {
+            None => crate::http_client(),
+            Some(t) => reqwest::Client::builder()
+                .no_proxy()
+                .timeout(Duration::from_secs(30))
+                .add_root_certificate(reqwest::Certificate::from_pem(t.cert_pem.as_bytes()).expect("the certificate made"))
+                .resolve(&t.host, self.addr())
+                .build()
+                .expect("reqwest client"),
+        }
     }
 
     /// `http://127.0.0.1:<port><path>`; `path` starts with `/`.
@@ -255,7 +322,7 @@ impl ServerProcess {
     /// healthy (typically: the port is still held by a previous run or was
     /// taken), spawns again until the deadline.
     async fn spawn_and_wait(&mut self) -> Result<()> {
-        let http = crate::http_client();
+        let http = self.client();
         let health = self.url("/api/health");
         let deadline = Instant::now() + HEALTH_TIMEOUT;
         self.spawn()?;
