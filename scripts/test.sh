@@ -17,6 +17,8 @@ timed() {
 timed "setup" scripts/setup.sh
 step "native tests (htx-core, htx-server)"
 timed "native cargo test" cargo test -p htx-core -p htx-server
+step "fuzz, short run (scripts/fuzz.sh runs 1,000,000 inputs)"
+timed "htx-fuzz (12,000 inputs)" env RUST_LOG=error cargo run -q -p htx-server --bin htx-fuzz -- --inputs 12000 --seed 1
 step "in-browser tests (wasm-bindgen-test, headless Chromium)"
 timed "wasm-bindgen-test" with_web_env env WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/tests/web/webdriver.json" \
   cargo test -p htx-survey --target wasm32-unknown-unknown --test storage_web

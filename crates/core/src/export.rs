@@ -182,9 +182,41 @@ impl ExportBundle {
                 computed: actual,
             });
         }
-        serde_json::from_value(raw).map_err(|e| ImportError::Malformed {
+        let bundle: ExportBundle =
+            serde_json::from_value(raw.clone()).map_err(|e| ImportError::Malformed {
+                detail: e.to_string(),
+            })?;
+        // The checksum covers the file as written; a field this app does not
+        // know would pass it and then be dropped silently on import (found by
+        // htx-fuzz). A file an app exported has none: refuse it.
+        let typed = serde_json::to_value(&bundle).map_err(|e| ImportError::Malformed {
             detail: e.to_string(),
-        })
+        })?;
+        if let Some(path) = unknown_field(&raw, &typed, String::new()) {
+            return Err(ImportError::Malformed {
+                detail: format!("unknown field {path}"),
+            });
+        }
+        Ok(bundle)
+    }
+}
+
+/// The first key of `raw` that `typed` (what the app read of it, written
+/// back) lacks: a field the app does not know. Keys `typed` has beyond
+/// `raw` are fields an older file leaves to their defaults.
+fn unknown_field(raw: &Value, typed: &Value, path: String) -> Option<String> {
+    match (raw, typed) {
+        (Value::Object(r), Value::Object(t)) => r.iter().find_map(|(k, v)| match t.get(k) {
+            None if k == "sha256" && path.is_empty() => None,
+            None => Some(format!("{path}.{k}")),
+            Some(tv) => unknown_field(v, tv, format!("{path}.{k}")),
+        }),
+        (Value::Array(r), Value::Array(t)) => r
+            .iter()
+            .zip(t)
+            .enumerate()
+            .find_map(|(i, (rv, tv))| unknown_field(rv, tv, format!("{path}[{i}]"))),
+        _ => None,
     }
 }
 
@@ -686,5 +718,26 @@ mod tests {
             let plan = merge_plan(&vs, &vs);
             prop_assert!(plan.new.is_empty() && plan.newer_revision.is_empty());
         }
+    }
+
+    #[test]
+    fn a_field_this_app_does_not_know_is_refused_even_with_a_true_checksum() {
+        let b = ExportBundle::new("canbo1", None, crate::time::to_vn(&chrono::Utc::now()), vec![]);
+        let mut raw: Value = serde_json::from_str(&b.to_json_pretty()).unwrap();
+        raw["officer_note"] = Value::String("thêm vào".into());
+        raw.as_object_mut().unwrap().remove("sha256");
+        let sum = ContentHash::of_bytes(canonical_json(&raw).as_bytes()).0;
+        raw["sha256"] = Value::String(sum);
+        match ExportBundle::from_json(&raw.to_string()) {
+            Err(ImportError::Malformed { detail }) => assert!(detail.contains("officer_note"), "{detail}"),
+            other => panic!("{other:?}"),
+        }
+        // A file without a field added later (left to its default) still imports.
+        let mut older: Value = serde_json::from_str(&b.to_json_pretty()).unwrap();
+        older.as_object_mut().unwrap().remove("photos");
+        older.as_object_mut().unwrap().remove("sha256");
+        let sum = ContentHash::of_bytes(canonical_json(&older).as_bytes()).0;
+        older["sha256"] = Value::String(sum);
+        assert!(ExportBundle::from_json(&older.to_string()).is_ok());
     }
 }
