@@ -320,7 +320,7 @@ async fn maintenance(state: AppState) {
 /// (`htx-server gc-photos` and the daily upkeep); returns how many.
 pub async fn gc_photos(state: &AppState) -> anyhow::Result<u64> {
     let before = routes::blobs::unreferenced_cutoff(state.config.unreferenced_photo_days);
-    // Through the write gate, as every write: one writer at a time.
+    // Through the write gate, as every write of this process: one writer at a time.
     let mut tx = state.begin_write().await?;
     let removed = db::blobs::delete_unreferenced_before(&mut *tx, &before).await?;
     tx.commit().await?;
@@ -333,10 +333,12 @@ pub async fn gc_photos(state: &AppState) -> anyhow::Result<u64> {
 pub async fn gc_photos_once(config: Config) -> anyhow::Result<u64> {
     let db = db::connect(&config.database).await?;
     db::migrate(&db).await?;
-    let state = AppState::new(db.clone(), config);
-    let removed = gc_photos(&state).await;
+    // One statement in a process of its own: a server on the same file
+    // waits for it at SQLite's lock (busy timeout) like for any writer.
+    let before = routes::blobs::unreferenced_cutoff(config.unreferenced_photo_days);
+    let removed = db::blobs::delete_unreferenced_before(&db, &before).await;
     db.close().await;
-    removed
+    Ok(removed?)
 }
 
 /// `htx-server create-admin`: opens the database (migrating it) and adds an

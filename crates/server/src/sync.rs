@@ -1,8 +1,7 @@
 //! The server side of the sync protocol (`htx_core::sync`): push, receipts
 //! and pull. Handlers in `routes::sync` stay thin and call these.
 //!
-//! Push, per record: hash check; only final visits; revision numbering
-//! (`htx_core::check_revision_numbering`); a visit already stored belongs to
+//! Push, per record: hash check; only final visits; a visit already stored belongs to
 //! its owner (the account that pushed its first stored revision, or the
 //! officer an admin handed it to): anyone else's revision is `not_owner`, a
 //! revision naming another organisation `organisation_changed`, and neither
@@ -11,7 +10,8 @@
 //! `forbidden_place`; revisions of one's own visit are taken even after the
 //! officer was moved off its place (it is their work). A stored
 //! `(id, revision)` makes it a duplicate (same hash) or a conflict (same
-//! owner, other content); validation by `htx_core`; then an atomic
+//! owner, other content); validation by `htx_core` (revision numbering
+//! included: `htx_core::check_revision_numbering`); then an atomic
 //! `INSERT ... SELECT ... WHERE
 //! <base is latest> ON CONFLICT DO NOTHING`, one statement for all the
 //! records of distinct visits (record by record for a visit sent twice).
@@ -502,9 +502,6 @@ async fn prepare(
         return Ok(Prepared::Done(
             same_key(tx, record, &row, stored, now).await?,
         ));
-    }
-    if let Some(e) = htx_core::check_revision_numbering(visit) {
-        return Ok(Prepared::Done(RecordOutcome::Rejected { errors: vec![e] }));
     }
 
     let mut organisation = organisations::to_core(&org_row);

@@ -76,28 +76,17 @@ where
     .await
 }
 
-/// A visit that names a photo: its commune and its owner.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct NamedBy {
-    pub visit_id: String,
-    pub place_code: String,
-    pub owner: String,
-}
-
-/// The visits that name the photo (any revision), with what decides who
-/// may see them.
-pub async fn named_by<'e, E>(db: E, sha256: &str) -> Result<Vec<NamedBy>, sqlx::Error>
+/// The visits that name the photo (any revision) and their communes (as the
+/// console lists them; a visit not listed yet, as its first revision stored).
+pub async fn named_by<'e, E>(db: E, sha256: &str) -> Result<Vec<(String, String)>, sqlx::Error>
 where
     E: Executor<'e, Database = Backend>,
 {
     sqlx::query_as(
-        "SELECT p.visit_id, COALESCE(i.place_code, r.place_code) AS place_code, \
-                COALESCE(w.owner_id, r.pushed_by) AS owner \
-         FROM visit_photos p \
+        "SELECT p.visit_id, COALESCE(i.place_code, r.place_code) FROM visit_photos p \
          JOIN visit_revisions r ON r.visit_id = p.visit_id \
               AND r.revision = (SELECT MIN(x.revision) FROM visit_revisions x WHERE x.visit_id = p.visit_id) \
          LEFT JOIN visit_index i ON i.visit_id = p.visit_id \
-         LEFT JOIN visit_owners w ON w.visit_id = p.visit_id \
          WHERE p.sha256 = $1",
     )
     .bind(sha256)

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::auth::{AuthUser, Role};
 use crate::scope::Scope;
-use crate::db::{self, blobs};
+use crate::db::{self, blobs, visits};
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
 
@@ -100,10 +100,14 @@ pub async fn get(
     let visible = if named_by.is_empty() {
         blob.uploaded_by == user.id
     } else if user.role == Role::Officer {
-        named_by.iter().any(|v| v.owner == user.id)
+        // Who owns each visit, by the one rule (visits::ownerships).
+        let ids = serde_json::to_string(&named_by.iter().map(|(id, _)| id).collect::<Vec<_>>())
+            .map_err(anyhow::Error::from)?;
+        let keys = visits::find_keys(&state.db, &ids).await?;
+        visits::ownerships(&keys).values().any(|o| o.owner == user.id)
     } else {
         let scope = Scope::of(&state, &user).await?;
-        named_by.iter().any(|v| scope.allows(&v.place_code))
+        named_by.iter().any(|(_, place)| scope.allows(place))
     };
     // Answered as if it did not exist: a photo's name says nothing to
     // someone who may not see it.

@@ -235,13 +235,11 @@ pub async fn assign(
 ) -> ApiResult<Json<UserSummary>> {
     require_admin(&user)?;
     let Json(req) = body?;
-    let row = users::find_by_username(&state.db, &username)
-        .await?
-        .ok_or_else(|| AppError::not_found("no such user"))?;
+    // Exists, and what it sees now lies within the caller's scope.
+    let row = managed_account(&state, &user, &username).await?;
     let role = Role::parse(&row.role).ok_or_else(|| anyhow::anyhow!("stored role {}", row.role))?;
     check_assignments(&state, role, &req)?;
-    let current = Scope::of_account(&state, &row.id, role).await?;
-    check_within_caller(&state, &user, Some(&current), role, &req).await?;
+    check_within_caller(&state, &user, None, role, &req).await?;
     let now = db::now_timestamp();
     let mut tx = state.begin_write().await?;
     users::replace_assignments(&mut tx, &row.id, &req.places, &req.scopes).await?;
@@ -274,15 +272,29 @@ async fn managed_account(state: &AppState, admin: &AuthUser, username: &str) -> 
     Ok(row)
 }
 
-/// Revokes every token of `row` and records why, in one transaction (with
-/// `change`, the account change that goes with it).
-async fn revoke_with<F>(state: &AppState, admin: &AuthUser, row: &users::UserRow, action: &str, change: F) -> ApiResult<u64>
-where
-    F: for<'c> FnOnce(&'c mut db::WriteTx) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>>,
-{
+/// What an admin changes on an account, besides revoking its tokens.
+enum AccountChange {
+    Nothing,
+    Disabled(bool),
+    Password(String),
+}
+
+/// Applies `change` to `row`, revokes every token of the account and records
+/// `action`, in one transaction. Returns how many tokens were revoked.
+async fn revoke_with(
+    state: &AppState,
+    admin: &AuthUser,
+    row: &users::UserRow,
+    action: &str,
+    change: AccountChange,
+) -> ApiResult<u64> {
     let now = db::now_timestamp();
     let mut tx = state.begin_write().await?;
-    change(&mut tx).await?;
+    match &change {
+        AccountChange::Nothing => {}
+        AccountChange::Disabled(d) => users::set_disabled(&mut *tx, &row.id, *d).await?,
+        AccountChange::Password(hash) => users::set_password(&mut *tx, &row.id, hash).await?,
+    }
     let revoked = crate::db::sessions::delete_all_of(&mut *tx, &row.id, None).await?;
     let detail = serde_json::json!({ "username": row.username, "revoked_sessions": revoked });
     audit::record(&mut *tx, &now, &admin.id, action, audit::ENTITY_USER, &row.id, &detail).await?;
@@ -298,7 +310,7 @@ pub async fn revoke_sessions(
     Path(username): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let row = managed_account(&state, &user, &username).await?;
-    let revoked = revoke_with(&state, &user, &row, "user.revoke_sessions", |_| Box::pin(async { Ok(()) })).await?;
+    let revoked = revoke_with(&state, &user, &row, "user.revoke_sessions", AccountChange::Nothing).await?;
     Ok(Json(serde_json::json!({ "revoked_sessions": revoked })))
 }
 
@@ -320,12 +332,9 @@ pub async fn set_disabled(
     if row.id == user.id {
         return Err(AppError::BadRequest("an admin cannot disable their own account".into()));
     }
-    let (id, disabled) = (row.id.clone(), req.disabled);
+    let disabled = req.disabled;
     let action = if disabled { "user.disable" } else { "user.enable" };
-    let revoked = revoke_with(&state, &user, &row, action, move |tx| {
-        Box::pin(async move { users::set_disabled(&mut **tx, &id, disabled).await })
-    })
-    .await?;
+    let revoked = revoke_with(&state, &user, &row, action, AccountChange::Disabled(disabled)).await?;
     Ok(Json(serde_json::json!({ "disabled": disabled, "revoked_sessions": revoked })))
 }
 
@@ -352,10 +361,6 @@ pub async fn reset_password(
         .hash_limiter()
         .run(move || crate::auth::hash_password(&req.password, memory_kib))
         .await??;
-    let id = row.id.clone();
-    let revoked = revoke_with(&state, &user, &row, "user.password_reset", move |tx| {
-        Box::pin(async move { users::set_password(&mut **tx, &id, &hash).await })
-    })
-    .await?;
+    let revoked = revoke_with(&state, &user, &row, "user.password_reset", AccountChange::Password(hash)).await?;
     Ok(Json(serde_json::json!({ "revoked_sessions": revoked })))
 }
