@@ -164,7 +164,7 @@ pub async fn login(username: &str, password: &str) -> Result<Session, ApiError> 
 /// Pulls every page of changes since the stored cursor (`full`: since 0).
 /// `None` when nothing had changed, so nothing was written.
 pub async fn pull_reference(store: &DeviceStore, session: &Session, full: bool) -> Result<Option<usize>, PullError> {
-    let mut since = if full { 0 } else { store.pull_cursor().await.map_err(PullError::Storage)?.map(|c| c.0).unwrap_or(0) };
+    let mut since = if full { 0 } else { store.pull_cursor(&session.username).await.map_err(PullError::Storage)?.map(|c| c.0).unwrap_or(0) };
     let mut received = 0;
     let mut applied = false;
     loop {
@@ -181,7 +181,7 @@ pub async fn pull_reference(store: &DeviceStore, session: &Session, full: bool) 
             return Ok(applied.then_some(received));
         }
         let now = chrono::Utc::now().to_rfc3339();
-        store.apply_pull(&page, &now).await.map_err(PullError::Storage)?;
+        store.apply_pull(&page, &session.username, &now).await.map_err(PullError::Storage)?;
         applied = true;
         if !page.has_more || page.cursor.0 == since {
             return Ok(Some(received));

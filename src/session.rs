@@ -66,3 +66,10 @@ pub fn device_id() -> Uuid {
     let _ = LocalStorage::set(DEVICE_KEY, id);
     id
 }
+
+/// The account whose visits this device shows and sends now: the signed-in
+/// officer, even with an expired token (recording goes on), or "" when
+/// nobody is signed in.
+pub fn current_account() -> String {
+    Session::load().map(|s| s.username).unwrap_or_default()
+}

@@ -185,7 +185,7 @@ async fn run_loop(state: SyncState) {
             state.changes.update(|n| *n += 1);
         }
         if let Ok(store) = DeviceStore::shared().await {
-            if let Ok(n) = store.outbox_len().await {
+            if let Ok(n) = store.outbox_len_of(&crate::session::current_account()).await {
                 state.waiting.set(n);
             }
         }
@@ -240,7 +240,9 @@ fn schedule_retry(state: SyncState, wait_ms: u64) {
 async fn run_once(state: SyncState) -> Result<bool, RunError> {
     timing_start("htx-sync-count");
     let store = DeviceStore::shared().await?;
-    let queued = store.outbox_len().await?;
+    // The signed-in officer's revisions only: another account's wait for it.
+    let account = crate::session::current_account();
+    let queued = store.outbox_len_of(&account).await?;
     timing_end("htx-sync-count");
     state.waiting.set(queued);
     state.progress.set((0, queued));
@@ -267,7 +269,7 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
             break;
         }
         timing_start("htx-sync-take");
-        let batch = store.take_batch().await?;
+        let batch = store.take_batch(&session.username).await?;
         timing_end("htx-sync-take");
         if batch.heads.is_empty() {
             break;

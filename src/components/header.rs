@@ -36,6 +36,7 @@ pub fn Header(part: Part) -> impl IntoView {
             <div class="topbar-actions">
                 <NetBadge state=net />
                 <LangToggle />
+                {move || (part == Part::Console && role.get().is_some()).then(|| view! { <StaffSignOut /> })}
             </div>
         </header>
         <nav class="tabs">
@@ -55,4 +56,22 @@ pub fn Header(part: Part) -> impl IntoView {
             }}
         </nav>
     }
+}
+
+/// The console's sign-out: the server revokes the token, the browser forgets
+/// it, and the sign-in page opens (staff keep no visits on their desktop).
+#[component]
+fn StaffSignOut() -> impl IntoView {
+    let i18n = use_i18n();
+    let sign_out = move |_| {
+        leptos::task::spawn_local(async move {
+            if let Some(s) = crate::session::Session::load() {
+                // Unreachable server or revoked token: forget it anyway.
+                let _ = crate::api::logout(&s.token).await;
+            }
+            crate::session::Session::clear();
+            crate::app::load_page("/signin");
+        });
+    };
+    view! { <button class="button" data-testid="staff-sign-out" on:click=sign_out>{t!(i18n, sign_out)}</button> }
 }

@@ -3,7 +3,7 @@ use crate::components::sync_panel::SyncPanel;
 use crate::components::visit_list::VisitList;
 use crate::data::pick;
 use crate::i18n::{t, use_i18n};
-use crate::session::Session;
+use crate::session::{current_account, Session};
 use crate::storage::{DeviceStore, SCHEMA_VERSION};
 use htx_core::device::LocalStatus;
 use leptos::prelude::*;
@@ -16,15 +16,19 @@ pub fn HomePage() -> impl IntoView {
     let i18n = use_i18n();
     let sync = crate::sync::use_sync();
     // Re-read when sync changes visit states.
+    // Only the signed-in officer's visits: a shared phone's next user sees
+    // how many others wait, never what they are.
     let data = LocalResource::new(move || { sync.changes.track(); async {
+        let account = current_account();
         let store = DeviceStore::shared().await?;
-        let counts = store.status_counts().await?;
-        let recent = store.recent_summaries(None, RECENT).await?;
-        let total = store.count_visits().await?;
+        let counts = store.status_counts(&account).await?;
+        let recent = store.recent_summaries(&account, None, RECENT).await?;
+        let total = store.count_visits_of(&account).await?;
+        let others = store.other_accounts(&account).await?;
         // A count, not the reference data: home must not wait for 5,000
         // organisations and their search index.
         let orgs = store.count_organisations().await?;
-        Ok::<_, crate::storage::StorageError>((counts, recent, total, orgs, store.version()))
+        Ok::<_, crate::storage::StorageError>((counts, recent, total, others, orgs, store.version()))
     }});
     let session = Session::load();
     view! {
@@ -38,7 +42,7 @@ pub fn HomePage() -> impl IntoView {
                     </main>
                 }.into_any()
             }
-            Some(Ok((counts, recent, total, orgs, version))) => {
+            Some(Ok((counts, recent, total, others, orgs, version))) => {
                 let session = session.clone();
                 let recent = Signal::derive(move || recent.clone());
                 view! {
@@ -48,6 +52,10 @@ pub fn HomePage() -> impl IntoView {
                         <div class="actions">
                             <A href="/orgs" attr:class="button primary" attr:data-testid="start-visit">{t!(i18n, start_visit)}</A>
                         </div>
+                        {(others.visits > 0).then(|| {
+                            let (n, waiting) = (others.visits, others.waiting);
+                            view! { <p class="muted" data-testid="other-accounts">{t!(i18n, other_accounts_visits, n, waiting)}</p> }
+                        })}
                         <h2>{t!(i18n, visits_by_state)}</h2>
                         <ul class="state-tiles" data-testid="state-counts">
                             {LocalStatus::ALL.into_iter().map(|s| {
@@ -139,7 +147,7 @@ fn SignOut(token: String) -> impl IntoView {
             let sign_out = sign_out.clone();
             leptos::task::spawn_local(async move {
                 let n = match DeviceStore::shared().await {
-                    Ok(store) => store.outbox_len().await.unwrap_or(0),
+                    Ok(store) => store.outbox_len_of(&current_account()).await.unwrap_or(0),
                     Err(_) => 0,
                 };
                 if n == 0 {

@@ -84,8 +84,9 @@ async fn start_visit(o: &Organisation) -> Result<Uuid, StorageError> {
 }
 
 async fn latest_visit_of(store: &DeviceStore, org: Uuid) -> Result<Option<Visit>, StorageError> {
+    // The officer's own last visit: another account's stays unseen.
     let latest = store
-        .all_summaries()
+        .summaries_of(&crate::session::current_account())
         .await?
         .into_iter()
         .filter(|s| s.organisation_id == org)

@@ -38,6 +38,8 @@ pub fn SignInPage() -> impl IntoView {
                 session.save();
                 session_changed.notify();
                 let store = DeviceStore::shared().await.map_err(PullError::Storage)?;
+                // Visits recorded while nobody was signed in are this officer's.
+                store.claim_unowned(&session.username).await.map_err(PullError::Storage)?;
                 api::pull_reference(&store, &session, true).await
             }
             .await;

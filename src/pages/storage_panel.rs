@@ -142,7 +142,8 @@ pub fn StoragePage() -> impl IntoView {
 async fn export_unsynced() -> Result<String, StorageError> {
     let store = DeviceStore::shared().await?;
     let mut visits = Vec::new();
-    for s in store.all_summaries().await? {
+    // The signed-in officer's own: another account's visits are theirs to hand over.
+    for s in store.summaries_of(&crate::session::current_account()).await? {
         if s.status.is_unsynced() {
             if let Some(v) = store.get_visit(s.id).await? {
                 visits.push(v);
@@ -186,7 +187,12 @@ async fn import_bundle(text: &str) -> Result<String, String> {
         .map(|v| {
             let org = d.organisation(v.organisation_id).or(v.new_organisation.as_ref());
             let rubric = org.and_then(|o| d.rubric_for(o, v.local_date()));
-            let summary = VisitSummary::of(v, org, rubric, now);
+            // A visit belongs to the officer who recorded it, wherever it
+            // is imported; one recorded by nobody, to whoever imports it.
+            let mut summary = VisitSummary::of(v, org, rubric, now);
+            if summary.account.is_empty() {
+                summary.account = crate::session::current_account();
+            }
             StoredVisit { visit: v.clone(), summary }
         })
         .collect();

@@ -61,6 +61,10 @@ pub fn VisitPage() -> impl IntoView {
                 None => view! { <p class="muted">{t!(i18n, loading)}</p> }.into_any(),
                 Some(Err(e)) => { let error = e.to_string(); view! { <p class="error" role="alert">{t!(i18n, storage_error, error)}</p> }.into_any() }
                 Some(Ok(None)) => view! { <p class="error" data-testid="visit-not-found">{t!(i18n, visit_not_found)}</p> }.into_any(),
+                // Another account's visit on a shared phone: not shown, not editable.
+                Some(Ok(Some(l))) if !l.summary.account.is_empty() && l.summary.account != crate::session::current_account() => {
+                    view! { <p class="error" data-testid="visit-other-account">{t!(i18n, visit_of_other_account)}</p> }.into_any()
+                }
                 Some(Ok(Some(l))) => view! { <VisitForm loaded=l /> }.into_any(),
             }}
         </main>
@@ -89,7 +93,11 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
         if let Some(st) = status {
             s.status = st;
         }
-        s.review_comment = summary.with_untracked(|p| p.review_comment.clone());
+        summary.with_untracked(|p| {
+            s.review_comment = p.review_comment.clone();
+            // Whose it is on this device never changes with an edit.
+            s.account = p.account.clone();
+        });
         summary.set(s.clone());
         leptos::task::spawn_local(async move {
             crate::timing::timing_start("htx-autosave");

@@ -17,7 +17,7 @@ pub fn VisitsPage() -> impl IntoView {
     let status = Memo::new(move |_| query.with(|q| q.get("status").and_then(|s| LocalStatus::parse(&s))));
     let list = LocalResource::new(move || {
         let s = status.get();
-        async move { DeviceStore::shared().await?.recent_summaries(s, PAGE).await }
+        async move { DeviceStore::shared().await?.recent_summaries(&crate::session::current_account(), s, PAGE).await }
     });
     let visits = Signal::derive(move || list.get().and_then(|r| r.ok()).unwrap_or_default());
     view! {

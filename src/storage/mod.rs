@@ -5,6 +5,7 @@
 //! created only in the upgrade handler, every upgrade step keeps existing data,
 //! and every write transaction is committed explicitly (indexed_db_futures
 //! rolls back uncommitted ones). Never await the network inside a transaction.
+mod accounts;
 mod outbox;
 mod photos;
 mod reference;
@@ -21,6 +22,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use uuid::Uuid;
 
+pub use accounts::OtherAccounts;
 pub use reference::Reference;
 pub use schema::{stores, DB_NAME, SCHEMA_VERSION};
 pub use outbox::TakenBatch;
@@ -72,6 +74,7 @@ impl DeviceStore {
         store.give_way_to_upgrades();
         store.repair_summaries().await?;
         store.backfill_outbox().await?;
+        store.label_accounts().await?;
         // Another caller may have opened one meanwhile: keep the first, and
         // close this one (an open connection blocks schema upgrades).
         let kept = SHARED.with(|c| c.borrow_mut().get_or_insert(store.clone()).clone());

@@ -67,12 +67,15 @@ impl DeviceStore {
     /// Rust and writing them back cost most of a sync's time). The server
     /// recomputes every content hash, so the text itself need not be
     /// canonical.
-    pub async fn take_batch(&self) -> Result<TakenBatch> {
+    ///
+    /// Only `account`'s entries: another officer's visits wait for them.
+    pub async fn take_batch(&self, account: &str) -> Result<TakenBatch> {
         let tx = self.tx(&[stores::OUTBOX], true)?;
         let store = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
-        let index = store.index(indexes::BY_QUEUED).map_err(StorageError::idb)?;
+        let index = store.index(indexes::BY_ACCOUNT_QUEUED).map_err(StorageError::idb)?;
         let mut raw: Vec<JsValue> = index
             .get_all()
+            .with_query::<super::accounts::AccountKey, _>(super::accounts::account_range(account))
             .with_limit(htx_core::outbox::MAX_BATCH_RECORDS as u32)
             .primitive()
             .map_err(StorageError::idb)?
@@ -177,13 +180,14 @@ impl DeviceStore {
         if self.meta::<bool>(BACKFILLED).await?.unwrap_or(false) {
             return Ok(());
         }
-        let waiting = self.recent_summaries(Some(LocalStatus::Waiting), u32::MAX).await?;
+        let waiting: Vec<VisitSummary> =
+            self.all_summaries().await?.into_iter().filter(|s| s.status == LocalStatus::Waiting).collect();
         let now = js_sys::Date::now();
         let mut entries = Vec::new();
         for s in waiting {
             if let Some(v) = self.get_visit(s.id).await? {
                 if v.revision == s.revision && v.state == htx_core::VisitState::Final {
-                    entries.push(OutboxEntry::new(&v, now));
+                    entries.push(OutboxEntry::new(&v, &s.account, now));
                 }
             }
         }
@@ -235,7 +239,7 @@ pub(super) fn queue_if_waiting(
     now_ms: f64,
 ) -> Result<()> {
     if summary.status == LocalStatus::Waiting && visit.state == htx_core::VisitState::Final {
-        outbox.put(&OutboxEntry::new(visit, now_ms)).serde().map_err(StorageError::idb)?;
+        outbox.put(&OutboxEntry::new(visit, &summary.account, now_ms)).serde().map_err(StorageError::idb)?;
     }
     Ok(())
 }

@@ -13,6 +13,9 @@ pub mod keys {
     pub const PLACES: &str = "places";
     pub const RUBRICS: &str = "rubrics";
     pub const PULL_CURSOR: &str = "pull_cursor";
+    /// The account whose pull the cursor continues (review outcomes and
+    /// returned visits are an officer's own; another account starts at 0).
+    pub const PULL_ACCOUNT: &str = "pull_account";
     pub const PULLED_AT: &str = "pulled_at";
 }
 
@@ -32,14 +35,16 @@ impl DeviceStore {
     /// all in one transaction so a cut download resumes from a true cursor.
     /// An empty page at the stored cursor writes nothing (`pulled_at` is the
     /// last pull that brought something).
-    pub async fn apply_pull(&self, pull: &PullResponse, pulled_at: &str) -> Result<()> {
+    ///
+    /// Returned visits it brings belong to `account`, the puller.
+    pub async fn apply_pull(&self, pull: &PullResponse, account: &str, pulled_at: &str) -> Result<()> {
         // Nothing changed (the usual answer between syncs): no write at all.
         let empty = pull.organisations.is_empty()
             && pull.places.is_empty()
             && pull.rubrics.is_empty()
             && pull.reviews.is_empty()
             && pull.returned_visits.is_empty();
-        if empty && self.pull_cursor().await?.as_ref() == Some(&pull.cursor) {
+        if empty && self.pull_cursor(account).await?.as_ref() == Some(&pull.cursor) {
             return Ok(());
         }
         let tx = self.tx(&[stores::ORGANISATIONS, stores::META, stores::VISIT_SUMMARIES, stores::VISITS], true)?;
@@ -65,7 +70,7 @@ impl DeviceStore {
                 .await
                 .map_err(|e| StorageError::Decode(e.to_string()))?;
             visits.put(v).serde().map_err(StorageError::idb)?;
-            summaries.put(&VisitSummary::received(v, org.as_ref(), now_ms)).serde().map_err(StorageError::idb)?;
+            summaries.put(&VisitSummary::received(v, org.as_ref(), account, now_ms)).serde().map_err(StorageError::idb)?;
         }
         super::outbox::apply_reviews(&summaries, &pull.reviews).await?;
         let meta = tx.object_store(stores::META).map_err(StorageError::idb)?;
@@ -76,12 +81,19 @@ impl DeviceStore {
             meta.put(&pull.rubrics).with_key(keys::RUBRICS).without_key_type().serde().map_err(StorageError::idb)?;
         }
         meta.put(&pull.cursor).with_key(keys::PULL_CURSOR).without_key_type().serde().map_err(StorageError::idb)?;
+        meta.put(account).with_key(keys::PULL_ACCOUNT).without_key_type().serde().map_err(StorageError::idb)?;
         meta.put(pulled_at).with_key(keys::PULLED_AT).without_key_type().serde().map_err(StorageError::idb)?;
         tx.commit().await.map_err(StorageError::idb)
     }
 
-    pub async fn pull_cursor(&self) -> Result<Option<Cursor>> {
-        self.meta(keys::PULL_CURSOR).await
+    /// Where `account`'s next pull starts: the stored cursor if the last
+    /// pull was theirs (or, before accounts were recorded, anyone's: the
+    /// device then had one officer), else from the start.
+    pub async fn pull_cursor(&self, account: &str) -> Result<Option<Cursor>> {
+        match self.meta::<String>(keys::PULL_ACCOUNT).await? {
+            Some(a) if a != account => Ok(None),
+            _ => self.meta(keys::PULL_CURSOR).await,
+        }
     }
 
     /// An organisation recorded in the field (provisional) or any single one.

@@ -20,7 +20,13 @@ pub const DB_NAME: &str = "htx-survey";
 ///    already waiting are queued after opening ([`super::outbox`]'s backfill).
 /// 5. `photos` (one image `Blob` per SHA-256, key path `sha256`, see
 ///    [`super::photos`]).
-pub const SCHEMA_VERSION: u32 = 5;
+/// 6. Each summary and outbox entry names its account (`account`), with
+///    indexes `by_account_recent` and `by_account_status` on summaries and
+///    `by_account_queued` on the outbox, so lists, counts and batches read
+///    only the signed-in account's records. Records stored before carry no
+///    `account` (so no index holds them) until they are labelled after
+///    opening ([`super::accounts`]).
+pub const SCHEMA_VERSION: u32 = 6;
 
 pub mod stores {
     pub const VISITS: &str = "visits";
@@ -35,6 +41,15 @@ pub mod indexes {
     pub const BY_RECENT: &str = "by_recent";
     pub const BY_STATUS: &str = "by_status";
     pub const BY_QUEUED: &str = "by_queued";
+    pub const BY_ACCOUNT_RECENT: &str = "by_account_recent";
+    pub const BY_ACCOUNT_STATUS: &str = "by_account_status";
+    pub const BY_ACCOUNT_QUEUED: &str = "by_account_queued";
+}
+
+const UPGRADE_PROBE: &str = "upgrade_probe";
+
+fn pair(a: &'static str, b: &'static str) -> KeyPath<&'static str> {
+    KeyPath::Sequence([a, b].into_iter().collect())
 }
 
 /// Runs every step after `old` up to `new`. Steps only add stores and
@@ -58,6 +73,21 @@ pub(super) fn upgrade(db: &Database, old: u32, new: u32) -> indexed_db_futures::
     }
     if old < 5 && new >= 5 {
         db.create_object_store(stores::PHOTOS).with_key_path("sha256".into()).build()?;
+    }
+    if old < 6 && new >= 6 {
+        // indexed_db_futures hands the upgrade no transaction, but a store
+        // created in it knows its transaction, which reaches the stores
+        // that already exist. The probe store goes again at once.
+        {
+            let probe = db.create_object_store(UPGRADE_PROBE).build()?;
+            let tx = probe.transaction();
+            let s = tx.object_store(stores::VISIT_SUMMARIES)?;
+            s.create_index(indexes::BY_ACCOUNT_RECENT, pair("account", "recent")).build()?;
+            s.create_index(indexes::BY_ACCOUNT_STATUS, pair("account", "status")).build()?;
+            let o = tx.object_store(stores::OUTBOX)?;
+            o.create_index(indexes::BY_ACCOUNT_QUEUED, pair("account", "queued_ms")).build()?;
+        }
+        db.delete_object_store(UPGRADE_PROBE)?;
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Visits and their list summaries, always written together in one
 //! transaction so a list never shows a visit the store does not hold.
+use super::accounts::{account_key, account_range};
 use super::schema::{indexes, stores};
 use super::{DeviceStore, Result, StorageError};
 use htx_core::device::{LocalStatus, VisitSummary};
@@ -54,15 +55,16 @@ impl DeviceStore {
         self.get_one(stores::VISIT_SUMMARIES, &id.to_string()).await
     }
 
-    /// The newest `limit` summaries, optionally of one state only.
-    pub async fn recent_summaries(&self, status: Option<LocalStatus>, limit: u32) -> Result<Vec<VisitSummary>> {
+    /// The newest `limit` summaries of `account`, optionally of one state only.
+    pub async fn recent_summaries(&self, account: &str, status: Option<LocalStatus>, limit: u32) -> Result<Vec<VisitSummary>> {
         let tx = self.tx(&[stores::VISIT_SUMMARIES], false)?;
         let store = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
         let mut rows: Vec<VisitSummary> = match status {
             None => {
-                let index = store.index(indexes::BY_RECENT).map_err(StorageError::idb)?;
+                let index = store.index(indexes::BY_ACCOUNT_RECENT).map_err(StorageError::idb)?;
                 let iter = index
                     .get_all()
+                    .with_query::<super::accounts::AccountKey, _>(account_range(account))
                     .with_limit(limit)
                     .serde()
                     .map_err(StorageError::idb)?
@@ -73,10 +75,10 @@ impl DeviceStore {
             }
             Some(s) => {
                 // One state is a small share of the device's visits; sort here.
-                let index = store.index(indexes::BY_STATUS).map_err(StorageError::idb)?;
+                let index = store.index(indexes::BY_ACCOUNT_STATUS).map_err(StorageError::idb)?;
                 let iter = index
                     .get_all()
-                    .with_query(s.as_str())
+                    .with_query::<super::accounts::AccountKey, _>(account_key(account, s.as_str()))
                     .serde()
                     .map_err(StorageError::idb)?
                     .await
@@ -93,16 +95,16 @@ impl DeviceStore {
         Ok(rows)
     }
 
-    /// Visits per local state, counted by the index (no records read).
-    pub async fn status_counts(&self) -> Result<StatusCounts> {
+    /// `account`'s visits per local state, counted by the index (no records read).
+    pub async fn status_counts(&self, account: &str) -> Result<StatusCounts> {
         let tx = self.tx(&[stores::VISIT_SUMMARIES], false)?;
         let store = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
-        let index = store.index(indexes::BY_STATUS).map_err(StorageError::idb)?;
+        let index = store.index(indexes::BY_ACCOUNT_STATUS).map_err(StorageError::idb)?;
         let mut out = StatusCounts::new();
         for s in LocalStatus::ALL {
             let n = index
                 .count()
-                .with_query(s.as_str())
+                .with_query::<super::accounts::AccountKey, _>(account_key(account, s.as_str()))
                 .primitive()
                 .map_err(StorageError::idb)?
                 .await
@@ -112,9 +114,24 @@ impl DeviceStore {
         Ok(out)
     }
 
-    /// Every summary (export picks the unsynced ones).
+    /// Every summary of every account (the storage panel's totals).
     pub async fn all_summaries(&self) -> Result<Vec<VisitSummary>> {
         self.get_every(stores::VISIT_SUMMARIES).await
+    }
+
+    /// Every summary of `account` (export picks the unsynced ones).
+    pub async fn summaries_of(&self, account: &str) -> Result<Vec<VisitSummary>> {
+        let tx = self.tx(&[stores::VISIT_SUMMARIES], false)?;
+        let store = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
+        let index = store.index(indexes::BY_ACCOUNT_RECENT).map_err(StorageError::idb)?;
+        let iter = index
+            .get_all()
+            .with_query::<super::accounts::AccountKey, _>(account_range(account))
+            .serde()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(StorageError::idb)?;
+        iter.collect::<std::result::Result<_, _>>().map_err(|e| StorageError::Decode(e.to_string()))
     }
 
     /// Visits stored before summaries existed (schema 1-2) get one, so they

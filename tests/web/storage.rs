@@ -11,11 +11,13 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+const OFFICER: &str = "officer.test";
+
 fn visit(n: u32, notes: &str) -> Visit {
     let started = to_vn(&Utc.with_ymd_and_hms(2026, 3, 1, 2, 0, n).unwrap());
     // v7 ids built from the timestamp so their order is the recording order.
     let id = Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, 1_770_000_000 + u64::from(n), 0));
-    let mut v = Visit::new_draft(id, Uuid::now_v7(), "officer.test", started);
+    let mut v = Visit::new_draft(id, Uuid::now_v7(), OFFICER, started);
     v.notes = notes.to_string();
     v
 }
@@ -56,9 +58,9 @@ async fn upgrade_from_version_1_keeps_visits() {
     assert_eq!(current.list_visits().await.unwrap(), vec![kept.clone()]);
     // The visit stored before summaries existed gets one, and so shows in the lists.
     current.repair_summaries().await.unwrap();
-    let listed = current.recent_summaries(None, 10).await.unwrap();
+    let listed = current.recent_summaries(OFFICER, None, 10).await.unwrap();
     assert_eq!(listed.iter().map(|s| s.id).collect::<Vec<_>>(), vec![kept.id]);
-    assert_eq!(current.status_counts().await.unwrap()["draft"], 1);
+    assert_eq!(current.status_counts(OFFICER).await.unwrap()["draft"], 1);
     current.close();
     DeviceStore::delete(name).await.unwrap();
 }
@@ -103,12 +105,12 @@ async fn summaries_list_newest_first_and_count_by_state() {
         store.save_visit(&v, &s).await.unwrap();
         saved.push(v.id);
     }
-    let recent = store.recent_summaries(None, 3).await.unwrap();
+    let recent = store.recent_summaries(OFFICER, None, 3).await.unwrap();
     let newest: Vec<_> = saved.iter().rev().take(3).copied().collect();
     assert_eq!(recent.iter().map(|s| s.id).collect::<Vec<_>>(), newest);
-    let waiting = store.recent_summaries(Some(LocalStatus::Waiting), 10).await.unwrap();
+    let waiting = store.recent_summaries(OFFICER, Some(LocalStatus::Waiting), 10).await.unwrap();
     assert_eq!(waiting.iter().map(|s| s.id).collect::<Vec<_>>(), vec![saved[3], saved[1]]);
-    let counts = store.status_counts().await.unwrap();
+    let counts = store.status_counts(OFFICER).await.unwrap();
     assert_eq!((counts["draft"], counts["waiting"], counts["confirmed"]), (3, 2, 0));
     store.close();
     DeviceStore::delete("t-summaries").await.unwrap();
@@ -140,7 +142,7 @@ async fn upgrade_from_version_3_queues_visits_already_waiting() {
     assert_eq!(current.outbox_len().await.unwrap(), 0);
     current.backfill_outbox().await.unwrap();
     assert_eq!(current.outbox_len().await.unwrap(), 1, "the waiting visit is queued, the draft is not");
-    let batch = current.take_batch().await.unwrap();
+    let batch = current.take_batch(OFFICER).await.unwrap();
     assert_eq!(batch.heads.iter().map(|e| e.visit_id).collect::<Vec<_>>(), vec![waiting.id]);
     // The record goes out as the browser's JSON of what was stored: the
     // same visit, the same content hash.
@@ -173,7 +175,7 @@ async fn outbox_queues_finalized_visits_and_sync_never_deletes_a_visit() {
     assert_eq!(store.outbox_len().await.unwrap(), 3);
 
     // Taking a batch counts the attempt: from then on an edit is a new revision.
-    let taken = store.take_batch().await.unwrap();
+    let taken = store.take_batch(OFFICER).await.unwrap();
     let batch = taken.heads;
     assert_eq!(batch.iter().map(|e| e.visit_id).collect::<Vec<_>>(), vec![a.id, b.id, c.id], "queue order");
     let records: Vec<htx_core::sync::VisitRevision> = serde_json::from_str(&taken.records_json).unwrap();
@@ -207,6 +209,91 @@ async fn outbox_queues_finalized_visits_and_sync_never_deletes_a_visit() {
     assert!(!store.take_back(e.id, 0).await.unwrap());
     assert_eq!(store.outbox_len().await.unwrap(), 1);
     store.close();
+    DeviceStore::delete(name).await.unwrap();
+}
+
+/// A visit of `officer` saved through the app's path (summary, outbox).
+async fn save_as(store: &DeviceStore, officer: &str, n: u32, state: VisitState) -> Visit {
+    let mut v = visit(n, "shared phone");
+    v.officer = officer.to_string();
+    v.state = state;
+    let s = htx_core::device::VisitSummary::of(&v, None, None, 1_000 + i64::from(n));
+    store.save_visit(&v, &s).await.unwrap();
+    v
+}
+
+#[wasm_bindgen_test]
+async fn a_shared_phone_lists_counts_and_sends_only_the_signed_in_officers_visits() {
+    use htx_core::device::LocalStatus;
+    let name = "t-accounts";
+    let store = fresh(name, SCHEMA_VERSION).await;
+    let a_final = save_as(&store, "canbo1", 1, VisitState::Final).await;
+    let a_draft = save_as(&store, "canbo1", 2, VisitState::Draft).await;
+    let b_final = save_as(&store, "canbo2", 3, VisitState::Final).await;
+    let nobody = save_as(&store, "", 4, VisitState::Final).await;
+
+    let ids = |v: Vec<htx_core::device::VisitSummary>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.recent_summaries("canbo1", None, 10).await.unwrap()), vec![a_draft.id, a_final.id]);
+    assert_eq!(ids(store.recent_summaries("canbo2", None, 10).await.unwrap()), vec![b_final.id]);
+    assert!(ids(store.recent_summaries("canbo2", Some(LocalStatus::Draft), 10).await.unwrap()).is_empty());
+    let counts = store.status_counts("canbo1").await.unwrap();
+    assert_eq!((counts["draft"], counts["waiting"]), (1, 1));
+    assert_eq!(store.status_counts("canbo2").await.unwrap()["waiting"], 1);
+    assert_eq!(store.outbox_len().await.unwrap(), 3);
+    assert_eq!(store.outbox_len_of("canbo2").await.unwrap(), 1);
+    let others = store.other_accounts("canbo2").await.unwrap();
+    assert_eq!((others.visits, others.waiting), (3, 2));
+
+    // canbo2's sync takes canbo2's revision only; canbo1's wait for canbo1.
+    let batch = store.take_batch("canbo2").await.unwrap();
+    assert_eq!(batch.heads.iter().map(|h| h.visit_id).collect::<Vec<_>>(), vec![b_final.id]);
+    assert!(store.take_batch("nobody.else").await.unwrap().heads.is_empty());
+
+    // A visit recorded while nobody was signed in goes to the next sign-in.
+    assert_eq!(store.claim_unowned("canbo2").await.unwrap(), 1);
+    assert_eq!(store.get_summary(nobody.id).await.unwrap().unwrap().account, "canbo2");
+    assert_eq!(store.outbox_len_of("canbo2").await.unwrap(), 2);
+    assert_eq!(store.claim_unowned("canbo1").await.unwrap(), 0, "claimed once");
+    assert_eq!(store.count_visits().await.unwrap(), 4, "nothing is deleted");
+    store.close();
+    DeviceStore::delete(name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn upgrade_from_version_5_gives_each_visit_and_queued_revision_its_officer() {
+    use indexed_db_futures::prelude::*;
+    use wasm_bindgen::JsValue;
+    let name = "t-upgrade-5";
+    let v5 = fresh(name, 5).await;
+    let a = save_as(&v5, "canbo1", 1, VisitState::Final).await;
+    let b = save_as(&v5, "canbo2", 2, VisitState::Draft).await;
+    v5.close();
+    // Schema 5 stored no account: strip it, as an older app wrote them.
+    let db = indexed_db_futures::database::Database::open(name).with_version(5u32).await.unwrap();
+    for store_name in [stores::VISIT_SUMMARIES, stores::OUTBOX] {
+        let tx = db.transaction(store_name).with_mode(indexed_db_futures::transaction::TransactionMode::Readwrite).build().unwrap();
+        let store = tx.object_store(store_name).unwrap();
+        let all: Vec<JsValue> = store.get_all().primitive().unwrap().await.unwrap().map(|r| r.unwrap()).collect();
+        assert!(!all.is_empty());
+        for r in all {
+            js_sys::Reflect::delete_property(wasm_bindgen::JsCast::unchecked_ref::<js_sys::Object>(&r), &JsValue::from_str("account")).unwrap();
+            store.put(r).primitive().unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    db.close();
+
+    let current = DeviceStore::open_at(name, SCHEMA_VERSION).await.expect("upgrade");
+    assert_eq!(current.count_visits_of("canbo1").await.unwrap(), 0, "unlabelled records are in no account's index");
+    current.label_accounts().await.unwrap();
+    assert_eq!(current.get_summary(a.id).await.unwrap().unwrap().account, "canbo1");
+    assert_eq!(current.get_summary(b.id).await.unwrap().unwrap().account, "canbo2");
+    assert_eq!(current.outbox_len_of("canbo1").await.unwrap(), 1);
+    assert_eq!(current.status_counts("canbo2").await.unwrap()["draft"], 1);
+    let batch = current.take_batch("canbo1").await.unwrap();
+    assert_eq!(batch.heads.iter().map(|h| h.visit_id).collect::<Vec<_>>(), vec![a.id]);
+    assert_eq!(current.count_visits().await.unwrap(), 2);
+    current.close();
     DeviceStore::delete(name).await.unwrap();
 }
 

@@ -157,6 +157,12 @@ pub struct VisitSummary {
     /// The reviewer's comment (for a returned visit).
     #[serde(default)]
     pub review_comment: Option<String>,
+    /// The account (username) this visit belongs to on this device: lists,
+    /// counts and the outbox show and send only the signed-in account's
+    /// visits, so the next user of a shared phone never takes them as theirs.
+    /// Empty: recorded while nobody was signed in; the next sign-in claims it.
+    #[serde(default)]
+    pub account: String,
 }
 
 impl VisitSummary {
@@ -186,6 +192,7 @@ impl VisitSummary {
             total: running.map(|r| r.total),
             problems: Vec::new(),
             review_comment: None,
+            account: visit.officer.clone(),
         }
     }
 }
@@ -195,9 +202,12 @@ impl VisitSummary {
     /// returned revision the device did not hold): the server holds it, so
     /// it starts `Confirmed`; the review that came with it then marks it
     /// returned, and editing it makes the next revision.
-    pub fn received(visit: &Visit, organisation: Option<&Organisation>, updated_ms: i64) -> VisitSummary {
+    /// It belongs to `account`, the officer whose pull brought it (the
+    /// visit's own officer text may name whoever had it before a reassignment).
+    pub fn received(visit: &Visit, organisation: Option<&Organisation>, account: &str, updated_ms: i64) -> VisitSummary {
         VisitSummary {
             status: LocalStatus::Confirmed,
+            account: account.to_string(),
             ..VisitSummary::of(visit, organisation, None, updated_ms)
         }
     }
@@ -252,6 +262,7 @@ mod tests {
         let b = VisitSummary::of(&v, None, Some(&rubric), 2_000);
         assert_eq!(b.status, LocalStatus::Waiting);
         assert!(b.recent < a.recent, "newer sorts first");
+        assert_eq!(a.account, "canbo1", "a new visit belongs to the officer who recorded it");
         assert_eq!(b.grade, Some(Grade::Weak));
         assert!(LocalStatus::ALL.iter().all(|s| LocalStatus::parse(s.as_str()) == Some(*s)));
     }
@@ -260,8 +271,9 @@ mod tests {
     fn a_visit_sent_back_by_the_server_is_held_there_and_edited_as_the_next_revision() {
         let (mut v, _) = visit_with(&[]);
         v.state = VisitState::Final;
-        let s = VisitSummary::received(&v, None, 3_000);
+        let s = VisitSummary::received(&v, None, "canbo2", 3_000);
         assert_eq!(s.status, LocalStatus::Confirmed);
+        assert_eq!(s.account, "canbo2", "the puller's, not the officer text's");
         assert_eq!(s.revision, v.revision);
         assert_eq!(
             crate::outbox::edit_mode(LocalStatus::Returned, false),

@@ -42,11 +42,15 @@ pub struct OutboxEntry {
     /// planned by it without serialising every record again).
     #[serde(default)]
     pub bytes: u32,
+    /// The account whose visit this is ([`crate::device::VisitSummary::account`]):
+    /// a sync sends only the signed-in account's entries.
+    #[serde(default)]
+    pub account: String,
     pub record: VisitRevision,
 }
 
 impl OutboxEntry {
-    pub fn new(visit: &Visit, queued_ms: f64) -> OutboxEntry {
+    pub fn new(visit: &Visit, account: &str, queued_ms: f64) -> OutboxEntry {
         let record = VisitRevision::new(visit.clone());
         OutboxEntry {
             key: Self::key_of(visit.id, visit.revision),
@@ -55,6 +59,7 @@ impl OutboxEntry {
             queued_ms,
             attempts: 0,
             bytes: Self::size_of(&record),
+            account: account.to_string(),
             record,
         }
     }
@@ -267,7 +272,7 @@ mod tests {
 
     #[test]
     fn entries_know_their_size() {
-        let e = OutboxEntry::new(&final_visit(), 1.0);
+        let e = OutboxEntry::new(&final_visit(), "canbo1", 1.0);
         let json = serde_json::to_string(&e.record).unwrap();
         assert_eq!(OutboxEntry::planned_len(e.bytes, &json), json.len());
         let old = OutboxEntry { bytes: 0, ..e.clone() };
@@ -276,7 +281,7 @@ mod tests {
 
     #[test]
     fn a_head_names_the_same_record() {
-        let e = OutboxEntry::new(&final_visit(), 1.0);
+        let e = OutboxEntry::new(&final_visit(), "canbo1", 1.0);
         let h = e.head();
         assert_eq!((h.record_key(), &h.hash, &h.key), (e.record_key(), &e.record.hash, &e.key));
     }
@@ -291,7 +296,7 @@ mod tests {
 
     #[test]
     fn only_a_receipt_with_the_same_hash_confirms() {
-        let e = OutboxEntry::new(&final_visit(), 1.0);
+        let e = OutboxEntry::new(&final_visit(), "canbo1", 1.0);
         let accepted = RecordOutcome::Accepted {
             receipt: Receipt { key: e.record_key(), hash: e.record.hash.clone(), received_at: e.record.visit.started_at },
         };
@@ -310,7 +315,7 @@ mod tests {
 
     #[test]
     fn refusals_settle_without_a_receipt_and_reviews_show() {
-        let e = OutboxEntry::new(&final_visit(), 1.0);
+        let e = OutboxEntry::new(&final_visit(), "canbo1", 1.0);
         let errors = vec![ValidationError::new("facts.members", crate::validation::ErrorCode::Required, "Thiếu", "Missing")];
         let s = settle(&e.head(), Some(&RecordOutcome::Rejected { errors: errors.clone() }), None);
         assert_eq!(s, Settlement::Rejected { errors });

@@ -15,13 +15,17 @@ pub const OFFICER: (&str, &str) = ("canbo1", "canbo1-demo");
 
 /// Signs in while online; the app downloads the officer's area and goes home.
 pub async fn sign_in(app: &TestApp, user: &str, password: &str) -> Result<()> {
-    let b = &app.browser;
-    app.goto("/signin").await?;
+    sign_in_on(app, &app.browser, user, password).await
+}
+
+/// [`sign_in`] in browser `b` (a second device).
+pub async fn sign_in_on(app: &TestApp, b: &Browser, user: &str, password: &str) -> Result<()> {
+    b.goto(&app.url("/signin")).await?;
     b.wait_for("[data-testid=signin-username]", crate::app::APP_TIMEOUT).await?;
     b.fill("[data-testid=signin-username]", user).await?;
     b.fill("[data-testid=signin-password]", password).await?;
     b.click("[data-testid=signin-submit]").await?;
-    app.wait_home().await.context("home after sign-in")?;
+    b.wait_for("main[data-testid=home]", crate::app::APP_TIMEOUT).await.context("home after sign-in")?;
     let orgs = crate::poll_until("organisations downloaded", UI_TIMEOUT, || async {
         let n: u64 = b.text("[data-testid=stored-orgs-count]").await?.trim().parse().unwrap_or(0);
         Ok((n > 0).then_some(n))

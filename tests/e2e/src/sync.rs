@@ -106,7 +106,7 @@ pub async fn store_on_device(app: &TestApp, orgs: &[Organisation], visits: &[Vis
             let org = orgs.iter().find(|o| o.id == v.organisation_id);
             let t = now_ms - (visits.len() - i) as i64;
             let summary = VisitSummary::of(v, org, None, t);
-            let entry = v.is_final().then(|| OutboxEntry::new(v, t as f64));
+            let entry = v.is_final().then(|| OutboxEntry::new(v, &summary.account, t as f64));
             json!([v, summary, entry])
         })
         .collect();

@@ -214,6 +214,29 @@ async fn registry_and_accounts(app: &mut TestApp) -> Result<()> {
     api_token(app, "canbo9", "mat-khau-canbo9")
         .await
         .context("the new officer signs in")?;
+
+    // The admin signs out of the console: the token is revoked, the sign-in page opens.
+    let token = b
+        .exec("return JSON.parse(localStorage.getItem('htx.session')).token;")
+        .await?
+        .as_str()
+        .map(str::to_owned)
+        .context("the admin's token")?;
+    b.click("[data-testid=staff-sign-out]").await?;
+    b.wait_for("[data-testid=signin-page]", UI_TIMEOUT)
+        .await
+        .context("the sign-in page after the console's sign-out")?;
+    let res = app
+        .http
+        .get(app.url("/api/v1/visits"))
+        .bearer_auth(&token)
+        .send()
+        .await?;
+    ensure!(res.status() == 401, "the signed-out admin token still works: {}", res.status());
+    ensure!(
+        b.exec("return localStorage.getItem('htx.session');").await? == Value::Null,
+        "the browser still holds the session"
+    );
     Ok(())
 }
 

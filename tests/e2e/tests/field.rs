@@ -5,7 +5,7 @@
 use anyhow::{ensure, Context, Result};
 use htx_core::{Points, Rubric};
 use htx_e2e::field::{
-    field_value, find_and_open, pick_drawn_photo, pick_photo_file, set_field, set_points, sign_in, start_visit,
+    field_value, find_and_open, pick_drawn_photo, pick_photo_file, set_field, set_points, sign_in, sign_in_on, start_visit,
     wait_offline_ready, wait_photos, wait_saved, OFFICER, UI_TIMEOUT,
 };
 use htx_e2e::{Browser, TestApp};
@@ -280,8 +280,13 @@ async fn round_trip_body(app: &TestApp) -> Result<()> {
             let said = other.wait_for_text("[data-testid=handover-result]", expected, UI_TIMEOUT).await?;
             ensure!(said.ends_with("· 1 ảnh"), "the import does not count the photo: {said}");
         }
+        // They are canbo1's: nobody else sees them on this device...
         other.goto(&app.url("/")).await?;
         other.wait_for("main[data-testid=home]", UI_TIMEOUT).await?;
+        other.wait_for_text("[data-testid=other-accounts]", "2", UI_TIMEOUT).await?;
+        ensure!(other.text("[data-testid=count-draft]").await?.trim() == "0", "another account's drafts are listed");
+        // ...until canbo1 signs in there.
+        sign_in_on(app, &other, OFFICER.0, OFFICER.1).await?;
         other.wait_for_text("[data-testid=count-draft]", "2", UI_TIMEOUT).await?;
         for (id, notes) in &ids {
             other.goto(&app.url(&format!("/visits/{id}"))).await?;

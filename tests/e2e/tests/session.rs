@@ -4,7 +4,7 @@
 
 use anyhow::{ensure, Context, Result};
 use htx_e2e::field::{sign_in, OFFICER, UI_TIMEOUT};
-use htx_e2e::sync::{device_counts, final_visits, officer_organisations, store_on_device, wait_device};
+use htx_e2e::sync::{api_token, device_counts, final_visits, officer_organisations, store_on_device, wait_device};
 use htx_e2e::TestApp;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -12,6 +12,83 @@ async fn sign_out_warns_about_unsent_visits_keeps_them_and_revokes_the_token() {
     let mut app = TestApp::start("sign_out").await;
     let r = sign_out(&mut app).await;
     app.finish(r).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_next_officer_on_a_shared_phone_neither_sees_nor_sends_the_previous_ones_visits() {
+    let mut app = TestApp::start("shared_phone").await;
+    let r = shared_phone(&mut app).await;
+    app.finish(r).await;
+}
+
+const SECOND: (&str, &str) = ("canbo2", "canbo2-demo");
+const REVIEWER: (&str, &str) = ("kiemduyet", "kiemduyet-demo");
+
+/// Who the server says pushed visit `id` (None: the server does not hold it).
+async fn pushed_by(app: &TestApp, id: uuid::Uuid) -> Result<Option<String>> {
+    let token = api_token(app, REVIEWER.0, REVIEWER.1).await?;
+    let res = app.http.get(app.url(&format!("/api/v1/visits/{id}"))).bearer_auth(token).send().await?;
+    if res.status() == 404 {
+        return Ok(None);
+    }
+    let v: serde_json::Value = res.error_for_status()?.json().await?;
+    Ok(v["owner_username"].as_str().map(str::to_owned))
+}
+
+async fn shared_phone(app: &mut TestApp) -> Result<()> {
+    let b = &app.browser;
+    // canbo1 finalizes two visits with no connection and signs out.
+    sign_in(app, OFFICER.0, OFFICER.1).await?;
+    let orgs1 = officer_organisations(app, OFFICER.0, OFFICER.1).await?;
+    app.server.stop().await?;
+    let first = final_visits(&orgs1, 2)?;
+    store_on_device(app, &orgs1, &first).await?;
+    app.open_home().await?;
+    b.wait_for_text("[data-testid=count-waiting]", "2", UI_TIMEOUT).await?;
+    b.click("[data-testid=sign-out]").await?;
+    b.wait_for("[data-testid=sign-out-confirm]", UI_TIMEOUT).await?;
+    b.click("[data-testid=sign-out-confirm]").await?;
+    b.wait_for("[data-testid=signed-out]", UI_TIMEOUT).await?;
+    ensure!(b.text("[data-testid=count-waiting]").await?.trim() == "0", "signed out, canbo1's visits are still counted");
+
+    // canbo2 takes the phone: sees that two visits of another account wait, never which.
+    app.server.restart().await?;
+    sign_in(app, SECOND.0, SECOND.1).await?;
+    let notice = b.wait_for_text("[data-testid=other-accounts]", "2 chuyến", UI_TIMEOUT).await?;
+    ensure!(notice.contains("2 chưa gửi"), "the notice says they wait: {notice}");
+    ensure!(b.text("[data-testid=count-waiting]").await?.trim() == "0", "canbo1's visits counted for canbo2");
+    app.goto("/visits").await?;
+    b.wait_for("[data-testid=visits-page]", UI_TIMEOUT).await?;
+    let listed = b.exec("return document.querySelector('main').innerHTML;").await?;
+    let listed = listed.as_str().unwrap_or_default();
+    for v in &first {
+        ensure!(!listed.contains(&v.id.to_string()), "canbo1's visit {} is listed for canbo2", v.id);
+    }
+    app.goto(&format!("/visits/{}", first[0].id)).await?;
+    b.wait_for("[data-testid=visit-other-account]", UI_TIMEOUT).await.context("another account's visit opened")?;
+    ensure!(b.find_all("[data-testid=visit-notes]").await?.is_empty(), "another account's visit shows its form");
+    b.screenshot("shared-phone-other-account").await?;
+
+    // canbo2's own visit goes; canbo1's stay on the phone, unsent.
+    let orgs2 = officer_organisations(app, SECOND.0, SECOND.1).await?;
+    let mut second = final_visits(&orgs2, 1)?;
+    second[0].officer = SECOND.0.to_string();
+    store_on_device(app, &orgs2, &second).await?;
+    app.open_home().await?;
+    wait_device(app, "canbo2's visit sent, canbo1's kept", UI_TIMEOUT * 2, |c| c.confirmed == 1 && c.outbox == 2).await?;
+    ensure!(pushed_by(app, second[0].id).await?.as_deref() == Some(SECOND.0), "canbo2's visit is stored as canbo2's");
+    for v in &first {
+        ensure!(pushed_by(app, v.id).await?.is_none(), "canbo1's visit {} reached the server under canbo2", v.id);
+    }
+
+    // canbo1 signs in again on the same phone: their visits are theirs again and go.
+    sign_in(app, OFFICER.0, OFFICER.1).await?;
+    wait_device(app, "canbo1's visits sent", UI_TIMEOUT * 3, |c| c.confirmed == 3 && c.outbox == 0).await?;
+    for v in &first {
+        ensure!(pushed_by(app, v.id).await?.as_deref() == Some(OFFICER.0), "canbo1's visit {} is stored as canbo1's", v.id);
+    }
+    b.wait_for_text("[data-testid=other-accounts]", "1 chuyến", UI_TIMEOUT).await?;
+    Ok(())
 }
 
 async fn token_on_device(app: &TestApp) -> Result<String> {

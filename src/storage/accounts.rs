@@ -1,0 +1,216 @@
+//! Whose visits are whose on a shared phone. Every summary and outbox entry
+//! names its account (schema 6); what a signed-in officer sees, counts and
+//! sends is read through the `by_account_*` indexes, bounded to that
+//! account, so the next user of the phone never sees or sends the previous
+//! officer's visits as their own. Nothing is ever deleted: the visits wait,
+//! unseen, until their own officer signs in again.
+use super::schema::{indexes, stores};
+use super::{DeviceStore, Result, StorageError};
+use htx_core::device::VisitSummary;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::primitive::TryToJs;
+use indexed_db_futures::KeyRange;
+use serde::Serialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+use wasm_bindgen::JsValue;
+
+fn decode(e: impl std::fmt::Display) -> StorageError {
+    StorageError::Decode(e.to_string())
+}
+
+/// A key of the `by_account_*` compound indexes, or one end of the range
+/// of one account's keys: usable by both the raw and the serde queries.
+#[derive(Clone, Debug)]
+pub(super) enum AccountKey {
+    /// `[account]`: sorts before every `[account, …]`.
+    Start(String),
+    /// `[account, []]`: an array sorts after any number or string.
+    End(String),
+    /// `[account, second]`.
+    Exact(String, String),
+}
+
+impl TryToJs for AccountKey {
+    fn try_to_js(&self) -> indexed_db_futures::Result<JsValue> {
+        let a = |s: &str| JsValue::from_str(s);
+        Ok(match self {
+            AccountKey::Start(x) => js_sys::Array::of1(&a(x)),
+            AccountKey::End(x) => js_sys::Array::of2(&a(x), &js_sys::Array::new()),
+            AccountKey::Exact(x, y) => js_sys::Array::of2(&a(x), &a(y)),
+        }
+        .into())
+    }
+}
+
+impl Serialize for AccountKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            AccountKey::Start(x) => (x,).serialize(s),
+            AccountKey::End(x) => (x, [0u8; 0]).serialize(s),
+            AccountKey::Exact(x, y) => (x, y).serialize(s),
+        }
+    }
+}
+
+/// Every key `[account, …]`.
+pub(super) fn account_range(account: &str) -> KeyRange<AccountKey> {
+    KeyRange::Bound(AccountKey::Start(account.into()), false, AccountKey::End(account.into()), false)
+}
+
+/// The exact key `[account, second]`.
+pub(super) fn account_key(account: &str, second: &str) -> KeyRange<AccountKey> {
+    KeyRange::Only(AccountKey::Exact(account.into(), second.into()))
+}
+
+/// What the device holds for accounts other than the signed-in one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OtherAccounts {
+    pub visits: u32,
+    pub waiting: u32,
+}
+
+impl DeviceStore {
+    /// Records of `store` in `index` whose key starts with `account`.
+    async fn count_in(&self, store: &str, index: &str, account: &str) -> Result<u32> {
+        let tx = self.tx(&[store], false)?;
+        let s = tx.object_store(store).map_err(StorageError::idb)?;
+        let i = s.index(index).map_err(StorageError::idb)?;
+        i.count().with_query::<AccountKey, _>(account_range(account)).primitive().map_err(StorageError::idb)?.await.map_err(StorageError::idb)
+    }
+
+    /// Revisions of `account` waiting to be sent (one count).
+    pub async fn outbox_len_of(&self, account: &str) -> Result<u32> {
+        self.count_in(stores::OUTBOX, indexes::BY_ACCOUNT_QUEUED, account).await
+    }
+
+    /// Visits on the device that belong to `account`.
+    pub async fn count_visits_of(&self, account: &str) -> Result<u32> {
+        self.count_in(stores::VISIT_SUMMARIES, indexes::BY_ACCOUNT_RECENT, account).await
+    }
+
+    /// Visits and waiting revisions of every other account (four counts).
+    pub async fn other_accounts(&self, account: &str) -> Result<OtherAccounts> {
+        let visits = self.count_of(stores::VISIT_SUMMARIES).await? - self.count_visits_of(account).await?;
+        let waiting = self.outbox_len().await? - self.outbox_len_of(account).await?;
+        Ok(OtherAccounts { visits, waiting })
+    }
+
+    /// Gives `account` the visits recorded while nobody was signed in (empty
+    /// account): whoever signs in next recorded them. Returns how many.
+    pub async fn claim_unowned(&self, account: &str) -> Result<u32> {
+        if account.is_empty() {
+            return Ok(0);
+        }
+        let tx = self.tx(&[stores::VISIT_SUMMARIES, stores::OUTBOX], true)?;
+        let summaries = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
+        let unowned: Vec<VisitSummary> = summaries
+            .index(indexes::BY_ACCOUNT_RECENT)
+            .map_err(StorageError::idb)?
+            .get_all()
+            .with_query::<AccountKey, _>(account_range(""))
+            .serde()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(StorageError::idb)?
+            .collect::<std::result::Result<_, _>>()
+            .map_err(decode)?;
+        for mut s in unowned.iter().cloned() {
+            s.account = account.to_string();
+            summaries.put(&s).serde().map_err(StorageError::idb)?;
+        }
+        let outbox = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
+        let entries: Vec<JsValue> = outbox
+            .index(indexes::BY_ACCOUNT_QUEUED)
+            .map_err(StorageError::idb)?
+            .get_all()
+            .with_query::<AccountKey, _>(account_range(""))
+            .primitive()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(StorageError::idb)?
+            .collect::<std::result::Result<_, _>>()
+            .map_err(StorageError::idb)?;
+        for e in entries {
+            set_account(&e, account)?;
+            outbox.put(e).primitive().map_err(StorageError::idb)?;
+        }
+        tx.commit().await.map_err(StorageError::idb)?;
+        Ok(unowned.len() as u32)
+    }
+
+    /// Summaries and outbox entries stored before schema 6 name no account:
+    /// each takes its visit's officer (the username signed in when it was
+    /// started). Cheap when nothing is missing: four counts.
+    pub async fn label_accounts(&self) -> Result<()> {
+        // An index holds only the records that have its key path.
+        let summaries_ok = self.count_of(stores::VISIT_SUMMARIES).await?
+            == self.index_len(stores::VISIT_SUMMARIES, indexes::BY_ACCOUNT_RECENT).await?;
+        let outbox_ok = self.count_of(stores::OUTBOX).await?
+            == self.index_len(stores::OUTBOX, indexes::BY_ACCOUNT_QUEUED).await?;
+        if summaries_ok && outbox_ok {
+            return Ok(());
+        }
+        let visits: HashMap<Uuid, String> =
+            self.list_visits().await?.into_iter().map(|v| (v.id, v.officer)).collect();
+        let tx = self.tx(&[stores::VISIT_SUMMARIES, stores::OUTBOX], true)?;
+        let summaries = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
+        let all: Vec<JsValue> = summaries
+            .get_all()
+            .primitive()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(StorageError::idb)?
+            .collect::<std::result::Result<_, _>>()
+            .map_err(StorageError::idb)?;
+        let mut accounts = HashMap::new();
+        for raw in all {
+            let s: VisitSummary = serde_wasm_bindgen::from_value(raw.clone()).map_err(decode)?;
+            if has_account(&raw) {
+                accounts.insert(s.id, s.account);
+                continue;
+            }
+            let account = visits.get(&s.id).cloned().unwrap_or_default();
+            set_account(&raw, &account)?;
+            summaries.put(raw).primitive().map_err(StorageError::idb)?;
+            accounts.insert(s.id, account);
+        }
+        let outbox = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
+        let entries: Vec<JsValue> = outbox
+            .get_all()
+            .primitive()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(StorageError::idb)?
+            .collect::<std::result::Result<_, _>>()
+            .map_err(StorageError::idb)?;
+        for raw in entries.into_iter().filter(|e| !has_account(e)) {
+            let id = js_sys::Reflect::get(&raw, &JsValue::from_str("visit_id")).ok().and_then(|v| v.as_string());
+            let account = id
+                .and_then(|id| Uuid::parse_str(&id).ok())
+                .and_then(|id| accounts.get(&id).or_else(|| visits.get(&id)).cloned())
+                .unwrap_or_default();
+            set_account(&raw, &account)?;
+            outbox.put(raw).primitive().map_err(StorageError::idb)?;
+        }
+        tx.commit().await.map_err(StorageError::idb)
+    }
+
+    /// Entries in `index`.
+    async fn index_len(&self, store: &str, index: &str) -> Result<u32> {
+        let tx = self.tx(&[store], false)?;
+        let s = tx.object_store(store).map_err(StorageError::idb)?;
+        let i = s.index(index).map_err(StorageError::idb)?;
+        i.count().primitive().map_err(StorageError::idb)?.await.map_err(StorageError::idb)
+    }
+}
+
+fn has_account(record: &JsValue) -> bool {
+    js_sys::Reflect::get(record, &JsValue::from_str("account")).is_ok_and(|v| v.is_string())
+}
+
+fn set_account(record: &JsValue, account: &str) -> Result<()> {
+    js_sys::Reflect::set(record, &JsValue::from_str("account"), &JsValue::from_str(account))
+        .map(|_| ())
+        .map_err(|_| decode("account"))
+}
