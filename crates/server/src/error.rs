@@ -2,7 +2,7 @@
 //! `{"error":{"code":"<stable_snake_case>","message":"..."}}` with a matching
 //! status. Codes are part of the API contract: never rename one.
 
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -23,6 +23,14 @@ pub enum AppError {
 
     #[error(transparent)]
     InvalidJson(JsonRejection),
+
+    /// A query string the route cannot read (`?page=abc`).
+    #[error("{0}")]
+    InvalidQuery(String),
+
+    /// A path parameter the route cannot read (an id that is no UUID).
+    #[error("{0}")]
+    InvalidPath(String),
 
     /// No token, or a token the server does not know.
     #[error("sign in required")]
@@ -127,7 +135,9 @@ impl AppError {
             Self::QuotaExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::BadRequest(_) | Self::InvalidQuery(_) | Self::InvalidPath(_) => {
+                StatusCode::BAD_REQUEST
+            }
             Self::InvalidJson(rejection) => rejection.status(),
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -140,6 +150,8 @@ impl AppError {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::BadRequest(_) => "bad_request",
             Self::InvalidJson(_) => "invalid_json",
+            Self::InvalidQuery(_) => "invalid_query",
+            Self::InvalidPath(_) => "invalid_path",
             Self::Unauthorized => "unauthorized",
             Self::TokenExpired => "token_expired",
             Self::InvalidCredentials => "invalid_credentials",
@@ -168,6 +180,23 @@ impl From<JsonRejection> for AppError {
             Self::PayloadTooLarge(rejection.body_text())
         } else {
             Self::InvalidJson(rejection)
+        }
+    }
+}
+
+impl From<QueryRejection> for AppError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::InvalidQuery(rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for AppError {
+    /// A route without the parameter it reads is the server's fault.
+    fn from(rejection: PathRejection) -> Self {
+        if rejection.status().is_server_error() {
+            Self::Internal(anyhow::anyhow!(rejection.body_text()))
+        } else {
+            Self::InvalidPath(rejection.body_text())
         }
     }
 }

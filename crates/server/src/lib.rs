@@ -14,6 +14,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod extract;
 pub mod push_queue;
 pub mod report;
 pub mod routes;

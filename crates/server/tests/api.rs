@@ -654,7 +654,7 @@ async fn pull_with_a_cursor_returns_only_later_changes() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(error_code(res).await, "bad_request");
+    assert_eq!(error_code(res).await, "invalid_query");
     api.stop().await;
 }
 

@@ -5,7 +5,6 @@
 //! - `PUT /api/v1/auth/password` `{current, new}`: changes one's password and
 //!   revokes one's other tokens (other phones sign in again).
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -14,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{self, AuthUser, Role};
 use crate::db::{self, sessions, users};
 use crate::error::{ApiResult, AppError};
+use crate::extract::AppJson;
 use crate::state::AppState;
 use crate::throttle::ClientAddr;
 
@@ -45,9 +45,8 @@ pub struct UserInfo {
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
-    body: Result<Json<LoginRequest>, JsonRejection>,
+    AppJson(req): AppJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
-    let Json(req) = body?;
     if req.username.len() > 200 || req.password.len() > 1024 {
         return Err(AppError::InvalidCredentials);
     }
@@ -123,9 +122,8 @@ pub async fn change_password(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     user: AuthUser,
-    body: Result<Json<PasswordChange>, JsonRejection>,
+    AppJson(req): AppJson<PasswordChange>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let Json(req) = body?;
     if req.new.chars().count() < crate::routes::users::MIN_PASSWORD || req.new.len() > 1024 {
         return Err(AppError::BadRequest(format!(
             "new: at least {} characters",

@@ -6,7 +6,7 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -17,6 +17,7 @@ use crate::auth::{AuthUser, Role};
 use crate::scope::Scope;
 use crate::db::{self, blobs, visits};
 use crate::error::{ApiResult, AppError};
+use crate::extract::AppPath;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize)]
@@ -40,7 +41,7 @@ fn check_name(sha256: &str) -> ApiResult<()> {
 pub async fn put(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(sha256): Path<String>,
+    AppPath(sha256): AppPath<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<BlobStored>)> {
     check_name(&sha256)?;
@@ -90,7 +91,7 @@ pub async fn put(
 pub async fn get(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(sha256): Path<String>,
+    AppPath(sha256): AppPath<String>,
 ) -> ApiResult<Response> {
     check_name(&sha256)?;
     let blob = blobs::get(&state.db, &sha256)

@@ -3,20 +3,19 @@
 //! scope, with the numbers behind each figure and the organisations without
 //! a visit that year ([`crate::report::Dashboard`]).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 
-use crate::auth::AuthUser;
 use crate::error::ApiResult;
 use crate::report::{self, Dashboard, ReportQuery};
+use crate::extract::{AppQuery, Staff};
 use crate::state::AppState;
 
 pub async fn get(
     State(state): State<AppState>,
-    user: AuthUser,
-    Query(q): Query<ReportQuery>,
+    Staff(user): Staff,
+    AppQuery(q): AppQuery<ReportQuery>,
 ) -> ApiResult<Json<Dashboard>> {
-    user.require_staff()?;
     let filter = q.parse(&state)?;
     let data = report::load(&state, &user, filter).await?;
     let rubrics = state.rubrics();

@@ -10,7 +10,7 @@
 //! Files are attachments named e.g. `luot-khao-sat-2025.csv`,
 //! `chi-tieu-2025-cu-903-tat-ca.xlsx` (see `ReportData::file_suffix`).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 
@@ -18,6 +18,7 @@ use crate::auth::AuthUser;
 use crate::error::ApiResult;
 use crate::export::{self, Table, CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE};
 use crate::report::{self, ReportData, ReportQuery};
+use crate::extract::{AppQuery, Staff};
 use crate::state::AppState;
 use htx_core::RubricRegistry;
 
@@ -61,7 +62,6 @@ async fn download(
     what: What,
     format: Format,
 ) -> ApiResult<Response> {
-    user.require_staff()?;
     let filter = q.parse(&state)?;
     let data = report::load(&state, &user, filter).await?;
     let base = match what {
@@ -96,32 +96,32 @@ async fn download(
 
 pub async fn visits_csv(
     State(state): State<AppState>,
-    user: AuthUser,
-    Query(q): Query<ReportQuery>,
+    Staff(user): Staff,
+    AppQuery(q): AppQuery<ReportQuery>,
 ) -> ApiResult<Response> {
     download(state, user, q, What::Visits, Format::Csv).await
 }
 
 pub async fn visits_xlsx(
     State(state): State<AppState>,
-    user: AuthUser,
-    Query(q): Query<ReportQuery>,
+    Staff(user): Staff,
+    AppQuery(q): AppQuery<ReportQuery>,
 ) -> ApiResult<Response> {
     download(state, user, q, What::Visits, Format::Xlsx).await
 }
 
 pub async fn indicators_csv(
     State(state): State<AppState>,
-    user: AuthUser,
-    Query(q): Query<ReportQuery>,
+    Staff(user): Staff,
+    AppQuery(q): AppQuery<ReportQuery>,
 ) -> ApiResult<Response> {
     download(state, user, q, What::Indicators, Format::Csv).await
 }
 
 pub async fn indicators_xlsx(
     State(state): State<AppState>,
-    user: AuthUser,
-    Query(q): Query<ReportQuery>,
+    Staff(user): Staff,
+    AppQuery(q): AppQuery<ReportQuery>,
 ) -> ApiResult<Response> {
     download(state, user, q, What::Indicators, Format::Xlsx).await
 }

@@ -12,8 +12,8 @@
 //! - `POST /api/v1/organisations/import` CSV text (see `htx_core::registry`):
 //!   every row or none; 422 with every row's problems
 
-use axum::extract::rejection::{JsonRejection, StringRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::StringRejection;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -24,11 +24,11 @@ use htx_core::{Hierarchy, Organisation, PlaceRef, Sector};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
 use crate::db::organisations::{self, OrganisationRow};
 use crate::db::{self, audit, visit_index};
 use crate::error::{ApiResult, AppError};
 use crate::scope::Scope;
+use crate::extract::{AppJson, AppPath, AppQuery, Staff};
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -50,10 +50,9 @@ fn given(v: &Option<String>) -> Option<&str> {
 
 pub async fn list(
     State(state): State<AppState>,
-    user: AuthUser,
-    Query(q): Query<RegistryQuery>,
+    Staff(user): Staff,
+    AppQuery(q): AppQuery<RegistryQuery>,
 ) -> ApiResult<Json<RegistryPage>> {
-    user.require_staff()?;
     let mut scope = Scope::of(&state, &user).await?;
     if let Some(place) = given(&q.place) {
         scope = scope.within(&state, &[PlaceRef::new(Hierarchy::New, place)]);
@@ -182,11 +181,9 @@ fn checked_row(
 
 pub async fn create(
     State(state): State<AppState>,
-    user: AuthUser,
-    body: Result<Json<Organisation>, JsonRejection>,
+    Staff(user): Staff,
+    AppJson(o): AppJson<Organisation>,
 ) -> ApiResult<(StatusCode, Json<Organisation>)> {
-    user.require_staff()?;
-    let Json(o) = body?;
     let scope = Scope::of(&state, &user).await?;
     let now = db::now_timestamp();
     let mut row = checked_row(&state, &scope, &o, false, &now)?;
@@ -214,12 +211,10 @@ pub async fn create(
 
 pub async fn update(
     State(state): State<AppState>,
-    user: AuthUser,
-    Path(id): Path<Uuid>,
-    body: Result<Json<Organisation>, JsonRejection>,
+    Staff(user): Staff,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(o): AppJson<Organisation>,
 ) -> ApiResult<Json<Organisation>> {
-    user.require_staff()?;
-    let Json(o) = body?;
     if o.id != id {
         return Err(AppError::BadRequest(
             "the body's id differs from the path's".into(),
@@ -269,12 +264,10 @@ pub struct MergeRequest {
 
 pub async fn merge(
     State(state): State<AppState>,
-    user: AuthUser,
-    Path(id): Path<Uuid>,
-    body: Result<Json<MergeRequest>, JsonRejection>,
+    Staff(user): Staff,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(req): AppJson<MergeRequest>,
 ) -> ApiResult<StatusCode> {
-    user.require_staff()?;
-    let Json(req) = body?;
     let scope = Scope::of(&state, &user).await?;
     let (from_id, into_id) = (id.to_string(), req.into.to_string());
     let refuse = |vi: &str, en: &str| AppError::Invalid {
@@ -367,10 +360,9 @@ pub const MAX_IMPORT_BYTES: usize = 8 * 1024 * 1024;
 
 pub async fn import(
     State(state): State<AppState>,
-    user: AuthUser,
+    Staff(user): Staff,
     body: Result<String, StringRejection>,
 ) -> ApiResult<Response> {
-    user.require_staff()?;
     let text = body.map_err(|e| match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(format!(
             "a registry file holds at most {} MiB",

@@ -3,7 +3,6 @@
 //! The review, the console's list row and the audit entry are written in one
 //! transaction.
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -11,10 +10,10 @@ use htx_core::review::ReviewDecision;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::{AuthUser, Role};
 use crate::db::{self, audit, reviews, visit_index, visits};
 use crate::error::{ApiResult, AppError};
 use crate::scope::Scope;
+use crate::extract::{AppJson, Staff};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -35,15 +34,9 @@ pub struct ReviewCreated {
 
 pub async fn create(
     State(state): State<AppState>,
-    user: AuthUser,
-    body: Result<Json<NewReview>, JsonRejection>,
+    Staff(user): Staff,
+    AppJson(req): AppJson<NewReview>,
 ) -> ApiResult<(StatusCode, Json<ReviewCreated>)> {
-    let Json(req) = body?;
-    if user.role == Role::Officer {
-        return Err(AppError::forbidden(
-            "only reviewers and admins review visits",
-        ));
-    }
     let comment = req.comment.trim();
     if req.decision == ReviewDecision::Returned && comment.is_empty() {
         return Err(AppError::BadRequest(

@@ -6,16 +6,15 @@
 //!   already published with other content is a 409. Devices receive it with
 //!   their next pull.
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use htx_core::Rubric;
 use serde::Serialize;
 
-use crate::auth::{AuthUser, Role};
 use crate::db::{self, audit, rubrics};
 use crate::error::{ApiResult, AppError};
+use crate::extract::{Admin, AppJson, Staff};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize)]
@@ -30,9 +29,8 @@ pub struct RubricSummary {
 
 pub async fn list(
     State(state): State<AppState>,
-    user: AuthUser,
+    _staff: Staff,
 ) -> ApiResult<Json<Vec<RubricSummary>>> {
-    user.require_staff()?;
     Ok(Json(
         state
             .rubrics()
@@ -51,13 +49,9 @@ pub async fn list(
 
 pub async fn publish(
     State(state): State<AppState>,
-    user: AuthUser,
-    body: Result<Json<Rubric>, JsonRejection>,
+    Admin(user): Admin,
+    AppJson(rubric): AppJson<Rubric>,
 ) -> ApiResult<StatusCode> {
-    if user.role != Role::Admin {
-        return Err(AppError::forbidden("only admins publish rubrics"));
-    }
-    let Json(rubric) = body?;
     let mut registry = (*state.rubrics()).clone();
     if registry.get(&rubric.id, rubric.version).is_some() {
         return Err(AppError::Conflict(format!(

@@ -1,32 +1,30 @@
 //! `POST /api/v1/sync/push`, `POST /api/v1/sync/receipt`,
 //! `GET /api/v1/sync/pull?since=CURSOR&limit=N` (see [`crate::sync`]).
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use htx_core::sync::{PullResponse, PushBatch, PushResponse, ReceiptQuery, ReceiptResponse};
 use serde::Deserialize;
 
 use crate::auth::AuthUser;
-use crate::error::{ApiResult, AppError};
+use crate::error::ApiResult;
+use crate::extract::{AppJson, AppQuery};
 use crate::state::AppState;
 use crate::sync;
 
 pub async fn push(
     State(state): State<AppState>,
     user: AuthUser,
-    body: Result<Json<PushBatch>, JsonRejection>,
+    AppJson(batch): AppJson<PushBatch>,
 ) -> ApiResult<Json<PushResponse>> {
-    let Json(batch) = body?;
     Ok(Json(sync::push(&state, &user, batch).await?))
 }
 
 pub async fn receipt(
     State(state): State<AppState>,
     user: AuthUser,
-    body: Result<Json<ReceiptQuery>, JsonRejection>,
+    AppJson(query): AppJson<ReceiptQuery>,
 ) -> ApiResult<Json<ReceiptResponse>> {
-    let Json(query) = body?;
     Ok(Json(sync::receipts(&state, &user, query).await?))
 }
 
@@ -41,9 +39,8 @@ pub struct PullParams {
 pub async fn pull(
     State(state): State<AppState>,
     user: AuthUser,
-    params: Result<Query<PullParams>, QueryRejection>,
+    AppQuery(params): AppQuery<PullParams>,
 ) -> ApiResult<Json<PullResponse>> {
-    let Query(params) = params.map_err(|e| AppError::BadRequest(e.body_text()))?;
     Ok(Json(
         sync::pull(&state, &user, params.since, params.limit).await?,
     ))

@@ -13,8 +13,7 @@
 //! hierarchy (usually a province). Both are checked against the place
 //! registry. Every change is in the audit log.
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use htx_core::{Hierarchy, PlaceLevel, PlaceRef};
@@ -25,6 +24,7 @@ use crate::auth::{AuthUser, Role};
 use crate::db::{self, audit, users};
 use crate::error::{ApiResult, AppError};
 use crate::scope::Scope;
+use crate::extract::{Admin, AppJson, AppPath};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -143,9 +143,8 @@ async fn summary(state: &AppState, row: users::UserRow) -> ApiResult<UserSummary
 
 pub async fn list(
     State(state): State<AppState>,
-    user: AuthUser,
+    Admin(user): Admin,
 ) -> ApiResult<Json<Vec<UserSummary>>> {
-    require_admin(&user)?;
     // A scoped admin sees the accounts it may manage: those within its scope.
     let mine = Scope::of(&state, &user).await?;
     let mut out = Vec::new();
@@ -165,11 +164,9 @@ pub async fn list(
 
 pub async fn create(
     State(state): State<AppState>,
-    user: AuthUser,
-    body: Result<Json<NewUser>, JsonRejection>,
+    Admin(user): Admin,
+    AppJson(req): AppJson<NewUser>,
 ) -> ApiResult<(StatusCode, Json<UserSummary>)> {
-    require_admin(&user)?;
-    let Json(req) = body?;
     let username = req.username.trim().to_owned();
     if !valid_username(&username) {
         return Err(AppError::BadRequest(
@@ -229,12 +226,10 @@ pub async fn create(
 
 pub async fn assign(
     State(state): State<AppState>,
-    user: AuthUser,
-    Path(username): Path<String>,
-    body: Result<Json<Assignments>, JsonRejection>,
+    Admin(user): Admin,
+    AppPath(username): AppPath<String>,
+    AppJson(req): AppJson<Assignments>,
 ) -> ApiResult<Json<UserSummary>> {
-    require_admin(&user)?;
-    let Json(req) = body?;
     // Exists, and what it sees now lies within the caller's scope.
     let row = managed_account(&state, &user, &username).await?;
     let role = Role::parse(&row.role).ok_or_else(|| anyhow::anyhow!("stored role {}", row.role))?;
@@ -306,8 +301,8 @@ async fn revoke_with(
 /// the account must sign in again (a lost phone).
 pub async fn revoke_sessions(
     State(state): State<AppState>,
-    user: AuthUser,
-    Path(username): Path<String>,
+    Admin(user): Admin,
+    AppPath(username): AppPath<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let row = managed_account(&state, &user, &username).await?;
     let revoked = revoke_with(&state, &user, &row, "user.revoke_sessions", AccountChange::Nothing).await?;
@@ -323,12 +318,11 @@ pub struct Disabled {
 /// in and its tokens are revoked; its work stays.
 pub async fn set_disabled(
     State(state): State<AppState>,
-    user: AuthUser,
-    Path(username): Path<String>,
-    body: Result<Json<Disabled>, JsonRejection>,
+    Admin(user): Admin,
+    AppPath(username): AppPath<String>,
+    AppJson(req): AppJson<Disabled>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let row = managed_account(&state, &user, &username).await?;
-    let Json(req) = body?;
     if row.id == user.id {
         return Err(AppError::BadRequest("an admin cannot disable their own account".into()));
     }
@@ -347,12 +341,11 @@ pub struct NewPassword {
 /// (the officer forgot theirs); every token of the account is revoked.
 pub async fn reset_password(
     State(state): State<AppState>,
-    user: AuthUser,
-    Path(username): Path<String>,
-    body: Result<Json<NewPassword>, JsonRejection>,
+    Admin(user): Admin,
+    AppPath(username): AppPath<String>,
+    AppJson(req): AppJson<NewPassword>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let row = managed_account(&state, &user, &username).await?;
-    let Json(req) = body?;
     if req.password.chars().count() < MIN_PASSWORD || req.password.len() > 1024 {
         return Err(AppError::BadRequest(format!("password: at least {MIN_PASSWORD} characters")));
     }

@@ -10,7 +10,7 @@
 //!   to another officer, who from then on sends its revisions (e.g. an
 //!   officer who left, or a phone handed over); audited.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::Json;
 use htx_core::console::{
     ConflictInfo, ListOrder, OrganisationInfo, ReviewInfo, StoredRevision, VisitHistory, VisitPage,
@@ -27,6 +27,7 @@ use crate::db::visit_index::{self, ListFilter};
 use crate::db::{self, organisations, reviews, users, visit_index as index, visits};
 use crate::error::{ApiResult, AppError};
 use crate::scope::Scope;
+use crate::extract::{Admin, AppJson, AppPath, AppQuery, Staff};
 use crate::state::AppState;
 
 /// Largest page the list serves.
@@ -74,10 +75,9 @@ fn one_of(v: &Option<String>, name: &str, allowed: &[&str]) -> ApiResult<Option<
 
 pub async fn list(
     State(state): State<AppState>,
-    user: AuthUser,
-    Query(q): Query<ListQuery>,
+    Staff(user): Staff,
+    AppQuery(q): AppQuery<ListQuery>,
 ) -> ApiResult<Json<VisitPage>> {
-    user.require_staff()?;
     let mut scope = Scope::of(&state, &user).await?;
     if let Some(place) = given(&q.place) {
         let hierarchy = match one_of(&q.hierarchy, "hierarchy", &["new", "old"])?.as_deref() {
@@ -138,7 +138,7 @@ fn parse_body(body: &str) -> ApiResult<Visit> {
 pub async fn get(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<Uuid>,
+    AppPath(id): AppPath<Uuid>,
 ) -> ApiResult<Json<VisitHistory>> {
     let id = id.to_string();
     let not_found = || AppError::not_found("no such visit");
@@ -283,14 +283,10 @@ pub struct NewOwner {
 /// under the new officer.
 pub async fn set_owner(
     State(state): State<AppState>,
-    user: AuthUser,
-    Path(id): Path<Uuid>,
-    body: Result<Json<NewOwner>, axum::extract::rejection::JsonRejection>,
+    Admin(user): Admin,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(req): AppJson<NewOwner>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    if user.role != Role::Admin {
-        return Err(AppError::forbidden("only admins hand visits to another officer"));
-    }
-    let Json(req) = body?;
     let id = id.to_string();
     let not_found = || AppError::not_found("no such visit");
     let latest = visits::latest(&state.db, &id).await?.ok_or_else(not_found)?;
