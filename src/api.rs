@@ -3,9 +3,9 @@
 use crate::session::Session;
 use crate::storage::DeviceStore;
 use htx_core::sync::{PullResponse, PushResponse, ReceiptQuery, ReceiptResponse};
-use uuid::Uuid;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -16,7 +16,13 @@ pub enum ApiError {
     /// The server answered with an error; `message_vi`: the same in
     /// Vietnamese where the server has it; `rows`: per-row problems of an
     /// import (`invalid_rows`).
-    Server { status: u16, code: String, message: String, message_vi: Option<String>, rows: Vec<htx_core::registry::RowError> },
+    Server {
+        status: u16,
+        code: String,
+        message: String,
+        message_vi: Option<String>,
+        rows: Vec<htx_core::registry::RowError>,
+    },
     /// An answer this build cannot read.
     Decode(String),
 }
@@ -51,7 +57,12 @@ enum Body {
 }
 
 /// Sends one request; `Err(Network)` only when no answer came.
-async fn send(method: &str, path: &str, body: Option<Body>, token: Option<&str>) -> Result<web_sys::Response, ApiError> {
+async fn send(
+    method: &str,
+    path: &str,
+    body: Option<Body>,
+    token: Option<&str>,
+) -> Result<web_sys::Response, ApiError> {
     let window = web_sys::window().ok_or(ApiError::Network)?;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
@@ -82,7 +93,8 @@ async fn send(method: &str, path: &str, body: Option<Body>, token: Option<&str>)
         None => {}
     }
     init.set_headers(&headers);
-    let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| ApiError::Network)?;
+    let request =
+        web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| ApiError::Network)?;
     JsFuture::from(window.fetch_with_request(&request))
         .await
         .map_err(|_| ApiError::Network)?
@@ -103,16 +115,28 @@ async fn fetch_json<R: DeserializeOwned>(
         .as_string()
         .unwrap_or_default();
     if !resp.ok() {
-        let e = serde_json::from_str::<ErrorBody>(&text).map(|b| b.error).unwrap_or_else(|_| ErrorDetail {
-            code: "http_error".into(),
-            message: text.chars().take(200).collect(),
-            message_vi: None,
-            rows: Vec::new(),
+        let e = serde_json::from_str::<ErrorBody>(&text)
+            .map(|b| b.error)
+            .unwrap_or_else(|_| ErrorDetail {
+                code: "http_error".into(),
+                message: text.chars().take(200).collect(),
+                message_vi: None,
+                rows: Vec::new(),
+            });
+        return Err(ApiError::Server {
+            status: resp.status(),
+            code: e.code,
+            message: e.message,
+            message_vi: e.message_vi,
+            rows: e.rows,
         });
-        return Err(ApiError::Server { status: resp.status(), code: e.code, message: e.message, message_vi: e.message_vi, rows: e.rows });
     }
     // 204 No Content and other empty answers read as JSON null.
-    let text = if text.is_empty() { "null".to_owned() } else { text };
+    let text = if text.is_empty() {
+        "null".to_owned()
+    } else {
+        text
+    };
     serde_json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()))
 }
 
@@ -147,7 +171,8 @@ struct LoginUser {
 
 pub async fn login(username: &str, password: &str) -> Result<Session, ApiError> {
     let body = serde_json::to_string(&LoginRequest { username, password }).unwrap_or_default();
-    let r: LoginResponse = fetch_json("POST", "/api/v1/auth/login", Some(Body::Json(body)), None).await?;
+    let r: LoginResponse =
+        fetch_json("POST", "/api/v1/auth/login", Some(Body::Json(body)), None).await?;
     Ok(Session {
         token: r.token,
         expires_at: r.expires_at,
@@ -163,13 +188,28 @@ pub async fn login(username: &str, password: &str) -> Result<Session, ApiError> 
 /// the number of organisations received.
 /// Pulls every page of changes since the stored cursor (`full`: since 0).
 /// `None` when nothing had changed, so nothing was written.
-pub async fn pull_reference(store: &DeviceStore, session: &Session, full: bool) -> Result<Option<usize>, PullError> {
-    let mut since = if full { 0 } else { store.pull_cursor(&session.username).await.map_err(PullError::Storage)?.map(|c| c.0).unwrap_or(0) };
+pub async fn pull_reference(
+    store: &DeviceStore,
+    session: &Session,
+    full: bool,
+) -> Result<Option<usize>, PullError> {
+    let mut since = if full {
+        0
+    } else {
+        store
+            .pull_cursor(&session.username)
+            .await
+            .map_err(PullError::Storage)?
+            .map(|c| c.0)
+            .unwrap_or(0)
+    };
     let mut received = 0;
     let mut applied = false;
     loop {
         let path = format!("/api/v1/sync/pull?since={since}");
-        let page: PullResponse = fetch_json("GET", &path, None, Some(&session.token)).await.map_err(PullError::Api)?;
+        let page: PullResponse = fetch_json("GET", &path, None, Some(&session.token))
+            .await
+            .map_err(PullError::Api)?;
         received += page.organisations.len();
         // Nothing changed since the cursor (the usual answer): no storage work.
         let unchanged = page.cursor.0 == since
@@ -181,7 +221,10 @@ pub async fn pull_reference(store: &DeviceStore, session: &Session, full: bool) 
             return Ok(applied.then_some(received));
         }
         let now = chrono::Utc::now().to_rfc3339();
-        store.apply_pull(&page, &session.username, &now).await.map_err(PullError::Storage)?;
+        store
+            .apply_pull(&page, &session.username, &now)
+            .await
+            .map_err(PullError::Storage)?;
         applied = true;
         if !page.has_more || page.cursor.0 == since {
             return Ok(Some(received));
@@ -293,13 +336,32 @@ struct NewReview<'a> {
 
 /// Approves (`approved`) or returns (`returned`, with a comment) a stored
 /// visit revision.
-pub async fn post_review(visit_id: &str, revision: i64, decision: &str, comment: &str) -> Result<(), ApiError> {
-    let _: serde_json::Value = send_json("POST", "/api/v1/reviews", &NewReview { visit_id, revision, decision, comment }).await?;
+pub async fn post_review(
+    visit_id: &str,
+    revision: i64,
+    decision: &str,
+    comment: &str,
+) -> Result<(), ApiError> {
+    let _: serde_json::Value = send_json(
+        "POST",
+        "/api/v1/reviews",
+        &NewReview {
+            visit_id,
+            revision,
+            decision,
+            comment,
+        },
+    )
+    .await?;
     Ok(())
 }
 
 /// Sends `body` as JSON with `method` as the signed-in user.
-pub async fn send_json<R: DeserializeOwned, B: Serialize>(method: &str, path: &str, body: &B) -> Result<R, ApiError> {
+pub async fn send_json<R: DeserializeOwned, B: Serialize>(
+    method: &str,
+    path: &str,
+    body: &B,
+) -> Result<R, ApiError> {
     let text = serde_json::to_string(body).map_err(|e| ApiError::Decode(e.to_string()))?;
     fetch_json(method, path, Some(Body::Json(text)), Some(&token()?)).await
 }
@@ -320,7 +382,13 @@ pub async fn download_signed_in(path: &str, name: &str) -> Result<(), ApiError> 
 pub async fn get_blob_signed_in(path: &str) -> Result<web_sys::Blob, ApiError> {
     let resp = send("GET", path, None, Some(&token()?)).await?;
     if !resp.ok() {
-        return Err(ApiError::Server { status: resp.status(), code: "http_error".into(), message: resp.status_text(), message_vi: None, rows: Vec::new() });
+        return Err(ApiError::Server {
+            status: resp.status(),
+            code: "http_error".into(),
+            message: resp.status_text(),
+            message_vi: None,
+            rows: Vec::new(),
+        });
     }
     JsFuture::from(resp.blob().map_err(|_| ApiError::Network)?)
         .await

@@ -29,7 +29,10 @@ impl RefData {
     }
 
     pub fn place_name(&self, code: &str) -> Option<&str> {
-        self.places.iter().find(|p| p.code == code).map(|p| p.name.as_str())
+        self.places
+            .iter()
+            .find(|p| p.code == code)
+            .map(|p| p.name.as_str())
     }
 }
 
@@ -49,7 +52,12 @@ pub async fn ref_data() -> Result<Rc<RefData>> {
         // A rubric that fails htx-core's checks is not used for scoring.
         let _ = rubrics.add(rubric);
     }
-    let by_id = r.organisations.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
+    let by_id = r
+        .organisations
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.id, i))
+        .collect();
     let data = Rc::new(RefData {
         index: SearchIndex::new(&r.organisations),
         organisations: r.organisations,

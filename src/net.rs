@@ -28,14 +28,19 @@ impl NetState {
 /// Asks the server for its health; any failure (no network, server down,
 /// non-2xx) counts as offline.
 pub async fn server_reachable() -> bool {
-    let Some(window) = web_sys::window() else { return false };
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
     let init = web_sys::RequestInit::new();
     init.set_cache(web_sys::RequestCache::NoStore);
     let Ok(request) = web_sys::Request::new_with_str_and_init("/api/health", &init) else {
         return false;
     };
     match JsFuture::from(window.fetch_with_request(&request)).await {
-        Ok(resp) => resp.dyn_into::<web_sys::Response>().map(|r| r.ok()).unwrap_or(false),
+        Ok(resp) => resp
+            .dyn_into::<web_sys::Response>()
+            .map(|r| r.ok())
+            .unwrap_or(false),
         Err(_) => false,
     }
 }
@@ -45,14 +50,20 @@ pub async fn server_reachable() -> bool {
 pub fn provide_net_state() -> ReadSignal<NetState> {
     let (state, set_state) = signal(NetState::Checking);
     let check = move || {
-        let online = web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(false);
+        let online = web_sys::window()
+            .map(|w| w.navigator().on_line())
+            .unwrap_or(false);
         if !online {
             set_state.set(NetState::Offline);
             return;
         }
         leptos::task::spawn_local(async move {
             let reachable = server_reachable().await;
-            set_state.set(if reachable { NetState::Online } else { NetState::Offline });
+            set_state.set(if reachable {
+                NetState::Online
+            } else {
+                NetState::Offline
+            });
         });
     };
     check();
@@ -63,8 +74,10 @@ pub fn provide_net_state() -> ReadSignal<NetState> {
         });
         let on_offline = Closure::<dyn Fn()>::new(move || set_state.set(NetState::Offline));
         let tick = Closure::<dyn Fn()>::new(check);
-        let _ = window.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
-        let _ = window.add_event_listener_with_callback("offline", on_offline.as_ref().unchecked_ref());
+        let _ =
+            window.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
+        let _ =
+            window.add_event_listener_with_callback("offline", on_offline.as_ref().unchecked_ref());
         let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
             tick.as_ref().unchecked_ref(),
             RECHECK_MS,

@@ -39,10 +39,14 @@ pub async fn bytes_of(blob: &web_sys::Blob) -> Result<Vec<u8>, PhotoError> {
 pub async fn prepare(file: &web_sys::Blob) -> Result<PreparedPhoto, PhotoError> {
     let window = web_sys::window().ok_or_else(|| PhotoError::Browser("no window".into()))?;
     let mut bytes = bytes_of(file).await?;
-    let bitmap: web_sys::ImageBitmap = JsFuture::from(window.create_image_bitmap_with_blob(file).map_err(browser)?)
-        .await
-        .map_err(|_| PhotoError::NotAnImage)?
-        .unchecked_into();
+    let bitmap: web_sys::ImageBitmap = JsFuture::from(
+        window
+            .create_image_bitmap_with_blob(file)
+            .map_err(browser)?,
+    )
+    .await
+    .map_err(|_| PhotoError::NotAnImage)?
+    .unchecked_into();
     let (mut width, mut height) = (bitmap.width(), bitmap.height());
     let mut blob = file.clone();
     if let Some((w, h)) = redraw_size(width, height, &bytes) {
@@ -55,13 +59,29 @@ pub async fn prepare(file: &web_sys::Blob) -> Result<PreparedPhoto, PhotoError> 
     if bytes.len() > MAX_PHOTO_BYTES {
         return Err(PhotoError::TooLarge);
     }
-    Ok(PreparedPhoto { sha256: sha256_hex(&bytes), mime: kind.mime(), blob, width, height })
+    Ok(PreparedPhoto {
+        sha256: sha256_hex(&bytes),
+        mime: kind.mime(),
+        blob,
+        width,
+        height,
+    })
 }
 
 /// Draws `bitmap` at `w`×`h` and encodes it as JPEG.
-async fn redraw(window: &web_sys::Window, bitmap: &web_sys::ImageBitmap, w: u32, h: u32) -> Result<web_sys::Blob, PhotoError> {
-    let document = window.document().ok_or_else(|| PhotoError::Browser("no document".into()))?;
-    let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas").map_err(browser)?.unchecked_into();
+async fn redraw(
+    window: &web_sys::Window,
+    bitmap: &web_sys::ImageBitmap,
+    w: u32,
+    h: u32,
+) -> Result<web_sys::Blob, PhotoError> {
+    let document = window
+        .document()
+        .ok_or_else(|| PhotoError::Browser("no document".into()))?;
+    let canvas: web_sys::HtmlCanvasElement = document
+        .create_element("canvas")
+        .map_err(browser)?
+        .unchecked_into();
     canvas.set_width(w);
     canvas.set_height(h);
     let ctx: web_sys::CanvasRenderingContext2d = canvas
@@ -69,18 +89,30 @@ async fn redraw(window: &web_sys::Window, bitmap: &web_sys::ImageBitmap, w: u32,
         .map_err(browser)?
         .ok_or_else(|| PhotoError::Browser("no 2d canvas".into()))?
         .unchecked_into();
-    ctx.draw_image_with_image_bitmap_and_dw_and_dh(bitmap, 0.0, 0.0, f64::from(w), f64::from(h)).map_err(browser)?;
+    ctx.draw_image_with_image_bitmap_and_dw_and_dh(bitmap, 0.0, 0.0, f64::from(w), f64::from(h))
+        .map_err(browser)?;
     // toBlob answers through a callback; a Promise makes it awaitable.
     let promise = js_sys::Promise::new(&mut |resolve, reject| {
         let fail = reject.clone();
         let done = Closure::once_into_js(move |blob: JsValue| {
-            let _ = if blob.is_null() { fail.call1(&JsValue::NULL, &"encoding failed".into()) } else { resolve.call1(&JsValue::NULL, &blob) };
+            let _ = if blob.is_null() {
+                fail.call1(&JsValue::NULL, &"encoding failed".into())
+            } else {
+                resolve.call1(&JsValue::NULL, &blob)
+            };
         });
-        if let Err(e) = canvas.to_blob_with_type_and_encoder_options(done.unchecked_ref(), "image/jpeg", &JsValue::from_f64(JPEG_QUALITY)) {
+        if let Err(e) = canvas.to_blob_with_type_and_encoder_options(
+            done.unchecked_ref(),
+            "image/jpeg",
+            &JsValue::from_f64(JPEG_QUALITY),
+        ) {
             let _ = reject.call1(&JsValue::NULL, &e);
         }
     });
-    Ok(JsFuture::from(promise).await.map_err(browser)?.unchecked_into())
+    Ok(JsFuture::from(promise)
+        .await
+        .map_err(browser)?
+        .unchecked_into())
 }
 
 /// A `Blob` of `bytes` typed `mime` (a photo read back from a hand-over file).

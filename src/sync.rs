@@ -34,13 +34,18 @@ pub enum Phase {
     Idle,
     Running,
     /// Last run sent everything it could.
-    Done { at_ms: f64 },
+    Done {
+        at_ms: f64,
+    },
     /// No usable sign-in: recording goes on, sending waits for a new sign-in.
     NeedsSignIn,
     /// The device is offline; sync starts when it is back.
     Offline,
     /// The last run failed; the next try is at `retry_at_ms`.
-    Failed { reason: FailReason, retry_at_ms: f64 },
+    Failed {
+        reason: FailReason,
+        retry_at_ms: f64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -48,7 +53,10 @@ pub enum FailReason {
     /// No answer (no signal, server down).
     Network,
     /// The server answered with an error.
-    Server { status: u16, message: String },
+    Server {
+        status: u16,
+        message: String,
+    },
     /// The server took records but its receipts do not show them yet.
     NotConfirmed,
     Storage(String),
@@ -100,8 +108,13 @@ impl From<ApiError> for RunError {
         match e {
             e if e.is_unauthorized() => RunError::NeedsSignIn,
             ApiError::Network => RunError::Failed(FailReason::Network),
-            ApiError::Server { status, message, .. } => RunError::Failed(FailReason::Server { status, message }),
-            ApiError::Decode(m) => RunError::Failed(FailReason::Server { status: 200, message: m }),
+            ApiError::Server {
+                status, message, ..
+            } => RunError::Failed(FailReason::Server { status, message }),
+            ApiError::Decode(m) => RunError::Failed(FailReason::Server {
+                status: 200,
+                message: m,
+            }),
         }
     }
 }
@@ -134,7 +147,10 @@ pub fn start(net: ReadSignal<NetState>) -> SyncState {
     });
     if let Some(window) = web_sys::window() {
         let tick = Closure::<dyn Fn()>::new(move || request(state));
-        let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), PERIODIC_MS);
+        let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
+            tick.as_ref().unchecked_ref(),
+            PERIODIC_MS,
+        );
         tick.forget();
     }
     // At start, whatever the connection check says: a run with the server
@@ -185,14 +201,19 @@ async fn run_loop(state: SyncState) {
             state.changes.update(|n| *n += 1);
         }
         if let Ok(store) = DeviceStore::shared().await {
-            if let Ok(n) = store.outbox_len_of(&crate::session::current_account()).await {
+            if let Ok(n) = store
+                .outbox_len_of(&crate::session::current_account())
+                .await
+            {
                 state.waiting.set(n);
             }
         }
         let phase = match result {
             Ok(_) => {
                 RUNNER.with(|r| r.borrow_mut().failures = 0);
-                Phase::Done { at_ms: js_sys::Date::now() }
+                Phase::Done {
+                    at_ms: js_sys::Date::now(),
+                }
             }
             Err(RunError::NeedsSignIn) => Phase::NeedsSignIn,
             Err(RunError::Offline) => Phase::Offline,
@@ -203,7 +224,10 @@ async fn run_loop(state: SyncState) {
                     htx_core::outbox::backoff_ms(r.failures, js_sys::Math::random())
                 });
                 schedule_retry(state, wait);
-                Phase::Failed { reason, retry_at_ms: js_sys::Date::now() + wait as f64 }
+                Phase::Failed {
+                    reason,
+                    retry_at_ms: js_sys::Date::now() + wait as f64,
+                }
             }
         };
         state.phase.set(phase);
@@ -224,13 +248,18 @@ async fn run_loop(state: SyncState) {
 }
 
 fn schedule_retry(state: SyncState, wait_ms: u64) {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     let retry = Closure::once_into_js(move || {
         RUNNER.with(|r| r.borrow_mut().retry_timer = None);
         request(state);
     });
     let handle = window
-        .set_timeout_with_callback_and_timeout_and_arguments_0(retry.unchecked_ref(), wait_ms.min(i32::MAX as u64) as i32)
+        .set_timeout_with_callback_and_timeout_and_arguments_0(
+            retry.unchecked_ref(),
+            wait_ms.min(i32::MAX as u64) as i32,
+        )
         .ok();
     RUNNER.with(|r| r.borrow_mut().retry_timer = handle);
 }
@@ -246,7 +275,9 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
     timing_end("htx-sync-count");
     state.waiting.set(queued);
     state.progress.set((0, queued));
-    let online = web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(false);
+    let online = web_sys::window()
+        .map(|w| w.navigator().on_line())
+        .unwrap_or(false);
     if !online {
         return Err(RunError::Offline);
     }
@@ -274,7 +305,9 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
         if batch.heads.is_empty() {
             break;
         }
-        state.in_flight.set(batch.heads.iter().map(|e| e.visit_id).collect());
+        state
+            .in_flight
+            .set(batch.heads.iter().map(|e| e.visit_id).collect());
         sent_any = true;
         let (settled, bytes) = send_batch(&store, &session, &batch).await?;
         state.sent.update(|(b, r)| {
@@ -316,7 +349,11 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
 /// visits that name them. One the server refuses (it should not: the device
 /// checked it) does not hold its visit back; no answer ends the run, to be
 /// retried like a push.
-async fn upload_photos(store: &DeviceStore, session: &Session, names: &[String]) -> Result<(), RunError> {
+async fn upload_photos(
+    store: &DeviceStore,
+    session: &Session,
+    names: &[String],
+) -> Result<(), RunError> {
     if names.is_empty() {
         return Ok(());
     }
@@ -324,8 +361,16 @@ async fn upload_photos(store: &DeviceStore, session: &Session, names: &[String])
     for photo in store.photos_to_upload(names).await? {
         match api::put_photo(&photo, &session.token).await {
             Ok(()) => store.mark_photo_uploaded(&photo.sha256).await?,
-            Err(ApiError::Server { status, code, message, .. }) if (400..500).contains(&status) && status != 401 => {
-                leptos::logging::warn!("photo {} refused by the server: {status} {code} {message}", photo.sha256);
+            Err(ApiError::Server {
+                status,
+                code,
+                message,
+                ..
+            }) if (400..500).contains(&status) && status != 401 => {
+                leptos::logging::warn!(
+                    "photo {} refused by the server: {status} {code} {message}",
+                    photo.sha256
+                );
             }
             Err(e) => return Err(e.into()),
         }
@@ -336,35 +381,59 @@ async fn upload_photos(store: &DeviceStore, session: &Session, names: &[String])
 
 /// Pushes one batch, reads the receipts, and records the outcome of each
 /// entry. Returns how many left the outbox, and the bytes sent.
-async fn send_batch(store: &DeviceStore, session: &Session, batch: &TakenBatch) -> Result<(u32, usize), RunError> {
+async fn send_batch(
+    store: &DeviceStore,
+    session: &Session,
+    batch: &TakenBatch,
+) -> Result<(u32, usize), RunError> {
     let heads = &batch.heads;
     upload_photos(store, session, &batch.photos).await?;
     timing_start("htx-sync-push");
-    let (answer, bytes) = match api::push_records(device_id(), Uuid::now_v7(), &batch.records_json, &session.token).await {
+    let (answer, bytes) = match api::push_records(
+        device_id(),
+        Uuid::now_v7(),
+        &batch.records_json,
+        &session.token,
+    )
+    .await
+    {
         // One record alone over the server's limit: it can never go as it
         // is; reject it visibly rather than block the queue behind it.
         Err(ApiError::Server { status: 413, .. }) if heads.len() == 1 => {
-            store.settle(&[(heads[0].clone(), htx_core::outbox::too_large())]).await?;
+            store
+                .settle(&[(heads[0].clone(), htx_core::outbox::too_large())])
+                .await?;
             return Ok((1, 0));
         }
         other => other?,
     };
     timing_end("htx-sync-push");
-    let query = ReceiptQuery { protocol_version: PROTOCOL_VERSION, keys: heads.iter().map(OutboxHead::record_key).collect() };
+    let query = ReceiptQuery {
+        protocol_version: PROTOCOL_VERSION,
+        keys: heads.iter().map(OutboxHead::record_key).collect(),
+    };
     timing_start("htx-sync-receipt");
     let receipts = api::receipts(&query, &session.token).await?;
     timing_end("htx-sync-receipt");
     timing_start("htx-sync-settle");
-    let outcomes: HashMap<RecordKey, &RecordOutcome> = answer.results.iter().map(|r| (r.key, &r.outcome)).collect();
-    let held: HashMap<RecordKey, &ReceiptStatus> = receipts.statuses.iter().map(|s| (s.key, s)).collect();
+    let outcomes: HashMap<RecordKey, &RecordOutcome> =
+        answer.results.iter().map(|r| (r.key, &r.outcome)).collect();
+    let held: HashMap<RecordKey, &ReceiptStatus> =
+        receipts.statuses.iter().map(|s| (s.key, s)).collect();
     let results: Vec<(OutboxHead, Settlement)> = heads
         .iter()
         .map(|e| {
             let key = e.record_key();
-            (e.clone(), settle(e, outcomes.get(&key).copied(), held.get(&key).copied()))
+            (
+                e.clone(),
+                settle(e, outcomes.get(&key).copied(), held.get(&key).copied()),
+            )
         })
         .collect();
     store.settle(&results).await?;
     timing_end("htx-sync-settle");
-    Ok((results.iter().filter(|(_, s)| s.is_final()).count() as u32, bytes))
+    Ok((
+        results.iter().filter(|(_, s)| s.is_final()).count() as u32,
+        bytes,
+    ))
 }

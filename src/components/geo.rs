@@ -6,7 +6,11 @@ use leptos::prelude::*;
 use wasm_bindgen::{closure::Closure, JsCast};
 
 #[component]
-pub fn GeoButton(visit: RwSignal<Visit>, readonly: Signal<bool>, on_change: Callback<()>) -> impl IntoView {
+pub fn GeoButton(
+    visit: RwSignal<Visit>,
+    readonly: Signal<bool>,
+    on_change: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let (state, set_state) = signal(None::<Result<(), String>>);
     let locate = move |_| {
@@ -25,11 +29,17 @@ pub fn GeoButton(visit: RwSignal<Visit>, readonly: Signal<bool>, on_change: Call
                 None => set_state.set(Some(Err("invalid position".into()))),
             }
         });
-        let err = Closure::once_into_js(move |e: web_sys::PositionError| set_state.set(Some(Err(e.message()))));
+        let err = Closure::once_into_js(move |e: web_sys::PositionError| {
+            set_state.set(Some(Err(e.message())))
+        });
         let opts = web_sys::PositionOptions::new();
         opts.set_enable_high_accuracy(true);
         opts.set_timeout(30_000);
-        let _ = geo.get_current_position_with_error_callback_and_options(ok.unchecked_ref(), Some(err.unchecked_ref()), &opts);
+        let _ = geo.get_current_position_with_error_callback_and_options(
+            ok.unchecked_ref(),
+            Some(err.unchecked_ref()),
+            &opts,
+        );
         set_state.set(None);
     };
     view! {

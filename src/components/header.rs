@@ -22,7 +22,9 @@ pub fn Header(part: Part) -> impl IntoView {
     let changed = expect_context::<crate::session::SessionChanged>();
     let role = Memo::new(move |_| {
         changed.0.track();
-        crate::session::Session::load().filter(|s| s.is_staff()).map(|s| s.role)
+        crate::session::Session::load()
+            .filter(|s| s.is_staff())
+            .map(|s| s.role)
     });
     view! {
         <header class="topbar">

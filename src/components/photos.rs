@@ -11,7 +11,11 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 #[component]
-pub fn PhotoSection(visit: RwSignal<Visit>, readonly: Signal<bool>, on_change: Callback<()>) -> impl IntoView {
+pub fn PhotoSection(
+    visit: RwSignal<Visit>,
+    readonly: Signal<bool>,
+    on_change: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let (busy, set_busy) = signal(false);
     let problems = RwSignal::new(Vec::<(String, PhotoError)>::new());
@@ -37,8 +41,13 @@ pub fn PhotoSection(visit: RwSignal<Visit>, readonly: Signal<bool>, on_change: C
                 }
                 let stored = async {
                     let photo = prepare(&file).await?;
-                    let store = DeviceStore::shared().await.map_err(|e| PhotoError::Browser(e.to_string()))?;
-                    store.put_photo(&photo.sha256, photo.mime, &photo.blob).await.map_err(|e| PhotoError::Browser(e.to_string()))?;
+                    let store = DeviceStore::shared()
+                        .await
+                        .map_err(|e| PhotoError::Browser(e.to_string()))?;
+                    store
+                        .put_photo(&photo.sha256, photo.mime, &photo.blob)
+                        .await
+                        .map_err(|e| PhotoError::Browser(e.to_string()))?;
                     Ok::<_, PhotoError>(photo.sha256)
                 }
                 .await;
@@ -46,7 +55,13 @@ pub fn PhotoSection(visit: RwSignal<Visit>, readonly: Signal<bool>, on_change: C
                     Ok(sha256) => {
                         // The same picture twice is one photo.
                         if visit.with_untracked(|v| v.photos.iter().all(|p| p.sha256 != sha256)) {
-                            visit.update(|v| v.photos.push(PhotoRef { id: Uuid::now_v7(), sha256, caption: String::new() }));
+                            visit.update(|v| {
+                                v.photos.push(PhotoRef {
+                                    id: Uuid::now_v7(),
+                                    sha256,
+                                    caption: String::new(),
+                                })
+                            });
                             on_change.run(());
                         }
                     }
@@ -85,7 +100,12 @@ pub fn PhotoSection(visit: RwSignal<Visit>, readonly: Signal<bool>, on_change: C
 
 /// One photo: its thumbnail (from the device), caption and removal.
 #[component]
-fn PhotoItem(photo: PhotoRef, visit: RwSignal<Visit>, readonly: Signal<bool>, on_change: Callback<()>) -> impl IntoView {
+fn PhotoItem(
+    photo: PhotoRef,
+    visit: RwSignal<Visit>,
+    readonly: Signal<bool>,
+    on_change: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let id = photo.id;
     let sha = photo.sha256.clone();

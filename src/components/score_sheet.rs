@@ -91,16 +91,19 @@ pub fn ScoreSheetSection(
     let running = Memo::new(move |_| visit.with(|v| rubric.with_value(|r| running_score(v, r))));
     // The rating facts are form fields whose writes start the sheet and
     // refresh the registry facts.
-    let facts = form::RATING_FACTS.iter().map(|field| {
-        let path = field.path;
-        let write: WriteField = Callback::new(move |(mut v, text): (Visit, String)| {
-            rubric.with_value(|r| form::write_fact(&mut v, r, path, &text))?;
-            with_registry_facts(&mut v);
-            Ok(v)
-        });
-        let initial = form::read_fact(&visit.get_untracked(), path);
-        view! { <FieldInput field initial write visit errors readonly on_change /> }
-    }).collect_view();
+    let facts = form::RATING_FACTS
+        .iter()
+        .map(|field| {
+            let path = field.path;
+            let write: WriteField = Callback::new(move |(mut v, text): (Visit, String)| {
+                rubric.with_value(|r| form::write_fact(&mut v, r, path, &text))?;
+                with_registry_facts(&mut v);
+                Ok(v)
+            });
+            let initial = form::read_fact(&visit.get_untracked(), path);
+            view! { <FieldInput field initial write visit errors readonly on_change /> }
+        })
+        .collect_view();
     let registry_facts = organisation.with_value(|o| o.as_ref().map(|o| {
         let founded = o.founded_on.map(format_date_vn).unwrap_or_else(|| "—".into());
         let agricultural = o.is_agricultural();

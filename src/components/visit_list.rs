@@ -30,7 +30,11 @@ fn VisitItem(s: VisitSummary) -> impl IntoView {
     let id = s.id;
     let sending = move || sync.in_flight.with(|f| f.contains(&id));
     let status = s.status;
-    let name = if s.organisation_name.is_empty() { "—".to_string() } else { s.organisation_name.clone() };
+    let name = if s.organisation_name.is_empty() {
+        "—".to_string()
+    } else {
+        s.organisation_name.clone()
+    };
     let grade = s.grade;
     let comment = s.review_comment.clone();
     let problems = s.problems.clone();

@@ -1,9 +1,9 @@
 //! Administration (quản trị), admins only: accounts with their places or
 //! scope, and publishing a new rubric version.
 use crate::api;
+use crate::console::review_list::describe;
 use crate::data::pick;
 use crate::i18n::{t, t_string, use_i18n};
-use crate::console::review_list::describe;
 use leptos::prelude::*;
 use serde::Deserialize;
 use wasm_bindgen_futures::JsFuture;
@@ -93,15 +93,27 @@ fn NewUserForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoV
         ev.prevent_default();
         // Codes separated by commas or spaces; staff scopes are provinces of
         // the current hierarchy unless written "old:89".
-        let codes: Vec<String> = places.get_untracked().split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+        let codes: Vec<String> = places
+            .get_untracked()
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
         let r = role.get_untracked();
         let (place_list, scopes): (Vec<String>, Vec<serde_json::Value>) = if r == "officer" {
             (codes, vec![])
         } else {
-            (vec![], codes.iter().map(|c| match c.split_once(':') {
-                Some((h, code)) => serde_json::json!({ "hierarchy": h, "code": code }),
-                None => serde_json::json!({ "hierarchy": "new", "code": c }),
-            }).collect())
+            (
+                vec![],
+                codes
+                    .iter()
+                    .map(|c| match c.split_once(':') {
+                        Some((h, code)) => serde_json::json!({ "hierarchy": h, "code": code }),
+                        None => serde_json::json!({ "hierarchy": "new", "code": c }),
+                    })
+                    .collect(),
+            )
         };
         let body = serde_json::json!({
             "username": username.get_untracked().trim(), "display_name": display_name.get_untracked().trim(),
@@ -147,14 +159,25 @@ fn PublishRubric(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl Int
     let (message, set_message) = signal(None::<Result<String, String>>);
     let publish = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
-        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
         let on_done = on_done.clone();
         leptos::task::spawn_local(async move {
-            let text = JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string()).unwrap_or_default();
+            let text = JsFuture::from(file.text())
+                .await
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
             input.set_value("");
             let rubric = match htx_core::Rubric::from_json(&text) {
                 Ok(r) => r,
-                Err(e) => return set_message.set(Some(Err(format!("{}: {e}", t_string!(i18n, rubric_invalid))))),
+                Err(e) => {
+                    return set_message.set(Some(Err(format!(
+                        "{}: {e}",
+                        t_string!(i18n, rubric_invalid)
+                    ))))
+                }
             };
             match api::send_json::<serde_json::Value, _>("POST", "/api/v1/rubrics", &rubric).await {
                 Ok(_) => {

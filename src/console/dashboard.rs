@@ -3,10 +3,10 @@
 //! the organisations with no visit that year; exports and the printable
 //! annual report.
 use crate::api;
-use crate::data::pick;
-use crate::i18n::{t, t_string, use_i18n};
 use crate::console::filters::{api_query, YearAndPlace};
 use crate::console::review_list::describe;
+use crate::data::pick;
+use crate::i18n::{t, t_string, use_i18n};
 
 /// Query parameters the dashboard passes on to the API.
 const PARAMS: [&str; 3] = ["year", "place", "reviewed"];
@@ -29,16 +29,31 @@ pub fn dashboard_resource() -> LocalResource<Result<Dashboard, api::ApiError>> {
 pub fn DashboardPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
-    let param = move |name: &'static str| Signal::derive(move || query.with(|q| q.get(name).unwrap_or_default()));
+    let param = move |name: &'static str| {
+        Signal::derive(move || query.with(|q| q.get(name).unwrap_or_default()))
+    };
     let data = dashboard_resource();
     let (download_error, set_download_error) = signal(None::<String>);
     let download = move |what: &'static str, ext: &'static str| {
         move |_| {
             let qs = query.with(|q| api_query(q, &PARAMS));
-            let year = query.with(|q| q.get("year")).filter(|y| !y.is_empty()).unwrap_or_else(|| chrono::Utc::now().format("%Y").to_string());
-            let name = format!("{}-{year}.{ext}", if what == "visits" { "luot-khao-sat" } else { "chi-tieu" });
+            let year = query
+                .with(|q| q.get("year"))
+                .filter(|y| !y.is_empty())
+                .unwrap_or_else(|| chrono::Utc::now().format("%Y").to_string());
+            let name = format!(
+                "{}-{year}.{ext}",
+                if what == "visits" {
+                    "luot-khao-sat"
+                } else {
+                    "chi-tieu"
+                }
+            );
             leptos::task::spawn_local(async move {
-                if let Err(e) = api::download_signed_in(&format!("/api/v1/exports/{what}.{ext}?{qs}"), &name).await {
+                if let Err(e) =
+                    api::download_signed_in(&format!("/api/v1/exports/{what}.{ext}?{qs}"), &name)
+                        .await
+                {
                     set_download_error.set(Some(describe(i18n, &e)));
                 }
             });
@@ -82,7 +97,11 @@ fn DashboardBody(d: Dashboard) -> impl IntoView {
     let Some(group) = d.report.groups.first().cloned() else {
         return view! { <p class="muted">{t!(i18n, no_organisations)}</p> }.into_any();
     };
-    let place = d.place.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| t_string!(i18n, whole_scope).to_string());
+    let place = d
+        .place
+        .as_ref()
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| t_string!(i18n, whole_scope).to_string());
     let (orgs, without) = (group.organisations, group.organisations_without_visit);
     view! {
         <p class="muted" data-testid="dashboard-summary">
@@ -164,8 +183,12 @@ fn ShareChart(values: Vec<IndicatorValue>) -> impl IntoView {
         .filter_map(|v| {
             let bp = v.share_basis_points?;
             let target = match v.target_2030.or(v.target_2045) {
-                Some(Target::ShareAtLeast { basis_points } | Target::ShareMoreThan { basis_points }) => Some(basis_points),
-                Some(Target::ShareRange { low_basis_points, .. }) => Some(low_basis_points),
+                Some(
+                    Target::ShareAtLeast { basis_points } | Target::ShareMoreThan { basis_points },
+                ) => Some(basis_points),
+                Some(Target::ShareRange {
+                    low_basis_points, ..
+                }) => Some(low_basis_points),
                 _ => None,
             };
             Some((pick(&v.label_vi, &v.label_en).to_string(), bp, target))

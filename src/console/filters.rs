@@ -8,11 +8,18 @@ use leptos_router::params::ParamsMap;
 
 /// The code serde writes for `v` (e.g. `cooperative`, `pending_dissolution`).
 pub fn code_of<T: serde::Serialize>(v: T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// (code, Vietnamese, English) of every value of a code list.
-pub fn choices<T: serde::Serialize + Copy>(all: &[T], vi: fn(T) -> &'static str, en: fn(T) -> &'static str) -> Vec<(String, &'static str, &'static str)> {
+pub fn choices<T: serde::Serialize + Copy>(
+    all: &[T],
+    vi: fn(T) -> &'static str,
+    en: fn(T) -> &'static str,
+) -> Vec<(String, &'static str, &'static str)> {
     all.iter().map(|&v| (code_of(v), vi(v), en(v))).collect()
 }
 
@@ -59,16 +66,33 @@ pub fn place_options(places: &[htx_core::Place], selected: &str) -> impl IntoVie
     use htx_core::{Hierarchy, PlaceLevel};
     let mut units: Vec<&htx_core::Place> = places
         .iter()
-        .filter(|p| p.level == PlaceLevel::Province || (p.level == PlaceLevel::Commune && p.hierarchy == Hierarchy::New))
+        .filter(|p| {
+            p.level == PlaceLevel::Province
+                || (p.level == PlaceLevel::Commune && p.hierarchy == Hierarchy::New)
+        })
         .collect();
-    units.sort_by_key(|p| (p.level != PlaceLevel::Province, p.hierarchy == Hierarchy::Old, p.name.clone()));
+    units.sort_by_key(|p| {
+        (
+            p.level != PlaceLevel::Province,
+            p.hierarchy == Hierarchy::Old,
+            p.name.clone(),
+        )
+    });
     units
         .into_iter()
         .map(|p| {
-            let h = if p.hierarchy == Hierarchy::Old { "old" } else { "new" };
+            let h = if p.hierarchy == Hierarchy::Old {
+                "old"
+            } else {
+                "new"
+            };
             let value = format!("{h}:{}", p.code);
             let label = if p.hierarchy == Hierarchy::Old {
-                format!("{} ({})", p.name, pick("trước 01/7/2025", "before 1 Jul 2025"))
+                format!(
+                    "{} ({})",
+                    p.name,
+                    pick("trước 01/7/2025", "before 1 Jul 2025")
+                )
             } else {
                 p.name.clone()
             };

@@ -21,7 +21,11 @@ pub fn Pager(
     let pages = total.div_ceil(per_page.max(1)).max(1);
     let link = move |n: usize| {
         let qs = query_string.get();
-        let kept: Vec<&str> = qs.trim_start_matches('?').split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("page=")).collect();
+        let kept: Vec<&str> = qs
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|kv| !kv.is_empty() && !kv.starts_with("page="))
+            .collect();
         format!("{path}?{}&page={n}", kept.join("&"))
     };
     view! {

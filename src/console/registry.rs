@@ -2,11 +2,11 @@
 //! filter, change a legal status, merge an organisation found in the field
 //! into the registry one, import a CSV file (every row or none).
 use crate::api::{self, ApiError};
-use crate::data::pick;
 use crate::console::filters::{choices, code_of, ChoiceFilter};
 use crate::console::pager::Pager;
-use crate::i18n::{t, t_string, use_i18n};
 use crate::console::review_list::describe;
+use crate::data::pick;
+use crate::i18n::{t, t_string, use_i18n};
 use htx_core::console::{labels, RegistryItem, RegistryPage};
 use htx_core::registry::RowError;
 use htx_core::{LegalStatus, Organisation, OrganisationKind};
@@ -19,13 +19,18 @@ use wasm_bindgen_futures::JsFuture;
 pub fn RegistryPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
-    let param = move |name: &'static str| Signal::derive(move || query.with(|q| q.get(name).unwrap_or_default()));
+    let param = move |name: &'static str| {
+        Signal::derive(move || query.with(|q| q.get(name).unwrap_or_default()))
+    };
     let (changed, set_changed) = signal(0u32);
     let list = LocalResource::new(move || {
         changed.track();
         let qs = query.with(|q| q.to_query_string());
         let qs = qs.trim_start_matches('?').to_owned();
-        async move { api::get_signed_in::<RegistryPage>(&format!("/api/v1/organisations?per_page=100&{qs}")).await }
+        async move {
+            api::get_signed_in::<RegistryPage>(&format!("/api/v1/organisations?per_page=100&{qs}"))
+                .await
+        }
     });
     let reload = move || set_changed.update(|n| *n += 1);
     view! {
@@ -76,7 +81,10 @@ pub fn RegistryPage() -> impl IntoView {
 }
 
 #[component]
-fn RegistryRow(item: RegistryItem, on_change: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+fn RegistryRow(
+    item: RegistryItem,
+    on_change: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     let i18n = use_i18n();
     let (error, set_error) = signal(None::<String>);
     let o = item.organisation.clone();
@@ -87,7 +95,11 @@ fn RegistryRow(item: RegistryItem, on_change: impl Fn() + Clone + Send + Sync + 
         let (o, on_change) = (o.clone(), on_change.clone());
         move |ev: leptos::ev::Event| {
             let value = event_target_value(&ev);
-            let Ok(status) = serde_json::from_value::<LegalStatus>(serde_json::Value::String(value)) else { return };
+            let Ok(status) =
+                serde_json::from_value::<LegalStatus>(serde_json::Value::String(value))
+            else {
+                return;
+            };
             let mut changed: Organisation = o.clone();
             changed.legal_status = status;
             let on_change = on_change.clone();
@@ -112,7 +124,13 @@ fn RegistryRow(item: RegistryItem, on_change: impl Fn() + Clone + Send + Sync + 
             let (id, on_change) = (id.clone(), on_change.clone());
             leptos::task::spawn_local(async move {
                 let path = format!("/api/v1/organisations/{id}/merge");
-                match api::send_json::<serde_json::Value, _>("POST", &path, &serde_json::json!({ "into": target })).await {
+                match api::send_json::<serde_json::Value, _>(
+                    "POST",
+                    &path,
+                    &serde_json::json!({ "into": target }),
+                )
+                .await
+                {
                     Ok(_) => on_change(),
                     Err(e) => set_error.set(Some(describe(i18n, &e))),
                 }
@@ -165,7 +183,11 @@ fn MergeTarget(place: String, exclude: String, value: RwSignal<String>) -> impl 
         let place = place.clone();
         // Only this commune's organisations: a merge stays within a commune.
         let path = format!("/api/v1/organisations?per_page=500&place={place}");
-        async move { api::get_signed_in::<RegistryPage>(&path).await.map(|p| (p, place)) }
+        async move {
+            api::get_signed_in::<RegistryPage>(&path)
+                .await
+                .map(|p| (p, place))
+        }
     });
     view! {
         <select data-testid="registry-merge-target" aria-label=move || t_string!(i18n, merge_into).to_string()
@@ -192,18 +214,27 @@ fn CsvImport(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoVie
     let (result, set_result) = signal(None::<Result<usize, (String, Vec<RowError>)>>);
     let import = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
-        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
         let on_done = on_done.clone();
         leptos::task::spawn_local(async move {
-            let text = JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string()).unwrap_or_default();
-            let answer = api::post_csv::<serde_json::Value>("/api/v1/organisations/import", text).await;
+            let text = JsFuture::from(file.text())
+                .await
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            let answer =
+                api::post_csv::<serde_json::Value>("/api/v1/organisations/import", text).await;
             input.set_value("");
             set_result.set(Some(match answer {
                 Ok(v) => {
                     on_done();
                     Ok(v["imported"].as_u64().unwrap_or(0) as usize)
                 }
-                Err(ApiError::Server { rows, .. }) if !rows.is_empty() => Err((t_string!(i18n, import_rejected).to_string(), rows)),
+                Err(ApiError::Server { rows, .. }) if !rows.is_empty() => {
+                    Err((t_string!(i18n, import_rejected).to_string(), rows))
+                }
                 Err(e) => Err((describe(i18n, &e), Vec::new())),
             }));
         });
@@ -244,36 +275,63 @@ fn OrganisationForm(
     let base = existing.clone();
     let e = existing.as_ref();
     let name = RwSignal::new(e.map(|o| o.name.clone()).unwrap_or_default());
-    let code = RwSignal::new(e.and_then(|o| o.registration_code.clone()).unwrap_or_default());
-    let kind = RwSignal::new(code_of(e.map(|o| o.kind).unwrap_or(OrganisationKind::Cooperative)));
-    let sector = RwSignal::new(code_of(e.map(|o| o.sector).unwrap_or(htx_core::Sector::Crops)));
+    let code = RwSignal::new(
+        e.and_then(|o| o.registration_code.clone())
+            .unwrap_or_default(),
+    );
+    let kind = RwSignal::new(code_of(
+        e.map(|o| o.kind).unwrap_or(OrganisationKind::Cooperative),
+    ));
+    let sector = RwSignal::new(code_of(
+        e.map(|o| o.sector).unwrap_or(htx_core::Sector::Crops),
+    ));
     let commune = RwSignal::new(e.and_then(|o| o.place_new.clone()).unwrap_or_default());
-    let founded = RwSignal::new(e.and_then(|o| o.founded_on).map(htx_core::format::format_date_vn).unwrap_or_default());
+    let founded = RwSignal::new(
+        e.and_then(|o| o.founded_on)
+            .map(htx_core::format::format_date_vn)
+            .unwrap_or_default(),
+    );
     let (message, set_message) = signal(None::<Result<String, String>>);
     let communes = LocalResource::new(|| async { crate::data::ref_data().await.ok() });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let k = serde_json::from_value::<OrganisationKind>(serde_json::Value::String(kind.get_untracked()));
-        let s = serde_json::from_value::<htx_core::Sector>(serde_json::Value::String(sector.get_untracked()));
+        let k = serde_json::from_value::<OrganisationKind>(serde_json::Value::String(
+            kind.get_untracked(),
+        ));
+        let s = serde_json::from_value::<htx_core::Sector>(serde_json::Value::String(
+            sector.get_untracked(),
+        ));
         let (Ok(k), Ok(s)) = (k, s) else { return };
-        let mut o = base.clone().unwrap_or_else(|| Organisation::new(uuid::Uuid::now_v7(), k, "", s));
+        let mut o = base
+            .clone()
+            .unwrap_or_else(|| Organisation::new(uuid::Uuid::now_v7(), k, "", s));
         o.kind = k;
         o.sector = s;
         o.name = name.get_untracked().trim().to_owned();
-        o.registration_code = Some(code.get_untracked().trim().to_owned()).filter(|c| !c.is_empty());
+        o.registration_code =
+            Some(code.get_untracked().trim().to_owned()).filter(|c| !c.is_empty());
         o.place_new = Some(commune.get_untracked()).filter(|c| !c.is_empty());
         let date = founded.get_untracked();
         o.founded_on = None;
         if !date.trim().is_empty() {
             match htx_core::format::parse_date_vn(&date) {
                 Ok(d) => o.founded_on = Some(d),
-                Err(e) => return set_message.set(Some(Err(pick(&e.message_vi(), &e.message_en()).to_string()))),
+                Err(e) => {
+                    return set_message.set(Some(Err(
+                        pick(&e.message_vi(), &e.message_en()).to_string()
+                    )))
+                }
             }
         }
         let on_done = on_done.clone();
         leptos::task::spawn_local(async move {
             let answer = if editing {
-                api::send_json::<serde_json::Value, _>("PUT", &format!("/api/v1/organisations/{}", o.id), &o).await
+                api::send_json::<serde_json::Value, _>(
+                    "PUT",
+                    &format!("/api/v1/organisations/{}", o.id),
+                    &o,
+                )
+                .await
             } else {
                 api::send_json::<serde_json::Value, _>("POST", "/api/v1/organisations", &o).await
             };

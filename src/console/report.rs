@@ -1,9 +1,9 @@
 //! The annual report (Báo cáo kết quả thực hiện Kế hoạch), a printable page
 //! with the Phụ lục 1 table, for the alliance to send before 10 December.
-use crate::data::pick;
-use crate::i18n::{t, use_i18n};
 use crate::console::dashboard::{dashboard_resource, IndicatorTable};
 use crate::console::review_list::describe;
+use crate::data::pick;
+use crate::i18n::{t, use_i18n};
 use htx_core::format::format_date_vn;
 use leptos::prelude::*;
 

@@ -1,9 +1,9 @@
 //! The review console's visit list (staff, online): filters in the address
 //! (so a filtered list can be bookmarked or shared), paged on the server.
 use crate::api::{self, ApiError};
-use crate::data::pick;
 use crate::console::filters::{api_query, choices, ChoiceFilter, YearAndPlace};
 use crate::console::pager::Pager;
+use crate::data::pick;
 use crate::i18n::{t, t_string, use_i18n};
 use htx_core::console::{labels, VisitListItem, VisitPage};
 use htx_core::format::format_date_vn;
@@ -13,13 +13,17 @@ use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
 
 /// Query parameters the list passes on to `GET /api/v1/visits`.
-const PARAMS: [&str; 10] = ["year", "place", "kind", "sector", "grade", "state", "officer", "q", "sort", "page"];
+const PARAMS: [&str; 10] = [
+    "year", "place", "kind", "sector", "grade", "state", "officer", "q", "sort", "page",
+];
 
 #[component]
 pub fn ReviewListPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
-    let param = move |name: &'static str| Signal::derive(move || query.with(|q| q.get(name).unwrap_or_default()));
+    let param = move |name: &'static str| {
+        Signal::derive(move || query.with(|q| q.get(name).unwrap_or_default()))
+    };
     let page_data = LocalResource::new(move || {
         let qs = query.with(|q| api_query(q, &PARAMS));
         async move { api::get_signed_in::<VisitPage>(&format!("/api/v1/visits?per_page=50&{qs}")).await }
@@ -103,8 +107,13 @@ fn Results(page: VisitPage, #[prop(into)] query_string: Signal<String>) -> impl 
 }
 
 fn row(v: VisitListItem) -> impl IntoView {
-    let date = chrono::NaiveDate::parse_from_str(&v.visited_on, "%Y-%m-%d").map(format_date_vn).unwrap_or(v.visited_on.clone());
-    let score = v.score_centi.map(|c| format!("{:.2}", c as f64 / 100.0).replace('.', ",")).unwrap_or_default();
+    let date = chrono::NaiveDate::parse_from_str(&v.visited_on, "%Y-%m-%d")
+        .map(format_date_vn)
+        .unwrap_or(v.visited_on.clone());
+    let score = v
+        .score_centi
+        .map(|c| format!("{:.2}", c as f64 / 100.0).replace('.', ","))
+        .unwrap_or_default();
     let grade = v.grade.as_deref().and_then(labels::grade);
     let state = labels::review_state(&v.review_state).unwrap_or(("", ""));
     let href = format!("/review/{}", v.visit_id);
@@ -128,10 +137,18 @@ pub fn describe(i18n: leptos_i18n::I18nContext<crate::i18n::Locale>, e: &ApiErro
     match e {
         ApiError::Network => t_string!(i18n, err_network).to_string(),
         ApiError::Server { status: 401, .. } => t_string!(i18n, err_sign_in_again).to_string(),
-        ApiError::Server { message, message_vi: Some(vi), .. } => pick(vi, message).to_string(),
+        ApiError::Server {
+            message,
+            message_vi: Some(vi),
+            ..
+        } => pick(vi, message).to_string(),
         ApiError::Server { status: 403, .. } => t_string!(i18n, err_staff_only).to_string(),
-        ApiError::Server { code, message, .. } if code == "stale" => format!("{} ({message})", t_string!(i18n, err_conflict)),
-        ApiError::Server { status, message, .. } => format!("{} ({status}): {message}", t_string!(i18n, err_server)),
+        ApiError::Server { code, message, .. } if code == "stale" => {
+            format!("{} ({message})", t_string!(i18n, err_conflict))
+        }
+        ApiError::Server {
+            status, message, ..
+        } => format!("{} ({status}): {message}", t_string!(i18n, err_server)),
         ApiError::Decode(m) => format!("{}: {m}", t_string!(i18n, err_server)),
     }
 }

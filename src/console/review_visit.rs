@@ -2,10 +2,10 @@
 //! point, the revision history with what changed, conflicting pushes beside
 //! the stored revision, reviews and the audit log; approve or return.
 use crate::api;
-use crate::data::pick;
-use crate::i18n::{t, t_string, use_i18n};
 use crate::console::review_list::describe;
 use crate::console::visit_photos::VisitPhotos;
+use crate::data::pick;
+use crate::i18n::{t, t_string, use_i18n};
 use htx_core::console::{labels, ConflictInfo, StoredRevision, VisitHistory};
 use htx_core::diff::FieldChange;
 use htx_core::format::format_datetime_vn;
@@ -42,11 +42,19 @@ fn Detail(h: VisitHistory, on_review: impl Fn() + Clone + Send + Sync + 'static)
     let latest = h.latest.clone();
     let v = latest.visit.clone();
     let org = h.organisation.clone();
-    let title = org.as_ref().map(|o| o.name.clone()).unwrap_or_else(|| v.organisation_id.to_string());
-    let state = h.latest_review().map(|r| r.decision.clone()).unwrap_or_else(|| "pending".into());
+    let title = org
+        .as_ref()
+        .map(|o| o.name.clone())
+        .unwrap_or_else(|| v.organisation_id.to_string());
+    let state = h
+        .latest_review()
+        .map(|r| r.decision.clone())
+        .unwrap_or_else(|| "pending".into());
     let (state_vi, state_en) = labels::review_state(&state).unwrap_or(("", ""));
     let grade = latest.grade.as_deref().and_then(labels::grade);
-    let score = latest.score_centi.map(|c| format!("{:.2}", c as f64 / 100.0).replace('.', ","));
+    let score = latest
+        .score_centi
+        .map(|c| format!("{:.2}", c as f64 / 100.0).replace('.', ","));
     view! {
         <h1 data-testid="review-title">{title}</h1>
         <dl class="kv">
@@ -121,7 +129,11 @@ fn Detail(h: VisitHistory, on_review: impl Fn() + Clone + Send + Sync + 'static)
 }
 
 #[component]
-fn ReviewActions(visit_id: String, revision: i64, on_review: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+fn ReviewActions(
+    visit_id: String,
+    revision: i64,
+    on_review: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     let i18n = use_i18n();
     let comment = RwSignal::new(String::new());
     let (error, set_error) = signal(None::<String>);
@@ -147,7 +159,10 @@ fn ReviewActions(visit_id: String, revision: i64, on_review: impl Fn() + Clone +
             }
         });
     };
-    let approve = { let send = send.clone(); move |_| send("approved") };
+    let approve = {
+        let send = send.clone();
+        move |_| send("approved")
+    };
     let give_back = move |_| send("returned");
     view! {
         <section class="card actions" data-testid="review-actions">
@@ -198,7 +213,10 @@ fn ScorePoints(visit: Visit) -> impl IntoView {
         return view! { <p class="muted">{move || pick("Chuyến này không chấm điểm xếp loại.", "No classification on this visit.").to_string()}</p> }.into_any();
     };
     let rubric = LocalResource::new(|| async { crate::data::ref_data().await.ok() });
-    let header = format!("{} v{} · {}", sheet.rubric_id, sheet.rubric_version, sheet.year);
+    let header = format!(
+        "{} v{} · {}",
+        sheet.rubric_id, sheet.rubric_version, sheet.year
+    );
     view! {
         <p class="muted">{header}</p>
         <table class="fields"><tbody>
@@ -220,7 +238,11 @@ fn ScorePoints(visit: Visit) -> impl IntoView {
     }.into_any()
 }
 
-fn changes_table(changes: Vec<FieldChange>, before: &'static str, after: &'static str) -> impl IntoView {
+fn changes_table(
+    changes: Vec<FieldChange>,
+    before: &'static str,
+    after: &'static str,
+) -> impl IntoView {
     view! {
         <table class="changes"><thead><tr><th></th><th>{before}</th><th>{after}</th></tr></thead><tbody>
             {changes.into_iter().map(|c| {
@@ -244,7 +266,9 @@ fn revision(r: StoredRevision) -> impl IntoView {
         pick("nhận lúc", "received"),
         r.received_at
     );
-    let replaces = r.replaces_revision.map(|p| format!(" · {} {p}", pick("thay cho phiên bản", "replaces revision")));
+    let replaces = r
+        .replaces_revision
+        .map(|p| format!(" · {} {p}", pick("thay cho phiên bản", "replaces revision")));
     let changes = r.changes;
     view! {
         <div class="revision" data-testid="review-revision-entry" data-revision=r.revision>
@@ -261,7 +285,10 @@ fn revision(r: StoredRevision) -> impl IntoView {
 fn conflict(c: ConflictInfo) -> impl IntoView {
     let why = match c.reason.as_str() {
         "stale_base" => pick("Sửa từ một phiên bản cũ", "Edited from an older revision"),
-        _ => pick("Cùng phiên bản, nội dung khác", "Same revision, other content"),
+        _ => pick(
+            "Cùng phiên bản, nội dung khác",
+            "Same revision, other content",
+        ),
     };
     let head = format!(
         "{} {} · {} · {} {} · {}",

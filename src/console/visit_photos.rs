@@ -9,7 +9,8 @@ use leptos::prelude::*;
 pub fn VisitPhotos(photos: Vec<PhotoRef>) -> impl IntoView {
     let i18n = use_i18n();
     if photos.is_empty() {
-        return view! { <p class="muted" data-testid="review-no-photos">{t!(i18n, no_photos)}</p> }.into_any();
+        return view! { <p class="muted" data-testid="review-no-photos">{t!(i18n, no_photos)}</p> }
+            .into_any();
     }
     view! {
         <ul class="photo-strip" data-testid="review-photos">
@@ -27,7 +28,8 @@ fn Photo(photo: PhotoRef) -> impl IntoView {
         let path = path.clone();
         async move {
             let blob = api::get_blob_signed_in(&path).await?;
-            web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| ApiError::Decode("object URL".into()))
+            web_sys::Url::create_object_url_with_blob(&blob)
+                .map_err(|_| ApiError::Decode("object URL".into()))
         }
     });
     on_cleanup(move || {

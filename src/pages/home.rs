@@ -18,18 +18,28 @@ pub fn HomePage() -> impl IntoView {
     // Re-read when sync changes visit states.
     // Only the signed-in officer's visits: a shared phone's next user sees
     // how many others wait, never what they are.
-    let data = LocalResource::new(move || { sync.changes.track(); async {
-        let account = current_account();
-        let store = DeviceStore::shared().await?;
-        let counts = store.status_counts(&account).await?;
-        let recent = store.recent_summaries(&account, None, RECENT).await?;
-        let total = store.count_visits_of(&account).await?;
-        let others = store.other_accounts(&account).await?;
-        // A count, not the reference data: home must not wait for 5,000
-        // organisations and their search index.
-        let orgs = store.count_organisations().await?;
-        Ok::<_, crate::storage::StorageError>((counts, recent, total, others, orgs, store.version()))
-    }});
+    let data = LocalResource::new(move || {
+        sync.changes.track();
+        async {
+            let account = current_account();
+            let store = DeviceStore::shared().await?;
+            let counts = store.status_counts(&account).await?;
+            let recent = store.recent_summaries(&account, None, RECENT).await?;
+            let total = store.count_visits_of(&account).await?;
+            let others = store.other_accounts(&account).await?;
+            // A count, not the reference data: home must not wait for 5,000
+            // organisations and their search index.
+            let orgs = store.count_organisations().await?;
+            Ok::<_, crate::storage::StorageError>((
+                counts,
+                recent,
+                total,
+                others,
+                orgs,
+                store.version(),
+            ))
+        }
+    });
     let session = Session::load();
     view! {
         {move || match data.get() {

@@ -25,20 +25,31 @@ pub fn NewOrganisationPage() -> impl IntoView {
     let navigate = use_navigate();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let k = OrganisationKind::ALL.into_iter().find(|k| enum_name(k) == kind.get_untracked()).unwrap_or(OrganisationKind::Cooperative);
-        let s = Sector::ALL.into_iter().find(|s| enum_name(s) == sector.get_untracked()).unwrap_or(Sector::Other);
+        let k = OrganisationKind::ALL
+            .into_iter()
+            .find(|k| enum_name(k) == kind.get_untracked())
+            .unwrap_or(OrganisationKind::Cooperative);
+        let s = Sector::ALL
+            .into_iter()
+            .find(|s| enum_name(s) == sector.get_untracked())
+            .unwrap_or(Sector::Other);
         let mut o = Organisation::new(Uuid::now_v7(), k, name.get_untracked().trim(), s);
-        o.registration_code = Some(code.get_untracked().trim().to_string()).filter(|c| !c.is_empty());
+        o.registration_code =
+            Some(code.get_untracked().trim().to_string()).filter(|c| !c.is_empty());
         o.address = address.get_untracked().trim().to_string();
         o.place_new = Some(place.get_untracked()).filter(|p| !p.is_empty());
         o.provisional = true;
-        let mut errs: Vec<(String, String)> = validate_organisation(&o, to_vn(&chrono::Utc::now()).date_naive(), None)
-            .into_iter()
-            .filter(|e| e.path != "registration_code") // not known yet in the field
-            .map(|e| (e.message_vi, e.message_en))
-            .collect();
+        let mut errs: Vec<(String, String)> =
+            validate_organisation(&o, to_vn(&chrono::Utc::now()).date_naive(), None)
+                .into_iter()
+                .filter(|e| e.path != "registration_code") // not known yet in the field
+                .map(|e| (e.message_vi, e.message_en))
+                .collect();
         if o.place_new.is_none() {
-            errs.push(("Chọn địa bàn (xã/phường)".into(), "Choose the commune".into()));
+            errs.push((
+                "Chọn địa bàn (xã/phường)".into(),
+                "Choose the commune".into(),
+            ));
         }
         if !errs.is_empty() {
             set_errors.set(errs);

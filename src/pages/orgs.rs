@@ -24,8 +24,12 @@ pub fn OrganisationsPage() -> impl IntoView {
     let filter = Memo::new(move |_| OrgFilter {
         place_new: Some(place.get()).filter(|p| !p.is_empty()),
         place_old: None,
-        kind: OrganisationKind::ALL.into_iter().find(|k| enum_name(k) == kind.get()),
-        sector: Sector::ALL.into_iter().find(|s| enum_name(s) == sector.get()),
+        kind: OrganisationKind::ALL
+            .into_iter()
+            .find(|k| enum_name(k) == kind.get()),
+        sector: Sector::ALL
+            .into_iter()
+            .find(|s| enum_name(s) == sector.get()),
         status: serde_json::from_value::<LegalStatus>(serde_json::Value::String(status.get())).ok(),
     });
     view! {

@@ -39,7 +39,10 @@ pub fn SignInPage() -> impl IntoView {
                 session_changed.notify();
                 let store = DeviceStore::shared().await.map_err(PullError::Storage)?;
                 // Visits recorded while nobody was signed in are this officer's.
-                store.claim_unowned(&session.username).await.map_err(PullError::Storage)?;
+                store
+                    .claim_unowned(&session.username)
+                    .await
+                    .map_err(PullError::Storage)?;
                 api::pull_reference(&store, &session, true).await
             }
             .await;
@@ -92,15 +95,19 @@ fn describe(i18n: leptos_i18n::I18nContext<crate::i18n::Locale>, e: &PullError) 
             t_string!(i18n, err_credentials).to_string()
         }
         // Too many sign-ins at once on the server: nothing is wrong with the password.
-        PullError::Api(ApiError::Server { code, .. }) if code == "busy" => t_string!(i18n, err_busy).to_string(),
+        PullError::Api(ApiError::Server { code, .. }) if code == "busy" => {
+            t_string!(i18n, err_busy).to_string()
+        }
         // Too many wrong passwords, or a disabled account: the server says
         // why in Vietnamese (with the wait), which the officer must read.
-        PullError::Api(ApiError::Server { code, message_vi: Some(vi), .. })
-            if code == "too_many_attempts" || code == "account_disabled" =>
-        {
-            vi.clone()
-        }
-        PullError::Api(ApiError::Server { status, message, .. }) => format!("{} ({status}): {message}", t_string!(i18n, err_server)),
+        PullError::Api(ApiError::Server {
+            code,
+            message_vi: Some(vi),
+            ..
+        }) if code == "too_many_attempts" || code == "account_disabled" => vi.clone(),
+        PullError::Api(ApiError::Server {
+            status, message, ..
+        }) => format!("{} ({status}): {message}", t_string!(i18n, err_server)),
         PullError::Api(ApiError::Decode(m)) => format!("{}: {m}", t_string!(i18n, err_server)),
         PullError::Storage(s) => s.to_string(),
     }

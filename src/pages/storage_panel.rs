@@ -24,9 +24,20 @@ struct Space {
 
 async fn read_space() -> Option<Space> {
     let storage = web_sys::window()?.navigator().storage();
-    let est: web_sys::StorageEstimate = JsFuture::from(storage.estimate().ok()?).await.ok()?.unchecked_into();
-    let persisted = JsFuture::from(storage.persisted().ok()?).await.ok()?.as_bool().unwrap_or(false);
-    Some(Space { usage: est.get_usage().unwrap_or(0.0), quota: est.get_quota().unwrap_or(0.0), persisted })
+    let est: web_sys::StorageEstimate = JsFuture::from(storage.estimate().ok()?)
+        .await
+        .ok()?
+        .unchecked_into();
+    let persisted = JsFuture::from(storage.persisted().ok()?)
+        .await
+        .ok()?
+        .as_bool()
+        .unwrap_or(false);
+    Some(Space {
+        usage: est.get_usage().unwrap_or(0.0),
+        quota: est.get_quota().unwrap_or(0.0),
+        persisted,
+    })
 }
 
 /// Bytes as a person reads them: KB below a megabyte, MB with one decimal
@@ -50,9 +61,15 @@ pub fn StoragePage() -> impl IntoView {
     let (persist_answer, set_persist_answer) = signal(None::<bool>);
     let ask_persist = move |_| {
         leptos::task::spawn_local(async move {
-            let Some(storage) = web_sys::window().map(|w| w.navigator().storage()) else { return };
+            let Some(storage) = web_sys::window().map(|w| w.navigator().storage()) else {
+                return;
+            };
             let granted = match storage.persist() {
-                Ok(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_bool()).unwrap_or(false),
+                Ok(p) => JsFuture::from(p)
+                    .await
+                    .ok()
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false),
                 Err(_) => false,
             };
             set_persist_answer.set(Some(granted));
@@ -79,9 +96,15 @@ pub fn StoragePage() -> impl IntoView {
     };
     let import = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
-        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
         leptos::task::spawn_local(async move {
-            let text = JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string()).unwrap_or_default();
+            let text = JsFuture::from(file.text())
+                .await
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
             set_message.set(Some(import_bundle(&text).await));
             input.set_value("");
         });
@@ -143,7 +166,10 @@ async fn export_unsynced() -> Result<String, StorageError> {
     let store = DeviceStore::shared().await?;
     let mut visits = Vec::new();
     // The signed-in officer's own: another account's visits are theirs to hand over.
-    for s in store.summaries_of(&crate::session::current_account()).await? {
+    for s in store
+        .summaries_of(&crate::session::current_account())
+        .await?
+    {
         if s.status.is_unsynced() {
             if let Some(v) = store.get_visit(s.id).await? {
                 visits.push(v);
@@ -154,28 +180,51 @@ async fn export_unsynced() -> Result<String, StorageError> {
     // The photos go in the file too: whoever receives it may have no other way to get them.
     let mut photos = Vec::new();
     for p in store.photos(&ExportBundle::photo_names(&visits)).await? {
-        let bytes = crate::photo::bytes_of(&p.blob).await.map_err(|e| StorageError::Idb(format!("{e:?}")))?;
+        let bytes = crate::photo::bytes_of(&p.blob)
+            .await
+            .map_err(|e| StorageError::Idb(format!("{e:?}")))?;
         photos.extend(ExportedPhoto::new(&bytes));
     }
     let officer = Session::load().map(|s| s.username).unwrap_or_default();
     let n_photos = photos.len();
-    let bundle =
-        ExportBundle::new(officer, Some(device_id().to_string()), to_vn(&chrono::Utc::now()), visits).with_photos(photos);
-    crate::download::save_text(&bundle.suggested_file_name(), &bundle.to_json_pretty(), "application/json").map_err(StorageError::Idb)?;
-    Ok(format!("{} {n} ({n_photos} {})", pick("Đã xuất số chuyến khảo sát chưa đồng bộ:", "Unsynced visits exported:"), pick("ảnh", "photos")))
+    let bundle = ExportBundle::new(
+        officer,
+        Some(device_id().to_string()),
+        to_vn(&chrono::Utc::now()),
+        visits,
+    )
+    .with_photos(photos);
+    crate::download::save_text(
+        &bundle.suggested_file_name(),
+        &bundle.to_json_pretty(),
+        "application/json",
+    )
+    .map_err(StorageError::Idb)?;
+    Ok(format!(
+        "{} {n} ({n_photos} {})",
+        pick(
+            "Đã xuất số chuyến khảo sát chưa đồng bộ:",
+            "Unsynced visits exported:"
+        ),
+        pick("ảnh", "photos")
+    ))
 }
 
 /// Reads a hand-over file: new visits and newer revisions are stored;
 /// identical ones skipped; conflicting ones reported and left untouched.
 async fn import_bundle(text: &str) -> Result<String, String> {
-    let bundle = ExportBundle::from_json(text).map_err(|e| pick(&e.message_vi(), &e.message_en()).to_string())?;
+    let bundle = ExportBundle::from_json(text)
+        .map_err(|e| pick(&e.message_vi(), &e.message_en()).to_string())?;
     let store = DeviceStore::shared().await.map_err(|e| e.to_string())?;
     // Photos first, each checked against its name, so the visits find them.
     let mut n_photos = 0;
     for p in &bundle.photos {
         let Some(bytes) = p.bytes() else { continue };
         let blob = crate::photo::blob_of(&bytes, &p.mime).map_err(|e| format!("{e:?}"))?;
-        store.put_photo(&p.sha256, &p.mime, &blob).await.map_err(|e| e.to_string())?;
+        store
+            .put_photo(&p.sha256, &p.mime, &blob)
+            .await
+            .map_err(|e| e.to_string())?;
         n_photos += 1;
     }
     let existing = store.list_visits().await.map_err(|e| e.to_string())?;
@@ -185,7 +234,9 @@ async fn import_bundle(text: &str) -> Result<String, String> {
     let items: Vec<StoredVisit> = plan
         .to_apply()
         .map(|v| {
-            let org = d.organisation(v.organisation_id).or(v.new_organisation.as_ref());
+            let org = d
+                .organisation(v.organisation_id)
+                .or(v.new_organisation.as_ref());
             let rubric = org.and_then(|o| d.rubric_for(o, v.local_date()));
             // A visit belongs to the officer who recorded it, wherever it
             // is imported; one recorded by nobody, to whoever imports it.
@@ -193,10 +244,19 @@ async fn import_bundle(text: &str) -> Result<String, String> {
             if summary.account.is_empty() {
                 summary.account = crate::session::current_account();
             }
-            StoredVisit { visit: v.clone(), summary }
+            StoredVisit {
+                visit: v.clone(),
+                summary,
+            }
         })
         .collect();
     store.save_visits(&items).await.map_err(|e| e.to_string())?;
-    debug_assert!(items.iter().all(|i| i.summary.status != LocalStatus::Confirmed));
-    Ok(format!("{} · {n_photos} {}", pick(&plan.summary_vi(), &plan.summary_en()), pick("ảnh", "photos")))
+    debug_assert!(items
+        .iter()
+        .all(|i| i.summary.status != LocalStatus::Confirmed));
+    Ok(format!(
+        "{} · {n_photos} {}",
+        pick(&plan.summary_vi(), &plan.summary_en()),
+        pick("ảnh", "photos")
+    ))
 }

@@ -10,8 +10,8 @@ use crate::i18n::{t, use_i18n};
 use crate::storage::{DeviceStore, StorageError};
 use htx_core::device::{LocalStatus, VisitSummary};
 use htx_core::form::SECTIONS;
-use htx_core::outbox::{edit_mode, EditMode};
 use htx_core::format::format_datetime_vn;
+use htx_core::outbox::{edit_mode, EditMode};
 use htx_core::time::to_vn;
 use htx_core::validation::{field_label, validate_visit, ValidationContext, ValidationError};
 use htx_core::{Organisation, Rubric, RubricRegistry, Visit, VisitState};
@@ -30,15 +30,33 @@ struct Loaded {
 
 async fn load(id: Uuid) -> Result<Option<Loaded>, StorageError> {
     let store = DeviceStore::shared().await?;
-    let Some(visit) = store.get_visit(id).await? else { return Ok(None) };
+    let Some(visit) = store.get_visit(id).await? else {
+        return Ok(None);
+    };
     let d = ref_data().await?;
-    let organisation = d.organisation(visit.organisation_id).cloned().or_else(|| visit.new_organisation.clone());
-    let rubric = organisation.as_ref().and_then(|o| d.rubric_for(o, visit.local_date())).cloned();
+    let organisation = d
+        .organisation(visit.organisation_id)
+        .cloned()
+        .or_else(|| visit.new_organisation.clone());
+    let rubric = organisation
+        .as_ref()
+        .and_then(|o| d.rubric_for(o, visit.local_date()))
+        .cloned();
     let summary = match store.get_summary(id).await? {
         Some(s) => s,
-        None => VisitSummary::of(&visit, organisation.as_ref(), rubric.as_ref(), js_sys::Date::now() as i64),
+        None => VisitSummary::of(
+            &visit,
+            organisation.as_ref(),
+            rubric.as_ref(),
+            js_sys::Date::now() as i64,
+        ),
     };
-    Ok(Some(Loaded { visit, summary, organisation, rubric }))
+    Ok(Some(Loaded {
+        visit,
+        summary,
+        organisation,
+        rubric,
+    }))
 }
 
 #[component]
@@ -74,7 +92,12 @@ pub fn VisitPage() -> impl IntoView {
 #[component]
 fn VisitForm(loaded: Loaded) -> impl IntoView {
     let i18n = use_i18n();
-    let Loaded { visit, summary, organisation, rubric } = loaded;
+    let Loaded {
+        visit,
+        summary,
+        organisation,
+        rubric,
+    } = loaded;
     let visit = RwSignal::new(visit);
     let summary = RwSignal::new(summary);
     let errors = RwSignal::new(FieldErrors::new());
@@ -89,7 +112,11 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
 
     // Autosave: the whole visit and its summary, one transaction per change.
     let persist = move |v: Visit, status: Option<LocalStatus>| {
-        let mut s = org.with_value(|o| rub.with_value(|r| VisitSummary::of(&v, o.as_ref(), r.as_ref(), js_sys::Date::now() as i64)));
+        let mut s = org.with_value(|o| {
+            rub.with_value(|r| {
+                VisitSummary::of(&v, o.as_ref(), r.as_ref(), js_sys::Date::now() as i64)
+            })
+        });
         if let Some(st) = status {
             s.status = st;
         }
@@ -116,17 +143,19 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
         let mut v = visit.get_untracked();
         v.state = VisitState::Final;
         v.finished_at = Some(now);
-        let errs = org.with_value(|o| rub.with_value(|r| {
-            let mut registry = RubricRegistry::new();
-            if let Some(r) = r {
-                let _ = registry.add(r.clone());
-            }
-            let mut ctx = ValidationContext::new(now).with_rubrics(&registry);
-            if let Some(o) = o {
-                ctx = ctx.with_organisation(o);
-            }
-            validate_visit(&v, &ctx)
-        }));
+        let errs = org.with_value(|o| {
+            rub.with_value(|r| {
+                let mut registry = RubricRegistry::new();
+                if let Some(r) = r {
+                    let _ = registry.add(r.clone());
+                }
+                let mut ctx = ValidationContext::new(now).with_rubrics(&registry);
+                if let Some(o) = o {
+                    ctx = ctx.with_organisation(o);
+                }
+                validate_visit(&v, &ctx)
+            })
+        });
         if errs.is_empty() {
             problems.set(Vec::new());
             errors.set(FieldErrors::new());
@@ -135,7 +164,11 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
             set_just_finalized.set(true);
             crate::sync::request(sync);
         } else {
-            errors.set(errs.iter().map(|e| (e.path.clone(), (e.message_vi.clone(), e.message_en.clone()))).collect());
+            errors.set(
+                errs.iter()
+                    .map(|e| (e.path.clone(), (e.message_vi.clone(), e.message_en.clone())))
+                    .collect(),
+            );
             problems.set(errs);
             focus_first_error();
         }
@@ -175,7 +208,10 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
         });
     };
 
-    let org_name = organisation.as_ref().map(|o| o.name.clone()).unwrap_or_default();
+    let org_name = organisation
+        .as_ref()
+        .map(|o| o.name.clone())
+        .unwrap_or_default();
     let started = format_datetime_vn(visit.with_untracked(|v| v.started_at));
     let notes_initial = visit.with_untracked(|v| v.notes.clone());
     view! {
@@ -254,11 +290,15 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
 fn focus_first_error() {
     leptos::task::spawn_local(async {
         // After the errors are rendered.
-        let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&wasm_bindgen::JsValue::NULL)).await;
-        if let Some(el) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.query_selector(".has-error input, .has-error select").ok().flatten())
-        {
+        let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(
+            &wasm_bindgen::JsValue::NULL,
+        ))
+        .await;
+        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| {
+            d.query_selector(".has-error input, .has-error select")
+                .ok()
+                .flatten()
+        }) {
             el.scroll_into_view();
         }
     });

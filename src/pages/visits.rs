@@ -14,10 +14,16 @@ const PAGE: u32 = 200;
 pub fn VisitsPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
-    let status = Memo::new(move |_| query.with(|q| q.get("status").and_then(|s| LocalStatus::parse(&s))));
+    let status =
+        Memo::new(move |_| query.with(|q| q.get("status").and_then(|s| LocalStatus::parse(&s))));
     let list = LocalResource::new(move || {
         let s = status.get();
-        async move { DeviceStore::shared().await?.recent_summaries(&crate::session::current_account(), s, PAGE).await }
+        async move {
+            DeviceStore::shared()
+                .await?
+                .recent_summaries(&crate::session::current_account(), s, PAGE)
+                .await
+        }
     });
     let visits = Signal::derive(move || list.get().and_then(|r| r.ok()).unwrap_or_default());
     view! {

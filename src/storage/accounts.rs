@@ -55,7 +55,12 @@ impl Serialize for AccountKey {
 
 /// Every key `[account, …]`.
 pub(super) fn account_range(account: &str) -> KeyRange<AccountKey> {
-    KeyRange::Bound(AccountKey::Start(account.into()), false, AccountKey::End(account.into()), false)
+    KeyRange::Bound(
+        AccountKey::Start(account.into()),
+        false,
+        AccountKey::End(account.into()),
+        false,
+    )
 }
 
 /// The exact key `[account, second]`.
@@ -76,22 +81,30 @@ impl DeviceStore {
         let tx = self.tx(&[store], false)?;
         let s = tx.object_store(store).map_err(StorageError::idb)?;
         let i = s.index(index).map_err(StorageError::idb)?;
-        i.count().with_query::<AccountKey, _>(account_range(account)).primitive().map_err(StorageError::idb)?.await.map_err(StorageError::idb)
+        i.count()
+            .with_query::<AccountKey, _>(account_range(account))
+            .primitive()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(StorageError::idb)
     }
 
     /// Revisions of `account` waiting to be sent (one count).
     pub async fn outbox_len_of(&self, account: &str) -> Result<u32> {
-        self.count_in(stores::OUTBOX, indexes::BY_ACCOUNT_QUEUED, account).await
+        self.count_in(stores::OUTBOX, indexes::BY_ACCOUNT_QUEUED, account)
+            .await
     }
 
     /// Visits on the device that belong to `account`.
     pub async fn count_visits_of(&self, account: &str) -> Result<u32> {
-        self.count_in(stores::VISIT_SUMMARIES, indexes::BY_ACCOUNT_RECENT, account).await
+        self.count_in(stores::VISIT_SUMMARIES, indexes::BY_ACCOUNT_RECENT, account)
+            .await
     }
 
     /// Visits and waiting revisions of every other account (four counts).
     pub async fn other_accounts(&self, account: &str) -> Result<OtherAccounts> {
-        let visits = self.count_of(stores::VISIT_SUMMARIES).await? - self.count_visits_of(account).await?;
+        let visits =
+            self.count_of(stores::VISIT_SUMMARIES).await? - self.count_visits_of(account).await?;
         let waiting = self.outbox_len().await? - self.outbox_len_of(account).await?;
         Ok(OtherAccounts { visits, waiting })
     }
@@ -103,7 +116,9 @@ impl DeviceStore {
             return Ok(0);
         }
         let tx = self.tx(&[stores::VISIT_SUMMARIES, stores::OUTBOX], true)?;
-        let summaries = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
+        let summaries = tx
+            .object_store(stores::VISIT_SUMMARIES)
+            .map_err(StorageError::idb)?;
         let unowned: Vec<VisitSummary> = summaries
             .index(indexes::BY_ACCOUNT_RECENT)
             .map_err(StorageError::idb)?
@@ -145,16 +160,26 @@ impl DeviceStore {
     pub async fn label_accounts(&self) -> Result<()> {
         // An index holds only the records that have its key path.
         let summaries_ok = self.count_of(stores::VISIT_SUMMARIES).await?
-            == self.index_len(stores::VISIT_SUMMARIES, indexes::BY_ACCOUNT_RECENT).await?;
+            == self
+                .index_len(stores::VISIT_SUMMARIES, indexes::BY_ACCOUNT_RECENT)
+                .await?;
         let outbox_ok = self.count_of(stores::OUTBOX).await?
-            == self.index_len(stores::OUTBOX, indexes::BY_ACCOUNT_QUEUED).await?;
+            == self
+                .index_len(stores::OUTBOX, indexes::BY_ACCOUNT_QUEUED)
+                .await?;
         if summaries_ok && outbox_ok {
             return Ok(());
         }
-        let visits: HashMap<Uuid, String> =
-            self.list_visits().await?.into_iter().map(|v| (v.id, v.officer)).collect();
+        let visits: HashMap<Uuid, String> = self
+            .list_visits()
+            .await?
+            .into_iter()
+            .map(|v| (v.id, v.officer))
+            .collect();
         let tx = self.tx(&[stores::VISIT_SUMMARIES, stores::OUTBOX], true)?;
-        let summaries = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
+        let summaries = tx
+            .object_store(stores::VISIT_SUMMARIES)
+            .map_err(StorageError::idb)?;
         let all: Vec<JsValue> = summaries
             .get_all()
             .primitive()
@@ -185,7 +210,9 @@ impl DeviceStore {
             .collect::<std::result::Result<_, _>>()
             .map_err(StorageError::idb)?;
         for raw in entries.into_iter().filter(|e| !has_account(e)) {
-            let id = js_sys::Reflect::get(&raw, &JsValue::from_str("visit_id")).ok().and_then(|v| v.as_string());
+            let id = js_sys::Reflect::get(&raw, &JsValue::from_str("visit_id"))
+                .ok()
+                .and_then(|v| v.as_string());
             let account = id
                 .and_then(|id| Uuid::parse_str(&id).ok())
                 .and_then(|id| accounts.get(&id).or_else(|| visits.get(&id)).cloned())
@@ -201,7 +228,11 @@ impl DeviceStore {
         let tx = self.tx(&[store], false)?;
         let s = tx.object_store(store).map_err(StorageError::idb)?;
         let i = s.index(index).map_err(StorageError::idb)?;
-        i.count().primitive().map_err(StorageError::idb)?.await.map_err(StorageError::idb)
+        i.count()
+            .primitive()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(StorageError::idb)
     }
 }
 
@@ -210,7 +241,11 @@ fn has_account(record: &JsValue) -> bool {
 }
 
 fn set_account(record: &JsValue, account: &str) -> Result<()> {
-    js_sys::Reflect::set(record, &JsValue::from_str("account"), &JsValue::from_str(account))
-        .map(|_| ())
-        .map_err(|_| decode("account"))
+    js_sys::Reflect::set(
+        record,
+        &JsValue::from_str("account"),
+        &JsValue::from_str(account),
+    )
+    .map(|_| ())
+    .map_err(|_| decode("account"))
 }

@@ -14,19 +14,19 @@ mod visits;
 
 use htx_core::Visit;
 use indexed_db_futures::database::Database;
-use std::cell::RefCell;
-use std::rc::Rc;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::{Transaction, TransactionMode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::cell::RefCell;
+use std::rc::Rc;
 use uuid::Uuid;
 
 pub use accounts::OtherAccounts;
-pub use reference::Reference;
-pub use schema::{stores, DB_NAME, SCHEMA_VERSION};
 pub use outbox::TakenBatch;
 pub use photos::{PhotoUsage, StoredPhoto};
+pub use reference::Reference;
+pub use schema::{stores, DB_NAME, SCHEMA_VERSION};
 pub use visits::{StatusCounts, StoredVisit};
 
 thread_local! {
@@ -98,7 +98,11 @@ impl DeviceStore {
                 let _ = w.location().reload();
             }
         });
-        self.db.as_sys().set_onversionchange(Some(wasm_bindgen::JsCast::unchecked_ref(on_change.as_ref())));
+        self.db
+            .as_sys()
+            .set_onversionchange(Some(wasm_bindgen::JsCast::unchecked_ref(
+                on_change.as_ref(),
+            )));
         // Lives as long as the page: the connection is the page's.
         on_change.forget();
     }
@@ -143,12 +147,24 @@ impl DeviceStore {
     /// A transaction over `names`; write transactions must be committed
     /// explicitly (indexed_db_futures rolls back the others when dropped).
     pub(crate) fn tx(&self, names: &[&str], write: bool) -> Result<Transaction<'_>> {
-        let mode = if write { TransactionMode::Readwrite } else { TransactionMode::Readonly };
-        self.db.transaction(names).with_mode(mode).build().map_err(StorageError::idb)
+        let mode = if write {
+            TransactionMode::Readwrite
+        } else {
+            TransactionMode::Readonly
+        };
+        self.db
+            .transaction(names)
+            .with_mode(mode)
+            .build()
+            .map_err(StorageError::idb)
     }
 
     /// One record of `store` by key, if present.
-    pub(crate) async fn get_one<T: DeserializeOwned>(&self, store: &str, key: &str) -> Result<Option<T>> {
+    pub(crate) async fn get_one<T: DeserializeOwned>(
+        &self,
+        store: &str,
+        key: &str,
+    ) -> Result<Option<T>> {
         let tx = self.tx(&[store], false)?;
         let s = tx.object_store(store).map_err(StorageError::idb)?;
         s.get(key)
@@ -162,8 +178,14 @@ impl DeviceStore {
     pub(crate) async fn get_every<T: DeserializeOwned>(&self, store: &str) -> Result<Vec<T>> {
         let tx = self.tx(&[store], false)?;
         let s = tx.object_store(store).map_err(StorageError::idb)?;
-        let iter = s.get_all().serde().map_err(StorageError::idb)?.await.map_err(StorageError::idb)?;
-        iter.collect::<std::result::Result<Vec<T>, _>>().map_err(|e| StorageError::Decode(e.to_string()))
+        let iter = s
+            .get_all()
+            .serde()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(StorageError::idb)?;
+        iter.collect::<std::result::Result<Vec<T>, _>>()
+            .map_err(|e| StorageError::Decode(e.to_string()))
     }
 
     /// Inserts or replaces one record with an in-line key.
@@ -178,7 +200,11 @@ impl DeviceStore {
     pub(crate) async fn count_of(&self, store: &str) -> Result<u32> {
         let tx = self.tx(&[store], false)?;
         let s = tx.object_store(store).map_err(StorageError::idb)?;
-        s.count().primitive().map_err(StorageError::idb)?.await.map_err(StorageError::idb)
+        s.count()
+            .primitive()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(StorageError::idb)
     }
 
     /// Inserts or replaces a visit alone (tests; the app saves a visit with

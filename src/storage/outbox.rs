@@ -7,8 +7,8 @@ use super::{DeviceStore, Result, StorageError};
 use htx_core::device::LocalStatus;
 use htx_core::device::VisitSummary;
 use htx_core::outbox::{batch_len, OutboxEntry, OutboxHead, Settlement};
-use htx_core::sync::ContentHash;
 use htx_core::review::{ReviewDecision, ReviewOutcome};
+use htx_core::sync::ContentHash;
 use indexed_db_futures::object_store::ObjectStore;
 use indexed_db_futures::prelude::*;
 use serde::Deserialize;
@@ -72,7 +72,9 @@ impl DeviceStore {
     pub async fn take_batch(&self, account: &str) -> Result<TakenBatch> {
         let tx = self.tx(&[stores::OUTBOX], true)?;
         let store = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
-        let index = store.index(indexes::BY_ACCOUNT_QUEUED).map_err(StorageError::idb)?;
+        let index = store
+            .index(indexes::BY_ACCOUNT_QUEUED)
+            .map_err(StorageError::idb)?;
         let mut raw: Vec<JsValue> = index
             .get_all()
             .with_query::<super::accounts::AccountKey, _>(super::accounts::account_range(account))
@@ -83,32 +85,55 @@ impl DeviceStore {
             .map_err(StorageError::idb)?
             .collect::<std::result::Result<_, _>>()
             .map_err(StorageError::idb)?;
-        let mut stored: Vec<StoredHead> =
-            raw.iter().map(|v| serde_wasm_bindgen::from_value(v.clone()).map_err(decode)).collect::<Result<_>>()?;
+        let mut stored: Vec<StoredHead> = raw
+            .iter()
+            .map(|v| serde_wasm_bindgen::from_value(v.clone()).map_err(decode))
+            .collect::<Result<_>>()?;
         let mut texts = Vec::with_capacity(raw.len());
         for v in &raw {
-            let record = js_sys::Reflect::get(v, &JsValue::from_str("record")).map_err(|_| decode("no record"))?;
+            let record = js_sys::Reflect::get(v, &JsValue::from_str("record"))
+                .map_err(|_| decode("no record"))?;
             let text = js_sys::JSON::stringify(&record).map_err(|_| decode("record not JSON"))?;
             texts.push(String::from(text));
         }
-        let sizes: Vec<usize> = stored.iter().zip(&texts).map(|(h, t)| OutboxEntry::planned_len(h.bytes, t)).collect();
+        let sizes: Vec<usize> = stored
+            .iter()
+            .zip(&texts)
+            .map(|(h, t)| OutboxEntry::planned_len(h.bytes, t))
+            .collect();
         let n = batch_len(&sizes);
         raw.truncate(n);
         stored.truncate(n);
         texts.truncate(n);
         let attempts = JsValue::from_str("attempts");
         for (v, h) in raw.iter().zip(&stored) {
-            js_sys::Reflect::set(v, &attempts, &JsValue::from(h.attempts + 1)).map_err(|_| decode("attempts"))?;
-            store.put(v.clone()).primitive().map_err(StorageError::idb)?;
+            js_sys::Reflect::set(v, &attempts, &JsValue::from(h.attempts + 1))
+                .map_err(|_| decode("attempts"))?;
+            store
+                .put(v.clone())
+                .primitive()
+                .map_err(StorageError::idb)?;
         }
         tx.commit().await.map_err(StorageError::idb)?;
         let records_json = format!("[{}]", texts.join(","));
-        let photos = raw.iter().flat_map(super::photos::names_in_outbox_entry).collect();
+        let photos = raw
+            .iter()
+            .flat_map(super::photos::names_in_outbox_entry)
+            .collect();
         let heads = stored
             .into_iter()
-            .map(|h| OutboxHead { key: h.key, visit_id: h.visit_id, revision: h.revision, hash: h.record.hash })
+            .map(|h| OutboxHead {
+                key: h.key,
+                visit_id: h.visit_id,
+                revision: h.revision,
+                hash: h.record.hash,
+            })
             .collect();
-        Ok(TakenBatch { heads, records_json, photos })
+        Ok(TakenBatch {
+            heads,
+            records_json,
+            photos,
+        })
     }
 
     /// Before a final visit is edited: takes its revision back out of the
@@ -119,12 +144,19 @@ impl DeviceStore {
         let tx = self.tx(&[stores::OUTBOX], true)?;
         let store = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
         let key = OutboxEntry::key_of(id, revision);
-        let entry: Option<OutboxEntry> =
-            store.get(key.as_str()).serde().map_err(StorageError::idb)?.await.map_err(decode)?;
+        let entry: Option<OutboxEntry> = store
+            .get(key.as_str())
+            .serde()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(decode)?;
         let sent = match entry {
             Some(e) if e.attempts > 0 => true,
             Some(_) => {
-                store.delete(key.as_str()).primitive().map_err(StorageError::idb)?;
+                store
+                    .delete(key.as_str())
+                    .primitive()
+                    .map_err(StorageError::idb)?;
                 false
             }
             None => false,
@@ -140,15 +172,26 @@ impl DeviceStore {
     pub async fn settle(&self, results: &[(OutboxHead, Settlement)]) -> Result<()> {
         let tx = self.tx(&[stores::OUTBOX, stores::VISIT_SUMMARIES], true)?;
         let outbox = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
-        let summaries = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
-        let settled: Vec<&(OutboxHead, Settlement)> = results.iter().filter(|(_, s)| s.is_final()).collect();
+        let summaries = tx
+            .object_store(stores::VISIT_SUMMARIES)
+            .map_err(StorageError::idb)?;
+        let settled: Vec<&(OutboxHead, Settlement)> =
+            results.iter().filter(|(_, s)| s.is_final()).collect();
         // Every read in flight at once: one at a time, 200 round trips to
         // IndexedDB cost more than the rest of the batch.
         let mut reads = Vec::with_capacity(settled.len());
         for (entry, _) in &settled {
-            outbox.delete(entry.key.as_str()).primitive().map_err(StorageError::idb)?;
+            outbox
+                .delete(entry.key.as_str())
+                .primitive()
+                .map_err(StorageError::idb)?;
             let id = entry.visit_id.to_string();
-            reads.push(summaries.get(id.as_str()).serde().map_err(StorageError::idb)?);
+            reads.push(
+                summaries
+                    .get(id.as_str())
+                    .serde()
+                    .map_err(StorageError::idb)?,
+            );
         }
         let current: Vec<Option<VisitSummary>> = futures::future::join_all(reads)
             .await
@@ -156,7 +199,9 @@ impl DeviceStore {
             .collect::<std::result::Result<_, _>>()
             .map_err(decode)?;
         for ((entry, settlement), summary) in settled.into_iter().zip(current) {
-            let Some(status) = settlement.status() else { continue };
+            let Some(status) = settlement.status() else {
+                continue;
+            };
             let Some(mut s) = summary else { continue };
             if s.revision != entry.revision || s.status != LocalStatus::Waiting {
                 continue;
@@ -180,8 +225,12 @@ impl DeviceStore {
         if self.meta::<bool>(BACKFILLED).await?.unwrap_or(false) {
             return Ok(());
         }
-        let waiting: Vec<VisitSummary> =
-            self.all_summaries().await?.into_iter().filter(|s| s.status == LocalStatus::Waiting).collect();
+        let waiting: Vec<VisitSummary> = self
+            .all_summaries()
+            .await?
+            .into_iter()
+            .filter(|s| s.status == LocalStatus::Waiting)
+            .collect();
         let now = js_sys::Date::now();
         let mut entries = Vec::new();
         for s in waiting {
@@ -197,7 +246,11 @@ impl DeviceStore {
             outbox.put(e).serde().map_err(StorageError::idb)?;
         }
         let meta = tx.object_store(stores::META).map_err(StorageError::idb)?;
-        meta.put(&true).with_key(BACKFILLED).without_key_type().serde().map_err(StorageError::idb)?;
+        meta.put(&true)
+            .with_key(BACKFILLED)
+            .without_key_type()
+            .serde()
+            .map_err(StorageError::idb)?;
         tx.commit().await.map_err(StorageError::idb)
     }
 }
@@ -205,14 +258,22 @@ impl DeviceStore {
 /// Review outcomes from a pull: a returned visit shows the reviewer's
 /// comment; an approval clears an earlier return of the same revision.
 /// Runs inside the pull's transaction.
-pub(super) async fn apply_reviews(summaries: &ObjectStore<'_>, reviews: &[ReviewOutcome]) -> Result<()> {
+pub(super) async fn apply_reviews(
+    summaries: &ObjectStore<'_>,
+    reviews: &[ReviewOutcome],
+) -> Result<()> {
     for r in reviews {
         let id = r.visit_id.to_string();
-        let summary: Option<VisitSummary> =
-            summaries.get(id.as_str()).serde().map_err(StorageError::idb)?.await.map_err(decode)?;
+        let summary: Option<VisitSummary> = summaries
+            .get(id.as_str())
+            .serde()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(decode)?;
         let Some(mut s) = summary else { continue };
         // Only the revision reviewed, and never over the officer's own edit.
-        if s.revision != r.revision || matches!(s.status, LocalStatus::Draft | LocalStatus::Waiting) {
+        if s.revision != r.revision || matches!(s.status, LocalStatus::Draft | LocalStatus::Waiting)
+        {
             continue;
         }
         match r.decision {
@@ -239,7 +300,10 @@ pub(super) fn queue_if_waiting(
     now_ms: f64,
 ) -> Result<()> {
     if summary.status == LocalStatus::Waiting && visit.state == htx_core::VisitState::Final {
-        outbox.put(&OutboxEntry::new(visit, &summary.account, now_ms)).serde().map_err(StorageError::idb)?;
+        outbox
+            .put(&OutboxEntry::new(visit, &summary.account, now_ms))
+            .serde()
+            .map_err(StorageError::idb)?;
     }
     Ok(())
 }

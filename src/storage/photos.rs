@@ -31,7 +31,10 @@ fn names_in_visit(visit: &JsValue) -> Vec<String> {
     if !js_sys::Array::is_array(&list) {
         return Vec::new();
     }
-    js_sys::Array::from(&list).iter().filter_map(|p| field(&p, "sha256").as_string()).collect()
+    js_sys::Array::from(&list)
+        .iter()
+        .filter_map(|p| field(&p, "sha256").as_string())
+        .collect()
 }
 
 /// The same for a stored outbox entry (`record.visit.photos`).
@@ -43,7 +46,9 @@ impl StoredPhoto {
     fn from_js(record: &JsValue) -> Result<Self> {
         let bad = |what: &str| StorageError::Decode(format!("photo record: {what}"));
         Ok(StoredPhoto {
-            sha256: field(record, "sha256").as_string().ok_or_else(|| bad("sha256"))?,
+            sha256: field(record, "sha256")
+                .as_string()
+                .ok_or_else(|| bad("sha256"))?,
             mime: field(record, "type").as_string().unwrap_or_default(),
             blob: field(record, "blob").dyn_into().map_err(|_| bad("blob"))?,
             uploaded: field(record, "uploaded").as_bool().unwrap_or(false),
@@ -70,11 +75,23 @@ impl DeviceStore {
     pub async fn put_photo(&self, sha256: &str, mime: &str, blob: &web_sys::Blob) -> Result<()> {
         let tx = self.tx(&[stores::PHOTOS], true)?;
         let store = tx.object_store(stores::PHOTOS).map_err(StorageError::idb)?;
-        let present: Option<JsValue> =
-            store.get(sha256).primitive().map_err(StorageError::idb)?.await.map_err(StorageError::idb)?;
+        let present: Option<JsValue> = store
+            .get(sha256)
+            .primitive()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(StorageError::idb)?;
         if present.is_none() {
-            let photo = StoredPhoto { sha256: sha256.into(), mime: mime.into(), blob: blob.clone(), uploaded: false };
-            store.put(photo.to_js()).primitive().map_err(StorageError::idb)?;
+            let photo = StoredPhoto {
+                sha256: sha256.into(),
+                mime: mime.into(),
+                blob: blob.clone(),
+                uploaded: false,
+            };
+            store
+                .put(photo.to_js())
+                .primitive()
+                .map_err(StorageError::idb)?;
         }
         tx.commit().await.map_err(StorageError::idb)
     }
@@ -83,8 +100,12 @@ impl DeviceStore {
     pub async fn photo(&self, sha256: &str) -> Result<Option<StoredPhoto>> {
         let tx = self.tx(&[stores::PHOTOS], false)?;
         let store = tx.object_store(stores::PHOTOS).map_err(StorageError::idb)?;
-        let record: Option<JsValue> =
-            store.get(sha256).primitive().map_err(StorageError::idb)?.await.map_err(StorageError::idb)?;
+        let record: Option<JsValue> = store
+            .get(sha256)
+            .primitive()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(StorageError::idb)?;
         record.as_ref().map(StoredPhoto::from_js).transpose()
     }
 
@@ -93,7 +114,11 @@ impl DeviceStore {
     /// visits may name hundreds of photos (before every push, in an export).
     pub async fn photos(&self, names: &[String]) -> Result<Vec<StoredPhoto>> {
         let mut seen = std::collections::HashSet::new();
-        let names: Vec<&str> = names.iter().map(String::as_str).filter(|n| seen.insert(*n)).collect();
+        let names: Vec<&str> = names
+            .iter()
+            .map(String::as_str)
+            .filter(|n| seen.insert(*n))
+            .collect();
         if names.is_empty() {
             return Ok(Vec::new());
         }
@@ -114,19 +139,31 @@ impl DeviceStore {
     /// Of the photos named, those stored here and not yet on the server, in
     /// the order named (each once).
     pub async fn photos_to_upload(&self, names: &[String]) -> Result<Vec<StoredPhoto>> {
-        Ok(self.photos(names).await?.into_iter().filter(|p| !p.uploaded).collect())
+        Ok(self
+            .photos(names)
+            .await?
+            .into_iter()
+            .filter(|p| !p.uploaded)
+            .collect())
     }
 
     /// Records that the server holds this photo.
     pub async fn mark_photo_uploaded(&self, sha256: &str) -> Result<()> {
         let tx = self.tx(&[stores::PHOTOS], true)?;
         let store = tx.object_store(stores::PHOTOS).map_err(StorageError::idb)?;
-        let record: Option<JsValue> =
-            store.get(sha256).primitive().map_err(StorageError::idb)?.await.map_err(StorageError::idb)?;
+        let record: Option<JsValue> = store
+            .get(sha256)
+            .primitive()
+            .map_err(StorageError::idb)?
+            .await
+            .map_err(StorageError::idb)?;
         if let Some(r) = record {
             let mut p = StoredPhoto::from_js(&r)?;
             p.uploaded = true;
-            store.put(p.to_js()).primitive().map_err(StorageError::idb)?;
+            store
+                .put(p.to_js())
+                .primitive()
+                .map_err(StorageError::idb)?;
         }
         tx.commit().await.map_err(StorageError::idb)
     }
@@ -141,7 +178,13 @@ impl DeviceStore {
         let tx = self.tx(&[stores::PHOTOS], false)?;
         let store = tx.object_store(stores::PHOTOS).map_err(StorageError::idb)?;
         let all = all_of(&store).await?;
-        Ok(PhotoUsage { count: all.len() as u32, bytes: all.iter().map(|r| field(r, "size").as_f64().unwrap_or(0.0)).sum() })
+        Ok(PhotoUsage {
+            count: all.len() as u32,
+            bytes: all
+                .iter()
+                .map(|r| field(r, "size").as_f64().unwrap_or(0.0))
+                .sum(),
+        })
     }
 
     /// Deletes the photos no visit on the device names any more (removed
@@ -165,9 +208,14 @@ impl DeviceStore {
         }
         let mut removed = PhotoUsage::default();
         for p in all_of(&photos).await? {
-            let Some(sha) = field(&p, "sha256").as_string() else { continue };
+            let Some(sha) = field(&p, "sha256").as_string() else {
+                continue;
+            };
             if !named.contains(&sha) {
-                photos.delete(sha.as_str()).primitive().map_err(StorageError::idb)?;
+                photos
+                    .delete(sha.as_str())
+                    .primitive()
+                    .map_err(StorageError::idb)?;
                 removed.count += 1;
                 removed.bytes += field(&p, "size").as_f64().unwrap_or(0.0);
             }

@@ -37,7 +37,12 @@ impl DeviceStore {
     /// last pull that brought something).
     ///
     /// Returned visits it brings belong to `account`, the puller.
-    pub async fn apply_pull(&self, pull: &PullResponse, account: &str, pulled_at: &str) -> Result<()> {
+    pub async fn apply_pull(
+        &self,
+        pull: &PullResponse,
+        account: &str,
+        pulled_at: &str,
+    ) -> Result<()> {
         // Nothing changed (the usual answer between syncs): no write at all.
         let empty = pull.organisations.is_empty()
             && pull.places.is_empty()
@@ -47,19 +52,36 @@ impl DeviceStore {
         if empty && self.pull_cursor(account).await?.as_ref() == Some(&pull.cursor) {
             return Ok(());
         }
-        let tx = self.tx(&[stores::ORGANISATIONS, stores::META, stores::VISIT_SUMMARIES, stores::VISITS], true)?;
-        let orgs = tx.object_store(stores::ORGANISATIONS).map_err(StorageError::idb)?;
+        let tx = self.tx(
+            &[
+                stores::ORGANISATIONS,
+                stores::META,
+                stores::VISIT_SUMMARIES,
+                stores::VISITS,
+            ],
+            true,
+        )?;
+        let orgs = tx
+            .object_store(stores::ORGANISATIONS)
+            .map_err(StorageError::idb)?;
         for o in &pull.organisations {
             orgs.put(o).serde().map_err(StorageError::idb)?;
         }
-        let summaries = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
+        let summaries = tx
+            .object_store(stores::VISIT_SUMMARIES)
+            .map_err(StorageError::idb)?;
         // Returned visits this device does not hold (a new phone): kept, so
         // the officer can fix them; a visit already here is never replaced.
         let visits = tx.object_store(stores::VISITS).map_err(StorageError::idb)?;
         let now_ms = js_sys::Date::now() as i64;
         for v in &pull.returned_visits {
             let id = v.id.to_string();
-            let held: Option<VisitSummary> = summaries.get(id.as_str()).serde().map_err(StorageError::idb)?.await.map_err(|e| StorageError::Decode(e.to_string()))?;
+            let held: Option<VisitSummary> = summaries
+                .get(id.as_str())
+                .serde()
+                .map_err(StorageError::idb)?
+                .await
+                .map_err(|e| StorageError::Decode(e.to_string()))?;
             if held.is_some() {
                 continue;
             }
@@ -70,19 +92,42 @@ impl DeviceStore {
                 .await
                 .map_err(|e| StorageError::Decode(e.to_string()))?;
             visits.put(v).serde().map_err(StorageError::idb)?;
-            summaries.put(&VisitSummary::received(v, org.as_ref(), account, now_ms)).serde().map_err(StorageError::idb)?;
+            summaries
+                .put(&VisitSummary::received(v, org.as_ref(), account, now_ms))
+                .serde()
+                .map_err(StorageError::idb)?;
         }
         super::outbox::apply_reviews(&summaries, &pull.reviews).await?;
         let meta = tx.object_store(stores::META).map_err(StorageError::idb)?;
         if !pull.places.is_empty() {
-            meta.put(&pull.places).with_key(keys::PLACES).without_key_type().serde().map_err(StorageError::idb)?;
+            meta.put(&pull.places)
+                .with_key(keys::PLACES)
+                .without_key_type()
+                .serde()
+                .map_err(StorageError::idb)?;
         }
         if !pull.rubrics.is_empty() {
-            meta.put(&pull.rubrics).with_key(keys::RUBRICS).without_key_type().serde().map_err(StorageError::idb)?;
+            meta.put(&pull.rubrics)
+                .with_key(keys::RUBRICS)
+                .without_key_type()
+                .serde()
+                .map_err(StorageError::idb)?;
         }
-        meta.put(&pull.cursor).with_key(keys::PULL_CURSOR).without_key_type().serde().map_err(StorageError::idb)?;
-        meta.put(account).with_key(keys::PULL_ACCOUNT).without_key_type().serde().map_err(StorageError::idb)?;
-        meta.put(pulled_at).with_key(keys::PULLED_AT).without_key_type().serde().map_err(StorageError::idb)?;
+        meta.put(&pull.cursor)
+            .with_key(keys::PULL_CURSOR)
+            .without_key_type()
+            .serde()
+            .map_err(StorageError::idb)?;
+        meta.put(account)
+            .with_key(keys::PULL_ACCOUNT)
+            .without_key_type()
+            .serde()
+            .map_err(StorageError::idb)?;
+        meta.put(pulled_at)
+            .with_key(keys::PULLED_AT)
+            .without_key_type()
+            .serde()
+            .map_err(StorageError::idb)?;
         tx.commit().await.map_err(StorageError::idb)
     }
 
@@ -122,7 +167,12 @@ impl DeviceStore {
     pub async fn put_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
         let tx = self.tx(&[stores::META], true)?;
         let store = tx.object_store(stores::META).map_err(StorageError::idb)?;
-        store.put(value).with_key(key).without_key_type().serde().map_err(StorageError::idb)?;
+        store
+            .put(value)
+            .with_key(key)
+            .without_key_type()
+            .serde()
+            .map_err(StorageError::idb)?;
         tx.commit().await.map_err(StorageError::idb)
     }
 }

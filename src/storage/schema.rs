@@ -56,23 +56,38 @@ fn pair(a: &'static str, b: &'static str) -> KeyPath<&'static str> {
 /// indexes, so the records already stored are kept as they are.
 pub(super) fn upgrade(db: &Database, old: u32, new: u32) -> indexed_db_futures::Result<()> {
     if old < 1 && new >= 1 {
-        db.create_object_store(stores::VISITS).with_key_path("id".into()).build()?;
+        db.create_object_store(stores::VISITS)
+            .with_key_path("id".into())
+            .build()?;
     }
     if old < 2 && new >= 2 {
-        db.create_object_store(stores::ORGANISATIONS).with_key_path("id".into()).build()?;
+        db.create_object_store(stores::ORGANISATIONS)
+            .with_key_path("id".into())
+            .build()?;
         db.create_object_store(stores::META).build()?;
     }
     if old < 3 && new >= 3 {
-        let s = db.create_object_store(stores::VISIT_SUMMARIES).with_key_path("id".into()).build()?;
-        s.create_index(indexes::BY_RECENT, KeyPath::One("recent")).build()?;
-        s.create_index(indexes::BY_STATUS, KeyPath::One("status")).build()?;
+        let s = db
+            .create_object_store(stores::VISIT_SUMMARIES)
+            .with_key_path("id".into())
+            .build()?;
+        s.create_index(indexes::BY_RECENT, KeyPath::One("recent"))
+            .build()?;
+        s.create_index(indexes::BY_STATUS, KeyPath::One("status"))
+            .build()?;
     }
     if old < 4 && new >= 4 {
-        let s = db.create_object_store(stores::OUTBOX).with_key_path("key".into()).build()?;
-        s.create_index(indexes::BY_QUEUED, KeyPath::One("queued_ms")).build()?;
+        let s = db
+            .create_object_store(stores::OUTBOX)
+            .with_key_path("key".into())
+            .build()?;
+        s.create_index(indexes::BY_QUEUED, KeyPath::One("queued_ms"))
+            .build()?;
     }
     if old < 5 && new >= 5 {
-        db.create_object_store(stores::PHOTOS).with_key_path("sha256".into()).build()?;
+        db.create_object_store(stores::PHOTOS)
+            .with_key_path("sha256".into())
+            .build()?;
     }
     if old < 6 && new >= 6 {
         // indexed_db_futures hands the upgrade no transaction, but a store
@@ -82,10 +97,13 @@ pub(super) fn upgrade(db: &Database, old: u32, new: u32) -> indexed_db_futures::
             let probe = db.create_object_store(UPGRADE_PROBE).build()?;
             let tx = probe.transaction();
             let s = tx.object_store(stores::VISIT_SUMMARIES)?;
-            s.create_index(indexes::BY_ACCOUNT_RECENT, pair("account", "recent")).build()?;
-            s.create_index(indexes::BY_ACCOUNT_STATUS, pair("account", "status")).build()?;
+            s.create_index(indexes::BY_ACCOUNT_RECENT, pair("account", "recent"))
+                .build()?;
+            s.create_index(indexes::BY_ACCOUNT_STATUS, pair("account", "status"))
+                .build()?;
             let o = tx.object_store(stores::OUTBOX)?;
-            o.create_index(indexes::BY_ACCOUNT_QUEUED, pair("account", "queued_ms")).build()?;
+            o.create_index(indexes::BY_ACCOUNT_QUEUED, pair("account", "queued_ms"))
+                .build()?;
         }
         db.delete_object_store(UPGRADE_PROBE)?;
     }

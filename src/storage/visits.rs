@@ -28,13 +28,22 @@ impl DeviceStore {
 
     /// Saves many visits with their summaries in one transaction (import).
     pub async fn save_visits(&self, items: &[StoredVisit]) -> Result<()> {
-        self.put_pairs(items.iter().map(|i| (&i.visit, &i.summary))).await
+        self.put_pairs(items.iter().map(|i| (&i.visit, &i.summary)))
+            .await
     }
 
-    async fn put_pairs<'v>(&self, pairs: impl IntoIterator<Item = (&'v Visit, &'v VisitSummary)>) -> Result<()> {
-        let tx = self.tx(&[stores::VISITS, stores::VISIT_SUMMARIES, stores::OUTBOX], true)?;
+    async fn put_pairs<'v>(
+        &self,
+        pairs: impl IntoIterator<Item = (&'v Visit, &'v VisitSummary)>,
+    ) -> Result<()> {
+        let tx = self.tx(
+            &[stores::VISITS, stores::VISIT_SUMMARIES, stores::OUTBOX],
+            true,
+        )?;
         let visits = tx.object_store(stores::VISITS).map_err(StorageError::idb)?;
-        let summaries = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
+        let summaries = tx
+            .object_store(stores::VISIT_SUMMARIES)
+            .map_err(StorageError::idb)?;
         let outbox = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
         let now = js_sys::Date::now();
         for (visit, summary) in pairs {
@@ -56,12 +65,21 @@ impl DeviceStore {
     }
 
     /// The newest `limit` summaries of `account`, optionally of one state only.
-    pub async fn recent_summaries(&self, account: &str, status: Option<LocalStatus>, limit: u32) -> Result<Vec<VisitSummary>> {
+    pub async fn recent_summaries(
+        &self,
+        account: &str,
+        status: Option<LocalStatus>,
+        limit: u32,
+    ) -> Result<Vec<VisitSummary>> {
         let tx = self.tx(&[stores::VISIT_SUMMARIES], false)?;
-        let store = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
+        let store = tx
+            .object_store(stores::VISIT_SUMMARIES)
+            .map_err(StorageError::idb)?;
         let mut rows: Vec<VisitSummary> = match status {
             None => {
-                let index = store.index(indexes::BY_ACCOUNT_RECENT).map_err(StorageError::idb)?;
+                let index = store
+                    .index(indexes::BY_ACCOUNT_RECENT)
+                    .map_err(StorageError::idb)?;
                 let iter = index
                     .get_all()
                     .with_query::<super::accounts::AccountKey, _>(account_range(account))
@@ -75,7 +93,9 @@ impl DeviceStore {
             }
             Some(s) => {
                 // One state is a small share of the device's visits; sort here.
-                let index = store.index(indexes::BY_ACCOUNT_STATUS).map_err(StorageError::idb)?;
+                let index = store
+                    .index(indexes::BY_ACCOUNT_STATUS)
+                    .map_err(StorageError::idb)?;
                 let iter = index
                     .get_all()
                     .with_query::<super::accounts::AccountKey, _>(account_key(account, s.as_str()))
@@ -98,8 +118,12 @@ impl DeviceStore {
     /// `account`'s visits per local state, counted by the index (no records read).
     pub async fn status_counts(&self, account: &str) -> Result<StatusCounts> {
         let tx = self.tx(&[stores::VISIT_SUMMARIES], false)?;
-        let store = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
-        let index = store.index(indexes::BY_ACCOUNT_STATUS).map_err(StorageError::idb)?;
+        let store = tx
+            .object_store(stores::VISIT_SUMMARIES)
+            .map_err(StorageError::idb)?;
+        let index = store
+            .index(indexes::BY_ACCOUNT_STATUS)
+            .map_err(StorageError::idb)?;
         let mut out = StatusCounts::new();
         for s in LocalStatus::ALL {
             let n = index
@@ -122,8 +146,12 @@ impl DeviceStore {
     /// Every summary of `account` (export picks the unsynced ones).
     pub async fn summaries_of(&self, account: &str) -> Result<Vec<VisitSummary>> {
         let tx = self.tx(&[stores::VISIT_SUMMARIES], false)?;
-        let store = tx.object_store(stores::VISIT_SUMMARIES).map_err(StorageError::idb)?;
-        let index = store.index(indexes::BY_ACCOUNT_RECENT).map_err(StorageError::idb)?;
+        let store = tx
+            .object_store(stores::VISIT_SUMMARIES)
+            .map_err(StorageError::idb)?;
+        let index = store
+            .index(indexes::BY_ACCOUNT_RECENT)
+            .map_err(StorageError::idb)?;
         let iter = index
             .get_all()
             .with_query::<super::accounts::AccountKey, _>(account_range(account))
@@ -131,7 +159,8 @@ impl DeviceStore {
             .map_err(StorageError::idb)?
             .await
             .map_err(StorageError::idb)?;
-        iter.collect::<std::result::Result<_, _>>().map_err(|e| StorageError::Decode(e.to_string()))
+        iter.collect::<std::result::Result<_, _>>()
+            .map_err(|e| StorageError::Decode(e.to_string()))
     }
 
     /// Visits stored before summaries existed (schema 1-2) get one, so they
@@ -140,8 +169,12 @@ impl DeviceStore {
         if self.count_visits().await? == self.count_of(stores::VISIT_SUMMARIES).await? {
             return Ok(());
         }
-        let have: std::collections::HashSet<Uuid> =
-            self.all_summaries().await?.into_iter().map(|s| s.id).collect();
+        let have: std::collections::HashSet<Uuid> = self
+            .all_summaries()
+            .await?
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
         let now = js_sys::Date::now() as i64;
         let missing: Vec<StoredVisit> = self
             .list_visits()

@@ -16,14 +16,20 @@ const OFFICER: &str = "officer.test";
 fn visit(n: u32, notes: &str) -> Visit {
     let started = to_vn(&Utc.with_ymd_and_hms(2026, 3, 1, 2, 0, n).unwrap());
     // v7 ids built from the timestamp so their order is the recording order.
-    let id = Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, 1_770_000_000 + u64::from(n), 0));
+    let id = Uuid::new_v7(uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        1_770_000_000 + u64::from(n),
+        0,
+    ));
     let mut v = Visit::new_draft(id, Uuid::now_v7(), OFFICER, started);
     v.notes = notes.to_string();
     v
 }
 
 async fn fresh(name: &str, version: u32) -> DeviceStore {
-    DeviceStore::delete(name).await.expect("delete old test database");
+    DeviceStore::delete(name)
+        .await
+        .expect("delete old test database");
     DeviceStore::open_at(name, version).await.expect("open")
 }
 
@@ -33,7 +39,14 @@ async fn new_database_has_current_schema() {
     assert_eq!(store.version(), SCHEMA_VERSION);
     assert_eq!(
         store.store_names(),
-        vec![stores::META, stores::ORGANISATIONS, stores::OUTBOX, stores::PHOTOS, stores::VISIT_SUMMARIES, stores::VISITS]
+        vec![
+            stores::META,
+            stores::ORGANISATIONS,
+            stores::OUTBOX,
+            stores::PHOTOS,
+            stores::VISIT_SUMMARIES,
+            stores::VISITS
+        ]
     );
     assert_eq!(store.count_visits().await.unwrap(), 0);
     store.close();
@@ -48,18 +61,33 @@ async fn upgrade_from_version_1_keeps_visits() {
     v1.put_visit(&kept).await.unwrap();
     v1.close();
 
-    let current = DeviceStore::open_at(name, SCHEMA_VERSION).await.expect("upgrade");
+    let current = DeviceStore::open_at(name, SCHEMA_VERSION)
+        .await
+        .expect("upgrade");
     assert_eq!(current.version(), SCHEMA_VERSION);
     assert_eq!(
         current.store_names(),
-        vec![stores::META, stores::ORGANISATIONS, stores::OUTBOX, stores::PHOTOS, stores::VISIT_SUMMARIES, stores::VISITS]
+        vec![
+            stores::META,
+            stores::ORGANISATIONS,
+            stores::OUTBOX,
+            stores::PHOTOS,
+            stores::VISIT_SUMMARIES,
+            stores::VISITS
+        ]
     );
-    assert_eq!(current.get_visit(kept.id).await.unwrap(), Some(kept.clone()));
+    assert_eq!(
+        current.get_visit(kept.id).await.unwrap(),
+        Some(kept.clone())
+    );
     assert_eq!(current.list_visits().await.unwrap(), vec![kept.clone()]);
     // The visit stored before summaries existed gets one, and so shows in the lists.
     current.repair_summaries().await.unwrap();
     let listed = current.recent_summaries(OFFICER, None, 10).await.unwrap();
-    assert_eq!(listed.iter().map(|s| s.id).collect::<Vec<_>>(), vec![kept.id]);
+    assert_eq!(
+        listed.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![kept.id]
+    );
     assert_eq!(current.status_counts(OFFICER).await.unwrap()["draft"], 1);
     current.close();
     DeviceStore::delete(name).await.unwrap();
@@ -77,7 +105,10 @@ async fn put_get_list_count() {
     assert_eq!(store.get_visit(b.id).await.unwrap(), Some(b.clone()));
     assert_eq!(store.get_visit(Uuid::now_v7()).await.unwrap(), None);
     // Newest first.
-    assert_eq!(store.list_visits().await.unwrap(), vec![c.clone(), b.clone(), a.clone()]);
+    assert_eq!(
+        store.list_visits().await.unwrap(),
+        vec![c.clone(), b.clone(), a.clone()]
+    );
     assert_eq!(store.count_visits().await.unwrap(), 3);
 
     // Saving the same visit again replaces it (autosave), never duplicates it.
@@ -108,10 +139,19 @@ async fn summaries_list_newest_first_and_count_by_state() {
     let recent = store.recent_summaries(OFFICER, None, 3).await.unwrap();
     let newest: Vec<_> = saved.iter().rev().take(3).copied().collect();
     assert_eq!(recent.iter().map(|s| s.id).collect::<Vec<_>>(), newest);
-    let waiting = store.recent_summaries(OFFICER, Some(LocalStatus::Waiting), 10).await.unwrap();
-    assert_eq!(waiting.iter().map(|s| s.id).collect::<Vec<_>>(), vec![saved[3], saved[1]]);
+    let waiting = store
+        .recent_summaries(OFFICER, Some(LocalStatus::Waiting), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        waiting.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![saved[3], saved[1]]
+    );
     let counts = store.status_counts(OFFICER).await.unwrap();
-    assert_eq!((counts["draft"], counts["waiting"], counts["confirmed"]), (3, 2, 0));
+    assert_eq!(
+        (counts["draft"], counts["waiting"], counts["confirmed"]),
+        (3, 2, 0)
+    );
     store.close();
     DeviceStore::delete("t-summaries").await.unwrap();
 }
@@ -134,22 +174,37 @@ async fn upgrade_from_version_3_queues_visits_already_waiting() {
         v3.put_visit(v).await.unwrap();
     }
     v3.put_summary(&ws).await.unwrap();
-    v3.put_summary(&htx_core::device::VisitSummary::of(&draft, None, None, 7)).await.unwrap();
+    v3.put_summary(&htx_core::device::VisitSummary::of(&draft, None, None, 7))
+        .await
+        .unwrap();
     v3.close();
     // What DeviceStore::shared does after opening.
-    let current = DeviceStore::open_at(name, SCHEMA_VERSION).await.expect("upgrade");
+    let current = DeviceStore::open_at(name, SCHEMA_VERSION)
+        .await
+        .expect("upgrade");
     current.repair_summaries().await.unwrap();
     assert_eq!(current.outbox_len().await.unwrap(), 0);
     current.backfill_outbox().await.unwrap();
-    assert_eq!(current.outbox_len().await.unwrap(), 1, "the waiting visit is queued, the draft is not");
+    assert_eq!(
+        current.outbox_len().await.unwrap(),
+        1,
+        "the waiting visit is queued, the draft is not"
+    );
     let batch = current.take_batch(OFFICER).await.unwrap();
-    assert_eq!(batch.heads.iter().map(|e| e.visit_id).collect::<Vec<_>>(), vec![waiting.id]);
+    assert_eq!(
+        batch.heads.iter().map(|e| e.visit_id).collect::<Vec<_>>(),
+        vec![waiting.id]
+    );
     // The record goes out as the browser's JSON of what was stored: the
     // same visit, the same content hash.
-    let records: Vec<htx_core::sync::VisitRevision> = serde_json::from_str(&batch.records_json).unwrap();
+    let records: Vec<htx_core::sync::VisitRevision> =
+        serde_json::from_str(&batch.records_json).unwrap();
     assert_eq!(records[0].visit, waiting);
     assert_eq!(records[0].hash, batch.heads[0].hash);
-    assert_eq!(htx_core::sync::content_hash(&records[0].visit), records[0].hash);
+    assert_eq!(
+        htx_core::sync::content_hash(&records[0].visit),
+        records[0].hash
+    );
     // Runs once only.
     current.backfill_outbox().await.unwrap();
     assert_eq!(current.outbox_len().await.unwrap(), 1);
@@ -171,16 +226,30 @@ async fn outbox_queues_finalized_visits_and_sync_never_deletes_a_visit() {
     }
     // A draft is not queued.
     let d = visit(4, "draft");
-    store.save_visit(&d, &htx_core::device::VisitSummary::of(&d, None, None, 5)).await.unwrap();
+    store
+        .save_visit(&d, &htx_core::device::VisitSummary::of(&d, None, None, 5))
+        .await
+        .unwrap();
     assert_eq!(store.outbox_len().await.unwrap(), 3);
 
     // Taking a batch counts the attempt: from then on an edit is a new revision.
     let taken = store.take_batch(OFFICER).await.unwrap();
     let batch = taken.heads;
-    assert_eq!(batch.iter().map(|e| e.visit_id).collect::<Vec<_>>(), vec![a.id, b.id, c.id], "queue order");
-    let records: Vec<htx_core::sync::VisitRevision> = serde_json::from_str(&taken.records_json).unwrap();
-    assert_eq!(records.into_iter().map(|r| r.visit).collect::<Vec<_>>(), vec![a.clone(), b.clone(), c.clone()]);
-    assert!(store.take_back(a.id, 0).await.unwrap(), "a sent revision is not taken back");
+    assert_eq!(
+        batch.iter().map(|e| e.visit_id).collect::<Vec<_>>(),
+        vec![a.id, b.id, c.id],
+        "queue order"
+    );
+    let records: Vec<htx_core::sync::VisitRevision> =
+        serde_json::from_str(&taken.records_json).unwrap();
+    assert_eq!(
+        records.into_iter().map(|r| r.visit).collect::<Vec<_>>(),
+        vec![a.clone(), b.clone(), c.clone()]
+    );
+    assert!(
+        store.take_back(a.id, 0).await.unwrap(),
+        "a sent revision is not taken back"
+    );
     assert_eq!(store.outbox_len().await.unwrap(), 3);
 
     // Confirmed, rejected and pending entries.
@@ -192,16 +261,38 @@ async fn outbox_queues_finalized_visits_and_sync_never_deletes_a_visit() {
     )];
     let results = vec![
         (batch[0].clone(), Settlement::Confirmed),
-        (batch[1].clone(), Settlement::Rejected { errors: errors.clone() }),
+        (
+            batch[1].clone(),
+            Settlement::Rejected {
+                errors: errors.clone(),
+            },
+        ),
         (batch[2].clone(), Settlement::Pending),
     ];
     store.settle(&results).await.unwrap();
-    assert_eq!(store.outbox_len().await.unwrap(), 1, "only the pending entry stays queued");
-    assert_eq!(store.get_summary(a.id).await.unwrap().unwrap().status, LocalStatus::Confirmed);
+    assert_eq!(
+        store.outbox_len().await.unwrap(),
+        1,
+        "only the pending entry stays queued"
+    );
+    assert_eq!(
+        store.get_summary(a.id).await.unwrap().unwrap().status,
+        LocalStatus::Confirmed
+    );
     let rejected = store.get_summary(b.id).await.unwrap().unwrap();
-    assert_eq!((rejected.status, rejected.problems.clone()), (LocalStatus::Rejected, errors));
-    assert_eq!(store.get_summary(c.id).await.unwrap().unwrap().status, LocalStatus::Waiting);
-    assert_eq!(store.count_visits().await.unwrap(), 4, "sync deletes no visit");
+    assert_eq!(
+        (rejected.status, rejected.problems.clone()),
+        (LocalStatus::Rejected, errors)
+    );
+    assert_eq!(
+        store.get_summary(c.id).await.unwrap().unwrap().status,
+        LocalStatus::Waiting
+    );
+    assert_eq!(
+        store.count_visits().await.unwrap(),
+        4,
+        "sync deletes no visit"
+    );
 
     // A finalized visit never sent is taken back whole when edited.
     let (e, se) = final_visit(5);
@@ -232,10 +323,21 @@ async fn a_shared_phone_lists_counts_and_sends_only_the_signed_in_officers_visit
     let b_final = save_as(&store, "canbo2", 3, VisitState::Final).await;
     let nobody = save_as(&store, "", 4, VisitState::Final).await;
 
-    let ids = |v: Vec<htx_core::device::VisitSummary>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
-    assert_eq!(ids(store.recent_summaries("canbo1", None, 10).await.unwrap()), vec![a_draft.id, a_final.id]);
-    assert_eq!(ids(store.recent_summaries("canbo2", None, 10).await.unwrap()), vec![b_final.id]);
-    assert!(ids(store.recent_summaries("canbo2", Some(LocalStatus::Draft), 10).await.unwrap()).is_empty());
+    let ids =
+        |v: Vec<htx_core::device::VisitSummary>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.recent_summaries("canbo1", None, 10).await.unwrap()),
+        vec![a_draft.id, a_final.id]
+    );
+    assert_eq!(
+        ids(store.recent_summaries("canbo2", None, 10).await.unwrap()),
+        vec![b_final.id]
+    );
+    assert!(ids(store
+        .recent_summaries("canbo2", Some(LocalStatus::Draft), 10)
+        .await
+        .unwrap())
+    .is_empty());
     let counts = store.status_counts("canbo1").await.unwrap();
     assert_eq!((counts["draft"], counts["waiting"]), (1, 1));
     assert_eq!(store.status_counts("canbo2").await.unwrap()["waiting"], 1);
@@ -246,14 +348,29 @@ async fn a_shared_phone_lists_counts_and_sends_only_the_signed_in_officers_visit
 
     // canbo2's sync takes canbo2's revision only; canbo1's wait for canbo1.
     let batch = store.take_batch("canbo2").await.unwrap();
-    assert_eq!(batch.heads.iter().map(|h| h.visit_id).collect::<Vec<_>>(), vec![b_final.id]);
-    assert!(store.take_batch("nobody.else").await.unwrap().heads.is_empty());
+    assert_eq!(
+        batch.heads.iter().map(|h| h.visit_id).collect::<Vec<_>>(),
+        vec![b_final.id]
+    );
+    assert!(store
+        .take_batch("nobody.else")
+        .await
+        .unwrap()
+        .heads
+        .is_empty());
 
     // A visit recorded while nobody was signed in goes to the next sign-in.
     assert_eq!(store.claim_unowned("canbo2").await.unwrap(), 1);
-    assert_eq!(store.get_summary(nobody.id).await.unwrap().unwrap().account, "canbo2");
+    assert_eq!(
+        store.get_summary(nobody.id).await.unwrap().unwrap().account,
+        "canbo2"
+    );
     assert_eq!(store.outbox_len_of("canbo2").await.unwrap(), 2);
-    assert_eq!(store.claim_unowned("canbo1").await.unwrap(), 0, "claimed once");
+    assert_eq!(
+        store.claim_unowned("canbo1").await.unwrap(),
+        0,
+        "claimed once"
+    );
     assert_eq!(store.count_visits().await.unwrap(), 4, "nothing is deleted");
     store.close();
     DeviceStore::delete(name).await.unwrap();
@@ -269,29 +386,62 @@ async fn upgrade_from_version_5_gives_each_visit_and_queued_revision_its_officer
     let b = save_as(&v5, "canbo2", 2, VisitState::Draft).await;
     v5.close();
     // Schema 5 stored no account: strip it, as an older app wrote them.
-    let db = indexed_db_futures::database::Database::open(name).with_version(5u32).await.unwrap();
+    let db = indexed_db_futures::database::Database::open(name)
+        .with_version(5u32)
+        .await
+        .unwrap();
     for store_name in [stores::VISIT_SUMMARIES, stores::OUTBOX] {
-        let tx = db.transaction(store_name).with_mode(indexed_db_futures::transaction::TransactionMode::Readwrite).build().unwrap();
+        let tx = db
+            .transaction(store_name)
+            .with_mode(indexed_db_futures::transaction::TransactionMode::Readwrite)
+            .build()
+            .unwrap();
         let store = tx.object_store(store_name).unwrap();
-        let all: Vec<JsValue> = store.get_all().primitive().unwrap().await.unwrap().map(|r| r.unwrap()).collect();
+        let all: Vec<JsValue> = store
+            .get_all()
+            .primitive()
+            .unwrap()
+            .await
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
         assert!(!all.is_empty());
         for r in all {
-            js_sys::Reflect::delete_property(wasm_bindgen::JsCast::unchecked_ref::<js_sys::Object>(&r), &JsValue::from_str("account")).unwrap();
+            js_sys::Reflect::delete_property(
+                wasm_bindgen::JsCast::unchecked_ref::<js_sys::Object>(&r),
+                &JsValue::from_str("account"),
+            )
+            .unwrap();
             store.put(r).primitive().unwrap();
         }
         tx.commit().await.unwrap();
     }
     db.close();
 
-    let current = DeviceStore::open_at(name, SCHEMA_VERSION).await.expect("upgrade");
-    assert_eq!(current.count_visits_of("canbo1").await.unwrap(), 0, "unlabelled records are in no account's index");
+    let current = DeviceStore::open_at(name, SCHEMA_VERSION)
+        .await
+        .expect("upgrade");
+    assert_eq!(
+        current.count_visits_of("canbo1").await.unwrap(),
+        0,
+        "unlabelled records are in no account's index"
+    );
     current.label_accounts().await.unwrap();
-    assert_eq!(current.get_summary(a.id).await.unwrap().unwrap().account, "canbo1");
-    assert_eq!(current.get_summary(b.id).await.unwrap().unwrap().account, "canbo2");
+    assert_eq!(
+        current.get_summary(a.id).await.unwrap().unwrap().account,
+        "canbo1"
+    );
+    assert_eq!(
+        current.get_summary(b.id).await.unwrap().unwrap().account,
+        "canbo2"
+    );
     assert_eq!(current.outbox_len_of("canbo1").await.unwrap(), 1);
     assert_eq!(current.status_counts("canbo2").await.unwrap()["draft"], 1);
     let batch = current.take_batch("canbo1").await.unwrap();
-    assert_eq!(batch.heads.iter().map(|h| h.visit_id).collect::<Vec<_>>(), vec![a.id]);
+    assert_eq!(
+        batch.heads.iter().map(|h| h.visit_id).collect::<Vec<_>>(),
+        vec![a.id]
+    );
     assert_eq!(current.count_visits().await.unwrap(), 2);
     current.close();
     DeviceStore::delete(name).await.unwrap();
@@ -312,24 +462,52 @@ async fn photos_are_kept_by_content_and_their_upload_remembered() {
     let store = fresh(name, SCHEMA_VERSION).await;
     let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3];
     let png = *b"\x89PNG\r\n\x1a\n-png-";
-    let (a, b) = (htx_core::photo::sha256_hex(&jpeg), htx_core::photo::sha256_hex(&png));
-    store.put_photo(&a, "image/jpeg", &blob(&jpeg, "image/jpeg")).await.unwrap();
-    store.put_photo(&b, "image/png", &blob(&png, "image/png")).await.unwrap();
+    let (a, b) = (
+        htx_core::photo::sha256_hex(&jpeg),
+        htx_core::photo::sha256_hex(&png),
+    );
+    store
+        .put_photo(&a, "image/jpeg", &blob(&jpeg, "image/jpeg"))
+        .await
+        .unwrap();
+    store
+        .put_photo(&b, "image/png", &blob(&png, "image/png"))
+        .await
+        .unwrap();
     let got = store.photo(&a).await.unwrap().expect("stored");
     assert_eq!((got.mime.as_str(), got.uploaded), ("image/jpeg", false));
-    assert_eq!(blob_bytes(&got.blob).await, jpeg.to_vec(), "the bytes come back as stored");
+    assert_eq!(
+        blob_bytes(&got.blob).await,
+        jpeg.to_vec(),
+        "the bytes come back as stored"
+    );
     assert!(store.photo(&"0".repeat(64)).await.unwrap().is_none());
 
     // Named by a batch (twice, and one this device does not have): each
     // stored one once, in order; once uploaded, never again.
     let names = vec![b.clone(), "f".repeat(64), a.clone(), b.clone()];
-    let pending: Vec<String> = store.photos_to_upload(&names).await.unwrap().into_iter().map(|p| p.sha256).collect();
+    let pending: Vec<String> = store
+        .photos_to_upload(&names)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.sha256)
+        .collect();
     assert_eq!(pending, vec![b.clone(), a.clone()]);
     store.mark_photo_uploaded(&b).await.unwrap();
-    let pending: Vec<String> = store.photos_to_upload(&names).await.unwrap().into_iter().map(|p| p.sha256).collect();
+    let pending: Vec<String> = store
+        .photos_to_upload(&names)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.sha256)
+        .collect();
     assert_eq!(pending, vec![a.clone()]);
     // Storing the same picture again keeps what is known about it.
-    store.put_photo(&b, "image/png", &blob(&png, "image/png")).await.unwrap();
+    store
+        .put_photo(&b, "image/png", &blob(&png, "image/png"))
+        .await
+        .unwrap();
     assert!(store.photo(&b).await.unwrap().unwrap().uploaded);
     assert_eq!(store.count_photos().await.unwrap(), 2);
     store.close();
@@ -341,20 +519,34 @@ async fn a_camera_sized_photo_is_shrunk_and_a_non_image_refused() {
     use htx_survey::photo::{prepare, PhotoError};
     // 4000x3000, drawn and encoded by the browser itself.
     let document = web_sys::window().unwrap().document().unwrap();
-    let canvas: web_sys::HtmlCanvasElement = wasm_bindgen::JsCast::unchecked_into(document.create_element("canvas").unwrap());
+    let canvas: web_sys::HtmlCanvasElement =
+        wasm_bindgen::JsCast::unchecked_into(document.create_element("canvas").unwrap());
     canvas.set_width(4000);
     canvas.set_height(3000);
     let url = canvas.to_data_url_with_type("image/png").unwrap();
     let resp: web_sys::Response = wasm_bindgen::JsCast::unchecked_into(
-        wasm_bindgen_futures::JsFuture::from(web_sys::window().unwrap().fetch_with_str(&url)).await.unwrap(),
+        wasm_bindgen_futures::JsFuture::from(web_sys::window().unwrap().fetch_with_str(&url))
+            .await
+            .unwrap(),
     );
-    let big: web_sys::Blob =
-        wasm_bindgen::JsCast::unchecked_into(wasm_bindgen_futures::JsFuture::from(resp.blob().unwrap()).await.unwrap());
+    let big: web_sys::Blob = wasm_bindgen::JsCast::unchecked_into(
+        wasm_bindgen_futures::JsFuture::from(resp.blob().unwrap())
+            .await
+            .unwrap(),
+    );
     let p = prepare(&big).await.expect("a PNG photo");
     assert_eq!((p.width, p.height, p.mime), (1600, 1200, "image/jpeg"));
     let bytes = blob_bytes(&p.blob).await;
-    assert_eq!(p.sha256, htx_core::photo::sha256_hex(&bytes), "named by the stored bytes");
+    assert_eq!(
+        p.sha256,
+        htx_core::photo::sha256_hex(&bytes),
+        "named by the stored bytes"
+    );
 
     let text = blob(b"not a photo at all", "image/jpeg");
-    assert_eq!(prepare(&text).await.err(), Some(PhotoError::NotAnImage), "the claimed type is not trusted");
+    assert_eq!(
+        prepare(&text).await.err(),
+        Some(PhotoError::NotAnImage),
+        "the claimed type is not trusted"
+    );
 }

@@ -102,7 +102,12 @@ pub fn running_score(visit: &Visit, rubric: &Rubric) -> Option<RunningScore> {
     let entered = visit.score_sheet.as_ref()?;
     let mut sheet = entered.clone();
     let mut missing = 0;
-    for (code, _) in rubric.groups.iter().flat_map(|g| &g.criteria).flat_map(|c| c.scored_items()) {
+    for (code, _) in rubric
+        .groups
+        .iter()
+        .flat_map(|g| &g.criteria)
+        .flat_map(|c| c.scored_items())
+    {
         if !sheet.points.contains_key(code) {
             sheet.set(code, Points::ZERO);
             missing += 1;
@@ -113,9 +118,18 @@ pub fn running_score(visit: &Visit, rubric: &Rubric) -> Option<RunningScore> {
         Ok(r) => {
             let (grade, note_vi, note_en) = match &r.rating {
                 Rating::Graded { grade, .. } => (Some(*grade), None, None),
-                Rating::NotRated(reason) => (None, Some(reason.message_vi()), Some(reason.message_en())),
+                Rating::NotRated(reason) => {
+                    (None, Some(reason.message_vi()), Some(reason.message_en()))
+                }
             };
-            Some(RunningScore { total: r.total, max_points: r.max_points, grade, missing, note_vi, note_en })
+            Some(RunningScore {
+                total: r.total,
+                max_points: r.max_points,
+                grade,
+                missing,
+                note_vi,
+                note_en,
+            })
         }
         Err(e) => Some(RunningScore {
             total: sheet.points.values().copied().sum(),
@@ -204,7 +218,12 @@ impl VisitSummary {
     /// returned, and editing it makes the next revision.
     /// It belongs to `account`, the officer whose pull brought it (the
     /// visit's own officer text may name whoever had it before a reassignment).
-    pub fn received(visit: &Visit, organisation: Option<&Organisation>, account: &str, updated_ms: i64) -> VisitSummary {
+    pub fn received(
+        visit: &Visit,
+        organisation: Option<&Organisation>,
+        account: &str,
+        updated_ms: i64,
+    ) -> VisitSummary {
         VisitSummary {
             status: LocalStatus::Confirmed,
             account: account.to_string(),
@@ -262,9 +281,14 @@ mod tests {
         let b = VisitSummary::of(&v, None, Some(&rubric), 2_000);
         assert_eq!(b.status, LocalStatus::Waiting);
         assert!(b.recent < a.recent, "newer sorts first");
-        assert_eq!(a.account, "canbo1", "a new visit belongs to the officer who recorded it");
+        assert_eq!(
+            a.account, "canbo1",
+            "a new visit belongs to the officer who recorded it"
+        );
         assert_eq!(b.grade, Some(Grade::Weak));
-        assert!(LocalStatus::ALL.iter().all(|s| LocalStatus::parse(s.as_str()) == Some(*s)));
+        assert!(LocalStatus::ALL
+            .iter()
+            .all(|s| LocalStatus::parse(s.as_str()) == Some(*s)));
     }
 
     #[test]

@@ -67,7 +67,10 @@ fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, String>) {
             let shown: Vec<String> = items
                 .iter()
                 .map(|p| {
-                    let caption = p["caption"].as_str().filter(|c| !c.is_empty()).unwrap_or("—");
+                    let caption = p["caption"]
+                        .as_str()
+                        .filter(|c| !c.is_empty())
+                        .unwrap_or("—");
                     let sha = p["sha256"].as_str().unwrap_or_default();
                     format!("{caption} [{}]", sha.get(..8).unwrap_or(sha))
                 })
@@ -119,7 +122,10 @@ mod tests {
         });
         let photos = visit_changes(&after, &with_photo);
         assert_eq!(photos.len(), 1);
-        assert_eq!((photos[0].path.as_str(), photos[0].before.as_deref()), ("photos", None));
+        assert_eq!(
+            (photos[0].path.as_str(), photos[0].before.as_deref()),
+            ("photos", None)
+        );
         assert_eq!(photos[0].after.as_deref(), Some("Bảng hiệu [3fa2c1d0]"));
         // Same content, other revision: nothing to show.
         assert!(visit_changes(&before, &before.next_revision()).is_empty());

@@ -506,7 +506,10 @@ mod tests {
             caption: "Kho lúa".into(),
         });
         let visits = vec![v.clone(), v];
-        assert_eq!(ExportBundle::photo_names(&visits), vec![photo.sha256.clone()]);
+        assert_eq!(
+            ExportBundle::photo_names(&visits),
+            vec![photo.sha256.clone()]
+        );
         let b = ExportBundle::new("Lê Văn C", None, t(), visits).with_photos(vec![photo.clone()]);
         assert!(b.verify());
         let back = ExportBundle::from_json(&b.to_json_pretty()).unwrap();
@@ -722,14 +725,21 @@ mod tests {
 
     #[test]
     fn a_field_this_app_does_not_know_is_refused_even_with_a_true_checksum() {
-        let b = ExportBundle::new("canbo1", None, crate::time::to_vn(&chrono::Utc::now()), vec![]);
+        let b = ExportBundle::new(
+            "canbo1",
+            None,
+            crate::time::to_vn(&chrono::Utc::now()),
+            vec![],
+        );
         let mut raw: Value = serde_json::from_str(&b.to_json_pretty()).unwrap();
         raw["officer_note"] = Value::String("thêm vào".into());
         raw.as_object_mut().unwrap().remove("sha256");
         let sum = ContentHash::of_bytes(canonical_json(&raw).as_bytes()).0;
         raw["sha256"] = Value::String(sum);
         match ExportBundle::from_json(&raw.to_string()) {
-            Err(ImportError::Malformed { detail }) => assert!(detail.contains("officer_note"), "{detail}"),
+            Err(ImportError::Malformed { detail }) => {
+                assert!(detail.contains("officer_note"), "{detail}")
+            }
             other => panic!("{other:?}"),
         }
         // A file without a field added later (left to its default) still imports.

@@ -9,8 +9,8 @@
 //! [`ValidationError::path`]: crate::validation::ValidationError
 
 use crate::format::{parse_vnd, ParseError};
-use crate::organisation::Organisation;
 use crate::money::group_thousands;
+use crate::organisation::Organisation;
 use crate::points::Points;
 use crate::rubric::Rubric;
 use crate::score::ScoreSheet;
@@ -40,7 +40,11 @@ pub struct ChoiceOption {
 }
 
 const fn opt(value: &'static str, label_vi: &'static str, label_en: &'static str) -> ChoiceOption {
-    ChoiceOption { value, label_vi, label_en }
+    ChoiceOption {
+        value,
+        label_vi,
+        label_en,
+    }
 }
 
 /// Tình trạng hoạt động ([`crate::LegalStatus`]).
@@ -49,7 +53,11 @@ pub const STATUS_OPTIONS: &[ChoiceOption] = &[
     opt("halted", "Tạm ngừng / ngừng hoạt động", "Halted"),
     opt("pending_dissolution", "Chờ giải thể", "Pending dissolution"),
     opt("dissolved", "Đã giải thể", "Dissolved"),
-    opt("non_compliant", "Hoạt động không đúng Luật HTX", "Not compliant with the law"),
+    opt(
+        "non_compliant",
+        "Hoạt động không đúng Luật HTX",
+        "Not compliant with the law",
+    ),
 ];
 
 /// Giới tính giám đốc ([`crate::visit::Gender`]).
@@ -139,13 +147,20 @@ pub struct InputError {
 
 impl InputError {
     fn new(path: &str, vi: impl Into<String>, en: impl Into<String>) -> InputError {
-        InputError { path: path.to_string(), message_vi: vi.into(), message_en: en.into() }
+        InputError {
+            path: path.to_string(),
+            message_vi: vi.into(),
+            message_en: en.into(),
+        }
     }
 }
 
 /// The field with this path, if it is on the form.
 pub fn field(path: &str) -> Option<&'static FormField> {
-    SECTIONS.iter().flat_map(|s| s.fields.iter()).find(|f| f.path == path)
+    SECTIONS
+        .iter()
+        .flat_map(|s| s.fields.iter())
+        .find(|f| f.path == path)
 }
 
 fn pointer(path: &str) -> String {
@@ -155,7 +170,9 @@ fn pointer(path: &str) -> String {
 /// The text to show in the input for `path` ("" when not answered).
 /// Money is grouped (`1.250.000`), yes/no is `yes` / `no`.
 pub fn read(visit: &Visit, path: &str) -> String {
-    let Ok(v) = serde_json::to_value(visit) else { return String::new() };
+    let Ok(v) = serde_json::to_value(visit) else {
+        return String::new();
+    };
     let kind = field(path).map(|f| f.kind);
     match v.pointer(&pointer(path)) {
         None | Some(Value::Null) => String::new(),
@@ -173,7 +190,11 @@ pub fn read(visit: &Visit, path: &str) -> String {
 /// On error the visit is unchanged and the message says what to type.
 pub fn write(visit: &mut Visit, path: &str, input: &str) -> Result<(), InputError> {
     let Some(field) = field(path) else {
-        return Err(InputError::new(path, "Trường không có trên phiếu", "Not a form field"));
+        return Err(InputError::new(
+            path,
+            "Trường không có trên phiếu",
+            "Not a form field",
+        ));
     };
     let input = input.trim();
     let value = if input.is_empty() {
@@ -188,12 +209,22 @@ pub fn write(visit: &mut Visit, path: &str, input: &str) -> Result<(), InputErro
             YesNo => match input {
                 "yes" => Value::Bool(true),
                 "no" => Value::Bool(false),
-                _ => return Err(InputError::new(path, "Chọn Có hoặc Không", "Choose yes or no")),
+                _ => {
+                    return Err(InputError::new(
+                        path,
+                        "Chọn Có hoặc Không",
+                        "Choose yes or no",
+                    ))
+                }
             },
             Text => Value::String(input.to_string()),
             FieldKind::Choice(options) => {
                 if !options.iter().any(|o| o.value == input) {
-                    return Err(InputError::new(path, "Lựa chọn không hợp lệ", "Not one of the choices"));
+                    return Err(InputError::new(
+                        path,
+                        "Lựa chọn không hợp lệ",
+                        "Not one of the choices",
+                    ));
                 }
                 Value::String(input.to_string())
             }
@@ -203,7 +234,11 @@ pub fn write(visit: &mut Visit, path: &str, input: &str) -> Result<(), InputErro
         .map_err(|e| InputError::new(path, e.to_string(), e.to_string()))?;
     set_path(&mut doc, path, value);
     let updated: Visit = serde_json::from_value(doc).map_err(|_| {
-        InputError::new(path, "Giá trị quá lớn hoặc không hợp lệ", "Value too large or invalid")
+        InputError::new(
+            path,
+            "Giá trị quá lớn hoặc không hợp lệ",
+            "Value too large or invalid",
+        )
     })?;
     *visit = updated;
     Ok(())
@@ -211,13 +246,18 @@ pub fn write(visit: &mut Visit, path: &str, input: &str) -> Result<(), InputErro
 
 fn parse_count(path: &str, input: &str) -> Result<Value, InputError> {
     // Officers group thousands too ("1.200"); a count has no decimals.
-    let digits: String = input.chars().filter(|c| !matches!(c, '.' | ' ' | '\u{a0}')).collect();
+    let digits: String = input
+        .chars()
+        .filter(|c| !matches!(c, '.' | ' ' | '\u{a0}'))
+        .collect();
     match digits.parse::<u64>() {
         Ok(n) if u32::try_from(n).is_ok() || path == "plan.land_area_m2" => Ok(Value::from(n)),
         Ok(_) => Err(InputError::new(path, "Số quá lớn", "Number too large")),
-        Err(_) if digits.starts_with('-') => {
-            Err(InputError::new(path, "Không được là số âm", "Cannot be negative"))
-        }
+        Err(_) if digits.starts_with('-') => Err(InputError::new(
+            path,
+            "Không được là số âm",
+            "Cannot be negative",
+        )),
         Err(_) => Err(InputError::new(
             path,
             format!("“{input}” không phải là số nguyên (ví dụ: 120)"),
@@ -243,7 +283,9 @@ fn set_path(doc: &mut Value, path: &str, value: Value) {
             map.insert(part.to_string(), value);
             return;
         }
-        node = map.entry(part.to_string()).or_insert_with(|| Value::Object(Map::new()));
+        node = map
+            .entry(part.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
     }
 }
 
@@ -312,18 +354,32 @@ pub static RATING_FACTS: [FormField; 2] = [f(HALTED_DAYS, Count), f(ADMIN_PENALT
 /// days ("") and no penalty ("no", the rules' default).
 pub fn read_fact(visit: &Visit, path: &str) -> String {
     let Some(sheet) = &visit.score_sheet else {
-        return if path == ADMIN_PENALTY { "no".into() } else { String::new() };
+        return if path == ADMIN_PENALTY {
+            "no".into()
+        } else {
+            String::new()
+        };
     };
     match path {
         HALTED_DAYS => sheet.facts.halted_days_in_year.to_string(),
-        ADMIN_PENALTY => if sheet.facts.administrative_penalty_in_year { "yes" } else { "no" }.to_string(),
+        ADMIN_PENALTY => if sheet.facts.administrative_penalty_in_year {
+            "yes"
+        } else {
+            "no"
+        }
+        .to_string(),
         _ => String::new(),
     }
 }
 
 /// Stores a rating fact as typed, starting the sheet if needed (empty input
 /// means none: 0 days, no penalty). On error the visit is unchanged.
-pub fn write_fact(visit: &mut Visit, rubric: &Rubric, path: &str, input: &str) -> Result<(), InputError> {
+pub fn write_fact(
+    visit: &mut Visit,
+    rubric: &Rubric,
+    path: &str,
+    input: &str,
+) -> Result<(), InputError> {
     let input = input.trim();
     match path {
         HALTED_DAYS => {
@@ -333,7 +389,11 @@ pub fn write_fact(visit: &mut Visit, rubric: &Rubric, path: &str, input: &str) -
                 parse_count(path, input)?.as_u64().unwrap_or(u64::MAX)
             };
             if days > 366 {
-                return Err(InputError::new(path, "Một năm có nhiều nhất 366 ngày", "A year has at most 366 days"));
+                return Err(InputError::new(
+                    path,
+                    "Một năm có nhiều nhất 366 ngày",
+                    "A year has at most 366 days",
+                ));
             }
             start_sheet(visit, rubric).facts.halted_days_in_year = days as u16;
         }
@@ -341,11 +401,25 @@ pub fn write_fact(visit: &mut Visit, rubric: &Rubric, path: &str, input: &str) -
             let yes = match input {
                 "yes" => true,
                 "no" | "" => false,
-                _ => return Err(InputError::new(path, "Chọn Có hoặc Không", "Choose yes or no")),
+                _ => {
+                    return Err(InputError::new(
+                        path,
+                        "Chọn Có hoặc Không",
+                        "Choose yes or no",
+                    ))
+                }
             };
-            start_sheet(visit, rubric).facts.administrative_penalty_in_year = yes;
+            start_sheet(visit, rubric)
+                .facts
+                .administrative_penalty_in_year = yes;
         }
-        _ => return Err(InputError::new(path, "Trường không có trên phiếu", "Not a form field")),
+        _ => {
+            return Err(InputError::new(
+                path,
+                "Trường không có trên phiếu",
+                "Not a form field",
+            ))
+        }
     }
     Ok(())
 }
@@ -390,7 +464,12 @@ mod tests {
                     FieldKind::Choice(o) => o[0].value,
                 };
                 write(&mut v, fld.path, sample).unwrap_or_else(|e| panic!("{}: {e:?}", fld.path));
-                assert_eq!(read(&v, fld.path), sample, "{} does not round-trip", fld.path);
+                assert_eq!(
+                    read(&v, fld.path),
+                    sample,
+                    "{} does not round-trip",
+                    fld.path
+                );
             }
         }
         assert_eq!(v.facts.members.official, Some(12));
@@ -430,13 +509,25 @@ mod tests {
         use crate::device::running_score;
         let rubric = Rubric::tt_01_2020();
         let mut v = draft();
-        assert_eq!((read_fact(&v, HALTED_DAYS).as_str(), read_fact(&v, ADMIN_PENALTY).as_str()), ("", "no"));
+        assert_eq!(
+            (
+                read_fact(&v, HALTED_DAYS).as_str(),
+                read_fact(&v, ADMIN_PENALTY).as_str()
+            ),
+            ("", "no")
+        );
         let e = write_fact(&mut v, &rubric, HALTED_DAYS, "400").unwrap_err();
         assert!(e.message_vi.contains("366"), "{e:?}");
         assert!(v.score_sheet.is_none(), "a refused input changes nothing");
         write_fact(&mut v, &rubric, HALTED_DAYS, "120").unwrap();
         write_fact(&mut v, &rubric, ADMIN_PENALTY, "yes").unwrap();
-        assert_eq!((read_fact(&v, HALTED_DAYS).as_str(), read_fact(&v, ADMIN_PENALTY).as_str()), ("120", "yes"));
+        assert_eq!(
+            (
+                read_fact(&v, HALTED_DAYS).as_str(),
+                read_fact(&v, ADMIN_PENALTY).as_str()
+            ),
+            ("120", "yes")
+        );
         // Halted four months of the year: not rated, whatever the points.
         let score = running_score(&v, &rubric).unwrap();
         assert_eq!(score.grade, None);
@@ -446,11 +537,19 @@ mod tests {
         assert!(running_score(&v, &rubric).unwrap().grade.is_some());
 
         // Founded less than 12 months before the end of the year: not rated.
-        let mut o = crate::Organisation::new(Uuid::nil(), crate::OrganisationKind::Cooperative, "HTX Mới", crate::Sector::Crops);
+        let mut o = crate::Organisation::new(
+            Uuid::nil(),
+            crate::OrganisationKind::Cooperative,
+            "HTX Mới",
+            crate::Sector::Crops,
+        );
         o.founded_on = chrono::NaiveDate::from_ymd_opt(2025, 3, 1);
         copy_organisation_facts(&mut v, &o);
         let sheet = v.score_sheet.as_ref().unwrap();
-        assert_eq!((sheet.facts.founded_on, sheet.facts.agricultural), (o.founded_on, o.is_agricultural()));
+        assert_eq!(
+            (sheet.facts.founded_on, sheet.facts.agricultural),
+            (o.founded_on, o.is_agricultural())
+        );
         assert_eq!(running_score(&v, &rubric).unwrap().grade, None);
         // No sheet, nothing copied.
         let mut blank = draft();

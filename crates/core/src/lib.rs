@@ -46,8 +46,8 @@ pub use points::Points;
 pub use rubric::{Grade, Rubric, RubricRegistry};
 pub use score::{score, score_visit, ScoreResult, ScoreSheet};
 pub use validation::{
-    check_revision_numbering, validate_organisation, validate_visit, ErrorCode,
-    ValidationContext, ValidationError, MAX_REVISIONS,
+    check_revision_numbering, validate_organisation, validate_visit, ErrorCode, ValidationContext,
+    ValidationError, MAX_REVISIONS,
 };
 pub use visit::{Visit, VisitState};
 

@@ -66,7 +66,9 @@ impl OutboxEntry {
 
     /// JSON size of a record, as [`batch_len`] counts it.
     pub fn size_of(record: &VisitRevision) -> u32 {
-        serde_json::to_string(record).map(|s| s.len() as u32).unwrap_or(u32::MAX)
+        serde_json::to_string(record)
+            .map(|s| s.len() as u32)
+            .unwrap_or(u32::MAX)
     }
 
     /// The size [`batch_len`] plans by for a stored entry: its `bytes`, or
@@ -114,7 +116,10 @@ pub struct OutboxHead {
 
 impl OutboxHead {
     pub fn record_key(&self) -> RecordKey {
-        RecordKey { id: self.visit_id, revision: self.revision }
+        RecordKey {
+            id: self.visit_id,
+            revision: self.revision,
+        }
     }
 }
 
@@ -134,9 +139,10 @@ pub fn edit_mode(status: LocalStatus, sent: bool) -> EditMode {
     match status {
         LocalStatus::Draft | LocalStatus::Rejected => EditMode::SameRevision,
         LocalStatus::Waiting if !sent => EditMode::SameRevision,
-        LocalStatus::Waiting | LocalStatus::Confirmed | LocalStatus::Conflict | LocalStatus::Returned => {
-            EditMode::NextRevision
-        }
+        LocalStatus::Waiting
+        | LocalStatus::Confirmed
+        | LocalStatus::Conflict
+        | LocalStatus::Returned => EditMode::NextRevision,
     }
 }
 
@@ -211,9 +217,17 @@ pub fn too_large() -> Settlement {
 /// Decides one entry. A push answer alone never confirms: only a receipt
 /// with the same hash does (the push answer may describe an older attempt
 /// or be cut short; the receipt is read after the fact).
-pub fn settle(entry: &OutboxHead, outcome: Option<&RecordOutcome>, receipt: Option<&ReceiptStatus>) -> Settlement {
+pub fn settle(
+    entry: &OutboxHead,
+    outcome: Option<&RecordOutcome>,
+    receipt: Option<&ReceiptStatus>,
+) -> Settlement {
     match outcome {
-        Some(RecordOutcome::Rejected { errors }) => return Settlement::Rejected { errors: errors.clone() },
+        Some(RecordOutcome::Rejected { errors }) => {
+            return Settlement::Rejected {
+                errors: errors.clone(),
+            }
+        }
         Some(RecordOutcome::Conflict { .. }) => return Settlement::Conflict,
         _ => {}
     }
@@ -227,9 +241,13 @@ pub fn settle(entry: &OutboxHead, outcome: Option<&RecordOutcome>, receipt: Opti
         return Settlement::Conflict;
     }
     match receipt.and_then(|r| r.review.as_ref()) {
-        Some(ReviewOutcome { decision: ReviewDecision::Returned, comment, .. }) => {
-            Settlement::Returned { comment: comment.clone() }
-        }
+        Some(ReviewOutcome {
+            decision: ReviewDecision::Returned,
+            comment,
+            ..
+        }) => Settlement::Returned {
+            comment: comment.clone(),
+        },
         _ => Settlement::Confirmed,
     }
 }
@@ -262,10 +280,18 @@ mod tests {
         v
     }
 
-    fn receipt_for(e: &OutboxEntry, hash: &ContentHash, review: Option<ReviewOutcome>) -> ReceiptStatus {
+    fn receipt_for(
+        e: &OutboxEntry,
+        hash: &ContentHash,
+        review: Option<ReviewOutcome>,
+    ) -> ReceiptStatus {
         ReceiptStatus {
             key: e.record_key(),
-            receipt: Some(Receipt { key: e.record_key(), hash: hash.clone(), received_at: e.record.visit.started_at }),
+            receipt: Some(Receipt {
+                key: e.record_key(),
+                hash: hash.clone(),
+                received_at: e.record.visit.started_at,
+            }),
             review,
         }
     }
@@ -275,15 +301,24 @@ mod tests {
         let e = OutboxEntry::new(&final_visit(), "canbo1", 1.0);
         let json = serde_json::to_string(&e.record).unwrap();
         assert_eq!(OutboxEntry::planned_len(e.bytes, &json), json.len());
-        let old = OutboxEntry { bytes: 0, ..e.clone() };
-        assert_eq!(OutboxEntry::planned_len(old.bytes, &json), OutboxEntry::planned_len(e.bytes, &json));
+        let old = OutboxEntry {
+            bytes: 0,
+            ..e.clone()
+        };
+        assert_eq!(
+            OutboxEntry::planned_len(old.bytes, &json),
+            OutboxEntry::planned_len(e.bytes, &json)
+        );
     }
 
     #[test]
     fn a_head_names_the_same_record() {
         let e = OutboxEntry::new(&final_visit(), "canbo1", 1.0);
         let h = e.head();
-        assert_eq!((h.record_key(), &h.hash, &h.key), (e.record_key(), &e.record.hash, &e.key));
+        assert_eq!(
+            (h.record_key(), &h.hash, &h.key),
+            (e.record_key(), &e.record.hash, &e.key)
+        );
     }
 
     #[test]
@@ -298,30 +333,70 @@ mod tests {
     fn only_a_receipt_with_the_same_hash_confirms() {
         let e = OutboxEntry::new(&final_visit(), "canbo1", 1.0);
         let accepted = RecordOutcome::Accepted {
-            receipt: Receipt { key: e.record_key(), hash: e.record.hash.clone(), received_at: e.record.visit.started_at },
+            receipt: Receipt {
+                key: e.record_key(),
+                hash: e.record.hash.clone(),
+                received_at: e.record.visit.started_at,
+            },
         };
         // Accepted but no receipt (the receipt call failed): stays queued.
-        assert_eq!(settle(&e.head(), Some(&accepted), None), Settlement::Pending);
+        assert_eq!(
+            settle(&e.head(), Some(&accepted), None),
+            Settlement::Pending
+        );
         // No push answer at all (cut connection) but the receipt shows it arrived.
-        assert_eq!(settle(&e.head(), None, Some(&receipt_for(&e, &e.record.hash, None))), Settlement::Confirmed);
+        assert_eq!(
+            settle(
+                &e.head(),
+                None,
+                Some(&receipt_for(&e, &e.record.hash, None))
+            ),
+            Settlement::Confirmed
+        );
         // The receipt says the server does not hold it.
-        let missing = ReceiptStatus { key: e.record_key(), receipt: None, review: None };
-        assert_eq!(settle(&e.head(), Some(&accepted), Some(&missing)), Settlement::Pending);
+        let missing = ReceiptStatus {
+            key: e.record_key(),
+            receipt: None,
+            review: None,
+        };
+        assert_eq!(
+            settle(&e.head(), Some(&accepted), Some(&missing)),
+            Settlement::Pending
+        );
         // Held with other content: a conflict, not a confirmation.
         let other = ContentHash::of_bytes(b"other");
-        assert_eq!(settle(&e.head(), None, Some(&receipt_for(&e, &other, None))), Settlement::Conflict);
+        assert_eq!(
+            settle(&e.head(), None, Some(&receipt_for(&e, &other, None))),
+            Settlement::Conflict
+        );
         assert!(!Settlement::Pending.is_final() && Settlement::Conflict.is_final());
     }
 
     #[test]
     fn refusals_settle_without_a_receipt_and_reviews_show() {
         let e = OutboxEntry::new(&final_visit(), "canbo1", 1.0);
-        let errors = vec![ValidationError::new("facts.members", crate::validation::ErrorCode::Required, "Thiếu", "Missing")];
-        let s = settle(&e.head(), Some(&RecordOutcome::Rejected { errors: errors.clone() }), None);
+        let errors = vec![ValidationError::new(
+            "facts.members",
+            crate::validation::ErrorCode::Required,
+            "Thiếu",
+            "Missing",
+        )];
+        let s = settle(
+            &e.head(),
+            Some(&RecordOutcome::Rejected {
+                errors: errors.clone(),
+            }),
+            None,
+        );
         assert_eq!(s, Settlement::Rejected { errors });
         assert_eq!(s.status(), Some(LocalStatus::Rejected));
-        let c = RecordOutcome::Conflict { server_hash: ContentHash::of_bytes(b"x") };
-        assert_eq!(settle(&e.head(), Some(&c), None).status(), Some(LocalStatus::Conflict));
+        let c = RecordOutcome::Conflict {
+            server_hash: ContentHash::of_bytes(b"x"),
+        };
+        assert_eq!(
+            settle(&e.head(), Some(&c), None).status(),
+            Some(LocalStatus::Conflict)
+        );
         let review = ReviewOutcome {
             visit_id: e.visit_id,
             revision: e.revision,
@@ -330,8 +405,17 @@ mod tests {
             reviewer: "lmhtx1".into(),
             reviewed_at: e.record.visit.started_at,
         };
-        let s = settle(&e.head(), None, Some(&receipt_for(&e, &e.record.hash, Some(review))));
-        assert_eq!(s, Settlement::Returned { comment: "Thiếu số thành viên".into() });
+        let s = settle(
+            &e.head(),
+            None,
+            Some(&receipt_for(&e, &e.record.hash, Some(review))),
+        );
+        assert_eq!(
+            s,
+            Settlement::Returned {
+                comment: "Thiếu số thành viên".into()
+            }
+        );
     }
 
     #[test]
@@ -339,17 +423,32 @@ mod tests {
         let s = too_large();
         assert!(s.is_final(), "it must leave the queue");
         assert_eq!(s.status(), Some(LocalStatus::Rejected));
-        let Settlement::Rejected { errors } = s else { unreachable!() };
+        let Settlement::Rejected { errors } = s else {
+            unreachable!()
+        };
         assert!(errors[0].message_vi.contains("quá lớn"));
     }
 
     #[test]
     fn edits_after_a_send_attempt_are_new_revisions() {
         assert_eq!(edit_mode(LocalStatus::Draft, false), EditMode::SameRevision);
-        assert_eq!(edit_mode(LocalStatus::Waiting, false), EditMode::SameRevision);
-        assert_eq!(edit_mode(LocalStatus::Waiting, true), EditMode::NextRevision);
-        assert_eq!(edit_mode(LocalStatus::Rejected, true), EditMode::SameRevision);
-        for s in [LocalStatus::Confirmed, LocalStatus::Conflict, LocalStatus::Returned] {
+        assert_eq!(
+            edit_mode(LocalStatus::Waiting, false),
+            EditMode::SameRevision
+        );
+        assert_eq!(
+            edit_mode(LocalStatus::Waiting, true),
+            EditMode::NextRevision
+        );
+        assert_eq!(
+            edit_mode(LocalStatus::Rejected, true),
+            EditMode::SameRevision
+        );
+        for s in [
+            LocalStatus::Confirmed,
+            LocalStatus::Conflict,
+            LocalStatus::Returned,
+        ] {
             assert_eq!(edit_mode(s, false), EditMode::NextRevision);
         }
     }
@@ -372,7 +471,8 @@ mod tests {
         assert_eq!(backoff_ms(3, 0.5), 6_000);
         assert_eq!(backoff_ms(30, 0.0), 150_000);
         assert!(backoff_ms(u32::MAX, 1.0) < 300_000);
-        let spread: std::collections::BTreeSet<u64> = (0..10).map(|i| backoff_ms(5, i as f64 / 10.0)).collect();
+        let spread: std::collections::BTreeSet<u64> =
+            (0..10).map(|i| backoff_ms(5, i as f64 / 10.0)).collect();
         assert_eq!(spread.len(), 10, "jitter spreads retries");
     }
 }

@@ -159,8 +159,16 @@ mod tests {
         assert_eq!(redraw_size(4000, 3000, &small_jpeg), Some((1600, 1200)));
         let mut heavy = small_jpeg.to_vec();
         heavy.resize(REENCODE_ABOVE_BYTES + 1, 0);
-        assert_eq!(redraw_size(1200, 900, &heavy), Some((1200, 900)), "same size, lighter");
+        assert_eq!(
+            redraw_size(1200, 900, &heavy),
+            Some((1200, 900)),
+            "same size, lighter"
+        );
         let heic = b"\0\0\0\x18ftypheic";
-        assert_eq!(redraw_size(1200, 900, heic), Some((1200, 900)), "into a format the server takes");
+        assert_eq!(
+            redraw_size(1200, 900, heic),
+            Some((1200, 900)),
+            "into a format the server takes"
+        );
     }
 }

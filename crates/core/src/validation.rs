@@ -221,7 +221,14 @@ macro_rules! spec {
 pub const FIELD_SPECS: &[FieldSpec] = &[
     spec!("officer", "Cán bộ khảo sát", "Officer", Characters, 1, 200),
     spec!("notes", "Ghi chú", "Notes", Characters, 0, 20_000),
-    spec!("photos.caption", "Chú thích ảnh", "Photo caption", Characters, 0, 500),
+    spec!(
+        "photos.caption",
+        "Chú thích ảnh",
+        "Photo caption",
+        Characters,
+        0,
+        500
+    ),
     spec!(
         "location.latitude_micro",
         "Vĩ độ",
@@ -499,7 +506,10 @@ fn label_extra(path: &str) -> (&'static str, &'static str) {
         "plan.digital.e_invoice" => ("Dùng hóa đơn điện tử", "E-invoices"),
         "plan.digital.accounting_software" => ("Dùng phần mềm kế toán", "Accounting software"),
         "plan.digital.e_commerce" => ("Bán hàng trên sàn thương mại điện tử", "E-commerce"),
-        "plan.digital.qr_payments" => ("Thanh toán không dùng tiền mặt (QR)", "Cashless (QR) payments"),
+        "plan.digital.qr_payments" => (
+            "Thanh toán không dùng tiền mặt (QR)",
+            "Cashless (QR) payments",
+        ),
         "plan.trademark" => ("Có nhãn hiệu tập thể / thương hiệu", "Collective trademark"),
         "plan.geographical_indication" => ("Có chỉ dẫn địa lý", "Geographical indication"),
         "plan.ocop_products.name" => ("Tên sản phẩm OCOP", "OCOP product name"),
@@ -800,8 +810,14 @@ fn validate_photos(v: &Visit, e: &mut Vec<ValidationError>) {
         e.push(ValidationError::new(
             "photos",
             ErrorCode::OutOfRange,
-            format!("Tối đa {MAX_PHOTOS_PER_VISIT} ảnh cho một chuyến khảo sát, đang có {}", v.photos.len()),
-            format!("At most {MAX_PHOTOS_PER_VISIT} photos per visit, this one has {}", v.photos.len()),
+            format!(
+                "Tối đa {MAX_PHOTOS_PER_VISIT} ảnh cho một chuyến khảo sát, đang có {}",
+                v.photos.len()
+            ),
+            format!(
+                "At most {MAX_PHOTOS_PER_VISIT} photos per visit, this one has {}",
+                v.photos.len()
+            ),
         ));
     }
     let mut seen = std::collections::HashSet::new();
@@ -1184,10 +1200,17 @@ mod tests {
         };
         let mut v = draft();
         v.photos = vec![photo(1, "Bảng hiệu HTX"), photo(2, "")];
-        assert_eq!(validate_visit(&v, &ctx), vec![], "two distinct, well-named photos");
+        assert_eq!(
+            validate_visit(&v, &ctx),
+            vec![],
+            "two distinct, well-named photos"
+        );
 
         v.photos.push(photo(1, "again"));
-        v.photos.push(PhotoRef { sha256: "not-a-hash".into(), ..photo(3, "") });
+        v.photos.push(PhotoRef {
+            sha256: "not-a-hash".into(),
+            ..photo(3, "")
+        });
         v.photos.push(photo(4, &"x".repeat(501)));
         let errs = validate_visit(&v, &ctx);
         assert_eq!(
@@ -1202,8 +1225,13 @@ mod tests {
         assert_eq!(field_label("photos.4.caption").0, "Chú thích ảnh");
         assert!(errs[2].message_vi.contains("501"), "{}", errs[2].message_vi);
 
-        v.photos = (0..=crate::photo::MAX_PHOTOS_PER_VISIT as u8).map(|n| photo(n, "")).collect();
-        assert_eq!(codes(&validate_visit(&v, &ctx)), vec![("photos".into(), ErrorCode::OutOfRange)]);
+        v.photos = (0..=crate::photo::MAX_PHOTOS_PER_VISIT as u8)
+            .map(|n| photo(n, ""))
+            .collect();
+        assert_eq!(
+            codes(&validate_visit(&v, &ctx)),
+            vec![("photos".into(), ErrorCode::OutOfRange)]
+        );
     }
 
     #[test]
@@ -1376,7 +1404,11 @@ mod tests {
         assert_eq!(numbering(3, None), invalid);
         let too_many = vec![("revision".to_string(), ErrorCode::TooManyRevisions)];
         assert_eq!(numbering(MAX_REVISIONS, Some(MAX_REVISIONS - 1)), too_many);
-        assert_eq!(numbering(u32::MAX, Some(u32::MAX - 1)), too_many, "cannot freeze a visit");
+        assert_eq!(
+            numbering(u32::MAX, Some(u32::MAX - 1)),
+            too_many,
+            "cannot freeze a visit"
+        );
         let e = check_revision_numbering(&{
             let mut v = draft();
             v.revision = 2;
@@ -1384,7 +1416,10 @@ mod tests {
             v
         })
         .unwrap();
-        assert!(e.message_en.contains("must follow the one it replaces"), "{e:?}");
+        assert!(
+            e.message_en.contains("must follow the one it replaces"),
+            "{e:?}"
+        );
         assert!(e.message_vi.contains("nối tiếp"), "{e:?}");
     }
 

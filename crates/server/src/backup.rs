@@ -44,9 +44,16 @@ async fn describe(path: &Path, taken_at: &str) -> anyhow::Result<Manifest> {
     let check: String = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_one(&copy)
         .await?;
-    anyhow::ensure!(check == "ok", "{}: integrity check says {check}", path.display());
+    anyhow::ensure!(
+        check == "ok",
+        "{}: integrity check says {check}",
+        path.display()
+    );
     let manifest = Manifest {
-        file: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        file: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         taken_at: taken_at.to_owned(),
         schema_version: db::schema_version(&copy).await?,
         bytes: 0,
@@ -75,7 +82,10 @@ pub async fn backup(database: &Path, dir: &Path) -> anyhow::Result<(PathBuf, Man
         .with_context(|| format!("creating {}", dir.display()))?;
     let now = chrono::Utc::now();
     let taken_at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let target = dir.join(format!("htx-survey-{}.sqlite3", now.format("%Y%m%dT%H%M%S%.3fZ")));
+    let target = dir.join(format!(
+        "htx-survey-{}.sqlite3",
+        now.format("%Y%m%dT%H%M%S%.3fZ")
+    ));
     anyhow::ensure!(!target.exists(), "{} exists", target.display());
     let source = db::connect_existing(database).await?;
     let target_text = target

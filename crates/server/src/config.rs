@@ -77,7 +77,11 @@ pub struct Config {
 
     /// Wrong passwords from one client address within the window (higher:
     /// the officers of one office share its address).
-    #[arg(long, env = "HTX_SIGN_IN_MAX_FAILURES_PER_ADDRESS", default_value_t = 20)]
+    #[arg(
+        long,
+        env = "HTX_SIGN_IN_MAX_FAILURES_PER_ADDRESS",
+        default_value_t = 20
+    )]
     pub sign_in_max_failures_per_address: u32,
 
     /// The sign-in throttle's window, seconds.

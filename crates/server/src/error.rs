@@ -240,7 +240,9 @@ impl IntoResponse for AppError {
         let retry_after = match &self {
             Self::Busy { retry_after_secs }
             | Self::TooManyAttempts { retry_after_secs }
-            | Self::QuotaExceeded { retry_after_secs, .. } => Some(*retry_after_secs),
+            | Self::QuotaExceeded {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
             _ => None,
         };
         let mut response = (status, Json(body)).into_response();

@@ -163,7 +163,11 @@ impl Server {
                     axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
                         .await
                         .with_context(|| {
-                            format!("loading the TLS certificate {} and key {}", cert.display(), key.display())
+                            format!(
+                                "loading the TLS certificate {} and key {}",
+                                cert.display(),
+                                key.display()
+                            )
                         })?,
                 )
             }
@@ -286,7 +290,10 @@ impl Server {
 
 /// The plain-HTTP answer with `--http-redirect-addr`: the same path on
 /// HTTPS (permanent), on the HTTPS port when it is not 443.
-async fn redirect_to_https(req: axum::extract::Request, https_port: u16) -> axum::response::Response {
+async fn redirect_to_https(
+    req: axum::extract::Request,
+    https_port: u16,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
     let host = req
         .headers()
@@ -298,7 +305,11 @@ async fn redirect_to_https(req: axum::extract::Request, https_port: u16) -> axum
         Some(i) if !host[i..].contains(']') => &host[..i],
         _ => host,
     };
-    let port = if https_port == 443 { String::new() } else { format!(":{https_port}") };
+    let port = if https_port == 443 {
+        String::new()
+    } else {
+        format!(":{https_port}")
+    };
     let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
     axum::response::Redirect::permanent(&format!("https://{name}{port}{path}")).into_response()
 }

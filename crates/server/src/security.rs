@@ -25,10 +25,18 @@ pub fn content_security_policy(static_dir: &Path) -> String {
     let mut hashes: Vec<String> = PAGES
         .iter()
         .filter_map(|p| std::fs::read_to_string(static_dir.join(p)).ok())
-        .flat_map(|html| inline_scripts(&html).into_iter().map(str::to_owned).collect::<Vec<_>>())
+        .flat_map(|html| {
+            inline_scripts(&html)
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
         .map(|script| {
             let digest = Sha256::digest(script.as_bytes());
-            format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest))
+            format!(
+                "'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
         })
         .collect();
     hashes.sort();
@@ -49,10 +57,14 @@ fn inline_scripts(html: &str) -> Vec<&str> {
     let mut rest = html;
     while let Some(start) = rest.find("<script") {
         let after = &rest[start..];
-        let Some(open_end) = after.find('>') else { break };
+        let Some(open_end) = after.find('>') else {
+            break;
+        };
         let tag = &after[..open_end];
         let body_start = open_end + 1;
-        let Some(close) = after[body_start..].find("</script>") else { break };
+        let Some(close) = after[body_start..].find("</script>") else {
+            break;
+        };
         if !tag.contains(" src=") && !tag.contains(" src =") {
             out.push(&after[body_start..body_start + close]);
         }
@@ -68,8 +80,14 @@ pub fn headers(csp: &str, tls: bool) -> Vec<(HeaderName, HeaderValue)> {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_str(csp).expect("the policy is ASCII"),
         ),
-        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-        (header::REFERRER_POLICY, HeaderValue::from_static("same-origin")),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
     ];
     if tls {
@@ -90,14 +108,21 @@ mod tests {
     fn inline_scripts_are_hashed_and_external_ones_are_not() {
         let html = "<head><script type=\"module\">\nimport init from '/a.js';\n</script>\
                     <script src=\"/x.js\"></script><script>\n  reg();\n</script></head>";
-        assert_eq!(inline_scripts(html), ["\nimport init from '/a.js';\n", "\n  reg();\n"]);
+        assert_eq!(
+            inline_scripts(html),
+            ["\nimport init from '/a.js';\n", "\n  reg();\n"]
+        );
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("index.html"), html).unwrap();
         let csp = content_security_policy(dir.path());
-        let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"\n  reg();\n"));
+        let expected =
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"\n  reg();\n"));
         assert!(csp.contains(&format!("'sha256-{expected}'")), "{csp}");
         assert_eq!(csp.matches("'sha256-").count(), 2);
         assert!(csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'"));
-        assert!(!csp.contains("'unsafe-inline' 'sha") && !csp.contains("script-src 'self' 'unsafe-inline'"));
+        assert!(
+            !csp.contains("'unsafe-inline' 'sha")
+                && !csp.contains("script-src 'self' 'unsafe-inline'")
+        );
     }
 }

@@ -40,7 +40,10 @@ pub struct Reference {
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> Self {
-        let hash_limiter = Arc::new(HashLimiter::new(config.hash_jobs(), config.password_hash_queue));
+        let hash_limiter = Arc::new(HashLimiter::new(
+            config.hash_jobs(),
+            config.password_hash_queue,
+        ));
         let throttle = Arc::new(crate::throttle::SignInThrottle::new(
             config.sign_in_max_failures,
             config.sign_in_max_failures_per_address,

@@ -161,7 +161,10 @@ mod tests {
     #[test]
     fn console_routes_get_the_console_page() {
         assert_eq!(page_of_route("/review"), "console/index.html");
-        assert_eq!(page_of_route("/review/0190aa00-0000-7000-8000-000000000000"), "console/index.html");
+        assert_eq!(
+            page_of_route("/review/0190aa00-0000-7000-8000-000000000000"),
+            "console/index.html"
+        );
         assert_eq!(page_of_route("/admin"), "console/index.html");
         assert_eq!(page_of_route("/"), "index.html");
         assert_eq!(page_of_route("/visits/1"), "index.html");

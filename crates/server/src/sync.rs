@@ -205,7 +205,9 @@ pub async fn write_pushes(jobs: &[PushJob]) -> ApiResult<Vec<Vec<RecordOutcome>>
         for (i, (record, body)) in job.batch.records.iter().zip(&job.bodies).enumerate() {
             let outcome = match prepare(&mut tx, &known, &ctx, record, body.as_deref()).await? {
                 Prepared::Done(outcome) => Some(outcome),
-                Prepared::Store(r) if sent[&record.visit.id] > 1 || r.new_organisation.is_some() => {
+                Prepared::Store(r)
+                    if sent[&record.visit.id] > 1 || r.new_organisation.is_some() =>
+                {
                     Some(store_one(&mut tx, &mut known, &ctx, record, *r).await?)
                 }
                 Prepared::Store(r) => {
@@ -881,7 +883,9 @@ pub async fn pull(
                 let key = (r.visit_id.clone(), r.revision);
                 response.reviews.push(review_outcome(r)?);
                 if returned {
-                    response.returned_visits.extend(still_returned(state, &key).await?);
+                    response
+                        .returned_visits
+                        .extend(still_returned(state, &key).await?);
                 }
             }
         }
@@ -900,7 +904,10 @@ pub async fn pull(
 
 /// The returned revision `(visit id, revision)`, if it is still the visit's
 /// latest (once the officer's fix is stored, a phone has nothing to fix).
-async fn still_returned(state: &AppState, (visit_id, revision): &(String, i64)) -> ApiResult<Option<htx_core::Visit>> {
+async fn still_returned(
+    state: &AppState,
+    (visit_id, revision): &(String, i64),
+) -> ApiResult<Option<htx_core::Visit>> {
     let Some(latest) = visits::latest(&state.db, visit_id).await? else {
         return Ok(None);
     };

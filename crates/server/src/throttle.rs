@@ -99,9 +99,15 @@ impl SignInThrottle {
             windows.retain(|_, w| w.started + self.window > now);
         }
         for s in Self::subjects(username, addr) {
-            let w = windows.entry(s).or_insert(Window { failures: 0, started: now });
+            let w = windows.entry(s).or_insert(Window {
+                failures: 0,
+                started: now,
+            });
             if w.started + self.window <= now {
-                *w = Window { failures: 0, started: now };
+                *w = Window {
+                    failures: 0,
+                    started: now,
+                };
             }
             w.failures += 1;
         }
@@ -129,7 +135,10 @@ impl FromRequestParts<AppState> for ClientAddr {
             .map(|c| c.0.ip());
         Ok(ClientAddr(client_address(
             peer,
-            parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()),
+            parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok()),
             &state.config.trusted_proxy,
         )))
     }
@@ -168,10 +177,14 @@ mod tests {
         let wait = t.check("CanBo1 ", Some(ip)).unwrap_err();
         assert!(wait > Duration::from_secs(890), "{wait:?}");
         // Another account from another address is not held up.
-        assert!(t.check("canbo2", Some("198.51.100.1".parse().unwrap())).is_ok());
+        assert!(t
+            .check("canbo2", Some("198.51.100.1".parse().unwrap()))
+            .is_ok());
         // A right password (checked before the limit was reached) resets the account.
         t.succeeded("canbo1");
-        assert!(t.check("canbo1", Some("198.51.100.1".parse().unwrap())).is_ok());
+        assert!(t
+            .check("canbo1", Some("198.51.100.1".parse().unwrap()))
+            .is_ok());
     }
 
     #[test]
@@ -200,8 +213,15 @@ mod tests {
         let client: IpAddr = "203.0.113.5".parse().unwrap();
         let header = Some("1.2.3.4, 203.0.113.5");
         assert_eq!(client_address(Some(proxy), header, &[proxy]), Some(client));
-        assert_eq!(client_address(Some(client), header, &[proxy]), Some(client), "not a proxy");
+        assert_eq!(
+            client_address(Some(client), header, &[proxy]),
+            Some(client),
+            "not a proxy"
+        );
         assert_eq!(client_address(Some(proxy), None, &[proxy]), Some(proxy));
-        assert_eq!(client_address(Some(proxy), Some("nonsense"), &[proxy]), Some(proxy));
+        assert_eq!(
+            client_address(Some(proxy), Some("nonsense"), &[proxy]),
+            Some(proxy)
+        );
     }
 }

@@ -214,7 +214,10 @@ async fn conflicts_are_kept_and_flagged_and_history_is_kept() {
     let late = final_visit(0, "bản đến muộn");
     let mut early = late.next_revision();
     early.notes = "bản sửa đến trước".into();
-    assert_eq!(statuses(&api.push(&token, &batch(vec![early.clone()])).await), ["accepted"]);
+    assert_eq!(
+        statuses(&api.push(&token, &batch(vec![early.clone()])).await),
+        ["accepted"]
+    );
     let r = api.push(&token, &batch(vec![late.clone()])).await;
     assert_eq!(
         r.results[0].outcome,
@@ -745,7 +748,10 @@ async fn blobs_are_content_addressed() {
         sha256: sha.clone(),
         caption: "Kho lúa".into(),
     });
-    assert_eq!(statuses(&api.push(&token, &batch(vec![v])).await), ["accepted"]);
+    assert_eq!(
+        statuses(&api.push(&token, &batch(vec![v])).await),
+        ["accepted"]
+    );
     for reader in ["canbo1", "kiemduyet", "quantri"] {
         let res = get(api.login(reader).await, sha.clone()).await.unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{reader}");

@@ -32,30 +32,63 @@ async fn the_demo_holds_three_years_of_every_kind_of_work() {
     let api = full_demo().await;
     let reviewer = api.login("kiemduyet").await;
     for year in demo::history::YEARS {
-        let (status, page) = api.get_json(&reviewer, &format!("/visits?year={year}")).await;
+        let (status, page) = api
+            .get_json(&reviewer, &format!("/visits?year={year}"))
+            .await;
         assert_eq!(status, StatusCode::OK);
-        assert!(page["total"].as_i64().unwrap() > 150, "{year}: {}", page["total"]);
+        assert!(
+            page["total"].as_i64().unwrap() > 150,
+            "{year}: {}",
+            page["total"]
+        );
     }
     for state in ["pending", "approved", "returned", "conflict"] {
-        let (_, page) = api.get_json(&reviewer, &format!("/visits?year=2026&state={state}")).await;
-        assert!(page["total"].as_i64().unwrap() > 0, "no {state} visit in 2026");
+        let (_, page) = api
+            .get_json(&reviewer, &format!("/visits?year=2026&state={state}"))
+            .await;
+        assert!(
+            page["total"].as_i64().unwrap() > 0,
+            "no {state} visit in 2026"
+        );
     }
     // A fix waiting for review again, and conflicting copies from a second phone.
-    assert!(count(&api, "SELECT COUNT(*) FROM visit_index WHERE revision = 1 AND review_state = 'pending'").await > 0);
-    assert_eq!(count(&api, "SELECT COUNT(*) FROM visit_conflicts WHERE reason = 'same_revision_other_content'").await, 3);
+    assert!(
+        count(
+            &api,
+            "SELECT COUNT(*) FROM visit_index WHERE revision = 1 AND review_state = 'pending'"
+        )
+        .await
+            > 0
+    );
+    assert_eq!(
+        count(
+            &api,
+            "SELECT COUNT(*) FROM visit_conflicts WHERE reason = 'same_revision_other_content'"
+        )
+        .await,
+        3
+    );
     // Grades of every band, and sheets that are not rated.
     for grade in ["good", "fair", "average", "weak"] {
-        let (_, page) = api.get_json(&reviewer, &format!("/visits?grade={grade}")).await;
+        let (_, page) = api
+            .get_json(&reviewer, &format!("/visits?grade={grade}"))
+            .await;
         assert!(page["total"].as_i64().unwrap() > 0, "no {grade} visit");
     }
     // Organisations found in the field, waiting to be matched.
-    let (_, provisional) = api.get_json(&reviewer, "/organisations?provisional=true").await;
-    assert_eq!(provisional["total"], demo::history::PROVISIONAL_ORGANISATIONS);
+    let (_, provisional) = api
+        .get_json(&reviewer, "/organisations?provisional=true")
+        .await;
+    assert_eq!(
+        provisional["total"],
+        demo::history::PROVISIONAL_ORGANISATIONS
+    );
     // Photos, drawn by the seeder, that staff see on their visits; GPS points.
-    let (sha, visit): (String, String) = sqlx::query_as("SELECT sha256, visit_id FROM visit_photos LIMIT 1")
-        .fetch_one(&api.db)
-        .await
-        .unwrap();
+    let (sha, visit): (String, String) =
+        sqlx::query_as("SELECT sha256, visit_id FROM visit_photos LIMIT 1")
+            .fetch_one(&api.db)
+            .await
+            .unwrap();
     let res = api
         .client
         .get(api.url(&format!("/blobs/{sha}")))
@@ -66,7 +99,10 @@ async fn the_demo_holds_three_years_of_every_kind_of_work() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["content-type"], "image/png");
     let (_, h) = api.get_json(&reviewer, &format!("/visits/{visit}")).await;
-    assert!(!h["latest"]["visit"]["photos"].as_array().unwrap().is_empty());
+    assert!(!h["latest"]["visit"]["photos"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     assert!(count(&api, "SELECT COUNT(*) FROM visit_revisions WHERE json_extract(body, '$.location') IS NOT NULL").await > 100);
 
     // canbo1's phone, signing in, receives the visits returned to canbo1 to fix.
@@ -78,7 +114,11 @@ async fn the_demo_holds_three_years_of_every_kind_of_work() {
         .filter(|r| r.decision == htx_core::review::ReviewDecision::Returned)
         .map(|r| r.visit_id)
         .collect();
-    assert!(pulled.returned_visits.len() >= 2, "{} returned visits", pulled.returned_visits.len());
+    assert!(
+        pulled.returned_visits.len() >= 2,
+        "{} returned visits",
+        pulled.returned_visits.len()
+    );
     for v in &pulled.returned_visits {
         assert!(returned.contains(&v.id));
         let (status, _) = api.get_json(&canbo1, &format!("/visits/{}", v.id)).await;
@@ -87,9 +127,15 @@ async fn the_demo_holds_three_years_of_every_kind_of_work() {
     // The officer fixes one: it is taken as the next revision and waits again.
     let mut fix = pulled.returned_visits[0].next_revision();
     fix.notes = "Đã sửa trên máy mới".into();
-    assert_eq!(statuses(&api.push(&canbo1, &batch(vec![fix.clone()])).await), ["accepted"]);
+    assert_eq!(
+        statuses(&api.push(&canbo1, &batch(vec![fix.clone()])).await),
+        ["accepted"]
+    );
     let again = api.pull(&canbo1, "?since=0").await;
-    assert!(!again.returned_visits.iter().any(|v| v.id == fix.id), "a fixed visit is not sent back again");
+    assert!(
+        !again.returned_visits.iter().any(|v| v.id == fix.id),
+        "a fixed visit is not sent back again"
+    );
 
     // Seeding again adds nothing.
     let state = htx_server::AppState::new(api.db.clone(), test_config());
@@ -125,32 +171,69 @@ fn status_of(code: &str) -> LegalStatus {
 
 /// The indicators as `(numerator, denominator, in scope, with data, without a
 /// visit)`, computed from the rows, by the plan's definitions.
-fn second_computation(orgs: &[OrgRow], rubrics: &RubricRegistry) -> BTreeMap<&'static str, (u64, Option<u64>, u32, u32, u32)> {
+fn second_computation(
+    orgs: &[OrgRow],
+    rubrics: &RubricRegistry,
+) -> BTreeMap<&'static str, (u64, Option<u64>, u32, u32, u32)> {
     use OrganisationKind as K;
-    let status = |o: &OrgRow| o.visit.as_ref().and_then(|v| v.facts.status).unwrap_or(o.registry_status);
+    let status = |o: &OrgRow| {
+        o.visit
+            .as_ref()
+            .and_then(|v| v.facts.status)
+            .unwrap_or(o.registry_status)
+    };
     let grade = |o: &OrgRow| {
         o.visit
             .as_ref()
             .and_then(|v| htx_core::score_visit(v, rubrics))
             .and_then(|s| s.rating.grade())
     };
-    let existing: Vec<&OrgRow> = orgs.iter().filter(|o| status(o) != LegalStatus::Dissolved).collect();
-    let of = |kinds: &[K]| -> Vec<&OrgRow> { existing.iter().copied().filter(|o| kinds.contains(&o.kind)).collect() };
+    let existing: Vec<&OrgRow> = orgs
+        .iter()
+        .filter(|o| status(o) != LegalStatus::Dissolved)
+        .collect();
+    let of = |kinds: &[K]| -> Vec<&OrgRow> {
+        existing
+            .iter()
+            .copied()
+            .filter(|o| kinds.contains(&o.kind))
+            .collect()
+    };
     let unvisited = |set: &[&OrgRow]| set.iter().filter(|o| o.visit.is_none()).count() as u32;
     let mut out = BTreeMap::new();
 
     // Registry counts: every existing organisation of the kind has the datum.
-    for (id, kind) in [("cooperative_groups", K::CooperativeGroup), ("cooperatives", K::Cooperative), ("unions", K::CooperativeUnion)] {
+    for (id, kind) in [
+        ("cooperative_groups", K::CooperativeGroup),
+        ("cooperatives", K::Cooperative),
+        ("unions", K::CooperativeUnion),
+    ] {
         let set = of(&[kind]);
         let n = set.len() as u32;
         out.insert(id, (u64::from(n), None, n, n, unvisited(&set)));
     }
     let coops = of(&[K::Cooperative]);
-    let halted = coops.iter().filter(|o| status(o) == LegalStatus::Halted).count() as u64;
-    out.insert("halted_cooperatives", (halted, None, coops.len() as u32, coops.len() as u32, unvisited(&coops)));
+    let halted = coops
+        .iter()
+        .filter(|o| status(o) == LegalStatus::Halted)
+        .count() as u64;
+    out.insert(
+        "halted_cooperatives",
+        (
+            halted,
+            None,
+            coops.len() as u32,
+            coops.len() as u32,
+            unvisited(&coops),
+        ),
+    );
 
     // Sums of members over the organisations whose visit gave them.
-    for (id, kind) in [("cooperative_group_members", K::CooperativeGroup), ("cooperative_members", K::Cooperative), ("union_member_cooperatives", K::CooperativeUnion)] {
+    for (id, kind) in [
+        ("cooperative_group_members", K::CooperativeGroup),
+        ("cooperative_members", K::Cooperative),
+        ("union_member_cooperatives", K::CooperativeUnion),
+    ] {
         let set = of(&[kind]);
         let values: Vec<u64> = set
             .iter()
@@ -159,20 +242,43 @@ fn second_computation(orgs: &[OrgRow], rubrics: &RubricRegistry) -> BTreeMap<&'s
                 if kind == K::CooperativeUnion {
                     return m.member_cooperatives.map(u64::from);
                 }
-                let people = [m.official, m.associate_contributing, m.associate_non_contributing, m.group_members];
+                let people = [
+                    m.official,
+                    m.associate_contributing,
+                    m.associate_non_contributing,
+                    m.group_members,
+                ];
                 m.total.map(u64::from).or_else(|| {
-                    people.iter().any(Option::is_some).then(|| people.iter().flatten().map(|&x| u64::from(x)).sum())
+                    people
+                        .iter()
+                        .any(Option::is_some)
+                        .then(|| people.iter().flatten().map(|&x| u64::from(x)).sum())
                 })
             })
             .collect();
-        out.insert(id, (values.iter().sum(), None, set.len() as u32, values.len() as u32, unvisited(&set)));
+        out.insert(
+            id,
+            (
+                values.iter().sum(),
+                None,
+                set.len() as u32,
+                values.len() as u32,
+                unvisited(&set),
+            ),
+        );
     }
 
     // Shares over the organisations that answered: (yes, answered).
     let share = |set: &[&OrgRow], answer: &dyn Fn(&OrgRow) -> Option<bool>| {
         let answers: Vec<bool> = set.iter().filter_map(|o| answer(o)).collect();
         let yes = answers.iter().filter(|&&a| a).count() as u64;
-        (yes, Some(answers.len() as u64), set.len() as u32, answers.len() as u32, unvisited(set))
+        (
+            yes,
+            Some(answers.len() as u64),
+            set.len() as u32,
+            answers.len() as u32,
+            unvisited(set),
+        )
     };
     let good_or_fair = |o: &OrgRow| grade(o).map(|g| g.is_good_or_fair());
     out.insert("cooperatives_good_or_fair", share(&coops, &good_or_fair));
@@ -180,17 +286,34 @@ fn second_computation(orgs: &[OrgRow], rubrics: &RubricRegistry) -> BTreeMap<&'s
     out.insert("effective_organisations", share(&all, &good_or_fair));
     out.insert(
         "good_or_fair_in_value_chain",
-        share(&coops, &|o| if good_or_fair(o) == Some(true) { o.visit.as_ref()?.plan.value_chain } else { None }),
+        share(&coops, &|o| {
+            if good_or_fair(o) == Some(true) {
+                o.visit.as_ref()?.plan.value_chain
+            } else {
+                None
+            }
+        }),
     );
-    out.insert("organisations_in_value_chain", share(&all, &|o| o.visit.as_ref()?.plan.value_chain));
-    out.insert("directors_trained", share(&coops, &|o| o.visit.as_ref()?.facts.director.trained));
+    out.insert(
+        "organisations_in_value_chain",
+        share(&all, &|o| o.visit.as_ref()?.plan.value_chain),
+    );
+    out.insert(
+        "directors_trained",
+        share(&coops, &|o| o.visit.as_ref()?.facts.director.trained),
+    );
     let coops_and_unions = of(&[K::Cooperative, K::CooperativeUnion]);
     out.insert(
         "female_directors",
-        share(&coops_and_unions, &|o| Some(o.visit.as_ref()?.facts.director.gender? == Gender::Female)),
+        share(&coops_and_unions, &|o| {
+            Some(o.visit.as_ref()?.facts.director.gender? == Gender::Female)
+        }),
     );
     let agri: Vec<&OrgRow> = coops.iter().copied().filter(|o| o.agricultural).collect();
-    out.insert("agri_cooperatives_linked_with_enterprise", share(&agri, &|o| o.visit.as_ref()?.plan.enterprise_link));
+    out.insert(
+        "agri_cooperatives_linked_with_enterprise",
+        share(&agri, &|o| o.visit.as_ref()?.plan.enterprise_link),
+    );
     // Managers: a share of people, not of organisations.
     let managers: Vec<(u64, u64)> = coops_and_unions
         .iter()
@@ -250,7 +373,9 @@ async fn rows_of(api: &Api, communes: &BTreeSet<String>, year: i32) -> Vec<OrgRo
     }
     let mut by_org: HashMap<String, Visit> = HashMap::new();
     for (org, v) in by_visit.into_values() {
-        let newer = by_org.get(&org).is_none_or(|kept| (v.started_at, v.id) > (kept.started_at, kept.id));
+        let newer = by_org
+            .get(&org)
+            .is_none_or(|kept| (v.started_at, v.id) > (kept.started_at, kept.id));
         if newer {
             by_org.insert(org, v);
         }
@@ -273,7 +398,10 @@ async fn the_dashboard_agrees_with_a_second_computation_of_the_indicators() {
     let places = PlaceRegistry::seed();
     let rubrics = RubricRegistry::builtin();
     let all_communes: Vec<String> =
-        sqlx::query_scalar("SELECT DISTINCT place_code FROM organisations").fetch_all(&api.db).await.unwrap();
+        sqlx::query_scalar("SELECT DISTINCT place_code FROM organisations")
+            .fetch_all(&api.db)
+            .await
+            .unwrap();
     let all_communes: BTreeSet<String> = all_communes.into_iter().collect();
     // The new commune and the old district with the most organisations.
     let per_commune: Vec<(String, i64)> = sqlx::query_as(
@@ -285,30 +413,53 @@ async fn the_dashboard_agrees_with_a_second_computation_of_the_indicators() {
     let commune = per_commune[0].0.clone();
     let district = places
         .iter()
-        .filter(|p| p.hierarchy == Hierarchy::Old && p.level == PlaceLevel::District && p.parent.as_deref() == Some("91"))
+        .filter(|p| {
+            p.hierarchy == Hierarchy::Old
+                && p.level == PlaceLevel::District
+                && p.parent.as_deref() == Some("91")
+        })
         .max_by_key(|d| {
             let within = places.new_communes_within(&PlaceRef::new(Hierarchy::Old, d.code.clone()));
-            (within.intersection(&all_communes).count(), std::cmp::Reverse(d.code.clone()))
+            (
+                within.intersection(&all_communes).count(),
+                std::cmp::Reverse(d.code.clone()),
+            )
         })
         .unwrap()
         .code
         .clone();
     let scopes: Vec<(String, BTreeSet<String>)> = vec![
         (String::new(), all_communes.clone()),
-        (format!("&hierarchy=old&place={district}"), places.new_communes_within(&PlaceRef::new(Hierarchy::Old, district.clone()))),
-        (format!("&hierarchy=new&place={commune}"), BTreeSet::from([commune.clone()])),
+        (
+            format!("&hierarchy=old&place={district}"),
+            places.new_communes_within(&PlaceRef::new(Hierarchy::Old, district.clone())),
+        ),
+        (
+            format!("&hierarchy=new&place={commune}"),
+            BTreeSet::from([commune.clone()]),
+        ),
     ];
     let mut compared = 0;
     for year in demo::history::YEARS {
         for (query, communes) in &scopes {
             let rows = rows_of(&api, communes, year).await;
             let expected = second_computation(&rows, &rubrics);
-            let (status, d) = api.get_json(&reviewer, &format!("/dashboard?year={year}{query}")).await;
+            let (status, d) = api
+                .get_json(&reviewer, &format!("/dashboard?year={year}{query}"))
+                .await;
             assert_eq!(status, StatusCode::OK, "{d}");
             let group = &d["report"]["groups"][0];
-            assert_eq!(group["organisations"].as_u64().unwrap() as usize, rows.len(), "{year}{query}");
+            assert_eq!(
+                group["organisations"].as_u64().unwrap() as usize,
+                rows.len(),
+                "{year}{query}"
+            );
             let indicators = group["indicators"].as_array().unwrap();
-            assert_eq!(indicators.len(), expected.len(), "{year}{query}: every indicator");
+            assert_eq!(
+                indicators.len(),
+                expected.len(),
+                "{year}{query}: every indicator"
+            );
             for i in indicators {
                 let id = i["id"].as_str().unwrap();
                 let got = (
@@ -323,12 +474,17 @@ async fn the_dashboard_agrees_with_a_second_computation_of_the_indicators() {
             }
             // Real figures, not zeros, for the whole demo every year.
             if query.is_empty() {
-                assert!(expected["cooperatives_good_or_fair"].1.unwrap() > 20, "{year}: {expected:?}");
+                assert!(
+                    expected["cooperatives_good_or_fair"].1.unwrap() > 20,
+                    "{year}: {expected:?}"
+                );
                 assert!(expected["cooperative_members"].0 > 1000);
             }
         }
     }
-    println!("compared {compared} indicator values (old district {district}, new commune {commune})");
+    println!(
+        "compared {compared} indicator values (old district {district}, new commune {commune})"
+    );
     assert_eq!(compared, 3 * 3 * 16);
     api.stop().await;
 }
@@ -353,16 +509,32 @@ async fn table_count(db_path: &std::path::Path, sql: &str) -> i64 {
 #[tokio::test]
 async fn the_demo_refuses_a_database_with_real_data_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    let real = Config { demo: false, ..config_in(tmp.path()) };
-    htx_server::create_admin(real.clone(), "admin.tinh", "Quản trị tỉnh", "mat-khau-that-dai".into()).await.unwrap();
+    let real = Config {
+        demo: false,
+        ..config_in(tmp.path())
+    };
+    htx_server::create_admin(
+        real.clone(),
+        "admin.tinh",
+        "Quản trị tỉnh",
+        "mat-khau-that-dai".into(),
+    )
+    .await
+    .unwrap();
     let err = match Server::bind(config_in(tmp.path())).await {
         Ok(_) => panic!("--demo seeded a real database"),
         Err(e) => e.to_string(),
     };
-    assert!(err.contains("--demo refused") && err.contains("1 accounts"), "{err}");
+    assert!(
+        err.contains("--demo refused") && err.contains("1 accounts"),
+        "{err}"
+    );
     let db = tmp.path().join("htx.sqlite3");
     assert_eq!(table_count(&db, "SELECT COUNT(*) FROM users").await, 1);
-    assert_eq!(table_count(&db, "SELECT COUNT(*) FROM organisations").await, 0);
+    assert_eq!(
+        table_count(&db, "SELECT COUNT(*) FROM organisations").await,
+        0
+    );
     // Without --demo the real database serves, and its admin signs in.
     let server = Server::bind(real).await.unwrap();
     drop(server);
@@ -372,8 +544,12 @@ async fn the_demo_refuses_a_database_with_real_data_and_writes_nothing() {
 async fn a_demo_database_used_by_demo_accounts_is_still_a_demo() {
     let api = Api::start().await;
     let canbo1 = api.login("canbo1").await;
-    let found = visit_of_new_organisation(demo::DEMO_ORGANISATIONS[0].place_code, Some("1701999401"));
-    assert_eq!(statuses(&api.push(&canbo1, &batch(vec![found])).await), ["accepted"]);
+    let found =
+        visit_of_new_organisation(demo::DEMO_ORGANISATIONS[0].place_code, Some("1701999401"));
+    assert_eq!(
+        statuses(&api.push(&canbo1, &batch(vec![found])).await),
+        ["accepted"]
+    );
     let admin = api.login("quantri").await;
     let res = api
         .client
@@ -406,20 +582,48 @@ async fn demo_accounts_are_not_served_on_the_network_unless_asked() {
     };
     assert!(err.contains("refusing to serve demo accounts"), "{err}");
     // Once seeded, even without --demo: the accounts are in the database.
-    let err = Server::bind(open(false, false)).await.err().unwrap().to_string();
+    let err = Server::bind(open(false, false))
+        .await
+        .err()
+        .unwrap()
+        .to_string();
     assert!(err.contains("--allow-demo-on-network"), "{err}");
     drop(Server::bind(open(true, false)).await.unwrap());
-    drop(Server::bind(Config { demo: false, ..config_in(tmp.path()) }).await.unwrap());
+    drop(
+        Server::bind(Config {
+            demo: false,
+            ..config_in(tmp.path())
+        })
+        .await
+        .unwrap(),
+    );
 }
 
 #[tokio::test]
 async fn create_admin_makes_the_first_real_account() {
     let tmp = tempfile::tempdir().unwrap();
-    let config = Config { demo: false, ..config_in(tmp.path()) };
-    let short = htx_server::create_admin(config.clone(), "admin.tinh", "Quản trị", "ngan".into()).await;
+    let config = Config {
+        demo: false,
+        ..config_in(tmp.path())
+    };
+    let short =
+        htx_server::create_admin(config.clone(), "admin.tinh", "Quản trị", "ngan".into()).await;
     assert!(short.unwrap_err().to_string().contains("at least 10"));
-    htx_server::create_admin(config.clone(), "admin.tinh", "Quản trị tỉnh", "mat-khau-that-dai".into()).await.unwrap();
-    let again = htx_server::create_admin(config.clone(), "admin.tinh", "Quản trị", "mat-khau-khac-dai".into()).await;
+    htx_server::create_admin(
+        config.clone(),
+        "admin.tinh",
+        "Quản trị tỉnh",
+        "mat-khau-that-dai".into(),
+    )
+    .await
+    .unwrap();
+    let again = htx_server::create_admin(
+        config.clone(),
+        "admin.tinh",
+        "Quản trị",
+        "mat-khau-khac-dai".into(),
+    )
+    .await;
     assert!(again.unwrap_err().to_string().contains("taken"));
     let server = Server::bind(config).await.unwrap();
     let base = format!("http://{}/api/v1", server.local_addr());

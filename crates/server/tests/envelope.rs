@@ -57,7 +57,11 @@ fn the_walk_covers_every_route() {
     for p in &declared {
         assert!(walked.contains(p), "route {p} is not walked");
     }
-    assert_eq!(walked.len(), declared.len(), "a walked route no longer exists: {walked:?} vs {declared:?}");
+    assert_eq!(
+        walked.len(),
+        declared.len(),
+        "a walked route no longer exists: {walked:?} vs {declared:?}"
+    );
 }
 
 /// The path with its parameters malformed (an id that is no UUID, a name
@@ -70,27 +74,52 @@ fn malformed_path(p: &str) -> String {
 
 /// Sends `method path` with `body` and checks the answer is a refusal in the
 /// envelope; returns its status and code.
-async fn refusal(api: &Api, token: &str, method: &str, path: &str, body: Option<&str>) -> (StatusCode, String) {
+async fn refusal(
+    api: &Api,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> (StatusCode, String) {
     let mut req = api
         .client
-        .request(Method::from_bytes(method.as_bytes()).unwrap(), api.url(path))
+        .request(
+            Method::from_bytes(method.as_bytes()).unwrap(),
+            api.url(path),
+        )
         .header(AUTHORIZATION, format!("Bearer {token}"));
     if let Some(b) = body {
-        req = req.header(CONTENT_TYPE, "application/json").body(b.to_owned());
+        req = req
+            .header(CONTENT_TYPE, "application/json")
+            .body(b.to_owned());
     }
     let res = req.send().await.unwrap();
     let status = res.status();
     let what = format!("{method} {path} -> {status}");
     assert!(!status.is_server_error(), "{what}: a server error");
-    let ctype = res.headers().get(CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let ctype = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
     if status.is_success() {
         // Nothing malformed reached this route (its query is ignored).
         return (status, String::new());
     }
-    assert!(ctype.starts_with("application/json"), "{what}: answered {ctype:?}");
-    let body: Value = res.json().await.unwrap_or_else(|e| panic!("{what}: not JSON: {e}"));
-    let code = body["error"]["code"].as_str().unwrap_or_else(|| panic!("{what}: no code in {body}"));
-    let message = body["error"]["message"].as_str().unwrap_or_else(|| panic!("{what}: no message in {body}"));
+    assert!(
+        ctype.starts_with("application/json"),
+        "{what}: answered {ctype:?}"
+    );
+    let body: Value = res
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: not JSON: {e}"));
+    let code = body["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{what}: no code in {body}"));
+    let message = body["error"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{what}: no message in {body}"));
     assert!(!message.is_empty(), "{what}: empty message");
     (status, code.to_owned())
 }
@@ -115,23 +144,38 @@ async fn every_route_refuses_a_malformed_query_path_and_body_in_json() {
             }
         }
         // A malformed query string.
-        let (status, code) = refusal(&api, &admin, method, &format!("{path}{bad_query}"), None).await;
-        if matches!(*path, "/sync/pull" | "/visits" | "/dashboard" | "/organisations") && *method == "GET" {
+        let (status, code) =
+            refusal(&api, &admin, method, &format!("{path}{bad_query}"), None).await;
+        if matches!(
+            *path,
+            "/sync/pull" | "/visits" | "/dashboard" | "/organisations"
+        ) && *method == "GET"
+        {
             // Unreadable (`page=abc`: invalid_query) or read and refused (bad_request).
             assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {path}");
-            assert!(["invalid_query", "bad_request"].contains(&code.as_str()), "{method} {path}: {code}");
+            assert!(
+                ["invalid_query", "bad_request"].contains(&code.as_str()),
+                "{method} {path}: {code}"
+            );
         }
         // A malformed body.
         if with_body && !path.starts_with("/blobs") && *path != "/organisations/import" {
             let (status, code) = refusal(&api, &admin, method, path, Some(bad_body)).await;
             if !path.contains('{') {
-                assert_eq!((status, code.as_str()), (StatusCode::BAD_REQUEST, "invalid_json"), "{method} {path}");
+                assert_eq!(
+                    (status, code.as_str()),
+                    (StatusCode::BAD_REQUEST, "invalid_json"),
+                    "{method} {path}"
+                );
             }
         }
     }
     // The case the review found: a page number that is no number.
     let (status, code) = refusal(&api, &admin, "GET", "/visits?page=abc", None).await;
-    assert_eq!((status, code.as_str()), (StatusCode::BAD_REQUEST, "invalid_query"));
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_query")
+    );
     // A role check comes before the body is read: an officer sending garbage
     // to a staff or admin route is refused for the role, not the body.
     for (method, path) in [
@@ -142,13 +186,34 @@ async fn every_route_refuses_a_malformed_query_path_and_body_in_json() {
         ("PUT", "/users/canbo2/disabled"),
     ] {
         let (status, code) = refusal(&api, &officer, method, path, Some(bad_body)).await;
-        assert_eq!((status, code.as_str()), (StatusCode::FORBIDDEN, "forbidden"), "{method} {path}");
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::FORBIDDEN, "forbidden"),
+            "{method} {path}"
+        );
     }
     let (status, code) = refusal(&api, &officer, "GET", &format!("/visits{bad_query}"), None).await;
-    assert_eq!((status, code.as_str()), (StatusCode::FORBIDDEN, "forbidden"), "an officer's malformed list query");
-    let (status, _) = refusal(&api, &admin, "POST", &format!("/auth/logout{bad_query}"), Some(bad_body)).await;
-    assert!(status.is_success(), "sign-out reads neither query nor body: {status}");
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::FORBIDDEN, "forbidden"),
+        "an officer's malformed list query"
+    );
+    let (status, _) = refusal(
+        &api,
+        &admin,
+        "POST",
+        &format!("/auth/logout{bad_query}"),
+        Some(bad_body),
+    )
+    .await;
+    assert!(
+        status.is_success(),
+        "sign-out reads neither query nor body: {status}"
+    );
     let (status, code) = refusal(&api, &admin, "GET", "/users", None).await;
-    assert_eq!((status, code.as_str()), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::UNAUTHORIZED, "unauthorized")
+    );
     api.stop().await;
 }

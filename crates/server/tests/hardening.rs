@@ -9,7 +9,12 @@ use reqwest::header::{AUTHORIZATION, RETRY_AFTER};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-async fn login_from(api: &Api, user: &str, password: &str, from: Option<&str>) -> reqwest::Response {
+async fn login_from(
+    api: &Api,
+    user: &str,
+    password: &str,
+    from: Option<&str>,
+) -> reqwest::Response {
     let mut req = api
         .client
         .post(api.url("/auth/login"))
@@ -29,17 +34,34 @@ async fn the_sixth_wrong_password_is_refused_even_when_right_until_the_window_en
     }
     let res = api.login_raw("canbo1", "canbo1-demo").await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
-    let wait: u64 = res.headers()[RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    let wait: u64 = res.headers()[RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=2).contains(&wait), "Retry-After {wait}");
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "too_many_attempts");
-    assert!(body["error"]["message_vi"].as_str().unwrap().contains("phút"), "{body}");
+    assert!(
+        body["error"]["message_vi"]
+            .as_str()
+            .unwrap()
+            .contains("phút"),
+        "{body}"
+    );
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let res = api.login_raw("canbo1", "canbo1-demo").await;
-    assert_eq!(res.status(), StatusCode::OK, "after the window the right password works");
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "after the window the right password works"
+    );
     // ... and resets the account's count: five more wrong ones are answered 401.
     for _ in 0..5 {
-        assert_eq!(api.login_raw("canbo1", "sai").await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            api.login_raw("canbo1", "sai").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
     api.stop().await;
 }
@@ -78,10 +100,16 @@ async fn an_unknown_user_costs_one_password_hash_as_a_known_one_does() {
     api.login_raw("nobody-warmup", "x").await;
     let hashes = || api.state.hash_limiter().hashes_done();
     let before = hashes();
-    assert_eq!(api.login_raw("canbo1", "sai").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        api.login_raw("canbo1", "sai").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let known = hashes() - before;
     let before = hashes();
-    assert_eq!(api.login_raw("khong-ai-ca", "sai").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        api.login_raw("khong-ai-ca", "sai").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let unknown = hashes() - before;
     assert_eq!((known, unknown), (1, 1));
     api.stop().await;
@@ -93,7 +121,9 @@ async fn refused_everywhere(api: &Api, token: &str) {
     let requests = [
         api.client.get(api.url("/sync/pull")),
         api.client.post(api.url("/sync/push")).json(&batch(vec![])),
-        api.client.post(api.url("/sync/receipt")).json(&json!({"protocol_version": 1, "keys": []})),
+        api.client
+            .post(api.url("/sync/receipt"))
+            .json(&json!({"protocol_version": 1, "keys": []})),
         api.client.get(api.url("/visits")),
         api.client.get(api.url("/users")),
         api.client.post(api.url("/auth/logout")),
@@ -124,13 +154,22 @@ async fn sign_out_and_revocation_end_tokens() {
     // An admin revokes every token of canbo1 (a lost phone).
     let admin = api.login("quantri").await;
     let admin_call = |method: reqwest::Method, path: String, body: Option<Value>| {
-        let mut req = api.client.request(method, api.url(&path)).header(AUTHORIZATION, format!("Bearer {admin}"));
+        let mut req = api
+            .client
+            .request(method, api.url(&path))
+            .header(AUTHORIZATION, format!("Bearer {admin}"));
         if let Some(b) = body {
             req = req.json(&b);
         }
         req.send()
     };
-    let res = admin_call(reqwest::Method::DELETE, "/users/canbo1/sessions".into(), None).await.unwrap();
+    let res = admin_call(
+        reqwest::Method::DELETE,
+        "/users/canbo1/sessions".into(),
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.json::<Value>().await.unwrap()["revoked_sessions"], 1);
     refused_everywhere(&api, &tablet).await;
@@ -138,7 +177,10 @@ async fn sign_out_and_revocation_end_tokens() {
     let res = api
         .client
         .delete(api.url("/users/canbo2/sessions"))
-        .header(AUTHORIZATION, format!("Bearer {}", api.login("kiemduyet").await))
+        .header(
+            AUTHORIZATION,
+            format!("Bearer {}", api.login("kiemduyet").await),
+        )
         .send()
         .await
         .unwrap();
@@ -146,18 +188,46 @@ async fn sign_out_and_revocation_end_tokens() {
 
     // Disabled: no sign-in (the right password says so), tokens gone; enabled again: signs in.
     let token = api.login("canbo2").await;
-    let res = admin_call(reqwest::Method::PUT, "/users/canbo2/disabled".into(), Some(json!({"disabled": true}))).await.unwrap();
+    let res = admin_call(
+        reqwest::Method::PUT,
+        "/users/canbo2/disabled".into(),
+        Some(json!({"disabled": true})),
+    )
+    .await
+    .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     refused_everywhere(&api, &token).await;
     let res = api.login_raw("canbo2", "canbo2-demo").await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "account_disabled");
-    assert!(body["error"]["message_vi"].as_str().unwrap().contains("khóa"));
-    admin_call(reqwest::Method::PUT, "/users/canbo2/disabled".into(), Some(json!({"disabled": false}))).await.unwrap();
-    assert_eq!(api.login_raw("canbo2", "canbo2-demo").await.status(), StatusCode::OK);
-    let res = admin_call(reqwest::Method::PUT, "/users/quantri/disabled".into(), Some(json!({"disabled": true}))).await.unwrap();
-    assert_eq!(res.status(), StatusCode::BAD_REQUEST, "an admin does not lock themselves out");
+    assert!(body["error"]["message_vi"]
+        .as_str()
+        .unwrap()
+        .contains("khóa"));
+    admin_call(
+        reqwest::Method::PUT,
+        "/users/canbo2/disabled".into(),
+        Some(json!({"disabled": false})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        api.login_raw("canbo2", "canbo2-demo").await.status(),
+        StatusCode::OK
+    );
+    let res = admin_call(
+        reqwest::Method::PUT,
+        "/users/quantri/disabled".into(),
+        Some(json!({"disabled": true})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::BAD_REQUEST,
+        "an admin does not lock themselves out"
+    );
 
     // A password change keeps the token that made it and revokes the others.
     let (here, there) = (api.login("canbo1").await, api.login("canbo1").await);
@@ -168,22 +238,47 @@ async fn sign_out_and_revocation_end_tokens() {
             .json(&json!({ "current": current, "new": new }))
             .send()
     };
-    let res = change(&here, "sai-mat-khau", "mat-khau-moi-dai").await.unwrap();
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "the current password is checked");
+    let res = change(&here, "sai-mat-khau", "mat-khau-moi-dai")
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::UNAUTHORIZED,
+        "the current password is checked"
+    );
     let res = change(&here, "canbo1-demo", "ngan").await.unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    let res = change(&here, "canbo1-demo", "mat-khau-moi-dai").await.unwrap();
+    let res = change(&here, "canbo1-demo", "mat-khau-moi-dai")
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     refused_everywhere(&api, &there).await;
     api.pull(&here, "").await;
-    assert_eq!(api.login_raw("canbo1", "canbo1-demo").await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(api.login_raw("canbo1", "mat-khau-moi-dai").await.status(), StatusCode::OK);
+    assert_eq!(
+        api.login_raw("canbo1", "canbo1-demo").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api.login_raw("canbo1", "mat-khau-moi-dai").await.status(),
+        StatusCode::OK
+    );
 
     // An admin's reset revokes every token of the account.
-    let res = admin_call(reqwest::Method::PUT, "/users/canbo1/password".into(), Some(json!({"password": "dat-lai-boi-quan-tri"}))).await.unwrap();
+    let res = admin_call(
+        reqwest::Method::PUT,
+        "/users/canbo1/password".into(),
+        Some(json!({"password": "dat-lai-boi-quan-tri"})),
+    )
+    .await
+    .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     refused_everywhere(&api, &here).await;
-    assert_eq!(api.login_raw("canbo1", "dat-lai-boi-quan-tri").await.status(), StatusCode::OK);
+    assert_eq!(
+        api.login_raw("canbo1", "dat-lai-boi-quan-tri")
+            .await
+            .status(),
+        StatusCode::OK
+    );
     let audit: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE action IN ('user.revoke_sessions', 'user.disable', 'user.enable', 'user.password', 'user.password_reset')",
     )
@@ -201,24 +296,52 @@ async fn every_answer_carries_the_security_headers() {
     let root = api.base.trim_end_matches("/api/v1").to_owned();
     let answers = [
         api.client.get(format!("{root}/")).send().await.unwrap(),
-        api.client.get(format!("{root}/review")).send().await.unwrap(),
-        api.client.get(api.url("/visits")).header(AUTHORIZATION, format!("Bearer {token}")).send().await.unwrap(),
+        api.client
+            .get(format!("{root}/review"))
+            .send()
+            .await
+            .unwrap(),
+        api.client
+            .get(api.url("/visits"))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .send()
+            .await
+            .unwrap(),
         api.client.get(api.url("/nope")).send().await.unwrap(),
-        api.client.get(format!("{root}/api/health")).send().await.unwrap(),
+        api.client
+            .get(format!("{root}/api/health"))
+            .send()
+            .await
+            .unwrap(),
     ];
     for res in answers {
         let h = res.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'"), "{csp}");
-        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"), "{csp}");
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"),
+            "{csp}"
+        );
         assert!(!csp.contains("'unsafe-eval'") || csp.contains("'wasm-unsafe-eval'"));
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["referrer-policy"], "same-origin");
         assert_eq!(h["x-frame-options"], "DENY");
-        assert!(h.get("strict-transport-security").is_none(), "no HSTS over plain HTTP");
+        assert!(
+            h.get("strict-transport-security").is_none(),
+            "no HSTS over plain HTTP"
+        );
     }
     // Answers with personal data are never stored by a browser or a proxy.
-    let res = api.client.get(api.url("/visits")).header(AUTHORIZATION, format!("Bearer {token}")).send().await.unwrap();
+    let res = api
+        .client
+        .get(api.url("/visits"))
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers()["cache-control"], "no-store");
     api.stop().await;
 }
@@ -234,15 +357,33 @@ async fn a_backup_taken_while_a_device_pushes_holds_every_visit_confirmed_before
     let stop = Arc::new(AtomicBool::new(false));
     // A device pushing batch after batch; when each answer came, and what it accepted.
     let pusher = {
-        let (client, url, token, stop) = (api.client.clone(), api.url("/sync/push"), token.clone(), stop.clone());
+        let (client, url, token, stop) = (
+            api.client.clone(),
+            api.url("/sync/push"),
+            token.clone(),
+            stop.clone(),
+        );
         tokio::spawn(async move {
             let mut answered: Vec<(Instant, Vec<uuid::Uuid>)> = Vec::new();
             while !stop.load(Ordering::SeqCst) {
-                let visits: Vec<_> = (0..5).map(|i| final_visit(CANBO1_HTX[i % 4], "sao lưu")).collect();
-                let res = client.post(&url).header(AUTHORIZATION, format!("Bearer {token}")).json(&batch(visits)).send().await.unwrap();
+                let visits: Vec<_> = (0..5)
+                    .map(|i| final_visit(CANBO1_HTX[i % 4], "sao lưu"))
+                    .collect();
+                let res = client
+                    .post(&url)
+                    .header(AUTHORIZATION, format!("Bearer {token}"))
+                    .json(&batch(visits))
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(res.status(), StatusCode::OK);
                 let r: htx_core::sync::PushResponse = res.json().await.unwrap();
-                let accepted = r.results.iter().filter(|x| status(&x.outcome) == "accepted").map(|x| x.key.id).collect();
+                let accepted = r
+                    .results
+                    .iter()
+                    .filter(|x| status(&x.outcome) == "accepted")
+                    .map(|x| x.key.id)
+                    .collect();
                 answered.push((Instant::now(), accepted));
             }
             answered
@@ -251,22 +392,45 @@ async fn a_backup_taken_while_a_device_pushes_holds_every_visit_confirmed_before
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     let began = Instant::now();
     let dir = tempfile::tempdir().unwrap();
-    let (file, manifest) = htx_server::backup::backup(&api.state.config.database, dir.path()).await.unwrap();
+    let (file, manifest) = htx_server::backup::backup(&api.state.config.database, dir.path())
+        .await
+        .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     stop.store(true, Ordering::SeqCst);
     let answered = pusher.await.unwrap();
-    let before: Vec<uuid::Uuid> = answered.iter().filter(|(t, _)| *t < began).flat_map(|(_, ids)| ids.clone()).collect();
+    let before: Vec<uuid::Uuid> = answered
+        .iter()
+        .filter(|(t, _)| *t < began)
+        .flat_map(|(_, ids)| ids.clone())
+        .collect();
     let after = answered.iter().filter(|(t, _)| *t > began).count();
-    assert!(before.len() >= 20 && after > 0, "{} confirmed before, {after} pushes after", before.len());
+    assert!(
+        before.len() >= 20 && after > 0,
+        "{} confirmed before, {after} pushes after",
+        before.len()
+    );
     assert!(manifest.visit_revisions >= before.len() as i64);
-    assert!(dir.path().join(format!("{}.json", file.file_name().unwrap().to_string_lossy())).is_file());
+    assert!(dir
+        .path()
+        .join(format!(
+            "{}.json",
+            file.file_name().unwrap().to_string_lossy()
+        ))
+        .is_file());
     api.stop().await;
 
     // Restored as a new database and served: every visit confirmed before the backup is there.
     let target = dir.path().join("restored/htx.sqlite3");
     htx_server::backup::restore(&file, &target).await.unwrap();
-    assert!(htx_server::backup::restore(&file, &target).await.is_err(), "a restore never overwrites");
-    let config = htx_server::Config { database: target, demo: false, ..test_config() };
+    assert!(
+        htx_server::backup::restore(&file, &target).await.is_err(),
+        "a restore never overwrites"
+    );
+    let config = htx_server::Config {
+        database: target,
+        demo: false,
+        ..test_config()
+    };
     let server = htx_server::Server::bind(config).await.unwrap();
     let base = format!("http://{}/api/v1", server.local_addr());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -289,7 +453,11 @@ async fn a_backup_taken_while_a_device_pushes_holds_every_visit_confirmed_before
         .bearer_auth(&restored_token)
         .json(&htx_core::sync::ReceiptQuery {
             protocol_version: htx_core::PROTOCOL_VERSION,
-            keys: before.iter().take(1000).map(|&id| htx_core::sync::RecordKey { id, revision: 0 }).collect(),
+            keys: before
+                .iter()
+                .take(1000)
+                .map(|&id| htx_core::sync::RecordKey { id, revision: 0 })
+                .collect(),
         })
         .send()
         .await
@@ -297,8 +465,18 @@ async fn a_backup_taken_while_a_device_pushes_holds_every_visit_confirmed_before
         .json()
         .await
         .unwrap();
-    let missing: Vec<_> = receipts.statuses.iter().filter(|s| s.receipt.is_none()).map(|s| s.key.id).collect();
-    assert!(missing.is_empty(), "{} of {} confirmed visits missing from the backup", missing.len(), before.len());
+    let missing: Vec<_> = receipts
+        .statuses
+        .iter()
+        .filter(|s| s.receipt.is_none())
+        .map(|s| s.key.id)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {} confirmed visits missing from the backup",
+        missing.len(),
+        before.len()
+    );
     tx.send(()).unwrap();
     handle.await.unwrap().unwrap();
 }

@@ -13,7 +13,9 @@ use serde_json::{json, Value};
 #[tokio::test]
 async fn the_server_speaks_https_with_hsts_and_redirects_plain_http() {
     let tmp = tempfile::tempdir().unwrap();
-    let cert = rcgen::generate_simple_self_signed(vec!["htx.test".to_owned(), "localhost".to_owned()]).unwrap();
+    let cert =
+        rcgen::generate_simple_self_signed(vec!["htx.test".to_owned(), "localhost".to_owned()])
+            .unwrap();
     let (cert_path, key_path) = (tmp.path().join("cert.pem"), tmp.path().join("key.pem"));
     std::fs::write(&cert_path, cert.cert.pem()).unwrap();
     std::fs::write(&key_path, cert.key_pair.serialize_pem()).unwrap();
@@ -39,9 +41,16 @@ async fn the_server_speaks_https_with_hsts_and_redirects_plain_http() {
         .build()
         .unwrap();
     let base = format!("https://htx.test:{}", addr.port());
-    let res = client.get(format!("{base}/api/health")).send().await.unwrap();
+    let res = client
+        .get(format!("{base}/api/health"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(res.headers()["strict-transport-security"], "max-age=31536000");
+    assert_eq!(
+        res.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
     assert!(res.headers().contains_key("content-security-policy"));
     let res = client
         .post(format!("{base}/api/v1/auth/login"))
@@ -50,23 +59,51 @@ async fn the_server_speaks_https_with_hsts_and_redirects_plain_http() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(res.json::<Value>().await.unwrap()["user"]["role"], "officer");
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["user"]["role"],
+        "officer"
+    );
 
     // Plain HTTP on the HTTPS port gets no answer; the redirect port points to HTTPS.
-    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    assert!(plain.get(format!("http://127.0.0.1:{}/api/health", addr.port())).send().await.is_err()
-        || plain.get(format!("http://127.0.0.1:{}/api/health", addr.port())).send().await.unwrap().status() != StatusCode::OK);
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    assert!(
+        plain
+            .get(format!("http://127.0.0.1:{}/api/health", addr.port()))
+            .send()
+            .await
+            .is_err()
+            || plain
+                .get(format!("http://127.0.0.1:{}/api/health", addr.port()))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                != StatusCode::OK
+    );
     let res = plain
-        .get(format!("http://127.0.0.1:{}/visits/abc?x=1", redirect.port()))
+        .get(format!(
+            "http://127.0.0.1:{}/visits/abc?x=1",
+            redirect.port()
+        ))
         .header("host", format!("htx.test:{}", redirect.port()))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
-    assert_eq!(res.headers()["location"], format!("https://htx.test:{}/visits/abc?x=1", addr.port()));
+    assert_eq!(
+        res.headers()["location"],
+        format!("https://htx.test:{}/visits/abc?x=1", addr.port())
+    );
 
     tx.send(()).unwrap();
-    tokio::time::timeout(std::time::Duration::from_secs(15), handle).await.unwrap().unwrap().unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(15), handle)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
 }
 
 #[tokio::test]

@@ -40,7 +40,10 @@ async fn three_hundred_concurrent_sign_ins_keep_memory_flat_and_the_right_one_ge
     })
     .await;
     // Warm up: the dummy hash for unknown users, one real sign-in.
-    assert_eq!(api.login_raw("nobody", "x").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        api.login_raw("nobody", "x").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     api.login("canbo1").await;
     let before = peak_rss_kib();
 
@@ -58,7 +61,14 @@ async fn three_hundred_concurrent_sign_ins_keep_memory_flat_and_the_right_one_ge
                 let status = res.status();
                 let retry_after = res.headers().get(RETRY_AFTER).cloned();
                 let body: serde_json::Value = res.json().await.unwrap();
-                (status, retry_after, body["error"]["code"].as_str().unwrap_or_default().to_owned())
+                (
+                    status,
+                    retry_after,
+                    body["error"]["code"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
             })
         })
         .collect();
@@ -79,10 +89,18 @@ async fn three_hundred_concurrent_sign_ins_keep_memory_flat_and_the_right_one_ge
         }
     }
     let grown_mib = peak_rss_kib().saturating_sub(before) / 1024;
-    println!("300 sign-ins: {refused} refused (hashed), {busy} busy; peak memory grew {grown_mib} MiB");
+    println!(
+        "300 sign-ins: {refused} refused (hashed), {busy} busy; peak memory grew {grown_mib} MiB"
+    );
     assert_eq!(refused + busy, 300);
-    assert!(busy > 0, "the queue never filled: the flood was not concurrent");
-    assert!(refused >= 18, "at least the jobs and the queue were served: {refused}");
+    assert!(
+        busy > 0,
+        "the queue never filled: the flood was not concurrent"
+    );
+    assert!(
+        refused >= 18,
+        "at least the jobs and the queue were served: {refused}"
+    );
     // Unbounded, 300 hashes of 19 MiB at once would take several GB; two
     // at a time take about 40 MB.
     assert!(grown_mib < 150, "peak memory grew {grown_mib} MiB");

@@ -260,7 +260,14 @@ async fn spa_fallback_and_missing_files() {
         assert_eq!(res.text().await.unwrap(), INDEX_HTML, "{path}");
     }
     // The staff console is its own bundle: its routes get its page.
-    for path in ["/review", "/review/0190aa00-0000-7000-8000-000000000000", "/registry", "/dashboard", "/report", "/admin"] {
+    for path in [
+        "/review",
+        "/review/0190aa00-0000-7000-8000-000000000000",
+        "/registry",
+        "/dashboard",
+        "/report",
+        "/admin",
+    ] {
         let res = server.get(path).await;
         assert_eq!(res.status(), StatusCode::OK, "{path}");
         assert_eq!(header(&res, CACHE_CONTROL), "no-cache", "{path}");
@@ -351,13 +358,22 @@ async fn precompressed_assets_are_sent_as_built() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(header(&res, CONTENT_ENCODING), "br");
     assert_eq!(header(&res, CONTENT_TYPE), "application/wasm");
-    assert_eq!(header(&res, CACHE_CONTROL), "public, max-age=31536000, immutable");
-    assert_eq!(res.bytes().await.unwrap().to_vec(), best, "sent as built, not compressed again");
+    assert_eq!(
+        header(&res, CACHE_CONTROL),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(
+        res.bytes().await.unwrap().to_vec(),
+        best,
+        "sent as built, not compressed again"
+    );
     // No .gz beside it: gzip on the fly, as before.
     let res = get_compressed(&server, &path, "gzip").await;
     assert_eq!(header(&res, CONTENT_ENCODING), "gzip");
     let mut decoded = Vec::new();
-    flate2::read::GzDecoder::new(&res.bytes().await.unwrap()[..]).read_to_end(&mut decoded).unwrap();
+    flate2::read::GzDecoder::new(&res.bytes().await.unwrap()[..])
+        .read_to_end(&mut decoded)
+        .unwrap();
     assert_eq!(decoded, std::fs::read(dist.join(WASM)).unwrap());
     server.stop().await.unwrap();
 }

@@ -51,10 +51,19 @@ impl TestApp {
     /// the test, trusted by the browser), not at localhost.
     pub async fn start_tls(name: &str, host: &str) -> Self {
         let started = async {
-            let (server, site) = ServerProcess::start_tls(host).await.context("starting htx-server over HTTPS")?;
-            let browser = Browser::start_trusting(&site).await.context("starting chromedriver + Chromium")?;
+            let (server, site) = ServerProcess::start_tls(host)
+                .await
+                .context("starting htx-server over HTTPS")?;
+            let browser = Browser::start_trusting(&site)
+                .await
+                .context("starting chromedriver + Chromium")?;
             let http = server.client();
-            Ok::<_, anyhow::Error>(TestApp { name: name.to_string(), browser, server, http })
+            Ok::<_, anyhow::Error>(TestApp {
+                name: name.to_string(),
+                browser,
+                server,
+                http,
+            })
         };
         match started.await {
             Ok(app) => app,
@@ -65,9 +74,18 @@ impl TestApp {
     /// [`start`](Self::start) with extra server flags (e.g. the full demo).
     pub async fn start_with_server_args(name: &str, args: &[&str]) -> Self {
         let started = async {
-            let server = ServerProcess::start_with_args(args).await.context("starting htx-server")?;
-            let browser = Browser::start().await.context("starting chromedriver + Chromium")?;
-            Ok::<_, anyhow::Error>(TestApp { name: name.to_string(), browser, server, http: crate::http_client() })
+            let server = ServerProcess::start_with_args(args)
+                .await
+                .context("starting htx-server")?;
+            let browser = Browser::start()
+                .await
+                .context("starting chromedriver + Chromium")?;
+            Ok::<_, anyhow::Error>(TestApp {
+                name: name.to_string(),
+                browser,
+                server,
+                http: crate::http_client(),
+            })
         };
         match started.await {
             Ok(app) => app,
@@ -76,10 +94,21 @@ impl TestApp {
     }
 
     async fn try_start_with(name: &str, desktop: bool) -> Result<Self> {
-        let server = ServerProcess::start().await.context("starting htx-server")?;
-        let browser = if desktop { Browser::start_desktop().await } else { Browser::start().await }
-            .context("starting chromedriver + Chromium")?;
-        Ok(TestApp { name: name.to_string(), browser, server, http: crate::http_client() })
+        let server = ServerProcess::start()
+            .await
+            .context("starting htx-server")?;
+        let browser = if desktop {
+            Browser::start_desktop().await
+        } else {
+            Browser::start().await
+        }
+        .context("starting chromedriver + Chromium")?;
+        Ok(TestApp {
+            name: name.to_string(),
+            browser,
+            server,
+            http: crate::http_client(),
+        })
     }
 
     /// Absolute URL of `path` on the server.
@@ -100,7 +129,10 @@ impl TestApp {
 
     /// Waits for `main[data-testid=home]` (the database is open and the home page rendered).
     pub async fn wait_home(&self) -> Result<()> {
-        self.browser.wait_for("main[data-testid=home]", APP_TIMEOUT).await.map(|_| ())
+        self.browser
+            .wait_for("main[data-testid=home]", APP_TIMEOUT)
+            .await
+            .map(|_| ())
     }
 
     /// The Content-Security-Policy violations the app's pages recorded in
@@ -127,7 +159,12 @@ impl TestApp {
             Ok(()) => self.csp_violations().await,
             e => e,
         };
-        let TestApp { name, browser, mut server, .. } = self;
+        let TestApp {
+            name,
+            browser,
+            mut server,
+            ..
+        } = self;
         match result {
             Ok(()) => {
                 let _ = browser.close().await;
@@ -141,7 +178,10 @@ impl TestApp {
                     Err(se) => format!("<no screenshot: {se:#}>"),
                 };
                 let console = match browser.console().await {
-                    Ok(entries) => entries.iter().map(|c| format!("  {c}\n")).collect::<String>(),
+                    Ok(entries) => entries
+                        .iter()
+                        .map(|c| format!("  {c}\n"))
+                        .collect::<String>(),
                     Err(ce) => format!("  <no console: {ce:#}>\n"),
                 };
                 let url = browser.current_url().await.unwrap_or_default();

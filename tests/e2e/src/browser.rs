@@ -98,7 +98,9 @@ impl Browser {
 
     async fn start_with(desktop: bool, site: Option<&crate::server::TlsSite>) -> Result<Self> {
         let slot = browser_slot().await?;
-        let profile = tempfile::Builder::new().prefix("htx-e2e-browser-").tempdir()?;
+        let profile = tempfile::Builder::new()
+            .prefix("htx-e2e-browser-")
+            .tempdir()?;
         let driver_bin = std::env::var_os("CHROMEDRIVER")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
@@ -107,7 +109,10 @@ impl Browser {
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(DEFAULT_CHROMIUM));
-        for (what, p, pkg) in [("chromedriver", &driver_bin, "chromium-driver"), ("chromium", &chromium, "chromium")] {
+        for (what, p, pkg) in [
+            ("chromedriver", &driver_bin, "chromium-driver"),
+            ("chromium", &chromium, "chromium"),
+        ] {
             if !p.is_file() {
                 bail!("{what} not found at {} (install Debian's `{pkg}`, e.g. via scripts/setup.sh; never a downloaded build)", p.display());
             }
@@ -164,10 +169,18 @@ impl Browser {
         // No lookups beyond this machine; a test site's name maps to it.
         let args = options["args"].as_array_mut().expect("args");
         match site {
-            None => args.push(json!("--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1")),
+            None => args.push(json!(
+                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
+            )),
             Some(site) => {
-                args.push(json!(format!("--host-resolver-rules=MAP {} 127.0.0.1, MAP * ~NOTFOUND , EXCLUDE 127.0.0.1", site.host)));
-                args.push(json!(format!("--ignore-certificate-errors-spki-list={}", site.spki_sha256)));
+                args.push(json!(format!(
+                    "--host-resolver-rules=MAP {} 127.0.0.1, MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+                    site.host
+                )));
+                args.push(json!(format!(
+                    "--ignore-certificate-errors-spki-list={}",
+                    site.spki_sha256
+                )));
             }
         }
         if !desktop {
@@ -210,17 +223,24 @@ impl Browser {
     async fn wait_for_driver(&mut self) -> Result<()> {
         let url = format!("http://127.0.0.1:{}/status", self.driver_port);
         let http = self.http.clone();
-        let res = poll_until("chromedriver /status ready", Duration::from_secs(20), || {
-            let http = http.clone();
-            let url = url.clone();
-            async move {
-                let v: Value = http.get(&url).send().await?.json().await?;
-                Ok(v["value"]["ready"].as_bool().unwrap_or(false).then_some(()))
-            }
-        })
+        let res = poll_until(
+            "chromedriver /status ready",
+            Duration::from_secs(20),
+            || {
+                let http = http.clone();
+                let url = url.clone();
+                async move {
+                    let v: Value = http.get(&url).send().await?.json().await?;
+                    Ok(v["value"]["ready"].as_bool().unwrap_or(false).then_some(()))
+                }
+            },
+        )
         .await;
         if let Err(e) = res {
-            let exited = self.driver.as_mut().and_then(|c| c.try_wait().ok().flatten());
+            let exited = self
+                .driver
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten());
             bail!(
                 "{e:#} (chromedriver exit status: {exited:?})\nchromedriver log:\n{}",
                 tail_of_file(&self.driver_log, 8000)
@@ -231,7 +251,9 @@ impl Browser {
 
     /// The fantoccini client, for anything the helpers do not cover.
     pub fn client(&self) -> &Client {
-        self.client.as_ref().expect("browser session already closed")
+        self.client
+            .as_ref()
+            .expect("browser session already closed")
     }
 
     /// The Chromium profile directory (`--user-data-dir`).
@@ -245,7 +267,10 @@ impl Browser {
 
     /// Navigates to an absolute URL and waits for the load event.
     pub async fn goto(&self, url: &str) -> Result<()> {
-        self.client().goto(url).await.with_context(|| format!("goto {url}"))
+        self.client()
+            .goto(url)
+            .await
+            .with_context(|| format!("goto {url}"))
     }
 
     pub async fn current_url(&self) -> Result<String> {
@@ -259,11 +284,17 @@ impl Browser {
 
     /// The first element matching `css`, now.
     pub async fn find(&self, css: &str) -> Result<Element> {
-        self.client().find(Locator::Css(css)).await.with_context(|| format!("find {css}"))
+        self.client()
+            .find(Locator::Css(css))
+            .await
+            .with_context(|| format!("find {css}"))
     }
 
     pub async fn find_all(&self, css: &str) -> Result<Vec<Element>> {
-        self.client().find_all(Locator::Css(css)).await.with_context(|| format!("find_all {css}"))
+        self.client()
+            .find_all(Locator::Css(css))
+            .await
+            .with_context(|| format!("find_all {css}"))
     }
 
     /// Polls until an element matches `css`.
@@ -281,33 +312,57 @@ impl Browser {
     /// Polls until no element matches `css`.
     pub async fn wait_for_absent(&self, css: &str, timeout: Duration) -> Result<()> {
         poll_until(&format!("no element `{css}`"), timeout, || async {
-            Ok(self.client().find_all(Locator::Css(css)).await?.is_empty().then_some(()))
+            Ok(self
+                .client()
+                .find_all(Locator::Css(css))
+                .await?
+                .is_empty()
+                .then_some(()))
         })
         .await
     }
 
     /// Polls until the element matching `css` has attribute `name` == `value`.
-    pub async fn wait_for_attr(&self, css: &str, name: &str, value: &str, timeout: Duration) -> Result<()> {
+    pub async fn wait_for_attr(
+        &self,
+        css: &str,
+        name: &str,
+        value: &str,
+        timeout: Duration,
+    ) -> Result<()> {
         let seen = std::sync::Mutex::new(None);
-        let r = poll_until(&format!("`{css}` [{name}=\"{value}\"]"), timeout, || async {
-            let v = self.find(css).await?.attr(name).await?;
-            let ok = v.as_deref() == Some(value);
-            *seen.lock().unwrap() = Some(v);
-            Ok(ok.then_some(()))
-        })
+        let r = poll_until(
+            &format!("`{css}` [{name}=\"{value}\"]"),
+            timeout,
+            || async {
+                let v = self.find(css).await?.attr(name).await?;
+                let ok = v.as_deref() == Some(value);
+                *seen.lock().unwrap() = Some(v);
+                Ok(ok.then_some(()))
+            },
+        )
         .await;
         r.map_err(|e| anyhow!("{e:#} (last value seen: {:?})", seen.lock().unwrap()))
     }
 
     /// Polls until the text of the element matching `css` contains `needle`; returns the text.
-    pub async fn wait_for_text(&self, css: &str, needle: &str, timeout: Duration) -> Result<String> {
+    pub async fn wait_for_text(
+        &self,
+        css: &str,
+        needle: &str,
+        timeout: Duration,
+    ) -> Result<String> {
         let seen = std::sync::Mutex::new(None);
-        let r = poll_until(&format!("`{css}` to contain text {needle:?}"), timeout, || async {
-            let t = self.find(css).await?.text().await?;
-            let ok = t.contains(needle);
-            *seen.lock().unwrap() = Some(t.clone());
-            Ok(ok.then_some(t))
-        })
+        let r = poll_until(
+            &format!("`{css}` to contain text {needle:?}"),
+            timeout,
+            || async {
+                let t = self.find(css).await?.text().await?;
+                let ok = t.contains(needle);
+                *seen.lock().unwrap() = Some(t.clone());
+                Ok(ok.then_some(t))
+            },
+        )
         .await;
         r.map_err(|e| anyhow!("{e:#} (last text seen: {:?})", seen.lock().unwrap()))
     }
@@ -338,7 +393,11 @@ impl Browser {
     pub async fn click(&self, css: &str) -> Result<()> {
         let e = self.find(css).await?;
         let arg = serde_json::to_value(&e)?;
-        self.exec_with("arguments[0].scrollIntoView({block: 'center'}); return true;", vec![arg]).await?;
+        self.exec_with(
+            "arguments[0].scrollIntoView({block: 'center'}); return true;",
+            vec![arg],
+        )
+        .await?;
         e.click().await.with_context(|| format!("click {css}"))
     }
 
@@ -346,7 +405,9 @@ impl Browser {
     pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
         let e = self.find(css).await?;
         e.clear().await.with_context(|| format!("clear {css}"))?;
-        e.send_keys(text).await.with_context(|| format!("type into {css}"))
+        e.send_keys(text)
+            .await
+            .with_context(|| format!("type into {css}"))
     }
 
     /// Runs `script` (a function body: use `return`).
@@ -388,13 +449,20 @@ impl Browser {
 
     /// The viewport size, `(innerWidth, innerHeight)` in CSS pixels.
     pub async fn window_size(&self) -> Result<(u64, u64)> {
-        let v = self.exec("return [window.innerWidth, window.innerHeight];").await?;
+        let v = self
+            .exec("return [window.innerWidth, window.innerHeight];")
+            .await?;
         Ok((v[0].as_u64().unwrap_or(0), v[1].as_u64().unwrap_or(0)))
     }
 
     /// `document.documentElement.lang`
     pub async fn html_lang(&self) -> Result<String> {
-        Ok(self.exec("return document.documentElement.lang;").await?.as_str().unwrap_or_default().to_string())
+        Ok(self
+            .exec("return document.documentElement.lang;")
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
     }
 
     /// Saves a PNG of the viewport to `<workspace>/target/screenshots/<name>.png`.
@@ -408,7 +476,10 @@ impl Browser {
     /// Browser console entries logged since the previous call (chromedriver
     /// hands each entry out once): console.*, uncaught errors, failed loads.
     pub async fn console(&self) -> Result<Vec<ConsoleEntry>> {
-        let url = format!("http://127.0.0.1:{}/session/{}/se/log", self.driver_port, self.session_id);
+        let url = format!(
+            "http://127.0.0.1:{}/session/{}/se/log",
+            self.driver_port, self.session_id
+        );
         let v: Value = self
             .http
             .post(&url)
@@ -433,7 +504,12 @@ impl Browser {
 
     /// The `SEVERE` console entries since the previous [`console`](Self::console) call.
     pub async fn console_errors(&self) -> Result<Vec<ConsoleEntry>> {
-        Ok(self.console().await?.into_iter().filter(|e| e.level == "SEVERE").collect())
+        Ok(self
+            .console()
+            .await?
+            .into_iter()
+            .filter(|e| e.level == "SEVERE")
+            .collect())
     }
 
     /// Ends the session (Chromium quits) and stops chromedriver.
@@ -447,7 +523,9 @@ impl Browser {
     }
 
     fn stop_driver(&mut self) {
-        let Some(mut driver) = self.driver.take() else { return };
+        let Some(mut driver) = self.driver.take() else {
+            return;
+        };
         let pgid = driver.id() as libc::pid_t;
         if matches!(driver.try_wait(), Ok(None)) {
             // SAFETY: signals our own child's process group (created with process_group(0)).
@@ -472,7 +550,9 @@ impl Browser {
             return;
         }
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], self.driver_port));
-        let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) else { return };
+        let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) else {
+            return;
+        };
         let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
         let req = format!(
             "DELETE /session/{} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",

@@ -14,13 +14,19 @@ pub const ADMIN: (&str, &str) = ("quantri", "quantri-demo");
 /// `app`'s server); staff land on the review console with the staff tabs.
 pub async fn staff_sign_in(app: &TestApp, b: &Browser, user: &str, password: &str) -> Result<()> {
     b.goto(&app.url("/signin")).await?;
-    b.wait_for("[data-testid=signin-username]", crate::app::APP_TIMEOUT).await?;
+    b.wait_for("[data-testid=signin-username]", crate::app::APP_TIMEOUT)
+        .await?;
     b.fill("[data-testid=signin-username]", user).await?;
     b.fill("[data-testid=signin-password]", password).await?;
     b.click("[data-testid=signin-submit]").await?;
-    b.wait_for("[data-testid=review-list] [data-testid=review-total]", UI_TIMEOUT)
+    b.wait_for(
+        "[data-testid=review-list] [data-testid=review-total]",
+        UI_TIMEOUT,
+    )
+    .await
+    .context("the console after sign-in")?;
+    b.wait_for("nav.tabs a[href='/review']", UI_TIMEOUT)
         .await
-        .context("the console after sign-in")?;
-    b.wait_for("nav.tabs a[href='/review']", UI_TIMEOUT).await.context("the staff tabs after sign-in")?;
+        .context("the staff tabs after sign-in")?;
     Ok(())
 }

@@ -18,7 +18,12 @@ pub fn list_files(dir: &Path) -> Result<Vec<String>> {
                 walk(root, &path, out)?;
             } else {
                 let rel: PathBuf = path.strip_prefix(root)?.to_path_buf();
-                out.push(rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"));
+                out.push(
+                    rel.components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/"),
+                );
             }
         }
         Ok(())
@@ -40,8 +45,19 @@ pub fn gzip9_len(bytes: &[u8]) -> usize {
 /// that appear in index.html, in order of first appearance, without duplicates.
 pub fn asset_refs(index_html: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for token in index_html.split(|c: char| matches!(c, '"' | '\'' | '`' | '(' | ')' | ' ' | '<' | '>' | '=' | ',' | '\n' | '\t' | ';')) {
-        if token.starts_with('/') && !token.starts_with("//") && token.rsplit_once('.').is_some_and(|(_, ext)| !ext.is_empty() && ext.chars().all(|c| c.is_ascii_alphanumeric())) && !out.iter().any(|t| t == token) {
+    for token in index_html.split(|c: char| {
+        matches!(
+            c,
+            '"' | '\'' | '`' | '(' | ')' | ' ' | '<' | '>' | '=' | ',' | '\n' | '\t' | ';'
+        )
+    }) {
+        if token.starts_with('/')
+            && !token.starts_with("//")
+            && token.rsplit_once('.').is_some_and(|(_, ext)| {
+                !ext.is_empty() && ext.chars().all(|c| c.is_ascii_alphanumeric())
+            })
+            && !out.iter().any(|t| t == token)
+        {
             out.push(token.to_string());
         }
     }
@@ -77,7 +93,9 @@ pub fn sw_version(sw_js: &str) -> Result<String> {
         .find("const VERSION = \"")
         .ok_or_else(|| anyhow!("sw.js has no `const VERSION = \"...\"`"))?;
     let rest = &sw_js[start + "const VERSION = \"".len()..];
-    let version = &rest[..rest.find('"').ok_or_else(|| anyhow!("sw.js: unterminated VERSION string"))?];
+    let version = &rest[..rest
+        .find('"')
+        .ok_or_else(|| anyhow!("sw.js: unterminated VERSION string"))?];
     if version == "__PRECACHE_VERSION__" {
         bail!("sw.js still has the __PRECACHE_VERSION__ placeholder: scripts/gen-sw.py (Trunk post_build hook) did not run");
     }
@@ -90,16 +108,22 @@ pub fn copy_dir(src: &Path, dst: &Path) -> Result<()> {
     for rel in list_files(src)? {
         let to = dst.join(&rel);
         if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
         }
-        std::fs::copy(src.join(&rel), &to).with_context(|| format!("copying {rel} to {}", to.display()))?;
+        std::fs::copy(src.join(&rel), &to)
+            .with_context(|| format!("copying {rel} to {}", to.display()))?;
     }
     Ok(())
 }
 
 /// The file in `dist` that a root-relative URL names.
 pub fn file_for_url(dist: &Path, url: &str) -> PathBuf {
-    let path = url.split(['?', '#']).next().unwrap_or(url).trim_start_matches('/');
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(url)
+        .trim_start_matches('/');
     dist.join(if path.is_empty() { "index.html" } else { path })
 }
 
@@ -124,7 +148,10 @@ const wasm = await init({ module_or_path: '/htx-survey-0123456789abcdef_bg.wasm'
                 "/manifest.webmanifest"
             ]
         );
-        assert_eq!(wasm_ref(html).unwrap(), "/htx-survey-0123456789abcdef_bg.wasm");
+        assert_eq!(
+            wasm_ref(html).unwrap(),
+            "/htx-survey-0123456789abcdef_bg.wasm"
+        );
     }
 
     #[test]
@@ -132,8 +159,14 @@ const wasm = await init({ module_or_path: '/htx-survey-0123456789abcdef_bg.wasm'
         let sw = "const VERSION = \"abc\";\nconst PRECACHE = [\"/index.html\", \"/a.wasm\"];\nconst PREFIX = \"x\";";
         assert_eq!(precache_urls(sw).unwrap(), ["/index.html", "/a.wasm"]);
         assert!(precache_urls("const PRECACHE = \"__PRECACHE_URLS__\";").is_err());
-        assert_eq!(sw_version("const VERSION = \"8adf4c6959615fdb\";\n").unwrap(), "8adf4c6959615fdb");
+        assert_eq!(
+            sw_version("const VERSION = \"8adf4c6959615fdb\";\n").unwrap(),
+            "8adf4c6959615fdb"
+        );
         assert!(sw_version("const VERSION = \"__PRECACHE_VERSION__\";").is_err());
-        assert_eq!(file_for_url(Path::new("/d"), "/icons/a.png"), Path::new("/d/icons/a.png"));
+        assert_eq!(
+            file_for_url(Path::new("/d"), "/icons/a.png"),
+            Path::new("/d/icons/a.png")
+        );
     }
 }

@@ -21,17 +21,28 @@ pub async fn sign_in(app: &TestApp, user: &str, password: &str) -> Result<()> {
 /// [`sign_in`] in browser `b` (a second device).
 pub async fn sign_in_on(app: &TestApp, b: &Browser, user: &str, password: &str) -> Result<()> {
     b.goto(&app.url("/signin")).await?;
-    b.wait_for("[data-testid=signin-username]", crate::app::APP_TIMEOUT).await?;
+    b.wait_for("[data-testid=signin-username]", crate::app::APP_TIMEOUT)
+        .await?;
     b.fill("[data-testid=signin-username]", user).await?;
     b.fill("[data-testid=signin-password]", password).await?;
     b.click("[data-testid=signin-submit]").await?;
-    b.wait_for("main[data-testid=home]", crate::app::APP_TIMEOUT).await.context("home after sign-in")?;
+    b.wait_for("main[data-testid=home]", crate::app::APP_TIMEOUT)
+        .await
+        .context("home after sign-in")?;
     let orgs = crate::poll_until("organisations downloaded", UI_TIMEOUT, || async {
-        let n: u64 = b.text("[data-testid=stored-orgs-count]").await?.trim().parse().unwrap_or(0);
+        let n: u64 = b
+            .text("[data-testid=stored-orgs-count]")
+            .await?
+            .trim()
+            .parse()
+            .unwrap_or(0);
         Ok((n > 0).then_some(n))
     })
     .await?;
-    eprintln!("[{}] signed in as {user}: {orgs} organisations on the device", app.name);
+    eprintln!(
+        "[{}] signed in as {user}: {orgs} organisations on the device",
+        app.name
+    );
     Ok(())
 }
 
@@ -49,7 +60,8 @@ pub async fn find_and_open(app: &TestApp, query: &str, name: &str) -> Result<()>
     for item in items {
         if item.text().await?.contains(name) {
             item.click().await?;
-            b.wait_for_text("[data-testid=org-name]", name, UI_TIMEOUT).await?;
+            b.wait_for_text("[data-testid=org-name]", name, UI_TIMEOUT)
+                .await?;
             return Ok(());
         }
     }
@@ -60,9 +72,16 @@ pub async fn find_and_open(app: &TestApp, query: &str, name: &str) -> Result<()>
 pub async fn start_visit(app: &TestApp) -> Result<String> {
     let b = &app.browser;
     b.click("[data-testid=start-visit-here]").await?;
-    b.wait_for("[data-testid=visit-page] [data-testid=finalize]", UI_TIMEOUT).await?;
+    b.wait_for(
+        "[data-testid=visit-page] [data-testid=finalize]",
+        UI_TIMEOUT,
+    )
+    .await?;
     let url = b.current_url().await?;
-    url.rsplit('/').next().map(str::to_string).ok_or_else(|| anyhow!("no visit id in {url}"))
+    url.rsplit('/')
+        .next()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow!("no visit id in {url}"))
 }
 
 /// Types `value` into the form field `path` (a text input) or picks the
@@ -72,7 +91,9 @@ pub async fn set_field(app: &TestApp, path: &str, value: &str) -> Result<()> {
     let css = format!("[data-field='{path}']");
     let el = b.find(&css).await?;
     if el.prop("tagName").await?.as_deref() == Some("SELECT") {
-        el.select_by_value(value).await.with_context(|| format!("select {value:?} in {path}"))?;
+        el.select_by_value(value)
+            .await
+            .with_context(|| format!("select {value:?} in {path}"))?;
     } else {
         b.fill(&css, value).await?;
     }
@@ -81,7 +102,9 @@ pub async fn set_field(app: &TestApp, path: &str, value: &str) -> Result<()> {
 
 /// Types points for score-sheet item `code`.
 pub async fn set_points(app: &TestApp, code: &str, value: &str) -> Result<()> {
-    app.browser.fill(&format!("[data-score='{code}']"), value).await
+    app.browser
+        .fill(&format!("[data-score='{code}']"), value)
+        .await
 }
 
 /// The value shown in the form field `path`.
@@ -98,10 +121,16 @@ pub async fn wait_saved(app: &TestApp, visit_id: &str, field_probe: &str) -> Res
          r.onsuccess = () => {{ const db = r.result; const g = db.transaction('visits').objectStore('visits').get('{visit_id}'); \
          g.onsuccess = () => {{ db.close(); ok(JSON.stringify(g.result || null)); }}; g.onerror = () => ko(g.error); }}; }})"
     );
-    crate::poll_until(&format!("visit {visit_id} saved with {field_probe}"), UI_TIMEOUT, || async {
-        let v = app.browser.exec_promise(&expr).await?;
-        Ok(v.as_str().is_some_and(|s| s.contains(field_probe)).then_some(()))
-    })
+    crate::poll_until(
+        &format!("visit {visit_id} saved with {field_probe}"),
+        UI_TIMEOUT,
+        || async {
+            let v = app.browser.exec_promise(&expr).await?;
+            Ok(v.as_str()
+                .is_some_and(|s| s.contains(field_probe))
+                .then_some(()))
+        },
+    )
     .await
 }
 
@@ -110,16 +139,23 @@ pub async fn wait_saved(app: &TestApp, visit_id: &str, field_probe: &str) -> Res
 pub async fn wait_offline_ready(app: &TestApp) -> Result<()> {
     let b = &app.browser;
     let controlled = "navigator.serviceWorker.controller !== null";
-    if b.wait_for_js(controlled, Duration::from_secs(15)).await.is_err() {
+    if b.wait_for_js(controlled, Duration::from_secs(15))
+        .await
+        .is_err()
+    {
         b.reload().await?;
         app.wait_home().await?;
-        b.wait_for_js(controlled, Duration::from_secs(20)).await.context("no service worker controls the page")?;
+        b.wait_for_js(controlled, Duration::from_secs(20))
+            .await
+            .context("no service worker controls the page")?;
     }
     let js = "(async () => { for (const k of await caches.keys()) { const c = await caches.open(k); \
               for (const r of await c.keys()) if (r.url.endsWith('.wasm')) return true; } return false; })()";
-    crate::poll_until("the app's wasm in Cache Storage", Duration::from_secs(30), || async {
-        Ok(crate::browser::truthy(&b.exec_promise(js).await?).then_some(()))
-    })
+    crate::poll_until(
+        "the app's wasm in Cache Storage",
+        Duration::from_secs(30),
+        || async { Ok(crate::browser::truthy(&b.exec_promise(js).await?).then_some(())) },
+    )
     .await
 }
 
@@ -127,7 +163,10 @@ pub async fn wait_offline_ready(app: &TestApp) -> Result<()> {
 /// phone's file chooser would hand it over.
 pub async fn pick_photo_file(b: &Browser, path: &std::path::Path) -> Result<()> {
     let input = b.find("[data-testid=photo-input]").await?;
-    input.send_keys(&path.display().to_string()).await.with_context(|| format!("picking {}", path.display()))
+    input
+        .send_keys(&path.display().to_string())
+        .await
+        .with_context(|| format!("picking {}", path.display()))
 }
 
 /// Hands the visit's photo input a `width`×`height` JPEG drawn in the page
@@ -158,7 +197,13 @@ pub async fn wait_photos(b: &Browser, n: usize) -> Result<Vec<(String, u64, u64)
             .as_array()
             .map(|a| {
                 a.iter()
-                    .map(|r| (r[0].as_str().unwrap_or_default().to_string(), r[1].as_u64().unwrap_or(0), r[2].as_u64().unwrap_or(0)))
+                    .map(|r| {
+                        (
+                            r[0].as_str().unwrap_or_default().to_string(),
+                            r[1].as_u64().unwrap_or(0),
+                            r[2].as_u64().unwrap_or(0),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default();

@@ -26,7 +26,9 @@ where
         };
         if Instant::now() >= deadline {
             return Err(match last_err {
-                Some(e) => anyhow!("timed out after {timeout:?} waiting for {what}; last error: {e:#}"),
+                Some(e) => {
+                    anyhow!("timed out after {timeout:?} waiting for {what}; last error: {e:#}")
+                }
                 None => anyhow!("timed out after {timeout:?} waiting for {what}"),
             });
         }

@@ -65,7 +65,9 @@ impl ServerProcess {
     /// Starts `bin` (any program taking the same flags and answering
     /// `/api/health`) serving `dist`; the harness's own tests use a stand-in.
     pub async fn start_custom(bin: PathBuf, dist: PathBuf, extra_args: &[&str]) -> Result<Self> {
-        let dir = tempfile::Builder::new().prefix("htx-e2e-server-").tempdir()?;
+        let dir = tempfile::Builder::new()
+            .prefix("htx-e2e-server-")
+            .tempdir()?;
         let mut server = ServerProcess {
             child: None,
             port: free_port()?,
@@ -111,7 +113,9 @@ impl ServerProcess {
             extra_args: vec!["--tls-cert".into(), cert, "--tls-key".into(), key],
             tls: Some(site.clone()),
             runs: 0,
-            dir: tempfile::Builder::new().prefix("htx-e2e-server-").tempdir()?,
+            dir: tempfile::Builder::new()
+                .prefix("htx-e2e-server-")
+                .tempdir()?,
         };
         server.spawn_and_wait().await?;
         Ok((server, site))
@@ -122,7 +126,10 @@ impl ServerProcess {
     /// for a while if the port is still held by the previous run.
     pub async fn restart(&mut self) -> Result<()> {
         if self.is_running() {
-            bail!("restart: the server (pid {}) is still running; stop() or kill() it first", self.pid().unwrap_or(0));
+            bail!(
+                "restart: the server (pid {}) is still running; stop() or kill() it first",
+                self.pid().unwrap_or(0)
+            );
         }
         self.spawn_and_wait().await
     }
@@ -153,7 +160,10 @@ impl ServerProcess {
             Some(t) => reqwest::Client::builder()
                 .no_proxy()
                 .timeout(Duration::from_secs(30))
-                .add_root_certificate(reqwest::Certificate::from_pem(t.cert_pem.as_bytes()).expect("the certificate made"))
+                .add_root_certificate(
+                    reqwest::Certificate::from_pem(t.cert_pem.as_bytes())
+                        .expect("the certificate made"),
+                )
                 .resolve(&t.host, self.addr())
                 .build()
                 .expect("reqwest client"),
@@ -269,7 +279,11 @@ impl ServerProcess {
 
     /// Appends a harness note to the log, so the log reads as a timeline.
     fn note(&self, what: &str) {
-        if let Ok(mut f) = OpenOptions::new().create(true).append(true).open(&self.log_path) {
+        if let Ok(mut f) = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log_path)
+        {
             let _ = writeln!(f, "----- htx-e2e: {what} -----");
         }
     }
@@ -278,7 +292,12 @@ impl ServerProcess {
         self.runs += 1;
         let log = log_file(&self.log_path)?;
         let args = self.args();
-        self.note(&format!("run {}: {} {}", self.runs, self.bin.display(), args.join(" ")));
+        self.note(&format!(
+            "run {}: {} {}",
+            self.runs,
+            self.bin.display(),
+            args.join(" ")
+        ));
         let mut cmd = Command::new(&self.bin);
         cmd.args(&args)
             .current_dir(self.dir.path())
@@ -299,7 +318,9 @@ impl ServerProcess {
         if std::env::var_os("RUST_LOG").is_none() {
             cmd.env("RUST_LOG", "info");
         }
-        let child = cmd.spawn().with_context(|| format!("spawning {}", self.bin.display()))?;
+        let child = cmd
+            .spawn()
+            .with_context(|| format!("spawning {}", self.bin.display()))?;
         self.child = Some(child);
         Ok(())
     }
@@ -337,7 +358,12 @@ impl ServerProcess {
                 self.spawn()?;
                 continue;
             }
-            match http.get(&health).timeout(Duration::from_secs(2)).send().await {
+            match http
+                .get(&health)
+                .timeout(Duration::from_secs(2))
+                .send()
+                .await
+            {
                 Ok(r) if r.status() == reqwest::StatusCode::OK => return Ok(()),
                 Ok(r) => last = format!("GET /api/health answered {}", r.status()),
                 Err(e) => last = format!("GET /api/health failed: {e}"),

@@ -19,7 +19,11 @@ use crate::TestApp;
 
 /// Reads every organisation the officer may see, as the device would (login
 /// and pull over HTTP).
-pub async fn officer_organisations(app: &TestApp, user: &str, password: &str) -> Result<Vec<Organisation>> {
+pub async fn officer_organisations(
+    app: &TestApp,
+    user: &str,
+    password: &str,
+) -> Result<Vec<Organisation>> {
     let token = api_token(app, user, password).await?;
     let mut since = 0u64;
     let mut out = Vec::new();
@@ -52,7 +56,10 @@ pub async fn api_token(app: &TestApp, user: &str, password: &str) -> Result<Stri
         .error_for_status()?
         .json()
         .await?;
-    r["token"].as_str().map(str::to_string).ok_or_else(|| anyhow!("no token in {r}"))
+    r["token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow!("no token in {r}"))
 }
 
 fn now_vn() -> DateTime<FixedOffset> {
@@ -62,14 +69,18 @@ fn now_vn() -> DateTime<FixedOffset> {
 /// `n` complete final visits of the given cooperatives (round robin), as an
 /// officer would finalize them: valid for the server's checks.
 pub fn final_visits(orgs: &[Organisation], n: usize) -> Result<Vec<Visit>> {
-    let coops: Vec<&Organisation> = orgs.iter().filter(|o| o.kind == OrganisationKind::Cooperative).collect();
+    let coops: Vec<&Organisation> = orgs
+        .iter()
+        .filter(|o| o.kind == OrganisationKind::Cooperative)
+        .collect();
     if coops.is_empty() {
         bail!("no cooperative among {} organisations", orgs.len());
     }
     let started = now_vn() - chrono::Duration::hours(3);
     Ok((0..n)
         .map(|i| {
-            let mut v = Visit::new_draft(Uuid::now_v7(), coops[i % coops.len()].id, "canbo1", started);
+            let mut v =
+                Visit::new_draft(Uuid::now_v7(), coops[i % coops.len()].id, "canbo1", started);
             v.notes = format!("Ghi chú chuyến khảo sát số {i}");
             let mut v = htx_core::fixtures::complete_final(v);
             v.plan.enterprise_link = Some(false);
@@ -106,14 +117,20 @@ pub async fn store_on_device(app: &TestApp, orgs: &[Organisation], visits: &[Vis
             let org = orgs.iter().find(|o| o.id == v.organisation_id);
             let t = now_ms - (visits.len() - i) as i64;
             let summary = VisitSummary::of(v, org, None, t);
-            let entry = v.is_final().then(|| OutboxEntry::new(v, &summary.account, t as f64));
+            let entry = v
+                .is_final()
+                .then(|| OutboxEntry::new(v, &summary.account, t as f64));
             json!([v, summary, entry])
         })
         .collect();
     // Chunks keep each WebDriver call small.
     for chunk in rows.chunks(500) {
         let text = serde_json::to_string(chunk)?;
-        let r = app.browser.client().execute_async(SEED_JS, vec![json!(text)]).await?;
+        let r = app
+            .browser
+            .client()
+            .execute_async(SEED_JS, vec![json!(text)])
+            .await?;
         if r != json!(true) {
             bail!("seeding the device failed: {r}");
         }
@@ -153,7 +170,11 @@ r.onsuccess = () => {
 /// Reads the device's counts straight from IndexedDB (a second observer,
 /// not the app's own screen).
 pub async fn device_counts(app: &TestApp) -> Result<DeviceCounts> {
-    let v = app.browser.client().execute_async(COUNTS_JS, vec![]).await?;
+    let v = app
+        .browser
+        .client()
+        .execute_async(COUNTS_JS, vec![])
+        .await?;
     let n = |k: &str| v[k].as_u64().ok_or_else(|| anyhow!("no {k} in {v}"));
     Ok(DeviceCounts {
         outbox: n("outbox")?,

@@ -153,11 +153,22 @@ async fn registry_and_accounts(app: &mut TestApp) -> Result<()> {
     .await?;
     // ... and renamed through its "Sửa" form.
     app.goto("/registry?q=them%20bang%20tay").await?;
-    b.wait_for_text("[data-testid=registry-total]", "1", UI_TIMEOUT).await?;
+    b.wait_for_text("[data-testid=registry-total]", "1", UI_TIMEOUT)
+        .await?;
     b.click("[data-testid=registry-edit-open]").await?;
-    b.fill("[data-testid=registry-edit] [data-testid=new-org-name]", "HTX Thêm Bằng Tay (đã sửa)").await?;
-    b.click("[data-testid=registry-edit] [data-testid=new-org-submit]").await?;
-    b.wait_for_text("[data-testid=registry-table] strong", "(đã sửa)", UI_TIMEOUT).await?;
+    b.fill(
+        "[data-testid=registry-edit] [data-testid=new-org-name]",
+        "HTX Thêm Bằng Tay (đã sửa)",
+    )
+    .await?;
+    b.click("[data-testid=registry-edit] [data-testid=new-org-submit]")
+        .await?;
+    b.wait_for_text(
+        "[data-testid=registry-table] strong",
+        "(đã sửa)",
+        UI_TIMEOUT,
+    )
+    .await?;
 
     // A legal status change is kept.
     app.goto("/registry?q=nhap%20thu%20mot").await?;
@@ -232,9 +243,15 @@ async fn registry_and_accounts(app: &mut TestApp) -> Result<()> {
         .bearer_auth(&token)
         .send()
         .await?;
-    ensure!(res.status() == 401, "the signed-out admin token still works: {}", res.status());
     ensure!(
-        b.exec("return localStorage.getItem('htx.session');").await? == Value::Null,
+        res.status() == 401,
+        "the signed-out admin token still works: {}",
+        res.status()
+    );
+    ensure!(
+        b.exec("return localStorage.getItem('htx.session');")
+            .await?
+            == Value::Null,
         "the browser still holds the session"
     );
     Ok(())

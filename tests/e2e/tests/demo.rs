@@ -27,16 +27,24 @@ async fn returned_on_a_new_phone(app: &mut TestApp, rb: &Browser) -> Result<()> 
     // Signing in is the first pull: the returned visits come with it.
     sign_in(app, OFFICER.0, OFFICER.1).await?;
     app.goto("/visits?status=returned").await?;
-    b.wait_for("[data-testid=visit-list] [data-testid=review-comment]", UI_TIMEOUT)
-        .await
-        .context("the visits returned to canbo1 are on the new phone")?;
-    let returned = b.find_all("[data-testid=visit-item][data-status=returned]").await?.len();
+    b.wait_for(
+        "[data-testid=visit-list] [data-testid=review-comment]",
+        UI_TIMEOUT,
+    )
+    .await
+    .context("the visits returned to canbo1 are on the new phone")?;
+    let returned = b
+        .find_all("[data-testid=visit-item][data-status=returned]")
+        .await?
+        .len();
     ensure!(returned >= 2, "{returned} returned visits on the phone");
     b.screenshot("demo-returned-on-new-phone").await?;
 
     // Open one: the comment is there, and "Sửa" makes the next revision.
-    b.click("[data-testid=visit-item][data-status=returned] a").await?;
-    b.wait_for("[data-testid=visit-review-comment]", UI_TIMEOUT).await?;
+    b.click("[data-testid=visit-item][data-status=returned] a")
+        .await?;
+    b.wait_for("[data-testid=visit-review-comment]", UI_TIMEOUT)
+        .await?;
     let id = b
         .exec("return location.pathname.split('/').pop();")
         .await?
@@ -44,9 +52,22 @@ async fn returned_on_a_new_phone(app: &mut TestApp, rb: &Browser) -> Result<()> 
         .map(str::to_owned)
         .context("the visit's id in the address")?;
     b.click("[data-testid=edit-visit]").await?;
-    b.wait_for_attr("[data-testid=visit-status]", "data-status", "draft", UI_TIMEOUT).await?;
-    ensure!(b.text("[data-testid=visit-revision]").await?.trim() == "1", "the fix is revision 1");
-    b.fill("[data-testid=visit-notes]", "Đã sửa trên máy mới theo nhận xét").await?;
+    b.wait_for_attr(
+        "[data-testid=visit-status]",
+        "data-status",
+        "draft",
+        UI_TIMEOUT,
+    )
+    .await?;
+    ensure!(
+        b.text("[data-testid=visit-revision]").await?.trim() == "1",
+        "the fix is revision 1"
+    );
+    b.fill(
+        "[data-testid=visit-notes]",
+        "Đã sửa trên máy mới theo nhận xét",
+    )
+    .await?;
     wait_saved(app, &id, "máy mới").await?;
     b.click("[data-testid=finalize]").await?;
     b.wait_for("[data-testid=finalized]", UI_TIMEOUT).await?;
@@ -60,14 +81,22 @@ async fn returned_on_a_new_phone(app: &mut TestApp, rb: &Browser) -> Result<()> 
         .await?
         .json()
         .await?;
-    ensure!(stored["latest"]["revision"] == 1, "the server holds the fix: {}", stored["latest"]["revision"]);
+    ensure!(
+        stored["latest"]["revision"] == 1,
+        "the server holds the fix: {}",
+        stored["latest"]["revision"]
+    );
 
     // The reviewer's dashboard has numbers for every year of the demo.
     staff_sign_in(app, rb, REVIEWER.0, REVIEWER.1).await?;
     for year in ["2024", "2025", "2026"] {
-        rb.goto(&app.url(&format!("/dashboard?year={year}"))).await?;
+        rb.goto(&app.url(&format!("/dashboard?year={year}")))
+            .await?;
         let cell = "[data-testid=indicator-row][data-indicator=cooperatives_good_or_fair] [data-testid=indicator-value]";
-        let share = rb.wait_for_text(cell, "%", UI_TIMEOUT).await.with_context(|| format!("{year}: a share of graded cooperatives"))?;
+        let share = rb
+            .wait_for_text(cell, "%", UI_TIMEOUT)
+            .await
+            .with_context(|| format!("{year}: a share of graded cooperatives"))?;
         ensure!(!share.contains("0/0"), "{year}: {share}");
         let summary = rb.text("[data-testid=dashboard-summary]").await?;
         ensure!(summary.contains(year), "the dashboard of {year}: {summary}");

@@ -5,8 +5,8 @@
 use anyhow::{ensure, Context, Result};
 use htx_core::{Points, Rubric};
 use htx_e2e::field::{
-    field_value, find_and_open, pick_drawn_photo, pick_photo_file, set_field, set_points, sign_in, sign_in_on, start_visit,
-    wait_offline_ready, wait_photos, wait_saved, OFFICER, UI_TIMEOUT,
+    field_value, find_and_open, pick_drawn_photo, pick_photo_file, set_field, set_points, sign_in,
+    sign_in_on, start_visit, wait_offline_ready, wait_photos, wait_saved, OFFICER, UI_TIMEOUT,
 };
 use htx_e2e::{Browser, TestApp};
 
@@ -53,8 +53,16 @@ async fn visit_recorded_offline_body(app: &mut TestApp) -> Result<()> {
     app.server.stop().await?;
     let b = &app.browser;
     b.reload().await?;
-    app.wait_home().await.context("the app does not start offline")?;
-    b.wait_for_attr("[data-testid=net-status]", "data-state", "offline", UI_TIMEOUT).await?;
+    app.wait_home()
+        .await
+        .context("the app does not start offline")?;
+    b.wait_for_attr(
+        "[data-testid=net-status]",
+        "data-state",
+        "offline",
+        UI_TIMEOUT,
+    )
+    .await?;
     b.screenshot("field-home-offline").await?;
 
     // Search without diacritics.
@@ -67,8 +75,15 @@ async fn visit_recorded_offline_body(app: &mut TestApp) -> Result<()> {
     set_field(app, "facts.charter_capital", "2.000.000.000").await?;
     wait_saved(app, &id, "\"charter_capital\":2000000000").await?;
     b.reload().await?;
-    b.wait_for("[data-field='facts.members.official']", htx_e2e::app::APP_TIMEOUT).await?;
-    ensure!(field_value(app, "facts.members.official").await? == "120", "members lost on reload");
+    b.wait_for(
+        "[data-field='facts.members.official']",
+        htx_e2e::app::APP_TIMEOUT,
+    )
+    .await?;
+    ensure!(
+        field_value(app, "facts.members.official").await? == "120",
+        "members lost on reload"
+    );
     ensure!(
         field_value(app, "facts.charter_capital").await? == "2.000.000.000",
         "capital lost on reload or not shown with thousands separators"
@@ -76,17 +91,38 @@ async fn visit_recorded_offline_body(app: &mut TestApp) -> Result<()> {
 
     // A typing mistake is explained in Vietnamese next to the field.
     set_field(app, "facts.workers", "mười lăm").await?;
-    b.wait_for_text("[data-error-for='facts.workers']", "không phải là số nguyên", UI_TIMEOUT).await?;
+    b.wait_for_text(
+        "[data-error-for='facts.workers']",
+        "không phải là số nguyên",
+        UI_TIMEOUT,
+    )
+    .await?;
 
     // Finalizing an incomplete visit: errors in Vietnamese, next to their fields.
     b.click("[data-testid=finalize]").await?;
-    let summary = b.wait_for_text("[data-testid=finalize-errors]", "Chưa thể hoàn tất", UI_TIMEOUT).await?;
-    ensure!(summary.contains("bắt buộc nhập"), "error summary is not in Vietnamese: {summary}");
-    b.wait_for_text("[data-error-for='facts.director.gender']", "Giới tính giám đốc: bắt buộc nhập", UI_TIMEOUT)
+    let summary = b
+        .wait_for_text(
+            "[data-testid=finalize-errors]",
+            "Chưa thể hoàn tất",
+            UI_TIMEOUT,
+        )
         .await?;
+    ensure!(
+        summary.contains("bắt buộc nhập"),
+        "error summary is not in Vietnamese: {summary}"
+    );
+    b.wait_for_text(
+        "[data-error-for='facts.director.gender']",
+        "Giới tính giám đốc: bắt buộc nhập",
+        UI_TIMEOUT,
+    )
+    .await?;
     b.screenshot("field-visit-errors").await?;
     ensure!(
-        b.attr("[data-testid=visit-status]", "data-status").await?.as_deref() == Some("draft"),
+        b.attr("[data-testid=visit-status]", "data-status")
+            .await?
+            .as_deref()
+            == Some("draft"),
         "a visit with errors must stay a draft"
     );
 
@@ -112,34 +148,76 @@ async fn visit_recorded_offline_body(app: &mut TestApp) -> Result<()> {
         ("plan.traceability", "yes"),
         ("plan.direct_export", "no"),
     ] {
-        set_field(app, path, value).await.with_context(|| format!("setting {path}"))?;
+        set_field(app, path, value)
+            .await
+            .with_context(|| format!("setting {path}"))?;
     }
     for (code, p) in split(Points::whole(86)) {
         set_points(app, &code, &p.to_string()).await?;
     }
-    b.wait_for_attr("[data-testid=running-grade]", "data-grade", "good", UI_TIMEOUT).await?;
+    b.wait_for_attr(
+        "[data-testid=running-grade]",
+        "data-grade",
+        "good",
+        UI_TIMEOUT,
+    )
+    .await?;
     b.screenshot("field-visit-form").await?;
     b.click("[data-testid=finalize]").await?;
-    b.wait_for("[data-testid=finalized]", UI_TIMEOUT).await.context("the complete visit did not finalize")?;
-    b.wait_for_attr("[data-testid=visit-status]", "data-status", "waiting", UI_TIMEOUT).await?;
+    b.wait_for("[data-testid=finalized]", UI_TIMEOUT)
+        .await
+        .context("the complete visit did not finalize")?;
+    b.wait_for_attr(
+        "[data-testid=visit-status]",
+        "data-status",
+        "waiting",
+        UI_TIMEOUT,
+    )
+    .await?;
 
     // Home shows it waiting to sync, after another reload, still offline.
     app.goto("/").await?;
     app.wait_home().await?;
-    b.wait_for_text("[data-testid=count-waiting]", "1", UI_TIMEOUT).await?;
-    ensure!(b.text("[data-testid=count-draft]").await?.trim() == "0", "the finalized visit is still counted as a draft");
-    b.wait_for_text("ul[data-testid=visit-list] li[data-status=waiting]", ORG, UI_TIMEOUT).await?;
+    b.wait_for_text("[data-testid=count-waiting]", "1", UI_TIMEOUT)
+        .await?;
+    ensure!(
+        b.text("[data-testid=count-draft]").await?.trim() == "0",
+        "the finalized visit is still counted as a draft"
+    );
+    b.wait_for_text(
+        "ul[data-testid=visit-list] li[data-status=waiting]",
+        ORG,
+        UI_TIMEOUT,
+    )
+    .await?;
     b.screenshot("field-home-waiting").await?;
 
     // A final visit is read-only until edited; editing makes it a draft again
     // (same revision: the server has not received it).
-    b.click("ul[data-testid=visit-list] li[data-status=waiting] a").await?;
+    b.click("ul[data-testid=visit-list] li[data-status=waiting] a")
+        .await?;
     b.wait_for("[data-testid=edit-visit]", UI_TIMEOUT).await?;
-    let disabled = b.find("[data-field='facts.workers']").await?.prop("disabled").await?;
-    ensure!(disabled.as_deref() == Some("true"), "a final visit's fields are editable without 'Sửa'");
+    let disabled = b
+        .find("[data-field='facts.workers']")
+        .await?
+        .prop("disabled")
+        .await?;
+    ensure!(
+        disabled.as_deref() == Some("true"),
+        "a final visit's fields are editable without 'Sửa'"
+    );
     b.click("[data-testid=edit-visit]").await?;
-    b.wait_for_attr("[data-testid=visit-status]", "data-status", "draft", UI_TIMEOUT).await?;
-    ensure!(b.text("[data-testid=visit-revision]").await?.trim() == "0", "an unsent visit got a new revision");
+    b.wait_for_attr(
+        "[data-testid=visit-status]",
+        "data-status",
+        "draft",
+        UI_TIMEOUT,
+    )
+    .await?;
+    ensure!(
+        b.text("[data-testid=visit-revision]").await?.trim() == "0",
+        "an unsent visit got a new revision"
+    );
     Ok(())
 }
 
@@ -158,7 +236,10 @@ async fn grade_edges_body(app: &TestApp) -> Result<()> {
     start_visit(app).await?;
     let b = &app.browser;
     // TT 01/2020 bands: tốt ≥ 80, khá ≥ 65, trung bình ≥ 50, yếu below.
-    let mut shown: Vec<(String, Points)> = items().into_iter().map(|(c, _)| (c, Points::ZERO)).collect();
+    let mut shown: Vec<(String, Points)> = items()
+        .into_iter()
+        .map(|(c, _)| (c, Points::ZERO))
+        .collect();
     for (centi, grade, label) in [
         (8000, "good", "Tốt"),
         (7999, "fair", "Khá"),
@@ -180,42 +261,89 @@ async fn grade_edges_body(app: &TestApp) -> Result<()> {
         b.wait_for_text("[data-testid=running-total]", &total, UI_TIMEOUT)
             .await
             .with_context(|| format!("total {total}"))?;
-        b.wait_for_attr("[data-testid=running-grade]", "data-grade", grade, UI_TIMEOUT)
-            .await
-            .with_context(|| format!("grade at {total}"))?;
+        b.wait_for_attr(
+            "[data-testid=running-grade]",
+            "data-grade",
+            grade,
+            UI_TIMEOUT,
+        )
+        .await
+        .with_context(|| format!("grade at {total}"))?;
         let text = b.text("[data-testid=running-grade]").await?;
-        ensure!(text.trim() == label, "at {total} the grade reads {text:?}, expected {label:?}");
+        ensure!(
+            text.trim() == label,
+            "at {total} the grade reads {text:?}, expected {label:?}"
+        );
     }
     // The rating facts: halted more than three months of the year, the
     // organisation is not rated whatever its points; back to 0 days, the grade
     // returns. Days beyond a year are refused next to the field.
     let halted = "[data-field='score_sheet.facts.halted_days_in_year']";
     b.fill(halted, "400").await?;
-    b.wait_for_text("[data-error-for='score_sheet.facts.halted_days_in_year']", "366", UI_TIMEOUT).await?;
+    b.wait_for_text(
+        "[data-error-for='score_sheet.facts.halted_days_in_year']",
+        "366",
+        UI_TIMEOUT,
+    )
+    .await?;
     b.fill(halted, "120").await?;
-    b.wait_for_attr("[data-testid=running-grade]", "data-grade", "", UI_TIMEOUT).await?;
-    b.wait_for_text("[data-testid=running-score]", "Không xếp loại: ngừng hoạt động 120 ngày", UI_TIMEOUT).await?;
-    b.exec("document.querySelector('.rating-facts').scrollIntoView({block: 'start'}); return true;").await?;
+    b.wait_for_attr("[data-testid=running-grade]", "data-grade", "", UI_TIMEOUT)
+        .await?;
+    b.wait_for_text(
+        "[data-testid=running-score]",
+        "Không xếp loại: ngừng hoạt động 120 ngày",
+        UI_TIMEOUT,
+    )
+    .await?;
+    b.exec(
+        "document.querySelector('.rating-facts').scrollIntoView({block: 'start'}); return true;",
+    )
+    .await?;
     b.screenshot("field-rating-facts").await?;
     b.fill(halted, "0").await?;
-    b.wait_for_attr("[data-testid=running-grade]", "data-grade", "good", UI_TIMEOUT).await?;
+    b.wait_for_attr(
+        "[data-testid=running-grade]",
+        "data-grade",
+        "good",
+        UI_TIMEOUT,
+    )
+    .await?;
     let registry = b.text("[data-testid=registry-facts]").await?;
-    ensure!(registry.contains("Ngày thành lập"), "the registry's facts are shown: {registry:?}");
+    ensure!(
+        registry.contains("Ngày thành lập"),
+        "the registry's facts are shown: {registry:?}"
+    );
 
     // More than an item's maximum is refused next to the item.
     let (code, max) = items().into_iter().next().unwrap();
     set_points(app, &code, &(max.centi() / 100 + 1).to_string()).await?;
-    b.wait_for_text(&format!("[data-error-for='score_sheet.points.{code}']"), "Tối đa", UI_TIMEOUT).await?;
+    b.wait_for_text(
+        &format!("[data-error-for='score_sheet.points.{code}']"),
+        "Tối đa",
+        UI_TIMEOUT,
+    )
+    .await?;
 
     // Search filters: the kind filter keeps only tổ hợp tác.
     b.click("nav.tabs a[href='/orgs']").await?;
     b.wait_for("[data-testid=filter-kind]", UI_TIMEOUT).await?;
     b.click("details.filters > summary").await?;
     b.screenshot("field-search").await?;
-    b.find("[data-testid=filter-kind]").await?.select_by_value("cooperative_group").await?;
-    b.wait_for_text("[data-testid=org-results]", "Tổ hợp tác nuôi tôm An Minh", UI_TIMEOUT).await?;
+    b.find("[data-testid=filter-kind]")
+        .await?
+        .select_by_value("cooperative_group")
+        .await?;
+    b.wait_for_text(
+        "[data-testid=org-results]",
+        "Tổ hợp tác nuôi tôm An Minh",
+        UI_TIMEOUT,
+    )
+    .await?;
     let listed = b.text("[data-testid=org-results]").await?;
-    ensure!(!listed.contains(ORG), "the kind filter still lists a hợp tác xã: {listed}");
+    ensure!(
+        !listed.contains(ORG),
+        "the kind filter still lists a hợp tác xã: {listed}"
+    );
     Ok(())
 }
 
@@ -254,15 +382,22 @@ async fn round_trip_body(app: &TestApp) -> Result<()> {
 
     // Export on this device (the file's bytes are taken from the download).
     b.click("nav.tabs a[href='/storage']").await?;
-    b.wait_for("[data-testid=export-button]", UI_TIMEOUT).await?;
+    b.wait_for("[data-testid=export-button]", UI_TIMEOUT)
+        .await?;
     b.screenshot("field-storage").await?;
     b.exec(CAPTURE_DOWNLOAD_JS).await?;
     b.click("[data-testid=export-button]").await?;
-    b.wait_for_text("[data-testid=handover-result]", "2", UI_TIMEOUT).await?;
+    b.wait_for_text("[data-testid=handover-result]", "2", UI_TIMEOUT)
+        .await?;
     let exported = b.wait_for_js("window.__exported", UI_TIMEOUT).await?;
     let text = exported.as_str().context("export is not text")?.to_string();
-    let bundle = htx_core::export::ExportBundle::from_json(&text).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    ensure!(bundle.visits.len() == 2, "export holds {} visits", bundle.visits.len());
+    let bundle =
+        htx_core::export::ExportBundle::from_json(&text).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    ensure!(
+        bundle.visits.len() == 2,
+        "export holds {} visits",
+        bundle.visits.len()
+    );
     ensure!(
         bundle.photos.len() == 1 && bundle.photos[0].bytes() == Some(std::fs::read(&icon)?),
         "the export does not carry the photo as taken"
@@ -274,28 +409,50 @@ async fn round_trip_body(app: &TestApp) -> Result<()> {
     let other = Browser::start().await?;
     let r = async {
         other.goto(&app.url("/storage")).await?;
-        other.wait_for("[data-testid=import-file]", htx_e2e::app::APP_TIMEOUT).await?;
+        other
+            .wait_for("[data-testid=import-file]", htx_e2e::app::APP_TIMEOUT)
+            .await?;
         for expected in ["2 mới", "0 mới, 2 đã có"] {
-            other.find("[data-testid=import-file]").await?.send_keys(&file.path().display().to_string()).await?;
-            let said = other.wait_for_text("[data-testid=handover-result]", expected, UI_TIMEOUT).await?;
-            ensure!(said.ends_with("· 1 ảnh"), "the import does not count the photo: {said}");
+            other
+                .find("[data-testid=import-file]")
+                .await?
+                .send_keys(&file.path().display().to_string())
+                .await?;
+            let said = other
+                .wait_for_text("[data-testid=handover-result]", expected, UI_TIMEOUT)
+                .await?;
+            ensure!(
+                said.ends_with("· 1 ảnh"),
+                "the import does not count the photo: {said}"
+            );
         }
         // They are canbo1's: nobody else sees them on this device...
         other.goto(&app.url("/")).await?;
         other.wait_for("main[data-testid=home]", UI_TIMEOUT).await?;
-        other.wait_for_text("[data-testid=other-accounts]", "2", UI_TIMEOUT).await?;
-        ensure!(other.text("[data-testid=count-draft]").await?.trim() == "0", "another account's drafts are listed");
+        other
+            .wait_for_text("[data-testid=other-accounts]", "2", UI_TIMEOUT)
+            .await?;
+        ensure!(
+            other.text("[data-testid=count-draft]").await?.trim() == "0",
+            "another account's drafts are listed"
+        );
         // ...until canbo1 signs in there.
         sign_in_on(app, &other, OFFICER.0, OFFICER.1).await?;
-        other.wait_for_text("[data-testid=count-draft]", "2", UI_TIMEOUT).await?;
+        other
+            .wait_for_text("[data-testid=count-draft]", "2", UI_TIMEOUT)
+            .await?;
         for (id, notes) in &ids {
             other.goto(&app.url(&format!("/visits/{id}"))).await?;
-            let el = other.wait_for("[data-testid=visit-notes]", UI_TIMEOUT).await?;
+            let el = other
+                .wait_for("[data-testid=visit-notes]", UI_TIMEOUT)
+                .await?;
             let got = el.prop("value").await?.unwrap_or_default();
             ensure!(got == *notes, "imported visit {id} has notes {got:?}");
         }
         // The photo came with its visit (the last one opened).
-        let shown = wait_photos(&other, 1).await.context("the imported visit's photo")?;
+        let shown = wait_photos(&other, 1)
+            .await
+            .context("the imported visit's photo")?;
         ensure!(shown[0].0 == photo, "the imported photo is {shown:?}");
         Ok(())
     }
@@ -329,9 +486,17 @@ async fn photos_body(app: &mut TestApp) -> Result<()> {
 
     // Not an image: refused, named, nothing attached.
     pick_photo_file(b, &root.join("Cargo.toml")).await?;
-    let error = b.wait_for_text("[data-testid=photo-error]", "Cargo.toml", UI_TIMEOUT).await?;
-    ensure!(error.contains("không phải ảnh"), "the refusal does not say why, in Vietnamese: {error}");
-    ensure!(b.find_all("[data-testid=photo-item]").await?.is_empty(), "a non-image was attached");
+    let error = b
+        .wait_for_text("[data-testid=photo-error]", "Cargo.toml", UI_TIMEOUT)
+        .await?;
+    ensure!(
+        error.contains("không phải ảnh"),
+        "the refusal does not say why, in Vietnamese: {error}"
+    );
+    ensure!(
+        b.find_all("[data-testid=photo-item]").await?.is_empty(),
+        "a non-image was attached"
+    );
 
     // A small PNG is kept as it is; a 4000×3000 photo is shrunk to 1600×1200.
     let icon = root.join("public/icons/icon-192.png");
@@ -344,34 +509,60 @@ async fn photos_body(app: &mut TestApp) -> Result<()> {
     );
     pick_drawn_photo(b, 4000, 3000).await?;
     let shown = wait_photos(b, 2).await?;
-    ensure!((shown[1].1, shown[1].2) == (1600, 1200), "the camera-sized photo is stored at {shown:?}");
+    ensure!(
+        (shown[1].1, shown[1].2) == (1600, 1200),
+        "the camera-sized photo is stored at {shown:?}"
+    );
     // The same picture again is still one photo.
     pick_photo_file(b, &icon).await?;
-    b.wait_for_absent("[data-testid=photo-busy]", UI_TIMEOUT).await?;
-    ensure!(wait_photos(b, 2).await?.len() == 2, "the same picture was attached twice");
+    b.wait_for_absent("[data-testid=photo-busy]", UI_TIMEOUT)
+        .await?;
+    ensure!(
+        wait_photos(b, 2).await?.len() == 2,
+        "the same picture was attached twice"
+    );
 
     let caption = "Bảng hiệu trước trụ sở HTX";
-    b.fill("[data-testid=photo-item]:first-child [data-testid=photo-caption]", caption).await?;
+    b.fill(
+        "[data-testid=photo-item]:first-child [data-testid=photo-caption]",
+        caption,
+    )
+    .await?;
     // `change` fires when the field loses focus.
     b.click("[data-testid=visit-notes]").await?;
     wait_saved(app, &id, caption).await?;
     wait_saved(app, &id, &shown[1].0).await?;
-    b.exec("document.querySelector('[data-testid=photos]').closest('details').scrollIntoView();").await?;
+    b.exec("document.querySelector('[data-testid=photos]').closest('details').scrollIntoView();")
+        .await?;
     b.screenshot("field-photos").await?;
 
     // Reloaded with no connection: the photos come back from the device.
     b.reload().await?;
     let again = wait_photos(b, 2).await.context("photos lost on reload")?;
-    ensure!(again == shown, "photos changed on reload: {again:?} vs {shown:?}");
-    let kept = b.find("[data-testid=photo-item]:first-child [data-testid=photo-caption]").await?.prop("value").await?;
-    ensure!(kept.as_deref() == Some(caption), "caption lost on reload: {kept:?}");
     ensure!(
-        b.attr("[data-testid=photo-item] img", "data-uploaded").await?.as_deref() == Some("false"),
+        again == shown,
+        "photos changed on reload: {again:?} vs {shown:?}"
+    );
+    let kept = b
+        .find("[data-testid=photo-item]:first-child [data-testid=photo-caption]")
+        .await?
+        .prop("value")
+        .await?;
+    ensure!(
+        kept.as_deref() == Some(caption),
+        "caption lost on reload: {kept:?}"
+    );
+    ensure!(
+        b.attr("[data-testid=photo-item] img", "data-uploaded")
+            .await?
+            .as_deref()
+            == Some("false"),
         "a photo taken offline cannot be on the server yet"
     );
 
     // Removing one leaves the other.
-    b.click("[data-testid=photo-item]:nth-child(2) [data-testid=photo-remove]").await?;
+    b.click("[data-testid=photo-item]:nth-child(2) [data-testid=photo-remove]")
+        .await?;
     let left = wait_photos(b, 1).await?;
     ensure!(left[0].0 == shown[0].0, "the wrong photo was removed");
     htx_e2e::poll_until("the removal saved", UI_TIMEOUT, || async {
@@ -389,13 +580,20 @@ async fn photos_body(app: &mut TestApp) -> Result<()> {
     // The removed photo still takes space until the officer clears unused
     // photos on the storage page; the one in use stays.
     b.click("nav.tabs a[href='/storage']").await?;
-    b.wait_for_attr("[data-testid=photo-usage]", "data-count", "2", UI_TIMEOUT).await?;
+    b.wait_for_attr("[data-testid=photo-usage]", "data-count", "2", UI_TIMEOUT)
+        .await?;
     b.click("[data-testid=prune-photos]").await?;
-    let said = b.wait_for_text("[data-testid=pruned]", "Đã xóa 1 ảnh", UI_TIMEOUT).await?;
+    let said = b
+        .wait_for_text("[data-testid=pruned]", "Đã xóa 1 ảnh", UI_TIMEOUT)
+        .await?;
     ensure!(said.contains(" KB"), "the space freed is not shown: {said}");
-    b.wait_for_attr("[data-testid=photo-usage]", "data-count", "1", UI_TIMEOUT).await?;
+    b.wait_for_attr("[data-testid=photo-usage]", "data-count", "1", UI_TIMEOUT)
+        .await?;
     b.screenshot("field-storage-photos").await?;
     app.goto(&format!("/visits/{id}")).await?;
-    ensure!(wait_photos(b, 1).await?[0].0 == shown[0].0, "the photo in use was deleted");
+    ensure!(
+        wait_photos(b, 1).await?[0].0 == shown[0].0,
+        "the photo in use was deleted"
+    );
     Ok(())
 }

@@ -56,31 +56,51 @@ async fn server_process_stop_kill_restart_same_port() -> Result<()> {
     let port = server.port();
     let http = htx_e2e::http_client();
     ensure!(http.get(server.url("/api/health")).send().await?.status() == 200);
-    ensure!(server.database_path().exists(), "the stand-in creates the database file");
+    ensure!(
+        server.database_path().exists(),
+        "the stand-in creates the database file"
+    );
 
     server.stop().await?;
     ensure!(!server.is_running());
-    ensure!(!server.port_accepts_connections(), "port {port} still accepts connections after stop");
+    ensure!(
+        !server.port_accepts_connections(),
+        "port {port} still accepts connections after stop"
+    );
     server.restart().await?;
     ensure!(server.port() == port);
     ensure!(http.get(server.url("/index.html")).send().await?.status() == 200);
 
     server.kill().await?;
-    ensure!(!server.port_accepts_connections(), "port {port} still accepts connections after kill");
+    ensure!(
+        !server.port_accepts_connections(),
+        "port {port} still accepts connections after kill"
+    );
     server.restart().await?;
     ensure!(http.get(server.url("/api/health")).send().await?.status() == 200);
-    ensure!(server.log().matches("fake-server listening").count() == 3, "log:\n{}", server.log());
+    ensure!(
+        server.log().matches("fake-server listening").count() == 3,
+        "log:\n{}",
+        server.log()
+    );
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn missing_binary_fails_with_a_clear_message() -> Result<()> {
     let dist = fake_dist()?;
-    let err = ServerProcess::start_custom(PathBuf::from("/nonexistent/htx-server"), dist.path().into(), &[])
-        .await
-        .err()
-        .expect("starting a missing binary must fail");
-    ensure!(format!("{err:#}").contains("/nonexistent/htx-server"), "{err:#}");
+    let err = ServerProcess::start_custom(
+        PathBuf::from("/nonexistent/htx-server"),
+        dist.path().into(),
+        &[],
+    )
+    .await
+    .err()
+    .expect("starting a missing binary must fail");
+    ensure!(
+        format!("{err:#}").contains("/nonexistent/htx-server"),
+        "{err:#}"
+    );
     Ok(())
 }
 
@@ -94,30 +114,65 @@ async fn browser_helpers_against_a_static_page() -> Result<()> {
     browser.goto(&server.url("/")).await?;
     browser.wait_for("main[data-testid=home]", t).await?;
     ensure!(browser.html_lang().await? == "vi");
-    browser.wait_for_attr("[data-testid=net-status]", "data-state", "online", t).await?;
+    browser
+        .wait_for_attr("[data-testid=net-status]", "data-state", "online", t)
+        .await?;
     ensure!(browser.text("[data-testid=net-status]").await? == "Trực tuyến");
-    ensure!(browser.attr("[data-testid=net-status]", "data-state").await?.as_deref() == Some("online"));
+    ensure!(
+        browser
+            .attr("[data-testid=net-status]", "data-state")
+            .await?
+            .as_deref()
+            == Some("online")
+    );
 
-    browser.fill("input[data-testid=draft-notes]", "ghi chú thử").await?;
+    browser
+        .fill("input[data-testid=draft-notes]", "ghi chú thử")
+        .await?;
     browser.click("button[data-testid=save-draft]").await?;
-    browser.wait_for_text("ul[data-testid=visit-list] > li[data-testid=visit-item]", "ghi chú thử", t).await?;
+    browser
+        .wait_for_text(
+            "ul[data-testid=visit-list] > li[data-testid=visit-item]",
+            "ghi chú thử",
+            t,
+        )
+        .await?;
 
-    let sum = browser.exec_with("return arguments[0] + arguments[1];", vec![2.into(), 3.into()]).await?;
+    let sum = browser
+        .exec_with(
+            "return arguments[0] + arguments[1];",
+            vec![2.into(), 3.into()],
+        )
+        .await?;
     ensure!(sum == 5, "{sum}");
-    let v = browser.exec_promise("(async () => { await new Promise(r => setTimeout(r, 50)); return 'ok'; })()").await?;
+    let v = browser
+        .exec_promise("(async () => { await new Promise(r => setTimeout(r, 50)); return 'ok'; })()")
+        .await?;
     ensure!(v == "ok", "{v}");
-    ensure!(browser.exec_promise("Promise.reject(new Error('boom'))").await.is_err());
+    ensure!(browser
+        .exec_promise("Promise.reject(new Error('boom'))")
+        .await
+        .is_err());
     let w = browser.window_size().await?;
     ensure!(w == (360, 740), "viewport {w:?}");
 
     let errors = browser.console_errors().await?;
-    ensure!(errors.iter().any(|e| e.message.contains("harness-console-error")), "{errors:?}");
+    ensure!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("harness-console-error")),
+        "{errors:?}"
+    );
 
     // The profile survives a reload: localStorage is still there.
     browser.reload().await?;
     browser.wait_for_text("[data-testid=count]", "1", t).await?;
     let shot = browser.screenshot("harness-static-page").await?;
-    ensure!(std::fs::read(&shot)?.starts_with(b"\x89PNG"), "{}", shot.display());
+    ensure!(
+        std::fs::read(&shot)?.starts_with(b"\x89PNG"),
+        "{}",
+        shot.display()
+    );
     browser.close().await?;
     Ok(())
 }

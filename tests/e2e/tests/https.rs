@@ -20,8 +20,14 @@ async fn https_offline(app: &mut TestApp) -> Result<()> {
     let b = &app.browser;
     app.open_home().await?;
     let origin = b.exec("return location.origin;").await?;
-    ensure!(origin == format!("https://{HOST}:{}", app.server.port()).as_str(), "the page's origin: {origin}");
-    ensure!(b.exec("return window.isSecureContext;").await? == true, "not a secure context");
+    ensure!(
+        origin == format!("https://{HOST}:{}", app.server.port()).as_str(),
+        "the page's origin: {origin}"
+    );
+    ensure!(
+        b.exec("return window.isSecureContext;").await? == true,
+        "not a secure context"
+    );
     let res = app.http.get(app.url("/")).send().await?;
     ensure!(
         res.headers().get("strict-transport-security").is_some(),
@@ -31,10 +37,15 @@ async fn https_offline(app: &mut TestApp) -> Result<()> {
 
     // The service worker takes control (one reload if clients.claim() was late) and caches the shell.
     let controlled = "navigator.serviceWorker.controller !== null";
-    if b.wait_for_js(controlled, Duration::from_secs(15)).await.is_err() {
+    if b.wait_for_js(controlled, Duration::from_secs(15))
+        .await
+        .is_err()
+    {
         b.reload().await?;
         app.wait_home().await?;
-        b.wait_for_js(controlled, Duration::from_secs(20)).await.context("no service worker over HTTPS")?;
+        b.wait_for_js(controlled, Duration::from_secs(20))
+            .await
+            .context("no service worker over HTTPS")?;
     }
     htx_e2e::poll_until("the app shell cached", Duration::from_secs(30), || async {
         let n = b.exec_promise("caches.keys().then(k => Promise.all(k.map(n => caches.open(n).then(c => c.keys())))).then(l => l.flat().length)").await?;
@@ -45,7 +56,9 @@ async fn https_offline(app: &mut TestApp) -> Result<()> {
     // The server is gone; the app opens from the service worker.
     app.server.stop().await?;
     b.reload().await?;
-    app.wait_home().await.context("the home page offline over HTTPS")?;
+    app.wait_home()
+        .await
+        .context("the home page offline over HTTPS")?;
     b.screenshot("https-offline-home").await?;
     Ok(())
 }

@@ -4,7 +4,9 @@
 
 use anyhow::{ensure, Context, Result};
 use htx_e2e::field::{sign_in, OFFICER, UI_TIMEOUT};
-use htx_e2e::sync::{api_token, device_counts, final_visits, officer_organisations, store_on_device, wait_device};
+use htx_e2e::sync::{
+    api_token, device_counts, final_visits, officer_organisations, store_on_device, wait_device,
+};
 use htx_e2e::TestApp;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -27,7 +29,12 @@ const REVIEWER: (&str, &str) = ("kiemduyet", "kiemduyet-demo");
 /// Who the server says pushed visit `id` (None: the server does not hold it).
 async fn pushed_by(app: &TestApp, id: uuid::Uuid) -> Result<Option<String>> {
     let token = api_token(app, REVIEWER.0, REVIEWER.1).await?;
-    let res = app.http.get(app.url(&format!("/api/v1/visits/{id}"))).bearer_auth(token).send().await?;
+    let res = app
+        .http
+        .get(app.url(&format!("/api/v1/visits/{id}")))
+        .bearer_auth(token)
+        .send()
+        .await?;
     if res.status() == 404 {
         return Ok(None);
     }
@@ -44,29 +51,53 @@ async fn shared_phone(app: &mut TestApp) -> Result<()> {
     let first = final_visits(&orgs1, 2)?;
     store_on_device(app, &orgs1, &first).await?;
     app.open_home().await?;
-    b.wait_for_text("[data-testid=count-waiting]", "2", UI_TIMEOUT).await?;
+    b.wait_for_text("[data-testid=count-waiting]", "2", UI_TIMEOUT)
+        .await?;
     b.click("[data-testid=sign-out]").await?;
-    b.wait_for("[data-testid=sign-out-confirm]", UI_TIMEOUT).await?;
+    b.wait_for("[data-testid=sign-out-confirm]", UI_TIMEOUT)
+        .await?;
     b.click("[data-testid=sign-out-confirm]").await?;
     b.wait_for("[data-testid=signed-out]", UI_TIMEOUT).await?;
-    ensure!(b.text("[data-testid=count-waiting]").await?.trim() == "0", "signed out, canbo1's visits are still counted");
+    ensure!(
+        b.text("[data-testid=count-waiting]").await?.trim() == "0",
+        "signed out, canbo1's visits are still counted"
+    );
 
     // canbo2 takes the phone: sees that two visits of another account wait, never which.
     app.server.restart().await?;
     sign_in(app, SECOND.0, SECOND.1).await?;
-    let notice = b.wait_for_text("[data-testid=other-accounts]", "2 chuyến", UI_TIMEOUT).await?;
-    ensure!(notice.contains("2 chưa gửi"), "the notice says they wait: {notice}");
-    ensure!(b.text("[data-testid=count-waiting]").await?.trim() == "0", "canbo1's visits counted for canbo2");
+    let notice = b
+        .wait_for_text("[data-testid=other-accounts]", "2 chuyến", UI_TIMEOUT)
+        .await?;
+    ensure!(
+        notice.contains("2 chưa gửi"),
+        "the notice says they wait: {notice}"
+    );
+    ensure!(
+        b.text("[data-testid=count-waiting]").await?.trim() == "0",
+        "canbo1's visits counted for canbo2"
+    );
     app.goto("/visits").await?;
     b.wait_for("[data-testid=visits-page]", UI_TIMEOUT).await?;
-    let listed = b.exec("return document.querySelector('main').innerHTML;").await?;
+    let listed = b
+        .exec("return document.querySelector('main').innerHTML;")
+        .await?;
     let listed = listed.as_str().unwrap_or_default();
     for v in &first {
-        ensure!(!listed.contains(&v.id.to_string()), "canbo1's visit {} is listed for canbo2", v.id);
+        ensure!(
+            !listed.contains(&v.id.to_string()),
+            "canbo1's visit {} is listed for canbo2",
+            v.id
+        );
     }
     app.goto(&format!("/visits/{}", first[0].id)).await?;
-    b.wait_for("[data-testid=visit-other-account]", UI_TIMEOUT).await.context("another account's visit opened")?;
-    ensure!(b.find_all("[data-testid=visit-notes]").await?.is_empty(), "another account's visit shows its form");
+    b.wait_for("[data-testid=visit-other-account]", UI_TIMEOUT)
+        .await
+        .context("another account's visit opened")?;
+    ensure!(
+        b.find_all("[data-testid=visit-notes]").await?.is_empty(),
+        "another account's visit shows its form"
+    );
     b.screenshot("shared-phone-other-account").await?;
 
     // canbo2's own visit goes; canbo1's stay on the phone, unsent.
@@ -75,25 +106,52 @@ async fn shared_phone(app: &mut TestApp) -> Result<()> {
     second[0].officer = SECOND.0.to_string();
     store_on_device(app, &orgs2, &second).await?;
     app.open_home().await?;
-    wait_device(app, "canbo2's visit sent, canbo1's kept", UI_TIMEOUT * 2, |c| c.confirmed == 1 && c.outbox == 2).await?;
-    ensure!(pushed_by(app, second[0].id).await?.as_deref() == Some(SECOND.0), "canbo2's visit is stored as canbo2's");
+    wait_device(
+        app,
+        "canbo2's visit sent, canbo1's kept",
+        UI_TIMEOUT * 2,
+        |c| c.confirmed == 1 && c.outbox == 2,
+    )
+    .await?;
+    ensure!(
+        pushed_by(app, second[0].id).await?.as_deref() == Some(SECOND.0),
+        "canbo2's visit is stored as canbo2's"
+    );
     for v in &first {
-        ensure!(pushed_by(app, v.id).await?.is_none(), "canbo1's visit {} reached the server under canbo2", v.id);
+        ensure!(
+            pushed_by(app, v.id).await?.is_none(),
+            "canbo1's visit {} reached the server under canbo2",
+            v.id
+        );
     }
 
     // canbo1 signs in again on the same phone: their visits are theirs again and go.
     sign_in(app, OFFICER.0, OFFICER.1).await?;
-    wait_device(app, "canbo1's visits sent", UI_TIMEOUT * 3, |c| c.confirmed == 3 && c.outbox == 0).await?;
+    wait_device(app, "canbo1's visits sent", UI_TIMEOUT * 3, |c| {
+        c.confirmed == 3 && c.outbox == 0
+    })
+    .await?;
     for v in &first {
-        ensure!(pushed_by(app, v.id).await?.as_deref() == Some(OFFICER.0), "canbo1's visit {} is stored as canbo1's", v.id);
+        ensure!(
+            pushed_by(app, v.id).await?.as_deref() == Some(OFFICER.0),
+            "canbo1's visit {} is stored as canbo1's",
+            v.id
+        );
     }
-    b.wait_for_text("[data-testid=other-accounts]", "1 chuyến", UI_TIMEOUT).await?;
+    b.wait_for_text("[data-testid=other-accounts]", "1 chuyến", UI_TIMEOUT)
+        .await?;
     Ok(())
 }
 
 async fn token_on_device(app: &TestApp) -> Result<String> {
-    let v = app.browser.exec("return JSON.parse(localStorage.getItem('htx.session') || 'null');").await?;
-    v["token"].as_str().map(str::to_owned).context("no token on the device")
+    let v = app
+        .browser
+        .exec("return JSON.parse(localStorage.getItem('htx.session') || 'null');")
+        .await?;
+    v["token"]
+        .as_str()
+        .map(str::to_owned)
+        .context("no token on the device")
 }
 
 async fn sign_out(app: &mut TestApp) -> Result<()> {
@@ -107,45 +165,83 @@ async fn sign_out(app: &mut TestApp) -> Result<()> {
     store_on_device(app, &orgs, &final_visits(&orgs, 2)?).await?;
     app.open_home().await?;
     b.click("[data-testid=sign-out]").await?;
-    let warning = b.wait_for_text("[data-testid=sign-out-warning]", "2 chuyến", UI_TIMEOUT).await?;
-    ensure!(warning.contains("không bị xóa"), "the warning says nothing is deleted: {warning}");
+    let warning = b
+        .wait_for_text("[data-testid=sign-out-warning]", "2 chuyến", UI_TIMEOUT)
+        .await?;
+    ensure!(
+        warning.contains("không bị xóa"),
+        "the warning says nothing is deleted: {warning}"
+    );
     b.screenshot("sign-out-warning").await?;
     b.click("[data-testid=sign-out-cancel]").await?;
-    ensure!(b.find_all("[data-testid=sign-out-warning]").await?.is_empty(), "cancel closes the warning");
-    b.find("[data-testid=signed-in]").await.context("still signed in after cancel")?;
+    ensure!(
+        b.find_all("[data-testid=sign-out-warning]")
+            .await?
+            .is_empty(),
+        "cancel closes the warning"
+    );
+    b.find("[data-testid=signed-in]")
+        .await
+        .context("still signed in after cancel")?;
     b.click("[data-testid=sign-out]").await?;
-    b.wait_for("[data-testid=sign-out-confirm]", UI_TIMEOUT).await?;
+    b.wait_for("[data-testid=sign-out-confirm]", UI_TIMEOUT)
+        .await?;
     b.click("[data-testid=sign-out-confirm]").await?;
-    b.wait_for("[data-testid=signed-out]", UI_TIMEOUT).await.context("signed out (offline)")?;
+    b.wait_for("[data-testid=signed-out]", UI_TIMEOUT)
+        .await
+        .context("signed out (offline)")?;
     let c = device_counts(app).await?;
-    ensure!(c.visits == 2 && c.outbox == 2, "the unsent visits stay on the device and in the outbox: {c:?}");
+    ensure!(
+        c.visits == 2 && c.outbox == 2,
+        "the unsent visits stay on the device and in the outbox: {c:?}"
+    );
 
     // Back online and signed in again: they go.
     app.server.restart().await?;
     sign_in(app, OFFICER.0, OFFICER.1).await?;
-    wait_device(app, "the waiting visits sent", UI_TIMEOUT * 3, |c| c.confirmed == 2 && c.outbox == 0).await?;
+    wait_device(app, "the waiting visits sent", UI_TIMEOUT * 3, |c| {
+        c.confirmed == 2 && c.outbox == 0
+    })
+    .await?;
 
     // Online with nothing waiting: sign-out at once, and the token is revoked.
     let token2 = token_on_device(app).await?;
     app.open_home().await?;
     b.click("[data-testid=sign-out]").await?;
-    b.wait_for("[data-testid=signed-out]", UI_TIMEOUT).await.context("signed out (online)")?;
+    b.wait_for("[data-testid=signed-out]", UI_TIMEOUT)
+        .await
+        .context("signed out (online)")?;
     for t in [&token2] {
-        let res = app.http.get(app.url("/api/v1/sync/pull")).bearer_auth(t).send().await?;
-        ensure!(res.status() == 401, "the signed-out token still works: {}", res.status());
+        let res = app
+            .http
+            .get(app.url("/api/v1/sync/pull"))
+            .bearer_auth(t)
+            .send()
+            .await?;
+        ensure!(
+            res.status() == 401,
+            "the signed-out token still works: {}",
+            res.status()
+        );
     }
     let _ = token;
-    ensure!(device_counts(app).await?.visits == 2, "signing out deletes nothing");
+    ensure!(
+        device_counts(app).await?.visits == 2,
+        "signing out deletes nothing"
+    );
 
     // Five wrong passwords, then the sixth attempt is refused with the wait.
     app.goto("/signin").await?;
     for _ in 0..6 {
         b.fill("[data-testid=signin-username]", OFFICER.0).await?;
-        b.fill("[data-testid=signin-password]", "sai-mat-khau").await?;
+        b.fill("[data-testid=signin-password]", "sai-mat-khau")
+            .await?;
         b.click("[data-testid=signin-submit]").await?;
         b.wait_for("[data-testid=signin-error]", UI_TIMEOUT).await?;
     }
-    b.wait_for_text("[data-testid=signin-error]", "thử lại sau", UI_TIMEOUT).await.context("the throttle's message")?;
+    b.wait_for_text("[data-testid=signin-error]", "thử lại sau", UI_TIMEOUT)
+        .await
+        .context("the throttle's message")?;
     b.screenshot("sign-in-throttled").await?;
     Ok(())
 }

@@ -28,13 +28,18 @@ const NET_TIMEOUT: Duration = Duration::from_secs(15);
 const UI_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn unique(prefix: &str) -> String {
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     format!("{prefix} {nanos}")
 }
 
 async fn count_of(app: &TestApp, css: &str) -> Result<u64> {
     let t = app.browser.text(css).await?;
-    t.trim().parse::<u64>().map_err(|_| anyhow!("`{css}` text {t:?} is not a number"))
+    t.trim()
+        .parse::<u64>()
+        .map_err(|_| anyhow!("`{css}` text {t:?} is not a number"))
 }
 
 /// Console errors that are bugs: uncaught exceptions and console.error.
@@ -63,15 +68,32 @@ async fn first_load_online() {
 async fn first_load_online_body(app: &TestApp) -> Result<()> {
     app.open_home().await?;
     let lang = app.browser.html_lang().await?;
-    ensure!(lang == "vi", "<html lang> is {lang:?}, expected \"vi\" by default");
+    ensure!(
+        lang == "vi",
+        "<html lang> is {lang:?}, expected \"vi\" by default"
+    );
 
-    app.browser.wait_for_attr(NET_STATUS, "data-state", "online", NET_TIMEOUT).await?;
-    app.browser.wait_for_text(NET_STATUS, "Trực tuyến", UI_TIMEOUT).await?;
+    app.browser
+        .wait_for_attr(NET_STATUS, "data-state", "online", NET_TIMEOUT)
+        .await?;
+    app.browser
+        .wait_for_text(NET_STATUS, "Trực tuyến", UI_TIMEOUT)
+        .await?;
 
-    let version = count_of(app, "[data-testid=db-version]").await.context("db-version")?;
-    ensure!(version >= 1, "db-version is {version}, expected a schema version >= 1");
-    count_of(app, STORED_COUNT).await.context("stored-visits-count")?;
-    app.browser.find("[data-testid=go-signin]").await.context("a new device offers to sign in")?;
+    let version = count_of(app, "[data-testid=db-version]")
+        .await
+        .context("db-version")?;
+    ensure!(
+        version >= 1,
+        "db-version is {version}, expected a schema version >= 1"
+    );
+    count_of(app, STORED_COUNT)
+        .await
+        .context("stored-visits-count")?;
+    app.browser
+        .find("[data-testid=go-signin]")
+        .await
+        .context("a new device offers to sign in")?;
     app.browser.find("[data-testid=start-visit]").await?;
     app.browser.find("[data-testid=lang-toggle]").await?;
 
@@ -84,11 +106,18 @@ async fn first_load_online_body(app: &TestApp) -> Result<()> {
         Ok(v.as_str().map(str::to_string))
     })
     .await?;
-    ensure!(script.ends_with("/sw.js"), "the service worker script is {script:?}");
+    ensure!(
+        script.ends_with("/sw.js"),
+        "the service worker script is {script:?}"
+    );
     app.browser.screenshot("01-home-online").await?;
 
     let errors = script_errors(app).await?;
-    ensure!(errors.is_empty(), "console errors on first load:\n{}", errors.join("\n"));
+    ensure!(
+        errors.is_empty(),
+        "console errors on first load:\n{}",
+        errors.join("\n")
+    );
 
     // The page runs under the server's Content-Security-Policy: the app
     // itself caused no violation, and an injected inline script is refused
@@ -103,10 +132,20 @@ async fn first_load_online_body(app: &TestApp) -> Result<()> {
         Ok(app.csp_violations().await.is_err().then_some(()))
     })
     .await?;
-    app.browser.exec("sessionStorage.removeItem('cspViolations');").await?;
+    app.browser
+        .exec("sessionStorage.removeItem('cspViolations');")
+        .await?;
     let res = app.http.get(app.url("/")).send().await?;
-    let csp = res.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    ensure!(csp.contains("'sha256-") && csp.contains("frame-ancestors 'none'"), "the page's policy: {csp:?}");
+    let csp = res
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    ensure!(
+        csp.contains("'sha256-") && csp.contains("frame-ancestors 'none'"),
+        "the page's policy: {csp:?}"
+    );
     Ok(())
 }
 
@@ -149,10 +188,14 @@ async fn save_draft(app: &TestApp, notes: &str) -> Result<()> {
     field::wait_saved(app, &id, notes).await?;
     b.click("nav.tabs a[href='/']").await?;
     app.wait_home().await?;
-    b.wait_for_text(VISIT_ITEM, notes, UI_TIMEOUT).await.context("the new draft is not the first visit-item")?;
-    htx_e2e::poll_until("stored-visits-count to grow by the draft", UI_TIMEOUT, || async {
-        Ok((count_of(app, STORED_COUNT).await? > before).then_some(()))
-    })
+    b.wait_for_text(VISIT_ITEM, notes, UI_TIMEOUT)
+        .await
+        .context("the new draft is not the first visit-item")?;
+    htx_e2e::poll_until(
+        "stored-visits-count to grow by the draft",
+        UI_TIMEOUT,
+        || async { Ok((count_of(app, STORED_COUNT).await? > before).then_some(())) },
+    )
     .await?;
     Ok(())
 }
@@ -163,17 +206,26 @@ async fn save_draft(app: &TestApp, notes: &str) -> Result<()> {
 async fn wait_sw_ready(app: &TestApp) -> Result<Vec<String>> {
     let b = &app.browser;
     let controlled = "navigator.serviceWorker.controller !== null";
-    if b.wait_for_js(controlled, Duration::from_secs(15)).await.is_err() {
+    if b.wait_for_js(controlled, Duration::from_secs(15))
+        .await
+        .is_err()
+    {
         b.reload().await?;
         app.wait_home().await?;
-        b.wait_for_js(controlled, Duration::from_secs(20)).await.context("no service worker controls the page")?;
+        b.wait_for_js(controlled, Duration::from_secs(20))
+            .await
+            .context("no service worker controls the page")?;
     }
     // ... and has precached the app shell.
-    let cached = htx_e2e::poll_until("the app shell in Cache Storage", Duration::from_secs(30), || async {
-        let v = b.exec_promise(CACHED_PATHS_JS).await?;
-        let paths: Vec<String> = serde_json::from_value(v)?;
-        Ok(shell_is_cached(&paths).then_some(paths))
-    })
+    let cached = htx_e2e::poll_until(
+        "the app shell in Cache Storage",
+        Duration::from_secs(30),
+        || async {
+            let v = b.exec_promise(CACHED_PATHS_JS).await?;
+            let paths: Vec<String> = serde_json::from_value(v)?;
+            Ok(shell_is_cached(&paths).then_some(paths))
+        },
+    )
     .await;
     match cached {
         Ok(paths) => {
@@ -193,7 +245,8 @@ async fn wait_sw_ready(app: &TestApp) -> Result<Vec<String>> {
 async fn offline_reload_body(app: &mut TestApp) -> Result<()> {
     let b = &app.browser;
     app.open_home().await?;
-    b.wait_for_attr(NET_STATUS, "data-state", "online", NET_TIMEOUT).await?;
+    b.wait_for_attr(NET_STATUS, "data-state", "online", NET_TIMEOUT)
+        .await?;
 
     // A draft saved while online stays on the device.
     let notes = unique("e2e ngoại tuyến");
@@ -214,20 +267,32 @@ async fn offline_reload_body(app: &mut TestApp) -> Result<()> {
 
     // Reload: the service worker serves the shell, IndexedDB still has the draft.
     b.reload().await?;
-    app.wait_home().await.context("home did not render offline")?;
-    b.wait_for_text(VISIT_ITEM, &notes, UI_TIMEOUT).await.context("the draft is gone after the offline reload")?;
-    b.wait_for_attr(NET_STATUS, "data-state", "offline", NET_TIMEOUT).await?;
-    b.wait_for_text(NET_STATUS, "Ngoại tuyến", UI_TIMEOUT).await?;
+    app.wait_home()
+        .await
+        .context("home did not render offline")?;
+    b.wait_for_text(VISIT_ITEM, &notes, UI_TIMEOUT)
+        .await
+        .context("the draft is gone after the offline reload")?;
+    b.wait_for_attr(NET_STATUS, "data-state", "offline", NET_TIMEOUT)
+        .await?;
+    b.wait_for_text(NET_STATUS, "Ngoại tuyến", UI_TIMEOUT)
+        .await?;
     let after = count_of(app, STORED_COUNT).await?;
-    ensure!(after == saved, "stored-visits-count offline is {after}, was {saved} online");
+    ensure!(
+        after == saved,
+        "stored-visits-count offline is {after}, was {saved} online"
+    );
     ensure!(b.html_lang().await? == "vi");
     b.screenshot("02-offline-reload").await?;
 
     // A deep link opened offline is the app shell too.
     app.goto("/visits").await?;
-    b.wait_for(NET_STATUS, Duration::from_secs(30)).await.context("no app shell at /visits offline")?;
+    b.wait_for(NET_STATUS, Duration::from_secs(30))
+        .await
+        .context("no app shell at /visits offline")?;
     b.find("[data-testid=lang-toggle]").await?;
-    b.wait_for_attr(NET_STATUS, "data-state", "offline", NET_TIMEOUT).await?;
+    b.wait_for_attr(NET_STATUS, "data-state", "offline", NET_TIMEOUT)
+        .await?;
     b.screenshot("02b-offline-deep-link").await?;
     Ok(())
 }
@@ -243,7 +308,10 @@ async fn language_toggle_persists() {
 
 async fn wait_lang(app: &TestApp, lang: &str) -> Result<()> {
     app.browser
-        .wait_for_js(&format!("document.documentElement.lang === {lang:?}"), UI_TIMEOUT)
+        .wait_for_js(
+            &format!("document.documentElement.lang === {lang:?}"),
+            UI_TIMEOUT,
+        )
         .await
         .map(|_| ())
         .with_context(|| format!("<html lang> never became {lang:?}"))
@@ -253,8 +321,10 @@ async fn language_toggle_body(app: &TestApp) -> Result<()> {
     let b = &app.browser;
     app.open_home().await?;
     wait_lang(app, "vi").await?;
-    b.wait_for_attr(NET_STATUS, "data-state", "online", NET_TIMEOUT).await?;
-    b.wait_for_text(NET_STATUS, "Trực tuyến", UI_TIMEOUT).await?;
+    b.wait_for_attr(NET_STATUS, "data-state", "online", NET_TIMEOUT)
+        .await?;
+    b.wait_for_text(NET_STATUS, "Trực tuyến", UI_TIMEOUT)
+        .await?;
 
     b.click("[data-testid=lang-toggle]").await?;
     wait_lang(app, "en").await?;
@@ -262,8 +332,11 @@ async fn language_toggle_body(app: &TestApp) -> Result<()> {
 
     b.reload().await?;
     app.wait_home().await?;
-    wait_lang(app, "en").await.context("the language choice did not survive a reload")?;
-    b.wait_for_attr(NET_STATUS, "data-state", "online", NET_TIMEOUT).await?;
+    wait_lang(app, "en")
+        .await
+        .context("the language choice did not survive a reload")?;
+    b.wait_for_attr(NET_STATUS, "data-state", "online", NET_TIMEOUT)
+        .await?;
     b.wait_for_text(NET_STATUS, "Online", UI_TIMEOUT).await?;
     b.screenshot("03-home-english").await?;
 
@@ -273,7 +346,8 @@ async fn language_toggle_body(app: &TestApp) -> Result<()> {
     b.reload().await?;
     app.wait_home().await?;
     wait_lang(app, "vi").await?;
-    b.wait_for_text(NET_STATUS, "Trực tuyến", NET_TIMEOUT).await?;
+    b.wait_for_text(NET_STATUS, "Trực tuyến", NET_TIMEOUT)
+        .await?;
     Ok(())
 }
 
@@ -315,12 +389,17 @@ const BUILD_META: &str = "meta[name=htx-build]";
 async fn new_version_body(app: &mut TestApp) -> Result<()> {
     // (1) Version 1: a draft on the device, the shell precached.
     app.open_home().await?;
-    app.browser.wait_for_attr(NET_STATUS, "data-state", "online", NET_TIMEOUT).await?;
+    app.browser
+        .wait_for_attr(NET_STATUS, "data-state", "online", NET_TIMEOUT)
+        .await?;
     let notes = unique("e2e phiên bản mới");
     save_draft(app, &notes).await?;
     wait_sw_ready(app).await?;
     let saved = count_of(app, STORED_COUNT).await?;
-    ensure!(app.browser.find_all(BUILD_META).await?.is_empty(), "version 1 already has <meta name=htx-build>");
+    ensure!(
+        app.browser.find_all(BUILD_META).await?.is_empty(),
+        "version 1 already has <meta name=htx-build>"
+    );
 
     // (2) Exactly one shell cache, named after dist/sw.js's VERSION.
     let dist = app.server.dist_dir().to_path_buf();
@@ -328,10 +407,15 @@ async fn new_version_body(app: &mut TestApp) -> Result<()> {
     let v1 = sw_version(&sw_v1)?;
     let old_cache = format!("htx-shell-{v1}");
     let caches_v1 = shell_caches(app).await?;
-    ensure!(caches_v1 == [old_cache.clone()], "shell caches before the update: {caches_v1:?}, expected [{old_cache:?}]");
+    ensure!(
+        caches_v1 == [old_cache.clone()],
+        "shell caches before the update: {caches_v1:?}, expected [{old_cache:?}]"
+    );
 
     // (3) Version 2 = a copy of dist/ with a new sw.js VERSION and a visible change in index.html.
-    let v2_dir = tempfile::Builder::new().prefix("htx-e2e-dist-v2-").tempdir()?;
+    let v2_dir = tempfile::Builder::new()
+        .prefix("htx-e2e-dist-v2-")
+        .tempdir()?;
     copy_dir(&dist, v2_dir.path())?;
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos() as u64;
     let mut v2 = format!("{nanos:016x}");
@@ -339,82 +423,161 @@ async fn new_version_body(app: &mut TestApp) -> Result<()> {
         v2 = format!("{:016x}", nanos ^ 1);
     }
     let new_cache = format!("htx-shell-{v2}");
-    let sw_v2 = sw_v1.replacen(&format!("const VERSION = \"{v1}\""), &format!("const VERSION = \"{v2}\""), 1);
-    ensure!(sw_version(&sw_v2)? == v2, "could not change VERSION in the copy of sw.js");
+    let sw_v2 = sw_v1.replacen(
+        &format!("const VERSION = \"{v1}\""),
+        &format!("const VERSION = \"{v2}\""),
+        1,
+    );
+    ensure!(
+        sw_version(&sw_v2)? == v2,
+        "could not change VERSION in the copy of sw.js"
+    );
     std::fs::write(v2_dir.path().join("sw.js"), &sw_v2)?;
     let index_v1 = std::fs::read_to_string(dist.join("index.html"))?;
-    ensure!(index_v1.contains("</head>"), "dist/index.html has no </head>");
-    let index_v2 = index_v1.replacen("</head>", "<meta name=\"htx-build\" content=\"v2\">\n</head>", 1);
+    ensure!(
+        index_v1.contains("</head>"),
+        "dist/index.html has no </head>"
+    );
+    let index_v2 = index_v1.replacen(
+        "</head>",
+        "<meta name=\"htx-build\" content=\"v2\">\n</head>",
+        1,
+    );
     std::fs::write(v2_dir.path().join("index.html"), &index_v2)?;
 
     // (4) Redeploy: same port, same database, the new build.
-    app.server.stop().await.context("SIGTERM the server (version 1)")?;
-    app.server.restart_with_static_dir(v2_dir.path()).await.context("starting the server on version 2")?;
+    app.server
+        .stop()
+        .await
+        .context("SIGTERM the server (version 1)")?;
+    app.server
+        .restart_with_static_dir(v2_dir.path())
+        .await
+        .context("starting the server on version 2")?;
     let served = app.http.get(app.url("/sw.js")).send().await?.text().await?;
-    ensure!(sw_version(&served)? == v2, "the restarted server does not serve the new sw.js");
+    ensure!(
+        sw_version(&served)? == v2,
+        "the restarted server does not serve the new sw.js"
+    );
 
     // (5) The browser checks for an update; the new worker installs,
     // activates, deletes the old cache and takes the page over.
     let b = &app.browser;
     b.exec(WATCH_CONTROLLER_JS).await?;
-    b.exec_promise("navigator.serviceWorker.getRegistration().then(r => r.update()).then(() => true)")
-        .await
-        .context("registration.update()")?;
+    b.exec_promise(
+        "navigator.serviceWorker.getRegistration().then(r => r.update()).then(() => true)",
+    )
+    .await
+    .context("registration.update()")?;
     let last = std::sync::Mutex::new(String::from("nothing yet"));
-    let took_over = htx_e2e::poll_until("the new service worker to take over", Duration::from_secs(20), || async {
-        let caches = shell_caches(app).await?;
-        let state = b.exec_promise(SW_STATE_JS).await?;
-        *last.lock().unwrap() = format!("caches {caches:?}, sw {state}");
-        let ok = caches == [new_cache.clone()]
-            && state["controllerIsActive"] == true
-            && state["installing"] == false
-            && state["waiting"] == false
-            && state["active"] == "activated"
-            && state["controllerChanges"].as_u64().unwrap_or(0) >= 1;
-        Ok(ok.then_some(()))
-    })
+    let took_over = htx_e2e::poll_until(
+        "the new service worker to take over",
+        Duration::from_secs(20),
+        || async {
+            let caches = shell_caches(app).await?;
+            let state = b.exec_promise(SW_STATE_JS).await?;
+            *last.lock().unwrap() = format!("caches {caches:?}, sw {state}");
+            let ok = caches == [new_cache.clone()]
+                && state["controllerIsActive"] == true
+                && state["installing"] == false
+                && state["waiting"] == false
+                && state["active"] == "activated"
+                && state["controllerChanges"].as_u64().unwrap_or(0) >= 1;
+            Ok(ok.then_some(()))
+        },
+    )
     .await;
     if let Err(e) = took_over {
-        bail!("{e:#}; last seen: {}; expected caches [{new_cache:?}] (old {old_cache:?})", last.lock().unwrap());
+        bail!(
+            "{e:#}; last seen: {}; expected caches [{new_cache:?}] (old {old_cache:?})",
+            last.lock().unwrap()
+        );
     }
     eprintln!("[{}] after the update: {}", app.name, last.lock().unwrap());
-    let sw_text = b.exec_promise("fetch('/sw.js', { cache: 'no-store' }).then(r => r.text())").await?;
-    ensure!(sw_text.as_str().is_some_and(|t| t.contains(&v2)), "the page's fetch('/sw.js') does not contain {v2}");
+    let sw_text = b
+        .exec_promise("fetch('/sw.js', { cache: 'no-store' }).then(r => r.text())")
+        .await?;
+    ensure!(
+        sw_text.as_str().is_some_and(|t| t.contains(&v2)),
+        "the page's fetch('/sw.js') does not contain {v2}"
+    );
     let cached_index = b
         .exec_promise(&format!("caches.open({new_cache:?}).then(c => c.match('/index.html')).then(r => r ? r.text() : null)"))
         .await?;
     ensure!(
-        cached_index.as_str().is_some_and(|t| t.contains("name=\"htx-build\"")),
+        cached_index
+            .as_str()
+            .is_some_and(|t| t.contains("name=\"htx-build\"")),
         "the new cache's /index.html is not version 2's: {cached_index}"
     );
 
     // Reload: version 2 renders, the draft is still there.
     b.reload().await?;
-    app.wait_home().await.context("home did not render on version 2")?;
-    let build = b.attr(BUILD_META, "content").await.context("no <meta name=htx-build> after the update")?;
-    ensure!(build.as_deref() == Some("v2"), "<meta name=htx-build> content is {build:?}");
-    b.wait_for_text(VISIT_ITEM, &notes, UI_TIMEOUT).await.context("the draft is gone after the update")?;
+    app.wait_home()
+        .await
+        .context("home did not render on version 2")?;
+    let build = b
+        .attr(BUILD_META, "content")
+        .await
+        .context("no <meta name=htx-build> after the update")?;
+    ensure!(
+        build.as_deref() == Some("v2"),
+        "<meta name=htx-build> content is {build:?}"
+    );
+    b.wait_for_text(VISIT_ITEM, &notes, UI_TIMEOUT)
+        .await
+        .context("the draft is gone after the update")?;
     let after = count_of(app, STORED_COUNT).await?;
-    ensure!(after == saved, "stored-visits-count after the update is {after}, was {saved}");
-    b.wait_for_js("navigator.serviceWorker.controller !== null", UI_TIMEOUT).await.context("no controller after the reload")?;
+    ensure!(
+        after == saved,
+        "stored-visits-count after the update is {after}, was {saved}"
+    );
+    b.wait_for_js("navigator.serviceWorker.controller !== null", UI_TIMEOUT)
+        .await
+        .context("no controller after the reload")?;
     let caches = shell_caches(app).await?;
-    ensure!(caches == [new_cache.clone()], "shell caches after the reload: {caches:?}, expected [{new_cache:?}]");
-    b.wait_for_attr(NET_STATUS, "data-state", "online", NET_TIMEOUT).await?;
+    ensure!(
+        caches == [new_cache.clone()],
+        "shell caches after the reload: {caches:?}, expected [{new_cache:?}]"
+    );
+    b.wait_for_attr(NET_STATUS, "data-state", "online", NET_TIMEOUT)
+        .await?;
     b.screenshot("04-after-update").await?;
     let errors = script_errors(app).await?;
-    ensure!(errors.is_empty(), "console errors during the update:\n{}", errors.join("\n"));
+    ensure!(
+        errors.is_empty(),
+        "console errors during the update:\n{}",
+        errors.join("\n")
+    );
 
     // (6) Offline: version 2's cache serves the app, with the draft.
-    app.server.stop().await.context("SIGTERM the server (version 2)")?;
+    app.server
+        .stop()
+        .await
+        .context("SIGTERM the server (version 2)")?;
     let b = &app.browser;
     b.reload().await?;
-    app.wait_home().await.context("version 2 did not render offline")?;
-    let build = b.attr(BUILD_META, "content").await.context("offline page has no <meta name=htx-build>")?;
-    ensure!(build.as_deref() == Some("v2"), "offline <meta name=htx-build> content is {build:?}");
-    b.wait_for_text(VISIT_ITEM, &notes, UI_TIMEOUT).await.context("the draft is gone offline after the update")?;
+    app.wait_home()
+        .await
+        .context("version 2 did not render offline")?;
+    let build = b
+        .attr(BUILD_META, "content")
+        .await
+        .context("offline page has no <meta name=htx-build>")?;
+    ensure!(
+        build.as_deref() == Some("v2"),
+        "offline <meta name=htx-build> content is {build:?}"
+    );
+    b.wait_for_text(VISIT_ITEM, &notes, UI_TIMEOUT)
+        .await
+        .context("the draft is gone offline after the update")?;
     let offline = count_of(app, STORED_COUNT).await?;
-    ensure!(offline == saved, "stored-visits-count offline after the update is {offline}, was {saved}");
-    b.wait_for_attr(NET_STATUS, "data-state", "offline", NET_TIMEOUT).await?;
+    ensure!(
+        offline == saved,
+        "stored-visits-count offline after the update is {offline}, was {saved}"
+    );
+    b.wait_for_attr(NET_STATUS, "data-state", "offline", NET_TIMEOUT)
+        .await?;
     b.screenshot("04b-after-update-offline").await?;
     Ok(())
 }
@@ -449,7 +612,10 @@ async fn gives_way_body(app: &TestApp) -> Result<()> {
              r.onsuccess = () => { const v = r.result.version; r.result.close(); ok(v); }; })",
         )
         .await?;
-    ensure!(upgraded.as_u64() == Some(1000), "the upgrade answered {upgraded}");
+    ensure!(
+        upgraded.as_u64() == Some(1000),
+        "the upgrade answered {upgraded}"
+    );
     client.close_window().await?;
     client.switch_to_window(first).await?;
     htx_e2e::poll_until("the first tab reloaded", UI_TIMEOUT, || async {
@@ -480,7 +646,10 @@ where
         }
         Err(e) => {
             let _ = server.kill().await;
-            let msg = format!("[{name}] FAILED: {e:#}\n----- server log -----\n{}\n----- end -----", server.log_tail(16000));
+            let msg = format!(
+                "[{name}] FAILED: {e:#}\n----- server log -----\n{}\n----- end -----",
+                server.log_tail(16000)
+            );
             drop(server); // before panicking: its Drop would print the log again
             panic!("{msg}");
         }
@@ -488,7 +657,11 @@ where
 }
 
 fn header(r: &reqwest::Response, name: &str) -> String {
-    r.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
@@ -514,9 +687,16 @@ async fn manifest_body(server: &ServerProcess) -> Result<()> {
     let http = htx_e2e::http_client();
     let url = server.url("/manifest.webmanifest");
     let r = http.get(&url).send().await?;
-    ensure!(r.status() == 200, "GET /manifest.webmanifest: {}", r.status());
+    ensure!(
+        r.status() == 200,
+        "GET /manifest.webmanifest: {}",
+        r.status()
+    );
     let ct = header(&r, "content-type");
-    ensure!(ct.contains("json"), "manifest content-type {ct:?}, expected application/manifest+json");
+    ensure!(
+        ct.contains("json"),
+        "manifest content-type {ct:?}, expected application/manifest+json"
+    );
     let m: Value = serde_json::from_slice(&r.bytes().await?).context("the manifest is not JSON")?;
 
     ensure!(m["display"] == "standalone", "display is {}", m["display"]);
@@ -524,24 +704,45 @@ async fn manifest_body(server: &ServerProcess) -> Result<()> {
     ensure!(!start.is_empty(), "no start_url");
     let base = reqwest::Url::parse(&url)?;
     let r = http.get(base.join(start)?).send().await?;
-    ensure!(r.status() == 200, "start_url {start} answers {}", r.status());
+    ensure!(
+        r.status() == 200,
+        "start_url {start} answers {}",
+        r.status()
+    );
     ensure!(m["name"].as_str().is_some_and(|s| !s.is_empty()), "no name");
-    ensure!(m["short_name"].as_str().is_some_and(|s| !s.is_empty()), "no short_name");
+    ensure!(
+        m["short_name"].as_str().is_some_and(|s| !s.is_empty()),
+        "no short_name"
+    );
 
-    let icons = m["icons"].as_array().ok_or_else(|| anyhow!("no icons array"))?;
+    let icons = m["icons"]
+        .as_array()
+        .ok_or_else(|| anyhow!("no icons array"))?;
     for want in ["192x192", "512x512"] {
         let icon = icons
             .iter()
-            .find(|i| i["sizes"].as_str().is_some_and(|s| s.split_whitespace().any(|s| s == want)))
+            .find(|i| {
+                i["sizes"]
+                    .as_str()
+                    .is_some_and(|s| s.split_whitespace().any(|s| s == want))
+            })
             .ok_or_else(|| anyhow!("no {want} icon in {icons:?}"))?;
-        let src = icon["src"].as_str().ok_or_else(|| anyhow!("{want} icon has no src"))?;
+        let src = icon["src"]
+            .as_str()
+            .ok_or_else(|| anyhow!("{want} icon has no src"))?;
         let r = http.get(base.join(src)?).send().await?;
         ensure!(r.status() == 200, "icon {src}: {}", r.status());
         let ct = header(&r, "content-type");
-        ensure!(ct.starts_with("image/png"), "icon {src}: content-type {ct:?}");
+        ensure!(
+            ct.starts_with("image/png"),
+            "icon {src}: content-type {ct:?}"
+        );
         let body = r.bytes().await?;
         let (w, h) = png_size(&body).ok_or_else(|| anyhow!("icon {src} is not a PNG"))?;
-        ensure!(format!("{w}x{h}") == want, "icon {src} is {w}x{h}, manifest says {want}");
+        ensure!(
+            format!("{w}x{h}") == want,
+            "icon {src} is {w}x{h}, manifest says {want}"
+        );
     }
     Ok(())
 }
@@ -550,10 +751,13 @@ async fn manifest_body(server: &ServerProcess) -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn server_headers_cache_and_compression() {
-    with_server("server_headers_cache_and_compression", |server| async move {
-        let r = headers_body(&server).await;
-        (server, r)
-    })
+    with_server(
+        "server_headers_cache_and_compression",
+        |server| async move {
+            let r = headers_body(&server).await;
+            (server, r)
+        },
+    )
     .await;
 }
 
@@ -569,9 +773,15 @@ async fn headers_body(server: &ServerProcess) -> Result<()> {
         let r = http.get(server.url(path)).send().await?;
         ensure!(r.status() == 200, "GET {path}: {}", r.status());
         let ct = header(&r, "content-type");
-        ensure!(ct.starts_with("text/html"), "GET {path}: content-type {ct:?}");
+        ensure!(
+            ct.starts_with("text/html"),
+            "GET {path}: content-type {ct:?}"
+        );
         let cc = header(&r, "cache-control");
-        ensure!(cc.contains("no-cache") || cc.contains("no-store"), "GET {path}: cache-control {cc:?}, expected no-cache");
+        ensure!(
+            cc.contains("no-cache") || cc.contains("no-store"),
+            "GET {path}: cache-control {cc:?}, expected no-cache"
+        );
         let body = r.text().await?;
         if path == "/" {
             index_html = body;
@@ -589,36 +799,85 @@ async fn headers_body(server: &ServerProcess) -> Result<()> {
     let r = http.get(server.url(&wasm)).send().await?;
     ensure!(r.status() == 200, "GET {wasm}: {}", r.status());
     let cc = header(&r, "cache-control");
-    ensure!(cc.contains("immutable") && cc.contains("max-age"), "GET {wasm}: cache-control {cc:?}, expected max-age=..., immutable");
+    ensure!(
+        cc.contains("immutable") && cc.contains("max-age"),
+        "GET {wasm}: cache-control {cc:?}, expected max-age=..., immutable"
+    );
     let ct = header(&r, "content-type");
-    ensure!(ct.starts_with("application/wasm"), "GET {wasm}: content-type {ct:?}");
+    ensure!(
+        ct.starts_with("application/wasm"),
+        "GET {wasm}: content-type {ct:?}"
+    );
     let ce = header(&r, "content-encoding");
-    ensure!(ce.is_empty() || ce == "identity", "GET {wasm} without Accept-Encoding came {ce:?}");
-    ensure!(r.bytes().await? == raw, "GET {wasm} differs from the file in dist");
+    ensure!(
+        ce.is_empty() || ce == "identity",
+        "GET {wasm} without Accept-Encoding came {ce:?}"
+    );
+    ensure!(
+        r.bytes().await? == raw,
+        "GET {wasm} differs from the file in dist"
+    );
 
-    let r = http.get(server.url(&wasm)).header("accept-encoding", "gzip").send().await?;
+    let r = http
+        .get(server.url(&wasm))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await?;
     ensure!(r.status() == 200);
     let ce = header(&r, "content-encoding");
-    ensure!(ce == "gzip", "GET {wasm} with Accept-Encoding: gzip came with content-encoding {ce:?}");
-    ensure!(header(&r, "cache-control").contains("immutable"), "gzip response lost immutable");
+    ensure!(
+        ce == "gzip",
+        "GET {wasm} with Accept-Encoding: gzip came with content-encoding {ce:?}"
+    );
+    ensure!(
+        header(&r, "cache-control").contains("immutable"),
+        "gzip response lost immutable"
+    );
     let gz = r.bytes().await?;
     let mut unzipped = Vec::new();
-    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut unzipped).context("the gzip body does not decode")?;
-    ensure!(unzipped == raw, "the gunzipped wasm differs from the file in dist");
-    ensure!(gz.len() < raw.len(), "gzip did not shrink the wasm ({} >= {})", gz.len(), raw.len());
-    eprintln!("wasm {wasm}: {} bytes raw, {} bytes gzip from the server", raw.len(), gz.len());
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut unzipped)
+        .context("the gzip body does not decode")?;
+    ensure!(
+        unzipped == raw,
+        "the gunzipped wasm differs from the file in dist"
+    );
+    ensure!(
+        gz.len() < raw.len(),
+        "gzip did not shrink the wasm ({} >= {})",
+        gz.len(),
+        raw.len()
+    );
+    eprintln!(
+        "wasm {wasm}: {} bytes raw, {} bytes gzip from the server",
+        raw.len(),
+        gz.len()
+    );
 
-    let r = http.get(server.url(&wasm)).header("accept-encoding", "br").send().await?;
+    let r = http
+        .get(server.url(&wasm))
+        .header("accept-encoding", "br")
+        .send()
+        .await?;
     ensure!(r.status() == 200);
     let ce = header(&r, "content-encoding");
-    ensure!(ce == "br", "GET {wasm} with Accept-Encoding: br came with content-encoding {ce:?}");
+    ensure!(
+        ce == "br",
+        "GET {wasm} with Accept-Encoding: br came with content-encoding {ce:?}"
+    );
     let br = r.bytes().await?;
     ensure!(br.len() < raw.len(), "brotli did not shrink the wasm");
     eprintln!("wasm {wasm}: {} bytes br from the server", br.len());
 
-    let r = http.get(server.url(&wasm)).header("accept-encoding", "gzip, deflate, br, zstd").send().await?;
+    let r = http
+        .get(server.url(&wasm))
+        .header("accept-encoding", "gzip, deflate, br, zstd")
+        .send()
+        .await?;
     let ce = header(&r, "content-encoding");
-    ensure!(ce == "br" || ce == "gzip", "browser-like Accept-Encoding got {ce:?}");
+    ensure!(
+        ce == "br" || ce == "gzip",
+        "browser-like Accept-Encoding got {ce:?}"
+    );
 
     // The service worker: served as JavaScript, filled in by gen-sw.py, never immutable.
     let r = http.get(server.url("/sw.js")).send().await?;
@@ -626,9 +885,15 @@ async fn headers_body(server: &ServerProcess) -> Result<()> {
     let ct = header(&r, "content-type");
     ensure!(ct.contains("javascript"), "GET /sw.js: content-type {ct:?}");
     let cc = header(&r, "cache-control");
-    ensure!(!cc.contains("immutable"), "GET /sw.js: cache-control {cc:?} must not be immutable");
+    ensure!(
+        !cc.contains("immutable"),
+        "GET /sw.js: cache-control {cc:?} must not be immutable"
+    );
     let sw = r.text().await?;
     let precache = htx_e2e::dist::precache_urls(&sw)?;
-    ensure!(precache.iter().any(|u| u == "/index.html") && precache.contains(&wasm), "precache list {precache:?}");
+    ensure!(
+        precache.iter().any(|u| u == "/index.html") && precache.contains(&wasm),
+        "precache list {precache:?}"
+    );
     Ok(())
 }

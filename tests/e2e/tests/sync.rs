@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 use htx_e2e::field::{sign_in, wait_offline_ready, OFFICER, UI_TIMEOUT};
-use htx_e2e::sync::{device_counts, final_visits, officer_organisations, server_revisions, store_on_device, wait_device};
+use htx_e2e::sync::{
+    device_counts, final_visits, officer_organisations, server_revisions, store_on_device,
+    wait_device,
+};
 use htx_e2e::TestApp;
 use uuid::Uuid;
 
@@ -18,8 +21,13 @@ use uuid::Uuid;
 const RESUME_TIMEOUT: Duration = Duration::from_secs(90);
 
 async fn home_tile(app: &TestApp, status: &str) -> Result<u64> {
-    let t = app.browser.text(&format!("[data-testid=count-{status}]")).await?;
-    t.trim().parse().with_context(|| format!("count-{status} is {t:?}"))
+    let t = app
+        .browser
+        .text(&format!("[data-testid=count-{status}]"))
+        .await?;
+    t.trim()
+        .parse()
+        .with_context(|| format!("count-{status} is {t:?}"))
 }
 
 /// Polls the server's database until a pushed batch is being written (its
@@ -31,7 +39,9 @@ async fn wait_mid_batch(app: &TestApp, total: i64) -> Result<i64> {
     use sqlx::Connection;
     let url = format!("sqlite://{}?mode=rw", app.server.database_path().display());
     let mut probe = sqlx::SqliteConnection::connect(&url).await?;
-    sqlx::query("PRAGMA busy_timeout = 0").execute(&mut probe).await?;
+    sqlx::query("PRAGMA busy_timeout = 0")
+        .execute(&mut probe)
+        .await?;
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         match sqlx::query("BEGIN IMMEDIATE").execute(&mut probe).await {
@@ -59,7 +69,10 @@ async fn wait_mid_batch(app: &TestApp, total: i64) -> Result<i64> {
 /// stored twice.
 async fn ensure_stored_once(app: &TestApp, n: i64) -> Result<()> {
     let (rows, distinct, doubled) = server_revisions(app.server.database_path()).await?;
-    ensure!((rows, distinct, doubled) == (n, n, 0), "server holds {rows} revisions of {distinct} visits, {doubled} doubled");
+    ensure!(
+        (rows, distinct, doubled) == (n, n, 0),
+        "server holds {rows} revisions of {distinct} visits, {doubled} doubled"
+    );
     Ok(())
 }
 
@@ -95,24 +108,44 @@ async fn thousand_offline(app: &mut TestApp) -> Result<()> {
     b.reload().await?;
     app.wait_home().await?;
     // The sync at start fails (no server); everything waits, nothing is lost.
-    b.wait_for_attr("[data-testid=sync-panel]", "data-phase", "failed", UI_TIMEOUT)
-        .await
-        .context("sync with the server down should fail and schedule a retry")?;
+    b.wait_for_attr(
+        "[data-testid=sync-panel]",
+        "data-phase",
+        "failed",
+        UI_TIMEOUT,
+    )
+    .await
+    .context("sync with the server down should fail and schedule a retry")?;
     let c = device_counts(app).await?;
-    ensure!(c.outbox == 1000 && c.waiting == 1000 && c.visits == 1000, "before the server is back: {c:?}");
+    ensure!(
+        c.outbox == 1000 && c.waiting == 1000 && c.visits == 1000,
+        "before the server is back: {c:?}"
+    );
     ensure!(b.text("[data-testid=sync-waiting]").await?.trim() == "1000");
     ensure!(home_tile(app, "waiting").await? == 1000);
     b.screenshot("sync-waiting-offline").await?;
 
     app.server.restart().await?;
     let started = Instant::now();
-    let c = wait_device(app, "all 1000 visits confirmed", RESUME_TIMEOUT, |c| c.confirmed == 1000).await?;
-    eprintln!("[{}] resumed and confirmed 1000 visits {:?} after the restart", app.name, started.elapsed());
-    ensure!(c.outbox == 0 && c.waiting == 0 && c.visits == 1000, "after sync: {c:?}");
+    let c = wait_device(app, "all 1000 visits confirmed", RESUME_TIMEOUT, |c| {
+        c.confirmed == 1000
+    })
+    .await?;
+    eprintln!(
+        "[{}] resumed and confirmed 1000 visits {:?} after the restart",
+        app.name,
+        started.elapsed()
+    );
+    ensure!(
+        c.outbox == 0 && c.waiting == 0 && c.visits == 1000,
+        "after sync: {c:?}"
+    );
     ensure_stored_once(app, 1000).await?;
     // The officer sees it on home without reloading.
-    b.wait_for_text("[data-testid=count-confirmed]", "1000", UI_TIMEOUT).await?;
-    b.wait_for_attr("[data-testid=sync-panel]", "data-phase", "done", UI_TIMEOUT).await?;
+    b.wait_for_text("[data-testid=count-confirmed]", "1000", UI_TIMEOUT)
+        .await?;
+    b.wait_for_attr("[data-testid=sync-panel]", "data-phase", "done", UI_TIMEOUT)
+        .await?;
     ensure!(b.text("[data-testid=sync-waiting]").await?.trim() == "0");
     b.screenshot("sync-done").await?;
     Ok(())
@@ -132,17 +165,38 @@ async fn killed_mid_batch(app: &mut TestApp) -> Result<()> {
     app.browser.click("[data-testid=sync-now]").await?;
     let at_kill = wait_mid_batch(app, 1000).await?;
     app.server.kill().await?;
-    eprintln!("[{}] SIGKILLed the server with {at_kill} of 1000 visits stored", app.name);
-    let c = wait_device(app, "the device notices the server is gone", UI_TIMEOUT, |c| c.outbox > 0).await?;
+    eprintln!(
+        "[{}] SIGKILLed the server with {at_kill} of 1000 visits stored",
+        app.name
+    );
+    let c = wait_device(
+        app,
+        "the device notices the server is gone",
+        UI_TIMEOUT,
+        |c| c.outbox > 0,
+    )
+    .await?;
     ensure!(c.visits == 1000, "nothing leaves the device: {c:?}");
     let (rows, _, doubled) = server_revisions(app.server.database_path()).await?;
-    ensure!(rows < 1000 && doubled == 0, "after the kill the server holds {rows} ({doubled} doubled)");
+    ensure!(
+        rows < 1000 && doubled == 0,
+        "after the kill the server holds {rows} ({doubled} doubled)"
+    );
     // A batch is one transaction: the one cut short left nothing behind.
-    ensure!(rows % htx_core::outbox::MAX_BATCH_RECORDS as i64 == 0, "a partial batch was kept: {rows} rows");
+    ensure!(
+        rows % htx_core::outbox::MAX_BATCH_RECORDS as i64 == 0,
+        "a partial batch was kept: {rows} rows"
+    );
 
     app.server.restart().await?;
-    let c = wait_device(app, "all 1000 visits confirmed", RESUME_TIMEOUT, |c| c.confirmed == 1000).await?;
-    ensure!(c.outbox == 0 && c.visits == 1000 && c.rejected == 0 && c.conflict == 0, "after resuming: {c:?}");
+    let c = wait_device(app, "all 1000 visits confirmed", RESUME_TIMEOUT, |c| {
+        c.confirmed == 1000
+    })
+    .await?;
+    ensure!(
+        c.outbox == 0 && c.visits == 1000 && c.rejected == 0 && c.conflict == 0,
+        "after resuming: {c:?}"
+    );
     ensure_stored_once(app, 1000).await?;
     Ok(())
 }
@@ -166,11 +220,23 @@ async fn tab_closed(app: &mut TestApp) -> Result<()> {
     let at_close = wait_mid_batch(app, 1000).await?;
     client.close_window().await?;
     client.switch_to_window(spare).await?;
-    eprintln!("[{}] closed the tab with {at_close} of 1000 visits stored", app.name);
+    eprintln!(
+        "[{}] closed the tab with {at_close} of 1000 visits stored",
+        app.name
+    );
 
     app.open_home().await?;
-    let c = wait_device(app, "all 1000 visits confirmed after the restart", RESUME_TIMEOUT, |c| c.confirmed == 1000).await?;
-    ensure!(c.outbox == 0 && c.visits == 1000 && c.conflict == 0, "after resuming: {c:?}");
+    let c = wait_device(
+        app,
+        "all 1000 visits confirmed after the restart",
+        RESUME_TIMEOUT,
+        |c| c.confirmed == 1000,
+    )
+    .await?;
+    ensure!(
+        c.outbox == 0 && c.visits == 1000 && c.conflict == 0,
+        "after resuming: {c:?}"
+    );
     ensure_stored_once(app, 1000).await?;
     Ok(())
 }
@@ -203,40 +269,93 @@ async fn rejected_and_expired(app: &mut TestApp) -> Result<()> {
     )
     .await?;
     b.click("[data-testid=sync-now]").await?;
-    b.wait_for_attr("[data-testid=sync-panel]", "data-phase", "needs-sign-in", UI_TIMEOUT).await?;
+    b.wait_for_attr(
+        "[data-testid=sync-panel]",
+        "data-phase",
+        "needs-sign-in",
+        UI_TIMEOUT,
+    )
+    .await?;
     let c = device_counts(app).await?;
-    ensure!(c.outbox == 5 && c.waiting == 5 && c.visits == 5, "an expired token loses nothing: {c:?}");
+    ensure!(
+        c.outbox == 5 && c.waiting == 5 && c.visits == 5,
+        "an expired token loses nothing: {c:?}"
+    );
     b.wait_for("[data-testid=sync-sign-in]", UI_TIMEOUT).await?;
     b.screenshot("sync-needs-sign-in").await?;
 
     // Signing in again sends everything; the bad visits do not hold up the rest.
     sign_in(app, OFFICER.0, OFFICER.1).await?;
-    let c = wait_device(app, "3 confirmed and 2 rejected", UI_TIMEOUT * 2, |c| c.confirmed == 3 && c.rejected == 2).await?;
+    let c = wait_device(app, "3 confirmed and 2 rejected", UI_TIMEOUT * 2, |c| {
+        c.confirmed == 3 && c.rejected == 2
+    })
+    .await?;
     ensure!(c.outbox == 0 && c.visits == 5, "{c:?}");
     ensure_stored_once(app, 3).await?;
 
     // The rejected visit stays on the device, with the reason, and can be fixed.
     app.goto("/visits?status=rejected").await?;
-    let list = b.wait_for_text("[data-testid=visit-list]", "Không có tổ chức này trên máy chủ", UI_TIMEOUT).await?;
-    ensure!(list.contains("quá lớn để gửi"), "the too-large visit shows why: {list}");
+    let list = b
+        .wait_for_text(
+            "[data-testid=visit-list]",
+            "Không có tổ chức này trên máy chủ",
+            UI_TIMEOUT,
+        )
+        .await?;
+    ensure!(
+        list.contains("quá lớn để gửi"),
+        "the too-large visit shows why: {list}"
+    );
     b.screenshot("sync-rejected-in-list").await?;
     app.goto(&format!("/visits/{bad}")).await?;
-    b.wait_for_text("[data-testid=visit-server-problems]", "Không có tổ chức này", UI_TIMEOUT).await?;
+    b.wait_for_text(
+        "[data-testid=visit-server-problems]",
+        "Không có tổ chức này",
+        UI_TIMEOUT,
+    )
+    .await?;
     b.click("[data-testid=edit-visit]").await?;
-    b.wait_for_attr("[data-testid=visit-status]", "data-status", "draft", UI_TIMEOUT).await?;
-    ensure!(b.text("[data-testid=visit-revision]").await?.trim() == "0", "a rejected visit is fixed in the same revision");
+    b.wait_for_attr(
+        "[data-testid=visit-status]",
+        "data-status",
+        "draft",
+        UI_TIMEOUT,
+    )
+    .await?;
+    ensure!(
+        b.text("[data-testid=visit-revision]").await?.trim() == "0",
+        "a rejected visit is fixed in the same revision"
+    );
 
     // A visit confirmed by a sync while its page is open: "Sửa" must start a
     // new revision (the page still says "waiting"; the device knows better).
     let late = final_visits(&orgs, 1)?;
     store_on_device(app, &orgs, &late).await?;
     app.goto(&format!("/visits/{}", late[0].id)).await?;
-    b.wait_for_attr("[data-testid=visit-status]", "data-status", "waiting", UI_TIMEOUT).await?;
+    b.wait_for_attr(
+        "[data-testid=visit-status]",
+        "data-status",
+        "waiting",
+        UI_TIMEOUT,
+    )
+    .await?;
     // The connection comes back: sync runs by itself.
-    b.exec("window.dispatchEvent(new Event('offline')); window.dispatchEvent(new Event('online'));").await?;
-    wait_device(app, "the late visit confirmed", UI_TIMEOUT, |c| c.confirmed == 4).await?;
+    b.exec(
+        "window.dispatchEvent(new Event('offline')); window.dispatchEvent(new Event('online'));",
+    )
+    .await?;
+    wait_device(app, "the late visit confirmed", UI_TIMEOUT, |c| {
+        c.confirmed == 4
+    })
+    .await?;
     b.click("[data-testid=edit-visit]").await?;
-    b.wait_for_attr("[data-testid=visit-status]", "data-status", "draft", UI_TIMEOUT).await?;
+    b.wait_for_attr(
+        "[data-testid=visit-status]",
+        "data-status",
+        "draft",
+        UI_TIMEOUT,
+    )
+    .await?;
     ensure!(
         b.text("[data-testid=visit-revision]").await?.trim() == "1",
         "a revision the server holds was edited in place"

@@ -121,7 +121,8 @@ fn mutate_json(rng: &mut ChaCha8Rng, v: &mut Value) {
 }
 
 const INTERESTING: &[&[u8]] = &[
-    b"\"", b"{", b"}", b"[", b"]", b",", b":", b"\0", b"\xff", b"-1", b"1e999", b"null", b"\\u0000", b"\n", b";", b"=",
+    b"\"", b"{", b"}", b"[", b"]", b",", b":", b"\0", b"\xff", b"-1", b"1e999", b"null",
+    b"\\u0000", b"\n", b";", b"=",
 ];
 
 /// Byte-level mutations, one to four of them.
@@ -161,7 +162,9 @@ fn mutate_bytes(rng: &mut ChaCha8Rng, input: &[u8], other: &[u8]) -> Vec<u8> {
 /// A push whose mutated visits carry their true content hashes, so they get
 /// past the hash check to the rules behind it.
 fn rehash_push(v: &mut Value) {
-    let Some(records) = v.get_mut("records").and_then(Value::as_array_mut) else { return };
+    let Some(records) = v.get_mut("records").and_then(Value::as_array_mut) else {
+        return;
+    };
     for r in records {
         let visit = r.get("visit").cloned();
         if let Some(visit) = visit.and_then(|v| serde_json::from_value::<htx_core::Visit>(v).ok()) {
@@ -174,7 +177,10 @@ fn rehash_push(v: &mut Value) {
 fn reseal_export(v: &mut Value) {
     if let Value::Object(map) = v {
         map.remove("sha256");
-        let sum = htx_core::sync::ContentHash::of_bytes(htx_core::sync::canonical_json(&Value::Object(map.clone())).as_bytes()).0;
+        let sum = htx_core::sync::ContentHash::of_bytes(
+            htx_core::sync::canonical_json(&Value::Object(map.clone())).as_bytes(),
+        )
+        .0;
         map.insert("sha256".into(), json!(sum));
     }
 }
@@ -185,9 +191,13 @@ async fn fingerprint(db: &htx_server::db::Db) -> Vec<i64> {
                (SELECT COUNT(*) FROM organisations), (SELECT COUNT(*) FROM reviews), (SELECT COUNT(*) FROM blobs), \
                (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM audit_log), (SELECT COALESCE(MAX(seq), 0) FROM changes), \
                (SELECT COUNT(*) FROM visit_index), (SELECT COUNT(*) FROM visit_photos)";
-    let row: (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) =
-        sqlx::query_as(sql).fetch_one(db).await.expect("fingerprint query");
-    vec![row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9]
+    let row: (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(sql)
+        .fetch_one(db)
+        .await
+        .expect("fingerprint query");
+    vec![
+        row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9,
+    ]
 }
 
 struct Finding {
@@ -214,10 +224,17 @@ async fn main() -> anyhow::Result<()> {
     let server = htx_server::Server::bind(config).await?;
     let state = server.state().clone();
     let app = htx_server::router(state.clone());
-    let call = |method: &'static str, uri: String, content_type: &'static str, token: Option<String>, body: Vec<u8>| {
+    let call = |method: &'static str,
+                uri: String,
+                content_type: &'static str,
+                token: Option<String>,
+                body: Vec<u8>| {
         let app = app.clone();
         async move {
-            let mut req = Request::builder().method(method).uri(uri).header(header::CONTENT_TYPE, content_type);
+            let mut req = Request::builder()
+                .method(method)
+                .uri(uri)
+                .header(header::CONTENT_TYPE, content_type);
             if let Some(t) = token {
                 req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
             }
@@ -226,7 +243,9 @@ async fn main() -> anyhow::Result<()> {
             tokio::spawn(async move {
                 let res = app.oneshot(req).await.expect("the router is infallible");
                 let status = res.status();
-                let bytes = axum::body::to_bytes(res.into_body(), 64 << 20).await.unwrap_or_default();
+                let bytes = axum::body::to_bytes(res.into_body(), 64 << 20)
+                    .await
+                    .unwrap_or_default();
                 (status, bytes.to_vec())
             })
             .await
@@ -235,8 +254,18 @@ async fn main() -> anyhow::Result<()> {
     let login = |user: &'static str| {
         let call = call.clone();
         async move {
-            let body = json!({ "username": user, "password": format!("{user}-demo") }).to_string().into_bytes();
-            let (_, bytes) = call("POST", "/api/v1/auth/login".into(), "application/json", None, body).await.expect("sign-in");
+            let body = json!({ "username": user, "password": format!("{user}-demo") })
+                .to_string()
+                .into_bytes();
+            let (_, bytes) = call(
+                "POST",
+                "/api/v1/auth/login".into(),
+                "application/json",
+                None,
+                body,
+            )
+            .await
+            .expect("sign-in");
             serde_json::from_slice::<Value>(&bytes).expect("a sign-in answer")["token"]
                 .as_str()
                 .expect("a token")
@@ -248,21 +277,48 @@ async fn main() -> anyhow::Result<()> {
 
     // Valid inputs to start from.
     let history = htx_server::demo::history::generate(&state.reference.places, &state.rubrics());
-    let mine: Vec<htx_core::Visit> = history.revisions.iter().filter(|r| r.officer == 0).map(|r| r.visit.clone()).take(40).collect();
+    let mine: Vec<htx_core::Visit> = history
+        .revisions
+        .iter()
+        .filter(|r| r.officer == 0)
+        .map(|r| r.visit.clone())
+        .take(40)
+        .collect();
     let now = htx_core::time::to_vn(&chrono::Utc::now());
     let push_corpus: Vec<Vec<u8>> = mine
         .chunks(3)
-        .map(|c| serde_json::to_vec(&PushBatch::new(uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), now, c.to_vec())).expect("json"))
+        .map(|c| {
+            serde_json::to_vec(&PushBatch::new(
+                uuid::Uuid::now_v7(),
+                uuid::Uuid::now_v7(),
+                now,
+                c.to_vec(),
+            ))
+            .expect("json")
+        })
         .collect();
     let receipt_corpus = vec![serde_json::to_vec(&ReceiptQuery {
         protocol_version: htx_core::PROTOCOL_VERSION,
-        keys: mine.iter().map(|v| RecordKey { id: v.id, revision: v.revision }).collect(),
+        keys: mine
+            .iter()
+            .map(|v| RecordKey {
+                id: v.id,
+                revision: v.revision,
+            })
+            .collect(),
     })?];
-    let pull_corpus: Vec<Vec<u8>> = ["since=0", "since=3&limit=5", "since=18446744073709551615", "limit=2000"]
-        .iter()
-        .map(|q| q.as_bytes().to_vec())
-        .collect();
-    let login_corpus = vec![json!({"username": "canbo1", "password": "canbo1-demo"}).to_string().into_bytes()];
+    let pull_corpus: Vec<Vec<u8>> = [
+        "since=0",
+        "since=3&limit=5",
+        "since=18446744073709551615",
+        "limit=2000",
+    ]
+    .iter()
+    .map(|q| q.as_bytes().to_vec())
+    .collect();
+    let login_corpus = vec![json!({"username": "canbo1", "password": "canbo1-demo"})
+        .to_string()
+        .into_bytes()];
     let csv_corpus = vec![
         "ma_so,ten,loai_hinh,linh_vuc,tinh_trang,ma_xa,ngay_thanh_lap,dia_chi\n\
          1701888001,HTX Nông nghiệp Thử,htx,trong_trot,dang_hoat_dong,30850,2019-04-01,Ấp 1\n\
@@ -270,9 +326,14 @@ async fn main() -> anyhow::Result<()> {
             .as_bytes()
             .to_vec(),
     ];
-    let export_corpus = vec![htx_core::export::ExportBundle::new("canbo1", Some("device".into()), now, mine.iter().take(3).cloned().collect())
-        .to_json_pretty()
-        .into_bytes()];
+    let export_corpus = vec![htx_core::export::ExportBundle::new(
+        "canbo1",
+        Some("device".into()),
+        now,
+        mine.iter().take(3).cloned().collect(),
+    )
+    .to_json_pretty()
+    .into_bytes()];
 
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
     let mut findings: Vec<Finding> = Vec::new();
@@ -291,7 +352,10 @@ async fn main() -> anyhow::Result<()> {
         let seed_input = &corpus[rng.gen_range(0..corpus.len())];
         let other = &push_corpus[rng.gen_range(0..push_corpus.len())];
         // Half JSON-aware (for JSON targets), half bytes.
-        let json_target = matches!(target, Target::Push | Target::Receipt | Target::Login | Target::ExportFile);
+        let json_target = matches!(
+            target,
+            Target::Push | Target::Receipt | Target::Login | Target::ExportFile
+        );
         let input = match serde_json::from_slice::<Value>(seed_input) {
             Ok(mut v) if json_target && rng.gen_bool(0.5) => {
                 for _ in 0..rng.gen_range(1..=3) {
@@ -316,15 +380,28 @@ async fn main() -> anyhow::Result<()> {
             // back as the same visits and photos.
             let outcome = std::panic::catch_unwind(|| {
                 htx_core::export::ExportBundle::from_json(&text).map(|b| {
-                    let again = htx_core::export::ExportBundle::new(b.officer.clone(), b.device_id.clone(), b.exported_at, b.visits.clone())
-                        .with_photos(b.photos.clone());
+                    let again = htx_core::export::ExportBundle::new(
+                        b.officer.clone(),
+                        b.device_id.clone(),
+                        b.exported_at,
+                        b.visits.clone(),
+                    )
+                    .with_photos(b.photos.clone());
                     htx_core::export::ExportBundle::from_json(&again.to_json_pretty())
                         .is_ok_and(|c| c.visits == b.visits && c.photos == b.photos)
                 })
             });
             match outcome {
-                Err(_) => findings.push(Finding { target, why: "panic".into(), input }),
-                Ok(Ok(false)) => findings.push(Finding { target, why: "an accepted file does not hand over again unchanged".into(), input }),
+                Err(_) => findings.push(Finding {
+                    target,
+                    why: "panic".into(),
+                    input,
+                }),
+                Ok(Ok(false)) => findings.push(Finding {
+                    target,
+                    why: "an accepted file does not hand over again unchanged".into(),
+                    input,
+                }),
                 Ok(Ok(true)) => entry.1 += 1,
                 Ok(Err(_)) => {}
             }
@@ -332,27 +409,84 @@ async fn main() -> anyhow::Result<()> {
         }
         let before = fingerprint(&state.db).await;
         let answer = match target {
-            Target::Push => call("POST", "/api/v1/sync/push".into(), "application/json", Some(officer.clone()), input.clone()).await,
-            Target::Receipt => call("POST", "/api/v1/sync/receipt".into(), "application/json", Some(officer.clone()), input.clone()).await,
+            Target::Push => {
+                call(
+                    "POST",
+                    "/api/v1/sync/push".into(),
+                    "application/json",
+                    Some(officer.clone()),
+                    input.clone(),
+                )
+                .await
+            }
+            Target::Receipt => {
+                call(
+                    "POST",
+                    "/api/v1/sync/receipt".into(),
+                    "application/json",
+                    Some(officer.clone()),
+                    input.clone(),
+                )
+                .await
+            }
             Target::Pull => {
                 // What an HTTP client could send: other bytes percent-encoded.
                 let q: String = input
                     .iter()
                     .map(|&b| match b {
-                        b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'=' | b'&' | b'-' | b'_' | b'.' | b'~' | b'%' | b'+' => (b as char).to_string(),
+                        b'a'..=b'z'
+                        | b'A'..=b'Z'
+                        | b'0'..=b'9'
+                        | b'='
+                        | b'&'
+                        | b'-'
+                        | b'_'
+                        | b'.'
+                        | b'~'
+                        | b'%'
+                        | b'+' => (b as char).to_string(),
                         _ => format!("%{b:02X}"),
                     })
                     .collect();
-                call("GET", format!("/api/v1/sync/pull?{q}"), "application/json", Some(officer.clone()), Vec::new()).await
+                call(
+                    "GET",
+                    format!("/api/v1/sync/pull?{q}"),
+                    "application/json",
+                    Some(officer.clone()),
+                    Vec::new(),
+                )
+                .await
             }
-            Target::Login => call("POST", "/api/v1/auth/login".into(), "application/json", None, input.clone()).await,
-            Target::RegistryCsv => call("POST", "/api/v1/organisations/import".into(), "text/csv", Some(admin.clone()), input.clone()).await,
+            Target::Login => {
+                call(
+                    "POST",
+                    "/api/v1/auth/login".into(),
+                    "application/json",
+                    None,
+                    input.clone(),
+                )
+                .await
+            }
+            Target::RegistryCsv => {
+                call(
+                    "POST",
+                    "/api/v1/organisations/import".into(),
+                    "text/csv",
+                    Some(admin.clone()),
+                    input.clone(),
+                )
+                .await
+            }
             Target::ExportFile => unreachable!(),
         };
         let (status, body) = match answer {
             Ok(a) => a,
             Err(e) => {
-                findings.push(Finding { target, why: format!("panic: {e}"), input });
+                findings.push(Finding {
+                    target,
+                    why: format!("panic: {e}"),
+                    input,
+                });
                 continue;
             }
         };
@@ -365,19 +499,34 @@ async fn main() -> anyhow::Result<()> {
             why = Some(format!("{status}: {}", String::from_utf8_lossy(&body)));
         } else if !status.is_success() {
             if envelope.is_none() {
-                why = Some(format!("{status} without the JSON error envelope: {}", String::from_utf8_lossy(&body)));
+                why = Some(format!(
+                    "{status} without the JSON error envelope: {}",
+                    String::from_utf8_lossy(&body)
+                ));
             } else if before != after {
-                why = Some(format!("{status} ({envelope:?}) but written: {before:?} -> {after:?}"));
+                why = Some(format!(
+                    "{status} ({envelope:?}) but written: {before:?} -> {after:?}"
+                ));
             }
         } else {
             entry.1 += 1;
             // A push whose every record was refused writes nothing either.
             if target == Target::Push {
                 let stored = serde_json::from_slice::<htx_core::sync::PushResponse>(&body)
-                    .map(|r| r.results.iter().any(|x| !matches!(x.outcome, htx_core::sync::RecordOutcome::Rejected { .. } | htx_core::sync::RecordOutcome::Duplicate { .. })))
+                    .map(|r| {
+                        r.results.iter().any(|x| {
+                            !matches!(
+                                x.outcome,
+                                htx_core::sync::RecordOutcome::Rejected { .. }
+                                    | htx_core::sync::RecordOutcome::Duplicate { .. }
+                            )
+                        })
+                    })
                     .unwrap_or(true);
                 if !stored && before != after {
-                    why = Some(format!("every record refused but written: {before:?} -> {after:?}"));
+                    why = Some(format!(
+                        "every record refused but written: {before:?} -> {after:?}"
+                    ));
                 }
             }
         }
@@ -385,11 +534,21 @@ async fn main() -> anyhow::Result<()> {
             findings.push(Finding { target, why, input });
         }
         if (n + 1) % 100_000 == 0 {
-            eprintln!("{} inputs, {} findings, {:.0} s", n + 1, findings.len(), started.elapsed().as_secs_f64());
+            eprintln!(
+                "{} inputs, {} findings, {:.0} s",
+                n + 1,
+                findings.len(),
+                started.elapsed().as_secs_f64()
+            );
         }
     }
     let secs = started.elapsed().as_secs_f64();
-    println!("htx-fuzz: {} inputs in {secs:.1} s ({:.0}/s), seed {}", args.inputs, args.inputs as f64 / secs, args.seed);
+    println!(
+        "htx-fuzz: {} inputs in {secs:.1} s ({:.0}/s), seed {}",
+        args.inputs,
+        args.inputs as f64 / secs,
+        args.seed
+    );
     for (t, (all, ok)) in &counts {
         println!("  {t:?}: {all} inputs, {ok} accepted, {} refused", all - ok);
     }
@@ -402,7 +561,12 @@ async fn main() -> anyhow::Result<()> {
     for (i, f) in findings.iter().enumerate() {
         let path = dir.join(format!("{:?}-{i}.bin", f.target));
         std::fs::write(&path, &f.input)?;
-        println!("  FINDING {:?}: {} ({})", f.target, f.why.chars().take(300).collect::<String>(), path.display());
+        println!(
+            "  FINDING {:?}: {} ({})",
+            f.target,
+            f.why.chars().take(300).collect::<String>(),
+            path.display()
+        );
     }
     anyhow::bail!("{} findings", findings.len())
 }

@@ -46,8 +46,9 @@ pub async fn tables<'e, E>(db: E) -> Result<std::collections::BTreeSet<String>, 
 where
     E: Executor<'e, Database = Backend>,
 {
-    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
-        .fetch_all(db)
-        .await?;
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .fetch_all(db)
+            .await?;
     Ok(names.into_iter().collect())
 }

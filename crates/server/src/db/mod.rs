@@ -158,7 +158,10 @@ impl WriteTx {
 /// [`rollback_to_savepoint`] returns to (one record of a push group: a
 /// record that is not stored leaves nothing of what it wrote). Not nested.
 pub async fn savepoint(tx: &mut WriteTx) -> Result<(), sqlx::Error> {
-    sqlx::query("SAVEPOINT record").execute(&mut **tx).await.map(|_| ())
+    sqlx::query("SAVEPOINT record")
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
 }
 
 /// Keeps what was written since [`savepoint`].

@@ -79,7 +79,11 @@ where
 
 /// Revokes every token of `user_id` but `keep` (the one changing its
 /// password, if any). Returns how many were revoked.
-pub async fn delete_all_of<'e, E>(db: E, user_id: &str, keep: Option<&str>) -> Result<u64, sqlx::Error>
+pub async fn delete_all_of<'e, E>(
+    db: E,
+    user_id: &str,
+    keep: Option<&str>,
+) -> Result<u64, sqlx::Error>
 where
     E: Executor<'e, Database = Backend>,
 {

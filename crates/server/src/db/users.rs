@@ -27,7 +27,10 @@ where
 }
 
 /// `(id, username, display_name)` of the given accounts (a JSON array of ids).
-pub async fn names<'e, E>(db: E, ids_json: &str) -> Result<Vec<(String, String, String)>, sqlx::Error>
+pub async fn names<'e, E>(
+    db: E,
+    ids_json: &str,
+) -> Result<Vec<(String, String, String)>, sqlx::Error>
 where
     E: Executor<'e, Database = Backend>,
 {
@@ -151,7 +154,11 @@ where
 }
 
 /// Replaces an account's password hash.
-pub async fn set_password<'e, E>(db: E, user_id: &str, password_hash: &str) -> Result<(), sqlx::Error>
+pub async fn set_password<'e, E>(
+    db: E,
+    user_id: &str,
+    password_hash: &str,
+) -> Result<(), sqlx::Error>
 where
     E: Executor<'e, Database = Backend>,
 {

@@ -171,9 +171,18 @@ pub fn ownerships<'a>(
     first
         .into_iter()
         .map(|(id, k)| {
-            let owner = k.assigned_owner.clone().unwrap_or_else(|| k.key.pushed_by.clone());
+            let owner = k
+                .assigned_owner
+                .clone()
+                .unwrap_or_else(|| k.key.pushed_by.clone());
             let organisation_id = k.organisation_id.clone();
-            (id, Ownership { owner, organisation_id })
+            (
+                id,
+                Ownership {
+                    owner,
+                    organisation_id,
+                },
+            )
         })
         .collect()
 }

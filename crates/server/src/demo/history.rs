@@ -102,13 +102,34 @@ const COMMENTS: &[&str] = &[
 /// Vietnamese words for a sector, for generated names.
 fn sector_words(s: Sector) -> &'static [&'static str] {
     match s {
-        Sector::Crops => &["Nông nghiệp", "Lúa gạo", "Rau an toàn", "Trồng khóm", "Dịch vụ nông nghiệp"],
+        Sector::Crops => &[
+            "Nông nghiệp",
+            "Lúa gạo",
+            "Rau an toàn",
+            "Trồng khóm",
+            "Dịch vụ nông nghiệp",
+        ],
         Sector::Livestock => &["Chăn nuôi", "Nuôi heo", "Ong mật", "Chăn nuôi bò"],
-        Sector::Aquaculture => &["Thủy sản", "Nuôi tôm", "Tôm – Lúa", "Khai thác hải sản", "Nuôi cua"],
+        Sector::Aquaculture => &[
+            "Thủy sản",
+            "Nuôi tôm",
+            "Tôm – Lúa",
+            "Khai thác hải sản",
+            "Nuôi cua",
+        ],
         Sector::Forestry => &["Trồng rừng", "Trồng tràm"],
         Sector::AgricultureGeneral => &["Nông nghiệp tổng hợp", "Dịch vụ nông nghiệp"],
-        Sector::IndustryHandicraft => &["Nước mắm", "Đan lục bình", "Tiểu thủ công nghiệp", "Chế biến khô cá"],
-        Sector::TradeServices => &["Thương mại – Dịch vụ", "Du lịch cộng đồng", "Dịch vụ tổng hợp"],
+        Sector::IndustryHandicraft => &[
+            "Nước mắm",
+            "Đan lục bình",
+            "Tiểu thủ công nghiệp",
+            "Chế biến khô cá",
+        ],
+        Sector::TradeServices => &[
+            "Thương mại – Dịch vụ",
+            "Du lịch cộng đồng",
+            "Dịch vụ tổng hợp",
+        ],
         Sector::Transport => &["Vận tải", "Vận tải thủy"],
         Sector::Construction => &["Xây dựng"],
         Sector::Environment => &["Vệ sinh môi trường", "Cấp nước sạch"],
@@ -159,8 +180,14 @@ fn history_code(n: usize) -> String {
 /// The officer of a commune: the base officers keep their communes, the
 /// rest of the former province is split between the two others.
 fn assign_places(communes: &BTreeSet<String>) -> [BTreeSet<String>; 4] {
-    let base1: BTreeSet<String> = DEMO_ORGANISATIONS[..20].iter().map(|o| o.place_code.to_owned()).collect();
-    let base2: BTreeSet<String> = DEMO_ORGANISATIONS[20..].iter().map(|o| o.place_code.to_owned()).collect();
+    let base1: BTreeSet<String> = DEMO_ORGANISATIONS[..20]
+        .iter()
+        .map(|o| o.place_code.to_owned())
+        .collect();
+    let base2: BTreeSet<String> = DEMO_ORGANISATIONS[20..]
+        .iter()
+        .map(|o| o.place_code.to_owned())
+        .collect();
     let rest: Vec<&String> = communes
         .iter()
         .filter(|c| !base1.contains(*c) && !base2.contains(*c))
@@ -194,7 +221,15 @@ pub fn generate(places: &PlaceRegistry, rubrics: &RubricRegistry) -> History {
     let mut generated = Vec::with_capacity(GENERATED_ORGANISATIONS);
     for n in 0..GENERATED_ORGANISATIONS {
         use OrganisationKind as K;
-        let kind = pick_weighted(&mut rng, &[(K::Cooperative, 55), (K::CooperativeGroup, 35), (K::PeoplesCreditFund, 4), (K::CooperativeUnion, 6)]);
+        let kind = pick_weighted(
+            &mut rng,
+            &[
+                (K::Cooperative, 55),
+                (K::CooperativeGroup, 35),
+                (K::PeoplesCreditFund, 4),
+                (K::CooperativeUnion, 6),
+            ],
+        );
         let sector = if kind == K::PeoplesCreditFund {
             Sector::Credit
         } else {
@@ -226,7 +261,10 @@ pub fn generate(places: &PlaceRegistry, rubrics: &RubricRegistry) -> History {
         let base = if kind == K::PeoplesCreditFund {
             format!("{kind_name} {place_name}")
         } else {
-            let word = sector_words(sector).choose(&mut rng).copied().unwrap_or("Dịch vụ");
+            let word = sector_words(sector)
+                .choose(&mut rng)
+                .copied()
+                .unwrap_or("Dịch vụ");
             format!("{kind_name} {word} {place_name}")
         };
         let mut name = base.clone();
@@ -236,9 +274,13 @@ pub fn generate(places: &PlaceRegistry, rubrics: &RubricRegistry) -> History {
             k += 1;
         }
         let (older, recent) = (rng.gen_range(1997..2015), rng.gen_range(2015..2024));
-        let founded_year = pick_weighted(&mut rng, &[(older, 45), (recent, 45), (2024, 4), (2025, 4), (2026, 2)]);
-        let founded_on = NaiveDate::from_ymd_opt(founded_year, rng.gen_range(1..=12), rng.gen_range(1..=28))
-            .map(|d| d.min(NaiveDate::from_ymd_opt(2026, 6, 30).expect("date")));
+        let founded_year = pick_weighted(
+            &mut rng,
+            &[(older, 45), (recent, 45), (2024, 4), (2025, 4), (2026, 2)],
+        );
+        let founded_on =
+            NaiveDate::from_ymd_opt(founded_year, rng.gen_range(1..=12), rng.gen_range(1..=28))
+                .map(|d| d.min(NaiveDate::from_ymd_opt(2026, 6, 30).expect("date")));
         let legal_status = pick_weighted(
             &mut rng,
             &[
@@ -250,12 +292,21 @@ pub fn generate(places: &PlaceRegistry, rubrics: &RubricRegistry) -> History {
             ],
         );
         let code = history_code(n);
-        let mut o = Organisation::new(demo_uuid(&code), kind, format!("{DEMO_PREFIX}{name}"), sector);
+        let mut o = Organisation::new(
+            demo_uuid(&code),
+            kind,
+            format!("{DEMO_PREFIX}{name}"),
+            sector,
+        );
         o.registration_code = Some(code);
         o.place_new = Some(commune.clone());
         o.founded_on = founded_on;
         o.legal_status = legal_status;
-        o.address = format!("Ấp {}, {}", rng.gen_range(1..9), place.map_or(commune.as_str(), |p| p.name.as_str()));
+        o.address = format!(
+            "Ấp {}, {}",
+            rng.gen_range(1..9),
+            place.map_or(commune.as_str(), |p| p.name.as_str())
+        );
         generated.push(o);
     }
     registry.extend(generated.iter().cloned());
@@ -264,16 +315,40 @@ pub fn generate(places: &PlaceRegistry, rubrics: &RubricRegistry) -> History {
     let mut provisional = Vec::new();
     for n in 0..PROVISIONAL_ORGANISATIONS {
         let officer = [0, 2, 3, 0, 1][n % 5];
-        let commune = officer_places[officer].iter().nth(n * 3 % officer_places[officer].len().max(1)).cloned().unwrap_or_default();
-        let place_name = places.get(Hierarchy::New, &commune).map(|p| short_place_name(&p.name).to_owned()).unwrap_or_default();
-        let sector = [Sector::Aquaculture, Sector::Crops, Sector::IndustryHandicraft, Sector::Livestock, Sector::TradeServices][n];
-        let kind = if n % 2 == 0 { OrganisationKind::CooperativeGroup } else { OrganisationKind::Cooperative };
+        let commune = officer_places[officer]
+            .iter()
+            .nth(n * 3 % officer_places[officer].len().max(1))
+            .cloned()
+            .unwrap_or_default();
+        let place_name = places
+            .get(Hierarchy::New, &commune)
+            .map(|p| short_place_name(&p.name).to_owned())
+            .unwrap_or_default();
+        let sector = [
+            Sector::Aquaculture,
+            Sector::Crops,
+            Sector::IndustryHandicraft,
+            Sector::Livestock,
+            Sector::TradeServices,
+        ][n];
+        let kind = if n % 2 == 0 {
+            OrganisationKind::CooperativeGroup
+        } else {
+            OrganisationKind::Cooperative
+        };
         let words = sector_words(sector);
-        let kind_name = if kind == OrganisationKind::Cooperative { "Hợp tác xã" } else { "Tổ hợp tác" };
+        let kind_name = if kind == OrganisationKind::Cooperative {
+            "Hợp tác xã"
+        } else {
+            "Tổ hợp tác"
+        };
         let mut o = Organisation::new(
             demo_uuid(&format!("provisional:{n}")),
             kind,
-            format!("{DEMO_PREFIX}{kind_name} {} {place_name} (mới phát hiện)", words[n % words.len()]),
+            format!(
+                "{DEMO_PREFIX}{kind_name} {} {place_name} (mới phát hiện)",
+                words[n % words.len()]
+            ),
             sector,
         );
         o.place_new = Some(commune);
@@ -283,7 +358,10 @@ pub fn generate(places: &PlaceRegistry, rubrics: &RubricRegistry) -> History {
     }
 
     let mut history = History {
-        organisations: generated.into_iter().chain(provisional.iter().cloned()).collect(),
+        organisations: generated
+            .into_iter()
+            .chain(provisional.iter().cloned())
+            .collect(),
         places: officer_places.clone(),
         revisions: Vec::new(),
         reviews: Vec::new(),
@@ -317,13 +395,21 @@ pub fn generate(places: &PlaceRegistry, rubrics: &RubricRegistry) -> History {
             if *is_provisional && year != 2026 {
                 continue;
             }
-            let q = quality.entry(org.id).or_insert_with(|| rng.gen_range(0.42..0.98));
+            let q = quality
+                .entry(org.id)
+                .or_insert_with(|| rng.gen_range(0.42..0.98));
             *q = (*q + rng.gen_range(-0.08..0.08)).clamp(0.2, 1.0);
             let q = *q;
-            let (first, last) = if year == 2026 { ((1, 15), (10, 25)) } else { ((2, 1), (11, 28)) };
+            let (first, last) = if year == 2026 {
+                ((1, 15), (10, 25))
+            } else {
+                ((2, 1), (11, 28))
+            };
             let window_start = NaiveDate::from_ymd_opt(year, first.0, first.1).expect("date");
             let window_end = NaiveDate::from_ymd_opt(year, last.0, last.1).expect("date");
-            let start = org.founded_on.map_or(window_start, |f| f.max(window_start) + Duration::days(20));
+            let start = org
+                .founded_on
+                .map_or(window_start, |f| f.max(window_start) + Duration::days(20));
             if start >= window_end {
                 continue;
             }
@@ -341,13 +427,22 @@ pub fn generate(places: &PlaceRegistry, rubrics: &RubricRegistry) -> History {
             let date = start + Duration::days(rng.gen_range(0..=days));
             let started_at = vn(date, rng.gen_range(7..15), rng.gen_range(0..60));
             let id = demo_uuid(&format!("visit:{}:{year}", org.id));
-            let mut v = Visit::new_draft(id, org.id, super::DEMO_ACCOUNTS[officer_account(officer)].display_name, started_at);
+            let mut v = Visit::new_draft(
+                id,
+                org.id,
+                super::DEMO_ACCOUNTS[officer_account(officer)].display_name,
+                started_at,
+            );
             fill(&mut v, org, q, year, &rubric, &mut rng);
             if *is_provisional {
                 v.new_organisation = Some(org.clone());
             }
             if rng.gen_bool(0.6) {
-                v.location = GeoFix::from_degrees(rng.gen_range(9.55..10.55), rng.gen_range(104.45..105.35), rng.gen_range(4.0..35.0));
+                v.location = GeoFix::from_degrees(
+                    rng.gen_range(9.55..10.55),
+                    rng.gen_range(104.45..105.35),
+                    rng.gen_range(4.0..35.0),
+                );
             }
             if photo_visits < 12 && year >= 2025 && rng.gen_bool(0.05) {
                 photo_visits += 1;
@@ -357,24 +452,57 @@ pub fn generate(places: &PlaceRegistry, rubrics: &RubricRegistry) -> History {
                     v.photos.push(PhotoRef {
                         id: demo_uuid(&format!("photo:{id}:{p}")),
                         sha256: sha256.clone(),
-                        caption: ["Trụ sở hợp tác xã", "Kho chứa sản phẩm", "Ruộng lúa của thành viên", "Bảng niêm yết báo cáo tài chính"][p + photo_visits % 3].to_owned(),
+                        caption: [
+                            "Trụ sở hợp tác xã",
+                            "Kho chứa sản phẩm",
+                            "Ruộng lúa của thành viên",
+                            "Bảng niêm yết báo cáo tài chính",
+                        ][p + photo_visits % 3]
+                            .to_owned(),
                     });
-                    history.photos.push(SeededPhoto { sha256, png, officer });
+                    history.photos.push(SeededPhoto {
+                        sha256,
+                        png,
+                        officer,
+                    });
                 }
             }
             let device = devices[officer * 2];
-            let received_at = started_at + Duration::days(rng.gen_range(1..6)) + Duration::hours(rng.gen_range(0..8));
-            history.revisions.push(SeededRevision { visit: v.clone(), officer, device, received_at });
+            let received_at = started_at
+                + Duration::days(rng.gen_range(1..6))
+                + Duration::hours(rng.gen_range(0..8));
+            history.revisions.push(SeededRevision {
+                visit: v.clone(),
+                officer,
+                device,
+                received_at,
+            });
 
             // Review: older years are mostly settled; this year's still moving.
             let reviewed_at = received_at + Duration::days(rng.gen_range(2..20));
             let roll: f64 = rng.gen_range(0.0..1.0);
-            let (approved_share, returned_share) = if year < 2026 { (0.86, 0.08) } else { (0.45, 0.27) };
+            let (approved_share, returned_share) = if year < 2026 {
+                (0.86, 0.08)
+            } else {
+                (0.45, 0.27)
+            };
             if roll < approved_share {
-                history.reviews.push(SeededReview { visit_id: id, revision: 0, approved: true, comment: String::new(), reviewed_at });
+                history.reviews.push(SeededReview {
+                    visit_id: id,
+                    revision: 0,
+                    approved: true,
+                    comment: String::new(),
+                    reviewed_at,
+                });
             } else if roll < approved_share + returned_share {
                 let comment = COMMENTS[rng.gen_range(0..COMMENTS.len())].to_owned();
-                history.reviews.push(SeededReview { visit_id: id, revision: 0, approved: false, comment, reviewed_at });
+                history.reviews.push(SeededReview {
+                    visit_id: id,
+                    revision: 0,
+                    approved: false,
+                    comment,
+                    reviewed_at,
+                });
                 // Most returns are fixed; some of 2026 still wait on the
                 // officer (every officer has a few on their phone).
                 let leave = year == 2026 && (returned_unfixed[officer] < 2 || rng.gen_bool(0.3));
@@ -382,14 +510,27 @@ pub fn generate(places: &PlaceRegistry, rubrics: &RubricRegistry) -> History {
                     returned_unfixed[officer] += 1;
                 } else {
                     let mut fix = v.next_revision();
-                    fix.notes = format!("{} Đã sửa theo nhận xét của Liên minh.", fix.notes).trim().to_owned();
+                    fix.notes = format!("{} Đã sửa theo nhận xét của Liên minh.", fix.notes)
+                        .trim()
+                        .to_owned();
                     fix.facts.workers = fix.facts.workers.map(|w| w + 1);
                     let fixed_at = reviewed_at + Duration::days(rng.gen_range(1..10));
-                    history.revisions.push(SeededRevision { visit: fix, officer, device, received_at: fixed_at });
+                    history.revisions.push(SeededRevision {
+                        visit: fix,
+                        officer,
+                        device,
+                        received_at: fixed_at,
+                    });
                     // A fix of an older year was approved; this year's waits again.
                     if year < 2026 {
                         let approved_at = fixed_at + Duration::days(rng.gen_range(1..10));
-                        history.reviews.push(SeededReview { visit_id: id, revision: 1, approved: true, comment: String::new(), reviewed_at: approved_at });
+                        history.reviews.push(SeededReview {
+                            visit_id: id,
+                            revision: 1,
+                            approved: true,
+                            comment: String::new(),
+                            reviewed_at: approved_at,
+                        });
                     }
                 }
             } else if year == 2026 && conflicts < 3 && !*is_provisional {
@@ -397,10 +538,17 @@ pub fn generate(places: &PlaceRegistry, rubrics: &RubricRegistry) -> History {
                 // revision and pushed it with other content.
                 conflicts += 1;
                 let mut copy = v.clone();
-                copy.notes = format!("{} (bản trên máy thứ hai)", copy.notes).trim().to_owned();
+                copy.notes = format!("{} (bản trên máy thứ hai)", copy.notes)
+                    .trim()
+                    .to_owned();
                 copy.facts.workers = copy.facts.workers.map(|w| w + 2);
                 history.conflicts.push(SeededConflict {
-                    copy: SeededRevision { visit: copy, officer, device: devices[officer * 2 + 1], received_at: received_at + Duration::hours(3) },
+                    copy: SeededRevision {
+                        visit: copy,
+                        officer,
+                        device: devices[officer * 2 + 1],
+                        received_at: received_at + Duration::hours(3),
+                    },
                 });
             }
         }
@@ -421,16 +569,25 @@ pub fn officer_account(officer: usize) -> usize {
 /// Facts, plan indicators and score sheet of a final visit to `org` whose
 /// standing is `q` (0-1): valid for the server's checks, as an officer
 /// would finalize it.
-fn fill(v: &mut Visit, org: &Organisation, q: f64, year: i32, rubric: &Rubric, rng: &mut ChaCha8Rng) {
+fn fill(
+    v: &mut Visit,
+    org: &Organisation,
+    q: f64,
+    year: i32,
+    rubric: &Rubric,
+    rng: &mut ChaCha8Rng,
+) {
     use OrganisationKind as K;
     v.state = VisitState::Final;
     v.finished_at = Some(v.started_at + Duration::minutes(rng.gen_range(40..150)));
     let f = &mut v.facts;
-    f.status = Some(if org.legal_status == LegalStatus::Active && rng.gen_bool(0.03) {
-        LegalStatus::Halted
-    } else {
-        org.legal_status
-    });
+    f.status = Some(
+        if org.legal_status == LegalStatus::Active && rng.gen_bool(0.03) {
+            LegalStatus::Halted
+        } else {
+            org.legal_status
+        },
+    );
     let m = &mut f.members;
     match org.kind {
         K::CooperativeGroup => {
@@ -446,7 +603,11 @@ fn fill(v: &mut Visit, org: &Organisation, q: f64, year: i32, rubric: &Rubric, r
             f.workers = Some(rng.gen_range(3..25));
         }
         K::Cooperative | K::PeoplesCreditFund => {
-            let official = if org.kind == K::PeoplesCreditFund { rng.gen_range(400..4000) } else { rng.gen_range(12..320) };
+            let official = if org.kind == K::PeoplesCreditFund {
+                rng.gen_range(400..4000)
+            } else {
+                rng.gen_range(12..320)
+            };
             let associate = rng.gen_range(0..official / 6 + 1);
             m.official = Some(official);
             m.associate_contributing = Some(associate);
@@ -458,15 +619,24 @@ fn fill(v: &mut Visit, org: &Organisation, q: f64, year: i32, rubric: &Rubric, r
         let scale = 1 + i64::from(f.members.total.unwrap_or(10)) / 40;
         f.charter_capital = Some(Vnd::million(rng.gen_range(200..2000) * scale));
         f.total_capital = Some(Vnd::million(rng.gen_range(600..6000) * scale));
-        f.revenue = Some(Vnd::million((rng.gen_range(300.0..9000.0) * q) as i64 * scale));
-        f.pre_tax_profit = Some(Vnd::million(((q - 0.45) * rng.gen_range(200.0..1500.0)) as i64 * scale));
+        f.revenue = Some(Vnd::million(
+            (rng.gen_range(300.0..9000.0) * q) as i64 * scale,
+        ));
+        f.pre_tax_profit = Some(Vnd::million(
+            ((q - 0.45) * rng.gen_range(200.0..1500.0)) as i64 * scale,
+        ));
         let managers = rng.gen_range(3..9);
         f.managers.total = Some(managers);
-        f.managers.with_degree = Some(((f64::from(managers) * q * rng.gen_range(0.3..0.9)) as u32).min(managers));
+        f.managers.with_degree =
+            Some(((f64::from(managers) * q * rng.gen_range(0.3..0.9)) as u32).min(managers));
         f.managers.vocational_trained = Some(rng.gen_range(0..=managers));
         f.managers.under_35 = Some(rng.gen_range(0..=managers / 2));
         f.director = DirectorInfo {
-            gender: Some(if rng.gen_bool(0.22) { Gender::Female } else { Gender::Male }),
+            gender: Some(if rng.gen_bool(0.22) {
+                Gender::Female
+            } else {
+                Gender::Male
+            }),
             trained: Some(rng.gen_bool((0.3 + q * 0.6).min(0.95))),
         };
     }
@@ -475,16 +645,31 @@ fn fill(v: &mut Visit, org: &Organisation, q: f64, year: i32, rubric: &Rubric, r
     let linked = org.is_agricultural() && rng.gen_bool((q * 0.65).min(0.9));
     p.enterprise_link = Some(linked);
     p.enterprise_partner = linked.then(|| {
-        ["Công ty TNHH Lúa gạo Kiên Giang", "Công ty CP Thủy sản Rạch Giá", "Công ty CP Tập đoàn Lộc Trời", "Công ty TNHH Nước mắm Phú Quốc"][rng.gen_range(0..4)].to_owned()
+        [
+            "Công ty TNHH Lúa gạo Kiên Giang",
+            "Công ty CP Thủy sản Rạch Giá",
+            "Công ty CP Tập đoàn Lộc Trời",
+            "Công ty TNHH Nước mắm Phú Quốc",
+        ][rng.gen_range(0..4)]
+        .to_owned()
     });
     p.high_tech = Some(rng.gen_bool((q * 0.25).min(0.5)));
     p.traceability = Some(rng.gen_bool((q * 0.5).min(0.8)));
     p.direct_export = Some(rng.gen_bool(0.04));
     p.trademark = Some(rng.gen_bool(q * 0.4));
     if q > 0.75 && rng.gen_bool(0.3) {
-        p.ocop_products.push(OcopProduct { name: "Sản phẩm đặc trưng của địa phương".into(), stars: rng.gen_range(3..=4) });
+        p.ocop_products.push(OcopProduct {
+            name: "Sản phẩm đặc trưng của địa phương".into(),
+            stars: rng.gen_range(3..=4),
+        });
     }
-    v.notes = ["", "Ban giám đốc tiếp đoàn, cung cấp đủ sổ sách.", "Đang chuẩn bị đại hội thành viên thường niên.", "Thành viên phản ánh giá vật tư đầu vào tăng."][rng.gen_range(0..4)].to_owned();
+    v.notes = [
+        "",
+        "Ban giám đốc tiếp đoàn, cung cấp đủ sổ sách.",
+        "Đang chuẩn bị đại hội thành viên thường niên.",
+        "Thành viên phản ánh giá vật tư đầu vào tăng.",
+    ][rng.gen_range(0..4)]
+    .to_owned();
 
     // The score sheet of the kinds the rubric covers.
     if !rubric.applies_to.covers(org.kind, org.sector) {
@@ -513,12 +698,17 @@ fn draw_photo(rng: &mut ChaCha8Rng) -> Vec<u8> {
     const W: u32 = 320;
     const H: u32 = 240;
     let sky = [rng.gen_range(120..200u8), rng.gen_range(170..230u8), 255u8];
-    let field = [rng.gen_range(40..120u8), rng.gen_range(140..210u8), rng.gen_range(30..90u8)];
+    let field = [
+        rng.gen_range(40..120u8),
+        rng.gen_range(140..210u8),
+        rng.gen_range(30..90u8),
+    ];
     let horizon = rng.gen_range(70..130u32);
     let mut pixels = Vec::with_capacity((W * H * 3) as usize);
     for y in 0..H {
         for x in 0..W {
-            let road = y > horizon && (x as i64 - W as i64 / 2).unsigned_abs() < u64::from((y - horizon) / 2 + 4);
+            let road = y > horizon
+                && (x as i64 - W as i64 / 2).unsigned_abs() < u64::from((y - horizon) / 2 + 4);
             let c = if y < horizon {
                 sky
             } else if road {
@@ -536,7 +726,9 @@ fn draw_photo(rng: &mut ChaCha8Rng) -> Vec<u8> {
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
         let mut writer = encoder.write_header().expect("PNG header into memory");
-        writer.write_image_data(&pixels).expect("PNG data into memory");
+        writer
+            .write_image_data(&pixels)
+            .expect("PNG data into memory");
     }
     out
 }
@@ -558,17 +750,41 @@ mod tests {
     #[test]
     fn a_few_hundred_organisations_across_the_former_province() {
         let h = history();
-        let communes: BTreeSet<_> = h.organisations.iter().filter_map(|o| o.place_new.clone()).collect();
+        let communes: BTreeSet<_> = h
+            .organisations
+            .iter()
+            .filter_map(|o| o.place_new.clone())
+            .collect();
         assert!(h.organisations.len() + DEMO_ORGANISATIONS.len() >= 300);
-        let former = PlaceRegistry::seed().new_communes_within(&PlaceRef::new(Hierarchy::Old, FORMER_PROVINCE));
-        assert!(communes.len() * 4 >= former.len() * 3, "{} of {} communes", communes.len(), former.len());
-        assert!(h.organisations.iter().all(|o| o.name.starts_with(DEMO_PREFIX)));
-        assert_eq!(h.organisations.iter().filter(|o| o.provisional).count(), PROVISIONAL_ORGANISATIONS);
-        for kind in [OrganisationKind::Cooperative, OrganisationKind::CooperativeGroup, OrganisationKind::CooperativeUnion, OrganisationKind::PeoplesCreditFund] {
+        let former = PlaceRegistry::seed()
+            .new_communes_within(&PlaceRef::new(Hierarchy::Old, FORMER_PROVINCE));
+        assert!(
+            communes.len() * 4 >= former.len() * 3,
+            "{} of {} communes",
+            communes.len(),
+            former.len()
+        );
+        assert!(h
+            .organisations
+            .iter()
+            .all(|o| o.name.starts_with(DEMO_PREFIX)));
+        assert_eq!(
+            h.organisations.iter().filter(|o| o.provisional).count(),
+            PROVISIONAL_ORGANISATIONS
+        );
+        for kind in [
+            OrganisationKind::Cooperative,
+            OrganisationKind::CooperativeGroup,
+            OrganisationKind::CooperativeUnion,
+            OrganisationKind::PeoplesCreditFund,
+        ] {
             assert!(h.organisations.iter().any(|o| o.kind == kind), "{kind:?}");
         }
         for status in LegalStatus::ALL {
-            assert!(h.organisations.iter().any(|o| o.legal_status == status), "{status:?}");
+            assert!(
+                h.organisations.iter().any(|o| o.legal_status == status),
+                "{status:?}"
+            );
         }
         // Every officer's communes are theirs alone.
         let all: usize = h.places.iter().map(BTreeSet::len).sum();
@@ -587,25 +803,52 @@ mod tests {
             .organisations
             .iter()
             .cloned()
-            .chain(super::super::demo_rows("x").iter().filter_map(crate::db::organisations::to_core))
+            .chain(
+                super::super::demo_rows("x")
+                    .iter()
+                    .filter_map(crate::db::organisations::to_core),
+            )
             .map(|o| (o.id, o))
             .collect();
         let mut grades = BTreeMap::new();
         for r in &h.revisions {
             let org = &orgs[&r.visit.organisation_id];
-            let ctx = ValidationContext::new(now).with_rubrics(&rubrics).with_organisation(org);
+            let ctx = ValidationContext::new(now)
+                .with_rubrics(&rubrics)
+                .with_organisation(org);
             let errors = validate_visit(&r.visit, &ctx);
-            assert!(errors.is_empty(), "{} {:?}: {errors:?}", org.name, r.visit.started_at);
+            assert!(
+                errors.is_empty(),
+                "{} {:?}: {errors:?}",
+                org.name,
+                r.visit.started_at
+            );
             assert!(r.received_at > r.visit.started_at && r.received_at < now);
             let grade = htx_core::score_visit(&r.visit, &rubrics).map(|s| s.rating.grade());
             *grades.entry(format!("{grade:?}")).or_insert(0) += 1;
         }
-        println!("grades: {grades:?}; revisions {}, reviews {}, photos {}", h.revisions.len(), h.reviews.len(), h.photos.len());
-        for g in ["None", "Some(None)", "Some(Some(Good))", "Some(Some(Fair))", "Some(Some(Average))", "Some(Some(Weak))"] {
+        println!(
+            "grades: {grades:?}; revisions {}, reviews {}, photos {}",
+            h.revisions.len(),
+            h.reviews.len(),
+            h.photos.len()
+        );
+        for g in [
+            "None",
+            "Some(None)",
+            "Some(Some(Good))",
+            "Some(Some(Fair))",
+            "Some(Some(Average))",
+            "Some(Some(Weak))",
+        ] {
             assert!(grades.get(g).is_some_and(|&n| n > 3), "{g}: {grades:?}");
         }
         for year in YEARS {
-            let visits = h.revisions.iter().filter(|r| r.visit.local_date().year() == year).count();
+            let visits = h
+                .revisions
+                .iter()
+                .filter(|r| r.visit.local_date().year() == year)
+                .count();
             assert!(visits > 150, "{year}: {visits}");
         }
         assert!(h.reviews.iter().any(|r| r.approved));
@@ -614,7 +857,10 @@ mod tests {
         assert_eq!(h.conflicts.len(), 3);
         assert!(!h.photos.is_empty());
         assert!(h.revisions.iter().any(|r| r.visit.location.is_some()));
-        assert!(h.photos.iter().all(|p| htx_core::photo::ImageType::sniff(&p.png).is_some()));
+        assert!(h
+            .photos
+            .iter()
+            .all(|p| htx_core::photo::ImageType::sniff(&p.png).is_some()));
     }
 
     use chrono::Datelike;

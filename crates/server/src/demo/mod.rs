@@ -287,23 +287,33 @@ pub async fn seed_history(state: &crate::AppState) -> anyhow::Result<HistoryOutc
     use crate::db::{audit, blobs, reviews, visit_index, visits};
     use htx_core::sync::VisitRevision;
 
-    if meta::get(&state.db, meta::DEMO_HISTORY_SEEDED_AT).await?.is_some() {
-        return Ok(HistoryOutcome { already_seeded: true, ..Default::default() });
+    if meta::get(&state.db, meta::DEMO_HISTORY_SEEDED_AT)
+        .await?
+        .is_some()
+    {
+        return Ok(HistoryOutcome {
+            already_seeded: true,
+            ..Default::default()
+        });
     }
     let h = history::generate(&state.reference.places, &state.rubrics());
     let stamp = |t: &chrono::DateTime<chrono::FixedOffset>| {
         t.with_timezone(&chrono::Utc)
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     };
-    let officer_ids: Vec<String> = history::HISTORY_OFFICERS.iter().map(|u| demo_user_id(u)).collect();
+    let officer_ids: Vec<String> = history::HISTORY_OFFICERS
+        .iter()
+        .map(|u| demo_user_id(u))
+        .collect();
     let reviewer = demo_user_id("kiemduyet");
     let mut tx = state.begin_write().await?;
 
     // Organisations (the registry's and those found in the field).
-    let mut rows: std::collections::HashMap<String, OrganisationRow> = demo_rows("2024-01-01T00:00:00Z")
-        .into_iter()
-        .map(|r| (r.id.clone(), r))
-        .collect();
+    let mut rows: std::collections::HashMap<String, OrganisationRow> =
+        demo_rows("2024-01-01T00:00:00Z")
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
     for o in &h.organisations {
         let commune = o.place_new.as_deref().unwrap_or_default();
         let place_name = state
@@ -311,8 +321,11 @@ pub async fn seed_history(state: &crate::AppState) -> anyhow::Result<HistoryOutc
             .places
             .get(htx_core::Hierarchy::New, commune)
             .map_or(commune, |p| p.name.as_str());
-        let mut row = organisations::row_from_core(o, place_name, o.provisional, "2024-01-01T00:00:00Z")
-            .ok_or_else(|| anyhow::anyhow!("demo organisation {}: not representable", o.name))?;
+        let mut row =
+            organisations::row_from_core(o, place_name, o.provisional, "2024-01-01T00:00:00Z")
+                .ok_or_else(|| {
+                    anyhow::anyhow!("demo organisation {}: not representable", o.name)
+                })?;
         row.is_demo = true;
         organisations::insert_if_absent(&mut tx, &row).await?;
         rows.insert(row.id.clone(), row);
@@ -323,42 +336,62 @@ pub async fn seed_history(state: &crate::AppState) -> anyhow::Result<HistoryOutc
         }
     }
     for p in &h.photos {
-        blobs::insert_if_absent(&mut *tx, &p.sha256, &p.png, &officer_ids[p.officer], "2025-01-01T00:00:00Z").await?;
+        blobs::insert_if_absent(
+            &mut *tx,
+            &p.sha256,
+            &p.png,
+            &officer_ids[p.officer],
+            "2025-01-01T00:00:00Z",
+        )
+        .await?;
     }
 
     // Revisions, as pushed; the console's row of each visit's latest.
-    let revision_row = |r: &history::SeededRevision| -> anyhow::Result<(visits::RevisionRow, &OrganisationRow)> {
-        let record = VisitRevision::new(r.visit.clone());
-        let body = record
-            .canonical_if_matches()
-            .ok_or_else(|| anyhow::anyhow!("demo visit {}: hash", r.visit.id))?;
-        let org = rows
-            .get(&r.visit.organisation_id.to_string())
-            .ok_or_else(|| anyhow::anyhow!("demo visit {}: no organisation", r.visit.id))?;
-        Ok((
-            visits::RevisionRow {
-                visit_id: r.visit.id.to_string(),
-                revision: i64::from(r.visit.revision),
-                replaces_revision: r.visit.replaces_revision.map(i64::from),
-                organisation_id: org.id.clone(),
-                place_code: org.place_code.clone(),
-                content_hash: record.hash.0,
-                body,
-                pushed_by: officer_ids[r.officer].clone(),
-                device_id: r.device.to_string(),
-                batch_id: Uuid::new_v5(&DEMO_NAMESPACE, format!("batch:{}:{}", r.visit.id, r.visit.revision).as_bytes()).to_string(),
-                received_at: stamp(&r.received_at),
-            },
-            org,
-        ))
-    };
+    let revision_row =
+        |r: &history::SeededRevision| -> anyhow::Result<(visits::RevisionRow, &OrganisationRow)> {
+            let record = VisitRevision::new(r.visit.clone());
+            let body = record
+                .canonical_if_matches()
+                .ok_or_else(|| anyhow::anyhow!("demo visit {}: hash", r.visit.id))?;
+            let org = rows
+                .get(&r.visit.organisation_id.to_string())
+                .ok_or_else(|| anyhow::anyhow!("demo visit {}: no organisation", r.visit.id))?;
+            Ok((
+                visits::RevisionRow {
+                    visit_id: r.visit.id.to_string(),
+                    revision: i64::from(r.visit.revision),
+                    replaces_revision: r.visit.replaces_revision.map(i64::from),
+                    organisation_id: org.id.clone(),
+                    place_code: org.place_code.clone(),
+                    content_hash: record.hash.0,
+                    body,
+                    pushed_by: officer_ids[r.officer].clone(),
+                    device_id: r.device.to_string(),
+                    batch_id: Uuid::new_v5(
+                        &DEMO_NAMESPACE,
+                        format!("batch:{}:{}", r.visit.id, r.visit.revision).as_bytes(),
+                    )
+                    .to_string(),
+                    received_at: stamp(&r.received_at),
+                },
+                org,
+            ))
+        };
     let mut latest: std::collections::HashMap<String, visit_index::IndexRow> = Default::default();
     let mut stored = Vec::with_capacity(h.revisions.len());
     let mut photos = Vec::new();
     for r in &h.revisions {
         let (row, org) = revision_row(r)?;
-        latest.insert(row.visit_id.clone(), crate::console::index_row(state, &r.visit, &row, org));
-        photos.extend(r.visit.photos.iter().map(|p| (p.sha256.clone(), row.visit_id.clone())));
+        latest.insert(
+            row.visit_id.clone(),
+            crate::console::index_row(state, &r.visit, &row, org),
+        );
+        photos.extend(
+            r.visit
+                .photos
+                .iter()
+                .map(|p| (p.sha256.clone(), row.visit_id.clone())),
+        );
         stored.push(row);
     }
     for chunk in stored.chunks(500) {
@@ -372,19 +405,51 @@ pub async fn seed_history(state: &crate::AppState) -> anyhow::Result<HistoryOutc
 
     // Reviews, in the order they were made, with their audit entries.
     for r in &h.reviews {
-        let id = Uuid::new_v5(&DEMO_NAMESPACE, format!("review:{}:{}", r.visit_id, r.revision).as_bytes()).to_string();
-        let (decision, action) = if r.approved { ("approved", "visit.approve") } else { ("returned", "visit.return") };
+        let id = Uuid::new_v5(
+            &DEMO_NAMESPACE,
+            format!("review:{}:{}", r.visit_id, r.revision).as_bytes(),
+        )
+        .to_string();
+        let (decision, action) = if r.approved {
+            ("approved", "visit.approve")
+        } else {
+            ("returned", "visit.return")
+        };
         let (visit_id, at) = (r.visit_id.to_string(), stamp(&r.reviewed_at));
-        reviews::insert(&mut tx, &id, &visit_id, i64::from(r.revision), decision, &r.comment, &reviewer, &at).await?;
+        reviews::insert(
+            &mut tx,
+            &id,
+            &visit_id,
+            i64::from(r.revision),
+            decision,
+            &r.comment,
+            &reviewer,
+            &at,
+        )
+        .await?;
         visit_index::set_review_state(&mut *tx, &visit_id, i64::from(r.revision), decision).await?;
-        let detail = serde_json::json!({ "revision": r.revision, "comment": r.comment, "review_id": id });
-        audit::record(&mut *tx, &at, &reviewer, action, audit::ENTITY_VISIT, &visit_id, &detail).await?;
+        let detail =
+            serde_json::json!({ "revision": r.revision, "comment": r.comment, "review_id": id });
+        audit::record(
+            &mut *tx,
+            &at,
+            &reviewer,
+            action,
+            audit::ENTITY_VISIT,
+            &visit_id,
+            &detail,
+        )
+        .await?;
     }
     // The same revisions again from the officers' second phones.
     for c in &h.conflicts {
         let (row, _) = revision_row(&c.copy)?;
         let server_hash = htx_core::sync::content_hash(
-            &h.revisions.iter().find(|r| r.visit.id == c.copy.visit.id && r.visit.revision == c.copy.visit.revision)
+            &h.revisions
+                .iter()
+                .find(|r| {
+                    r.visit.id == c.copy.visit.id && r.visit.revision == c.copy.visit.revision
+                })
                 .ok_or_else(|| anyhow::anyhow!("demo conflict without its revision"))?
                 .visit,
         );
@@ -427,7 +492,8 @@ pub fn organisation_id(index: usize) -> Uuid {
 pub async fn foreign_data(db: &Db) -> Result<Option<String>, sqlx::Error> {
     let tables = meta::tables(db).await?;
     let mut found = Vec::new();
-    let count = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(db).await };
+    let count =
+        |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(db).await };
     if tables.contains("organisations") {
         // Organisations found in the field by demo officers before their
         // rows were marked (older servers) are demo data too.

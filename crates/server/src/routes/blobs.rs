@@ -14,10 +14,10 @@ use htx_core::photo::{is_sha256_hex, sha256_hex, ImageType, MAX_PHOTO_BYTES};
 use serde::Serialize;
 
 use crate::auth::{AuthUser, Role};
-use crate::scope::Scope;
 use crate::db::{self, blobs, visits};
 use crate::error::{ApiResult, AppError};
 use crate::extract::AppPath;
+use crate::scope::Scope;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize)]
@@ -105,7 +105,9 @@ pub async fn get(
         let ids = serde_json::to_string(&named_by.iter().map(|(id, _)| id).collect::<Vec<_>>())
             .map_err(anyhow::Error::from)?;
         let keys = visits::find_keys(&state.db, &ids).await?;
-        visits::ownerships(&keys).values().any(|o| o.owner == user.id)
+        visits::ownerships(&keys)
+            .values()
+            .any(|o| o.owner == user.id)
     } else {
         let scope = Scope::of(&state, &user).await?;
         named_by.iter().any(|(_, place)| scope.allows(place))

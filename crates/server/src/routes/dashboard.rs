@@ -7,8 +7,8 @@ use axum::extract::State;
 use axum::Json;
 
 use crate::error::ApiResult;
-use crate::report::{self, Dashboard, ReportQuery};
 use crate::extract::{AppQuery, Staff};
+use crate::report::{self, Dashboard, ReportQuery};
 use crate::state::AppState;
 
 pub async fn get(

@@ -17,8 +17,8 @@ use axum::response::{IntoResponse, Response};
 use crate::auth::AuthUser;
 use crate::error::ApiResult;
 use crate::export::{self, Table, CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE};
-use crate::report::{self, ReportData, ReportQuery};
 use crate::extract::{AppQuery, Staff};
+use crate::report::{self, ReportData, ReportQuery};
 use crate::state::AppState;
 use htx_core::RubricRegistry;
 

@@ -49,8 +49,8 @@ use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::error::AppError;
-use htx_core::photo::MAX_PHOTO_BYTES;
 use crate::state::AppState;
+use htx_core::photo::MAX_PHOTO_BYTES;
 
 /// Body limit of the JSON endpoints other than push (after decompression).
 const DEFAULT_BODY_LIMIT: usize = 256 * 1024;

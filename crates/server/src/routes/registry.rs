@@ -27,8 +27,8 @@ use uuid::Uuid;
 use crate::db::organisations::{self, OrganisationRow};
 use crate::db::{self, audit, visit_index};
 use crate::error::{ApiResult, AppError};
-use crate::scope::Scope;
 use crate::extract::{AppJson, AppPath, AppQuery, Staff};
+use crate::scope::Scope;
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]

@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use crate::db::{self, audit, reviews, visit_index, visits};
 use crate::error::{ApiResult, AppError};
-use crate::scope::Scope;
 use crate::extract::{AppJson, Staff};
+use crate::scope::Scope;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]

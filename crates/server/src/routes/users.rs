@@ -23,8 +23,8 @@ use uuid::Uuid;
 use crate::auth::{AuthUser, Role};
 use crate::db::{self, audit, users};
 use crate::error::{ApiResult, AppError};
-use crate::scope::Scope;
 use crate::extract::{Admin, AppJson, AppPath};
+use crate::scope::Scope;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -254,7 +254,11 @@ pub async fn assign(
 }
 
 /// The account an admin acts on: it exists and lies within the admin's scope.
-async fn managed_account(state: &AppState, admin: &AuthUser, username: &str) -> ApiResult<users::UserRow> {
+async fn managed_account(
+    state: &AppState,
+    admin: &AuthUser,
+    username: &str,
+) -> ApiResult<users::UserRow> {
     require_admin(admin)?;
     let row = users::find_by_username(&state.db, username)
         .await?
@@ -262,7 +266,9 @@ async fn managed_account(state: &AppState, admin: &AuthUser, username: &str) -> 
     let role = Role::parse(&row.role).ok_or_else(|| anyhow::anyhow!("stored role {}", row.role))?;
     let current = Scope::of_account(state, &row.id, role).await?;
     if !Scope::of(state, admin).await?.covers(&current) {
-        return Err(AppError::forbidden("this account sees places outside your own scope"));
+        return Err(AppError::forbidden(
+            "this account sees places outside your own scope",
+        ));
     }
     Ok(row)
 }
@@ -292,7 +298,16 @@ async fn revoke_with(
     }
     let revoked = crate::db::sessions::delete_all_of(&mut *tx, &row.id, None).await?;
     let detail = serde_json::json!({ "username": row.username, "revoked_sessions": revoked });
-    audit::record(&mut *tx, &now, &admin.id, action, audit::ENTITY_USER, &row.id, &detail).await?;
+    audit::record(
+        &mut *tx,
+        &now,
+        &admin.id,
+        action,
+        audit::ENTITY_USER,
+        &row.id,
+        &detail,
+    )
+    .await?;
     tx.commit().await?;
     Ok(revoked)
 }
@@ -305,7 +320,14 @@ pub async fn revoke_sessions(
     AppPath(username): AppPath<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let row = managed_account(&state, &user, &username).await?;
-    let revoked = revoke_with(&state, &user, &row, "user.revoke_sessions", AccountChange::Nothing).await?;
+    let revoked = revoke_with(
+        &state,
+        &user,
+        &row,
+        "user.revoke_sessions",
+        AccountChange::Nothing,
+    )
+    .await?;
     Ok(Json(serde_json::json!({ "revoked_sessions": revoked })))
 }
 
@@ -324,12 +346,27 @@ pub async fn set_disabled(
 ) -> ApiResult<Json<serde_json::Value>> {
     let row = managed_account(&state, &user, &username).await?;
     if row.id == user.id {
-        return Err(AppError::BadRequest("an admin cannot disable their own account".into()));
+        return Err(AppError::BadRequest(
+            "an admin cannot disable their own account".into(),
+        ));
     }
     let disabled = req.disabled;
-    let action = if disabled { "user.disable" } else { "user.enable" };
-    let revoked = revoke_with(&state, &user, &row, action, AccountChange::Disabled(disabled)).await?;
-    Ok(Json(serde_json::json!({ "disabled": disabled, "revoked_sessions": revoked })))
+    let action = if disabled {
+        "user.disable"
+    } else {
+        "user.enable"
+    };
+    let revoked = revoke_with(
+        &state,
+        &user,
+        &row,
+        action,
+        AccountChange::Disabled(disabled),
+    )
+    .await?;
+    Ok(Json(
+        serde_json::json!({ "disabled": disabled, "revoked_sessions": revoked }),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -347,13 +384,22 @@ pub async fn reset_password(
 ) -> ApiResult<Json<serde_json::Value>> {
     let row = managed_account(&state, &user, &username).await?;
     if req.password.chars().count() < MIN_PASSWORD || req.password.len() > 1024 {
-        return Err(AppError::BadRequest(format!("password: at least {MIN_PASSWORD} characters")));
+        return Err(AppError::BadRequest(format!(
+            "password: at least {MIN_PASSWORD} characters"
+        )));
     }
     let memory_kib = state.config.argon2_memory_kib;
     let hash = state
         .hash_limiter()
         .run(move || crate::auth::hash_password(&req.password, memory_kib))
         .await??;
-    let revoked = revoke_with(&state, &user, &row, "user.password_reset", AccountChange::Password(hash)).await?;
+    let revoked = revoke_with(
+        &state,
+        &user,
+        &row,
+        "user.password_reset",
+        AccountChange::Password(hash),
+    )
+    .await?;
     Ok(Json(serde_json::json!({ "revoked_sessions": revoked })))
 }

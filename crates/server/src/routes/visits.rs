@@ -26,8 +26,8 @@ use crate::db::audit;
 use crate::db::visit_index::{self, ListFilter};
 use crate::db::{self, organisations, reviews, users, visit_index as index, visits};
 use crate::error::{ApiResult, AppError};
-use crate::scope::Scope;
 use crate::extract::{Admin, AppJson, AppPath, AppQuery, Staff};
+use crate::scope::Scope;
 use crate::state::AppState;
 
 /// Largest page the list serves.
@@ -170,7 +170,12 @@ pub async fn get(
             .chain([&ownership.owner]),
     )
     .await?;
-    let name_of = |id: &str| names.get(id).map(|(_, name)| name.clone()).unwrap_or_default();
+    let name_of = |id: &str| {
+        names
+            .get(id)
+            .map(|(_, name)| name.clone())
+            .unwrap_or_default()
+    };
     let rubrics = state.rubrics();
     let mut revisions: Vec<StoredRevision> = Vec::new();
     for row in history {
@@ -289,7 +294,9 @@ pub async fn set_owner(
 ) -> ApiResult<Json<serde_json::Value>> {
     let id = id.to_string();
     let not_found = || AppError::not_found("no such visit");
-    let latest = visits::latest(&state.db, &id).await?.ok_or_else(not_found)?;
+    let latest = visits::latest(&state.db, &id)
+        .await?
+        .ok_or_else(not_found)?;
     if !Scope::of(&state, &user).await?.allows(&latest.place_code) {
         return Err(not_found());
     }
@@ -315,9 +322,20 @@ pub async fn set_owner(
         .ok_or_else(not_found)?;
     visits::assign_owner(&mut *tx, &id, &officer.id, &user.id, &now).await?;
     index::set_officer(&mut *tx, &id, &officer.id).await?;
-    let detail = serde_json::json!({ "from": before.owner, "to": officer.id, "username": officer.username });
-    audit::record(&mut *tx, &now, &user.id, "visit.reassign", audit::ENTITY_VISIT, &id, &detail)
-        .await?;
+    let detail =
+        serde_json::json!({ "from": before.owner, "to": officer.id, "username": officer.username });
+    audit::record(
+        &mut *tx,
+        &now,
+        &user.id,
+        "visit.reassign",
+        audit::ENTITY_VISIT,
+        &id,
+        &detail,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(Json(serde_json::json!({ "visit_id": id, "owner": officer.username })))
+    Ok(Json(
+        serde_json::json!({ "visit_id": id, "owner": officer.username }),
+    ))
 }

@@ -53,7 +53,11 @@ async fn main() -> Result<()> {
         bail!("no .wasm file in {}", dist.display());
     }
     for (f, (raw, g)) in &wasm {
-        println!("wasm {f}: raw {raw} bytes ({}), gzip -9 {g} bytes ({})", kb(*raw), kb(*g));
+        println!(
+            "wasm {f}: raw {raw} bytes ({}), gzip -9 {g} bytes ({})",
+            kb(*raw),
+            kb(*g)
+        );
     }
 
     let sw = std::fs::read_to_string(dist.join("sw.js")).context("reading dist/sw.js")?;
@@ -62,7 +66,11 @@ async fn main() -> Result<()> {
     let mut shell_raw = 0u64;
     for url in &precache {
         let path = file_for_url(&dist, url);
-        let rel = path.strip_prefix(&dist).unwrap_or(&path).to_string_lossy().into_owned();
+        let rel = path
+            .strip_prefix(&dist)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .into_owned();
         match gz.get(&rel) {
             Some((raw, g)) => {
                 shell_raw += raw;
@@ -85,16 +93,29 @@ async fn main() -> Result<()> {
     let _ = server.stop().await;
     let (entries, elapsed) = match measured {
         Ok(m) => m,
-        Err(e) => bail!("could not measure the first load: {e:#}\nserver log:\n{}", server.log_tail(8000)),
+        Err(e) => bail!(
+            "could not measure the first load: {e:#}\nserver log:\n{}",
+            server.log_tail(8000)
+        ),
     };
 
-    let name_w = entries.iter().map(|e| e.0.len()).max().unwrap_or(4).clamp(4, 60);
-    println!("\n{:<name_w$}  {:>10}  {:>10}  {:>10}", "request", "transfer", "encoded", "decoded");
+    let name_w = entries
+        .iter()
+        .map(|e| e.0.len())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 60);
+    println!(
+        "\n{:<name_w$}  {:>10}  {:>10}  {:>10}",
+        "request", "transfer", "encoded", "decoded"
+    );
     let (mut transfer, mut encoded, mut decoded) = (0u64, 0u64, 0u64);
     for (name, t, en, de) in &entries {
         let chars: Vec<char> = name.chars().collect();
         let short: String = if chars.len() > name_w {
-            std::iter::once('…').chain(chars[chars.len() - (name_w - 1)..].iter().copied()).collect()
+            std::iter::once('…')
+                .chain(chars[chars.len() - (name_w - 1)..].iter().copied())
+                .collect()
         } else {
             name.clone()
         };
@@ -103,19 +124,38 @@ async fn main() -> Result<()> {
         encoded += en;
         decoded += de;
     }
-    println!("{:<name_w$}  {:>10}  {:>10}  {:>10}", "TOTAL", transfer, encoded, decoded);
+    println!(
+        "{:<name_w$}  {:>10}  {:>10}  {:>10}",
+        "TOTAL", transfer, encoded, decoded
+    );
     println!(
         "\nfirst load (until main[data-testid=home], {:.1} s): transferred {transfer} bytes ({}), bodies {encoded} bytes encoded / {decoded} decoded",
         elapsed.as_secs_f64(),
         kb(transfer)
     );
-    let api: u64 = entries.iter().filter(|e| e.0.starts_with("/api/")).map(|e| e.1).sum();
-    println!("of which /api/ requests: {api} bytes ({}); app shell and assets: {} bytes ({})", kb(api), transfer - api, kb(transfer - api));
+    let api: u64 = entries
+        .iter()
+        .filter(|e| e.0.starts_with("/api/"))
+        .map(|e| e.1)
+        .sum();
+    println!(
+        "of which /api/ requests: {api} bytes ({}); app shell and assets: {} bytes ({})",
+        kb(api),
+        transfer - api,
+        kb(transfer - api)
+    );
     if transfer == 0 {
         bail!("the measured transfer is 0 bytes: Resource Timing gave no sizes");
     }
-    let verdict = if transfer <= BUDGET_BYTES { "within" } else { "OVER" };
-    println!("first-load budget 250 KB gzip: {} ({verdict})", kb(transfer));
+    let verdict = if transfer <= BUDGET_BYTES {
+        "within"
+    } else {
+        "OVER"
+    };
+    println!(
+        "first-load budget 250 KB gzip: {} ({verdict})",
+        kb(transfer)
+    );
     Ok(())
 }
 
@@ -125,7 +165,9 @@ async fn measure(server: &ServerProcess) -> Result<(Vec<(String, u64, u64, u64)>
     let browser = Browser::start().await?;
     let started = Instant::now();
     browser.goto(&server.url("/")).await?;
-    browser.wait_for("main[data-testid=home]", htx_e2e::app::APP_TIMEOUT).await?;
+    browser
+        .wait_for("main[data-testid=home]", htx_e2e::app::APP_TIMEOUT)
+        .await?;
     let elapsed = started.elapsed();
 
     // Let late requests (icons, manifest, first API calls) land: until the

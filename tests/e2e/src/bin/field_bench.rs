@@ -155,15 +155,33 @@ async fn run(app: &TestApp) -> Result<()> {
     let b = &app.browser;
     sign_in(app, OFFICER.0, OFFICER.1).await?;
 
-    let mut org = Organisation::new(uuid_nil(), OrganisationKind::Cooperative, "x", Sector::Crops);
+    let mut org = Organisation::new(
+        uuid_nil(),
+        OrganisationKind::Cooperative,
+        "x",
+        Sector::Crops,
+    );
     org.place_new = Some("30850".into());
-    let mut visit = Visit::new_draft(uuid_nil(), uuid_nil(), OFFICER.0, to_vn(&chrono::Utc::now()));
+    let mut visit = Visit::new_draft(
+        uuid_nil(),
+        uuid_nil(),
+        OFFICER.0,
+        to_vn(&chrono::Utc::now()),
+    );
     visit.facts.members.official = Some(120);
     visit.facts.workers = Some(15);
     let seed_started = std::time::Instant::now();
     let seeded = b
         .client()
-        .execute_async(SEED_JS, vec![serde_json::to_value(&org)?, serde_json::to_value(&visit)?, json!(ORGS), json!(VISITS)])
+        .execute_async(
+            SEED_JS,
+            vec![
+                serde_json::to_value(&org)?,
+                serde_json::to_value(&visit)?,
+                json!(ORGS),
+                json!(VISITS),
+            ],
+        )
         .await?;
     if seeded != Value::Bool(true) {
         return Err(anyhow!("seeding IndexedDB failed: {seeded}"));
@@ -174,17 +192,37 @@ async fn run(app: &TestApp) -> Result<()> {
     );
     app.goto("/").await?;
     app.wait_home().await?;
-    b.wait_for_text("[data-testid=stored-visits-count]", &VISITS.to_string(), UI_TIMEOUT).await?;
+    b.wait_for_text(
+        "[data-testid=stored-visits-count]",
+        &VISITS.to_string(),
+        UI_TIMEOUT,
+    )
+    .await?;
 
     find_and_open(app, "tan hiep", "Tân Hiệp").await?;
     start_visit(app).await?;
-    report("autosave (one draft)", b.exec_promise(SAVE_JS).await?, 5.0, 0.95)?;
+    report(
+        "autosave (one draft)",
+        b.exec_promise(SAVE_JS).await?,
+        5.0,
+        0.95,
+    )?;
 
     b.click("nav.tabs a[href='/orgs']").await?;
     b.wait_for("[data-testid=org-search]", UI_TIMEOUT).await?;
-    report("search as you type", b.exec_promise(SEARCH_JS).await?, 30.0, 0.95)?;
+    report(
+        "search as you type",
+        b.exec_promise(SEARCH_JS).await?,
+        30.0,
+        0.95,
+    )?;
 
-    report("open the visit list", b.exec_promise(LIST_JS).await?, 100.0, 0.5)?;
+    report(
+        "open the visit list",
+        b.exec_promise(LIST_JS).await?,
+        100.0,
+        0.5,
+    )?;
     println!("\nfirst-load transfer: see `cargo run -p htx-e2e --bin bench` (scripts/bench.sh prints both)");
     Ok(())
 }
