@@ -48,7 +48,7 @@ if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown;
 else
   MODE=debian-web
   say "[note]" "rustup has no wasm32-unknown-unknown std: using Debian's rustc-web with -Zbuild-std"
-  need_apt rustc-web cargo-web rust-web-src lld-22
+  need_apt rustc-web cargo-web rust-web-src rust-web-clippy lld-22
 fi
 need_apt chromium chromium-driver python3 gzip brotli
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then apt_missing+=(nodejs npm); fi
@@ -65,6 +65,15 @@ if [ "$MODE" = debian-web ]; then
   fi
 fi
 echo "$MODE" > "$ROOT/scripts/.toolchain"
+# Format and lint checks (scripts/test.sh): the native toolchain's rustfmt and clippy.
+for c in rustfmt clippy; do
+  if rustup component list --installed 2>/dev/null | grep -q "^$c"; then
+    say "[ok]" "rustup component $c"
+  else
+    say "[install]" "rustup component add $c"
+    rustup component add "$c" || die "rustup component $c missing and could not be added"
+  fi
+done
 
 # ------------------------------------------------------------ 2. cargo tools
 have_version() { command -v "$1" >/dev/null && [ "$("$1" --version 2>/dev/null | head -1)" = "$2" ]; }

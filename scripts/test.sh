@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Quick start, command 2: set up and run every test:
+#   0. format and lints: cargo fmt --check, clippy -D warnings (native crates,
+#      and the app for wasm32);
 #   1. native `cargo test` of the domain core and the server (real SQLite);
-#   2. in-browser wasm-bindgen-test of the device storage (headless Chromium);
+#   2. in-browser wasm-bindgen-test of the app's unit tests and the device
+#      storage (headless Chromium);
 #   3. end-to-end tests: the release app served by the real server, driven in
 #      headless Chromium over WebDriver (online, then offline after the server stops).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -15,13 +18,17 @@ timed() {
 }
 
 timed "setup" scripts/setup.sh
+step "format and lints"
+timed "cargo fmt --check" cargo fmt --all --check
+timed "clippy (native crates)" cargo clippy --workspace --exclude htx-survey --all-targets -- -D warnings
+timed "clippy (app, wasm32)" with_web_env cargo clippy -p htx-survey --target wasm32-unknown-unknown --all-targets -- -D warnings
 step "native tests (htx-core, htx-server)"
 timed "native cargo test" cargo test -p htx-core -p htx-server
 step "fuzz, short run (scripts/fuzz.sh runs 1,000,000 inputs)"
 timed "htx-fuzz (12,000 inputs)" env RUST_LOG=error cargo run -q -p htx-server --bin htx-fuzz -- --inputs 12000 --seed 1
 step "in-browser tests (wasm-bindgen-test, headless Chromium)"
 timed "wasm-bindgen-test" with_web_env env WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/tests/web/webdriver.json" \
-  cargo test -p htx-survey --target wasm32-unknown-unknown --test storage_web
+  cargo test -p htx-survey --target wasm32-unknown-unknown --lib --test storage_web
 timed "trunk build" build_app
 step "end-to-end tests (real server, real browser)"
 timed "build server" cargo build -p htx-server

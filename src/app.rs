@@ -91,9 +91,15 @@ pub fn FieldApp() -> impl IntoView {
     }
 }
 
+// Run in the browser with the storage tests (scripts/test.sh), so the app's
+// unit tests share their wasm build; natively with `cargo test --lib`.
 #[cfg(test)]
 mod tests {
     use super::Part;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+    #[cfg(target_arch = "wasm32")]
+    wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
     #[test]
     fn console_paths_belong_to_the_console() {

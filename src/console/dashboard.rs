@@ -129,7 +129,7 @@ fn DashboardBody(d: Dashboard) -> impl IntoView {
 pub fn value_text(v: &IndicatorValue) -> String {
     match (v.share_basis_points, v.denominator) {
         (Some(bp), Some(d)) => format!("{} ({}/{})", percent_vi(bp), v.numerator, d),
-        (None, Some(0)) => format!("— (0/0)"),
+        (None, Some(0)) => "— (0/0)".to_string(),
         _ => htx_core::money::group_thousands(v.numerator as i64),
     }
 }

@@ -220,7 +220,7 @@ impl DeviceStore {
     /// Every visit on the device, newest first (UUID v7 ids sort by time).
     pub async fn list_visits(&self) -> Result<Vec<Visit>> {
         let mut visits: Vec<Visit> = self.get_every(stores::VISITS).await?;
-        visits.sort_by(|a, b| b.id.cmp(&a.id));
+        visits.sort_by_key(|v| std::cmp::Reverse(v.id));
         Ok(visits)
     }
 

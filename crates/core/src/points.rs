@@ -112,7 +112,7 @@ impl Serialize for Points {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         // Whole numbers as integers; otherwise the shortest float that parses
         // back to the same hundredths (ryu output is identical on every target).
-        if self.0 % 100 == 0 {
+        if self.0.is_multiple_of(100) {
             s.serialize_u32(self.0 / 100)
         } else {
             s.serialize_f64(self.as_f64())

@@ -251,26 +251,23 @@ async fn main() -> anyhow::Result<()> {
             .await
         }
     };
-    let login = |user: &'static str| {
-        let call = call.clone();
-        async move {
-            let body = json!({ "username": user, "password": format!("{user}-demo") })
-                .to_string()
-                .into_bytes();
-            let (_, bytes) = call(
-                "POST",
-                "/api/v1/auth/login".into(),
-                "application/json",
-                None,
-                body,
-            )
-            .await
-            .expect("sign-in");
-            serde_json::from_slice::<Value>(&bytes).expect("a sign-in answer")["token"]
-                .as_str()
-                .expect("a token")
-                .to_owned()
-        }
+    let login = |user: &'static str| async move {
+        let body = json!({ "username": user, "password": format!("{user}-demo") })
+            .to_string()
+            .into_bytes();
+        let (_, bytes) = call(
+            "POST",
+            "/api/v1/auth/login".into(),
+            "application/json",
+            None,
+            body,
+        )
+        .await
+        .expect("sign-in");
+        serde_json::from_slice::<Value>(&bytes).expect("a sign-in answer")["token"]
+            .as_str()
+            .expect("a token")
+            .to_owned()
     };
     let officer = login("canbo1").await;
     let admin = login("quantri").await;
