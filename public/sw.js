@@ -9,9 +9,10 @@ const CACHE = PREFIX + VERSION;
 // A navigation waits this long for the network before it is answered from the
 // cache: a dead-slow rural connection must not keep the officer from the app.
 const NAVIGATION_TIMEOUT_MS = 4000;
-// The staff console's routes (a separate bundle, see src/app.rs): staff work
-// online, so these pages come from the network only, never as the field app.
-const CONSOLE_ROUTE = /^\/(review|registry|dashboard|report|admin)(\/|$)/;
+// The staff console's routes (a separate bundle; htx_core::console::CONSOLE_ROUTES,
+// written here by gen-sw.py): staff work online, so these pages come from the
+// network only, never as the field app.
+const CONSOLE_ROUTE = /^\/(__CONSOLE_ROUTES__)(\/|$)/;
 // Trunk's content-hashed file names (e.g. htx-survey-5a1d018b42b7199b_bg.wasm).
 const HASHED = /-[0-9a-f]{16}(_bg)?\.[a-z0-9]+$/;
 

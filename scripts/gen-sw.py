@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Trunk post_build hook: fill the service worker's precache list.
+"""Trunk post_build hook: fill the service worker's precache list, and its
+pattern of the console's routes from htx_core::console::CONSOLE_ROUTES (the
+one definition, in crates/core/src/console.rs).
 
 Trunk runs this with TRUNK_STAGING_DIR pointing at dist/.stage, after
 index.html and all hashed assets are written there and before they move to
@@ -10,6 +12,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import sys
 
 staging = pathlib.Path(os.environ["TRUNK_STAGING_DIR"])
@@ -36,9 +39,16 @@ for f in files:
 version = digest.hexdigest()[:16]
 urls = [public_url + f for f in files]
 
+core = pathlib.Path(__file__).resolve().parent.parent / "crates/core/src/console.rs"
+m = re.search(r"pub const CONSOLE_ROUTES: \[&str; \d+\] = \[([^\]]*)\];", core.read_text())
+routes = re.findall(r'"([a-z0-9_-]+)"', m.group(1)) if m else []
+if not routes:
+    sys.exit(f"gen-sw.py: no CONSOLE_ROUTES in {core}")
+
 text = sw.read_text()
-if "__PRECACHE_VERSION__" not in text or '"__PRECACHE_URLS__"' not in text:
+if "__PRECACHE_VERSION__" not in text or '"__PRECACHE_URLS__"' not in text or "__CONSOLE_ROUTES__" not in text:
     sys.exit("gen-sw.py: sw.js has no placeholders")
 text = text.replace("__PRECACHE_VERSION__", version).replace('"__PRECACHE_URLS__"', json.dumps(urls))
+text = text.replace("__CONSOLE_ROUTES__", "|".join(routes))
 sw.write_text(text)
 print(f"gen-sw.py: precache version {version}: {len(urls)} files")

@@ -2,9 +2,11 @@
 //! the UI can say what happened in the officer's language.
 use crate::session::Session;
 use crate::storage::DeviceStore;
+use htx_core::api::{ErrorEnvelope, LoginRequest, LoginResponse, NewReview};
+use htx_core::review::ReviewDecision;
 use htx_core::sync::{PullResponse, PushResponse, ReceiptQuery, ReceiptResponse};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -31,20 +33,6 @@ impl ApiError {
     pub fn is_unauthorized(&self) -> bool {
         matches!(self, ApiError::Server { status: 401, .. })
     }
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ErrorDetail,
-}
-#[derive(Deserialize)]
-struct ErrorDetail {
-    code: String,
-    message: String,
-    #[serde(default)]
-    message_vi: Option<String>,
-    #[serde(default)]
-    rows: Vec<htx_core::registry::RowError>,
 }
 
 /// A request body: JSON text, or JSON gzip-compressed by the browser.
@@ -115,13 +103,10 @@ async fn fetch_json<R: DeserializeOwned>(
         .as_string()
         .unwrap_or_default();
     if !resp.ok() {
-        let e = serde_json::from_str::<ErrorBody>(&text)
+        let e = serde_json::from_str::<ErrorEnvelope>(&text)
             .map(|b| b.error)
-            .unwrap_or_else(|_| ErrorDetail {
-                code: "http_error".into(),
-                message: text.chars().take(200).collect(),
-                message_vi: None,
-                rows: Vec::new(),
+            .unwrap_or_else(|_| {
+                ErrorEnvelope::new("http_error", text.chars().take(200).collect::<String>()).error
             });
         return Err(ApiError::Server {
             status: resp.status(),
@@ -148,29 +133,12 @@ pub async fn logout(token: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-#[derive(Serialize)]
-struct LoginRequest<'a> {
-    username: &'a str,
-    password: &'a str,
-}
-
-#[derive(Deserialize)]
-struct LoginResponse {
-    token: String,
-    expires_at: String,
-    user: LoginUser,
-}
-#[derive(Deserialize)]
-struct LoginUser {
-    username: String,
-    display_name: String,
-    role: String,
-    #[serde(default)]
-    places: Vec<String>,
-}
-
 pub async fn login(username: &str, password: &str) -> Result<Session, ApiError> {
-    let body = serde_json::to_string(&LoginRequest { username, password }).unwrap_or_default();
+    let request = LoginRequest {
+        username: username.to_owned(),
+        password: password.to_owned(),
+    };
+    let body = serde_json::to_string(&request).unwrap_or_default();
     let r: LoginResponse =
         fetch_json("POST", "/api/v1/auth/login", Some(Body::Json(body)), None).await?;
     Ok(Session {
@@ -326,33 +294,21 @@ pub async fn get_signed_in<R: DeserializeOwned>(path: &str) -> Result<R, ApiErro
     fetch_json("GET", path, None, Some(&token()?)).await
 }
 
-#[derive(Serialize)]
-struct NewReview<'a> {
-    visit_id: &'a str,
-    revision: i64,
-    decision: &'a str,
-    comment: &'a str,
-}
-
 /// Approves (`approved`) or returns (`returned`, with a comment) a stored
 /// visit revision.
 pub async fn post_review(
-    visit_id: &str,
+    visit_id: Uuid,
     revision: i64,
-    decision: &str,
+    decision: ReviewDecision,
     comment: &str,
 ) -> Result<(), ApiError> {
-    let _: serde_json::Value = send_json(
-        "POST",
-        "/api/v1/reviews",
-        &NewReview {
-            visit_id,
-            revision,
-            decision,
-            comment,
-        },
-    )
-    .await?;
+    let review = NewReview {
+        visit_id,
+        revision: u32::try_from(revision).map_err(|e| ApiError::Decode(e.to_string()))?,
+        decision,
+        comment: comment.to_owned(),
+    };
+    let _: serde_json::Value = send_json("POST", "/api/v1/reviews", &review).await?;
     Ok(())
 }
 

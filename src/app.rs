@@ -18,36 +18,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-/// Which of the two bundles is running.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Part {
-    Field,
-    Console,
-}
-
-pub use htx_core::console::CONSOLE_ROUTES;
-
-impl Part {
-    /// The part whose router owns `path` (`/review/…` → console).
-    pub fn of_path(path: &str) -> Part {
-        let first = path
-            .trim_start_matches('/')
-            .split(['/', '?', '#'])
-            .next()
-            .unwrap_or("");
-        if CONSOLE_ROUTES.contains(&first) {
-            Part::Console
-        } else {
-            Part::Field
-        }
-    }
-
-    /// `rel` for a link from this part to `href`: "external" when the other
-    /// part owns it, so the router lets the browser load that page.
-    pub fn link_rel(self, href: &str) -> Option<&'static str> {
-        (Part::of_path(href) != self).then_some("external")
-    }
-}
+pub use htx_core::console::{Part, CONSOLE_ROUTES};
 
 /// Loads `href` as a new page: how one part hands over to the other.
 pub fn load_page(href: &str) {
@@ -93,38 +64,3 @@ pub fn FieldApp() -> impl IntoView {
 
 // Run in the browser with the storage tests (scripts/test.sh), so the app's
 // unit tests share their wasm build; natively with `cargo test --lib`.
-#[cfg(test)]
-mod tests {
-    use super::Part;
-    #[cfg(target_arch = "wasm32")]
-    use wasm_bindgen_test::wasm_bindgen_test as test;
-    #[cfg(target_arch = "wasm32")]
-    wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
-
-    #[test]
-    fn console_paths_belong_to_the_console() {
-        for p in [
-            "/review",
-            "/review/abc",
-            "/registry?provisional=true",
-            "/dashboard",
-            "/report",
-            "/admin",
-        ] {
-            assert_eq!(Part::of_path(p), Part::Console, "{p}");
-        }
-        for p in [
-            "/",
-            "/orgs",
-            "/visits/1",
-            "/signin",
-            "/storage",
-            "/reviewer",
-        ] {
-            assert_eq!(Part::of_path(p), Part::Field, "{p}");
-        }
-        assert_eq!(Part::Field.link_rel("/review"), Some("external"));
-        assert_eq!(Part::Console.link_rel("/review/1"), None);
-        assert_eq!(Part::Console.link_rel("/signin"), Some("external"));
-    }
-}

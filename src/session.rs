@@ -2,6 +2,7 @@
 //! token with its expiry. An expired token does not stop recording; it only
 //! means "sign in again before the next exchange with the server".
 use gloo_storage::{LocalStorage, Storage};
+use htx_core::api::Role;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -15,7 +16,7 @@ pub struct Session {
     pub expires_at: String,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     #[serde(default)]
     pub places: Vec<String>,
 }
@@ -35,7 +36,7 @@ impl Session {
 
     /// Alliance staff (reviewer, admin): the review console is theirs.
     pub fn is_staff(&self) -> bool {
-        matches!(self.role.as_str(), "reviewer" | "admin")
+        self.role.is_staff()
     }
 
     pub fn is_expired(&self) -> bool {

@@ -47,7 +47,7 @@ pub fn Header(part: Part) -> impl IntoView {
                     {tab("/review", t_string!(i18n, nav_review).to_string())}
                     {tab("/registry", t_string!(i18n, nav_registry).to_string())}
                     {tab("/dashboard", t_string!(i18n, nav_dashboard).to_string())}
-                    {(r == "admin").then(|| tab("/admin", t_string!(i18n, nav_admin).to_string()))}
+                    {(r == htx_core::api::Role::Admin).then(|| tab("/admin", t_string!(i18n, nav_admin).to_string()))}
                 }.into_any(),
                 None => view! {
                     {tab("/", t_string!(i18n, nav_home).to_string())}

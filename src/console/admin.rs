@@ -5,32 +5,9 @@ use crate::console::review_list::describe;
 use crate::data::pick;
 use crate::i18n::{t, t_string, use_i18n};
 use leptos::prelude::*;
-use serde::Deserialize;
 use wasm_bindgen_futures::JsFuture;
 
-#[derive(Deserialize, Clone, Debug, PartialEq)]
-struct UserSummary {
-    username: String,
-    display_name: String,
-    role: String,
-    places: Vec<String>,
-    scopes: Vec<htx_core::PlaceRef>,
-}
-
-#[derive(Deserialize, Clone, Debug, PartialEq)]
-struct RubricSummary {
-    id: String,
-    version: u32,
-    title_vi: String,
-    legal_basis: String,
-    valid_from: chrono::NaiveDate,
-}
-
-const ROLES: [(&str, &str, &str); 3] = [
-    ("officer", "Cán bộ khảo sát", "Field officer"),
-    ("reviewer", "Kiểm duyệt", "Reviewer"),
-    ("admin", "Quản trị", "Admin"),
-];
+use htx_core::api::{Role, RubricSummary, UserSummary};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -56,11 +33,11 @@ pub fn AdminPage() -> impl IntoView {
                         <div class="table-scroll"><table class="list" data-testid="users-table">
                             <thead><tr><th>{t!(i18n, username)}</th><th>{t!(i18n, display_name)}</th><th>{t!(i18n, role)}</th><th>{t!(i18n, assigned)}</th></tr></thead>
                             <tbody>{list.into_iter().map(|u| {
-                                let role = ROLES.iter().find(|r| r.0 == u.role).map(|r| (r.1, r.2)).unwrap_or(("", ""));
-                                let assigned = if u.role == "officer" { u.places.join(", ") } else {
+                                let role = u.role;
+                                let assigned = if u.role == Role::Officer { u.places.join(", ") } else {
                                     u.scopes.iter().map(|s| format!("{} ({})", s.code, if s.hierarchy == htx_core::Hierarchy::Old { pick("cũ", "old") } else { pick("mới", "new") })).collect::<Vec<_>>().join(", ")
                                 };
-                                view! { <tr data-testid="user-row"><td>{u.username}</td><td>{u.display_name}</td><td>{move || pick(role.0, role.1).to_string()}</td><td>{assigned}</td></tr> }
+                                view! { <tr data-testid="user-row"><td>{u.username}</td><td>{u.display_name}</td><td>{move || pick(role.label_vi(), role.label_en()).to_string()}</td><td>{assigned}</td></tr> }
                             }).collect_view()}</tbody>
                         </table></div>
                     }.into_any(),
@@ -85,7 +62,7 @@ fn NewUserForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoV
     let i18n = use_i18n();
     let username = RwSignal::new(String::new());
     let display_name = RwSignal::new(String::new());
-    let role = RwSignal::new("officer".to_string());
+    let role = RwSignal::new(Role::Officer.as_str().to_string());
     let password = RwSignal::new(String::new());
     let places = RwSignal::new(String::new());
     let (message, set_message) = signal(None::<Result<String, String>>);
@@ -101,20 +78,21 @@ fn NewUserForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoV
             .map(str::to_owned)
             .collect();
         let r = role.get_untracked();
-        let (place_list, scopes): (Vec<String>, Vec<serde_json::Value>) = if r == "officer" {
-            (codes, vec![])
-        } else {
-            (
-                vec![],
-                codes
-                    .iter()
-                    .map(|c| match c.split_once(':') {
-                        Some((h, code)) => serde_json::json!({ "hierarchy": h, "code": code }),
-                        None => serde_json::json!({ "hierarchy": "new", "code": c }),
-                    })
-                    .collect(),
-            )
-        };
+        let (place_list, scopes): (Vec<String>, Vec<serde_json::Value>) =
+            if r == Role::Officer.as_str() {
+                (codes, vec![])
+            } else {
+                (
+                    vec![],
+                    codes
+                        .iter()
+                        .map(|c| match c.split_once(':') {
+                            Some((h, code)) => serde_json::json!({ "hierarchy": h, "code": code }),
+                            None => serde_json::json!({ "hierarchy": "new", "code": c }),
+                        })
+                        .collect(),
+                )
+            };
         let body = serde_json::json!({
             "username": username.get_untracked().trim(), "display_name": display_name.get_untracked().trim(),
             "role": r, "password": password.get_untracked(), "places": place_list, "scopes": scopes,
@@ -137,7 +115,7 @@ fn NewUserForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoV
             <label>{t!(i18n, display_name)}<input bind:value=display_name required /></label>
             <label>{t!(i18n, role)}
                 <select on:change=move |ev| role.set(event_target_value(&ev))>
-                    {ROLES.into_iter().map(|(code, vi, en)| view! { <option value=code>{move || pick(vi, en).to_string()}</option> }).collect_view()}
+                    {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{move || pick(r.label_vi(), r.label_en()).to_string()}</option> }).collect_view()}
                 </select>
             </label>
             <label>{t!(i18n, password)}<input type="password" bind:value=password autocomplete="new-password" minlength="10" required /></label>

@@ -9,11 +9,13 @@ use crate::i18n::{t, t_string, use_i18n};
 use htx_core::console::{labels, ConflictInfo, StoredRevision, VisitHistory};
 use htx_core::diff::FieldChange;
 use htx_core::format::format_datetime_vn;
+use htx_core::review::ReviewDecision;
 use htx_core::validation::field_label;
 use htx_core::Visit;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
+use uuid::Uuid;
 
 #[component]
 pub fn ReviewVisitPage() -> impl IntoView {
@@ -80,7 +82,7 @@ fn Detail(h: VisitHistory, on_review: impl Fn() + Clone + Send + Sync + 'static)
             <div><dt>{t!(i18n, grade)}</dt><dd>{move || grade.map(|(vi, en)| pick(vi, en).to_string()).unwrap_or_else(|| "—".into())}</dd></div>
             <div><dt>{t!(i18n, review_state)}</dt><dd data-testid="review-state" data-state=state.clone()>{move || pick(state_vi, state_en).to_string()}</dd></div>
         </dl>
-        <ReviewActions visit_id=v.id.to_string() revision=latest.revision on_review />
+        <ReviewActions visit_id=v.id revision=latest.revision on_review />
         {(!h.conflicts.is_empty()).then(|| view! {
             <section class="card conflict" data-testid="review-conflicts">
                 <h2>{t!(i18n, conflicts_heading)}</h2>
@@ -130,7 +132,7 @@ fn Detail(h: VisitHistory, on_review: impl Fn() + Clone + Send + Sync + 'static)
 
 #[component]
 fn ReviewActions(
-    visit_id: String,
+    visit_id: Uuid,
     revision: i64,
     on_review: impl Fn() + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -138,17 +140,17 @@ fn ReviewActions(
     let comment = RwSignal::new(String::new());
     let (error, set_error) = signal(None::<String>);
     let (busy, set_busy) = signal(false);
-    let send = move |decision: &'static str| {
+    let send = move |decision: ReviewDecision| {
         let text = comment.get_untracked();
-        if decision == "returned" && text.trim().is_empty() {
+        if decision == ReviewDecision::Returned && text.trim().is_empty() {
             set_error.set(Some(t_string!(i18n, return_needs_comment).to_string()));
             return;
         }
         set_busy.set(true);
         set_error.set(None);
-        let (visit_id, on_review) = (visit_id.clone(), on_review.clone());
+        let on_review = on_review.clone();
         leptos::task::spawn_local(async move {
-            let result = api::post_review(&visit_id, revision, decision, text.trim()).await;
+            let result = api::post_review(visit_id, revision, decision, text.trim()).await;
             set_busy.set(false);
             match result {
                 Ok(()) => {
@@ -161,9 +163,9 @@ fn ReviewActions(
     };
     let approve = {
         let send = send.clone();
-        move |_| send("approved")
+        move |_| send(ReviewDecision::Approved)
     };
-    let give_back = move |_| send("returned");
+    let give_back = move |_| send(ReviewDecision::Returned);
     view! {
         <section class="card actions" data-testid="review-actions">
             <label for="review-comment">{t!(i18n, review_comment)}</label>

@@ -12,9 +12,39 @@ use crate::visit::Visit;
 
 /// First path segments of the console's pages (`/review/...`). The console is
 /// a bundle of its own: the server answers these paths with its page, the
-/// field app links to them as other pages (and `public/sw.js` leaves them to
-/// the network: keep its pattern equal).
+/// field app links to them as other pages, and `public/sw.js` leaves them to
+/// the network (scripts/gen-sw.py writes its pattern from this line).
 pub const CONSOLE_ROUTES: [&str; 5] = ["review", "registry", "dashboard", "report", "admin"];
+
+/// Which of the app's two bundles owns a page: the field app (officers,
+/// phones, offline) or the staff console.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Field,
+    Console,
+}
+
+impl Part {
+    /// The part whose router owns `path` (`/review/…` → console).
+    pub fn of_path(path: &str) -> Part {
+        let first = path
+            .trim_start_matches('/')
+            .split(['/', '?', '#'])
+            .next()
+            .unwrap_or("");
+        if CONSOLE_ROUTES.contains(&first) {
+            Part::Console
+        } else {
+            Part::Field
+        }
+    }
+
+    /// `rel` for a link from this part to `href`: "external" when the other
+    /// part owns it, so the router lets the browser load that page.
+    pub fn link_rel(self, href: &str) -> Option<&'static str> {
+        (Part::of_path(href) != self).then_some("external")
+    }
+}
 
 /// Sort orders of the visit list.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -302,5 +332,50 @@ pub mod labels {
             );
             assert_eq!(super::kind("nonsense"), None);
         }
+    }
+}
+
+#[cfg(test)]
+mod part_tests {
+    use super::*;
+
+    #[test]
+    fn console_paths_belong_to_the_console() {
+        for p in [
+            "/review",
+            "/review/abc",
+            "/registry?provisional=true",
+            "/dashboard",
+            "/report",
+            "/admin",
+        ] {
+            assert_eq!(Part::of_path(p), Part::Console, "{p}");
+        }
+        for p in [
+            "/",
+            "/orgs",
+            "/visits/1",
+            "/signin",
+            "/storage",
+            "/reviewer",
+        ] {
+            assert_eq!(Part::of_path(p), Part::Field, "{p}");
+        }
+        assert_eq!(Part::Field.link_rel("/review"), Some("external"));
+        assert_eq!(Part::Console.link_rel("/review/1"), None);
+        assert_eq!(Part::Console.link_rel("/signin"), Some("external"));
+    }
+
+    /// The service worker's pattern is written from `CONSOLE_ROUTES` at
+    /// build time; the source keeps the placeholder, not a copy of the list.
+    #[test]
+    fn the_service_worker_takes_the_console_routes_from_here() {
+        let sw = include_str!("../../../public/sw.js");
+        assert!(
+            sw.contains("__CONSOLE_ROUTES__"),
+            "public/sw.js lists the console's routes itself"
+        );
+        let gen = include_str!("../../../scripts/gen-sw.py");
+        assert!(gen.contains("crates/core/src/console.rs") && gen.contains("CONSOLE_ROUTES"));
     }
 }

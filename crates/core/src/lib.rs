@@ -12,6 +12,7 @@
 //! number/date display and input), [`prefill`] (new visit from the previous
 //! one), [`export`] (self-checking hand-over file for unsynced visits).
 
+pub mod api;
 pub mod console;
 pub mod device;
 pub mod diff;

@@ -13,35 +13,7 @@ use crate::db::{self, sessions, users};
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// What a user may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Cán bộ: records visits of the assigned places.
-    Officer,
-    /// Kiểm duyệt: reviews visits everywhere.
-    Reviewer,
-    /// Quản trị.
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Officer => "officer",
-            Self::Reviewer => "reviewer",
-            Self::Admin => "admin",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "officer" => Some(Self::Officer),
-            "reviewer" => Some(Self::Reviewer),
-            "admin" => Some(Self::Admin),
-            _ => None,
-        }
-    }
-}
+pub use htx_core::api::Role;
 
 /// The signed-in user of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,11 +37,12 @@ impl AuthUser {
 
     /// Refuses officers: the review console is for alliance staff.
     pub fn require_staff(&self) -> Result<(), AppError> {
-        match self.role {
-            Role::Reviewer | Role::Admin => Ok(()),
-            Role::Officer => Err(AppError::forbidden(
+        if self.role.is_staff() {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(
                 "only reviewers and admins use the review console",
-            )),
+            ))
         }
     }
 }

@@ -6,7 +6,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use htx_core::api::ErrorEnvelope;
 
 pub type ApiResult<T> = Result<T, AppError>;
 
@@ -217,23 +217,24 @@ impl IntoResponse for AppError {
             Self::InvalidJson(rejection) => rejection.body_text(),
             other => other.to_string(),
         };
-        let mut body = json!({ "error": { "code": self.code(), "message": message } });
+        let mut body = ErrorEnvelope::new(self.code(), message);
+        let e = &mut body.error;
         match &self {
             Self::Invalid { path, vi, .. } => {
-                body["error"]["field"] = json!(path);
-                body["error"]["message_vi"] = json!(vi);
+                e.field = Some(path.clone());
+                e.message_vi = Some(vi.clone());
             }
-            Self::OutOfScope { vi, .. } => body["error"]["message_vi"] = json!(vi),
+            Self::OutOfScope { vi, .. } => e.message_vi = Some(vi.clone()),
             Self::AccountDisabled => {
-                body["error"]["message_vi"] =
-                    json!("Tài khoản này đã bị khóa: hãy liên hệ quản trị Liên minh HTX.")
+                e.message_vi =
+                    Some("Tài khoản này đã bị khóa: hãy liên hệ quản trị Liên minh HTX.".into())
             }
             Self::TooManyAttempts { retry_after_secs } => {
                 let minutes = retry_after_secs.div_ceil(60).max(1);
-                body["error"]["message_vi"] = json!(format!(
+                e.message_vi = Some(format!(
                     "Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút."
                 ));
-                body["error"]["retry_after_secs"] = json!(retry_after_secs);
+                e.retry_after_secs = Some(*retry_after_secs);
             }
             _ => {}
         }

@@ -7,7 +7,7 @@
 //!   `public, max-age=31536000, immutable`;
 //! - SPA fallback: a GET for an extension-less path that is not a file
 //!   (e.g. `/visits/123`) gets the field app's `index.html`, or for the staff
-//!   console's routes ([`CONSOLE_ROUTES`]) the console's `console/index.html`
+//!   console's routes ([`htx_core::console::CONSOLE_ROUTES`]) the console's `console/index.html`
 //!   (a second bundle, so phones never download the console); a missing file
 //!   with an extension is a 404;
 //! - no `index.html` in the static dir: a small page saying the app is not
@@ -23,7 +23,7 @@ use axum::response::{Html, IntoResponse, Response};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
-use htx_core::console::CONSOLE_ROUTES;
+use htx_core::console::Part;
 
 use crate::state::AppState;
 
@@ -84,11 +84,9 @@ fn set_header(response: &mut Response, name: axum::http::HeaderName, value: &'st
 
 /// The page (relative to the static dir) that runs the route `path`.
 pub fn page_of_route(path: &str) -> &'static str {
-    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    if CONSOLE_ROUTES.contains(&first) {
-        "console/index.html"
-    } else {
-        "index.html"
+    match Part::of_path(path) {
+        Part::Console => "console/index.html",
+        Part::Field => "index.html",
     }
 }
 

@@ -8,7 +8,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::auth::{self, AuthUser, Role};
 use crate::db::{self, sessions, users};
@@ -17,30 +17,7 @@ use crate::extract::AppJson;
 use crate::state::AppState;
 use crate::throttle::ClientAddr;
 
-#[derive(Debug, Deserialize)]
-pub struct LoginRequest {
-    pub username: String,
-    pub password: String,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct LoginResponse {
-    pub token: String,
-    pub token_type: String,
-    /// RFC 3339, UTC.
-    pub expires_at: String,
-    pub expires_in_secs: u64,
-    pub user: UserInfo,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct UserInfo {
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-    /// Assigned commune codes (officers).
-    pub places: Vec<String>,
-}
+pub use htx_core::api::{LoginRequest, LoginResponse, UserInfo};
 
 pub async fn login(
     State(state): State<AppState>,

@@ -257,10 +257,7 @@ pub async fn update(
     Ok(Json(o))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct MergeRequest {
-    pub into: Uuid,
-}
+pub use htx_core::api::MergeRequest;
 
 pub async fn merge(
     State(state): State<AppState>,
@@ -346,11 +343,14 @@ pub struct Imported {
 
 /// 422 with every row's problems, in the API's error shape.
 fn invalid_rows(rows: Vec<RowError>) -> Response {
-    let body = serde_json::json!({ "error": {
-        "code": "invalid_rows",
-        "message": format!("{} problem(s) in the file; nothing was imported", rows.len()),
-        "rows": rows,
-    }});
+    let mut body = htx_core::api::ErrorEnvelope::new(
+        "invalid_rows",
+        format!(
+            "{} problem(s) in the file; nothing was imported",
+            rows.len()
+        ),
+    );
+    body.error.rows = rows;
     (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
 }
 

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use htx_core::review::ReviewDecision;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db::{self, audit, reviews, visit_index, visits};
@@ -16,14 +16,7 @@ use crate::extract::{AppJson, Staff};
 use crate::scope::Scope;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
-pub struct NewReview {
-    pub visit_id: Uuid,
-    pub revision: u32,
-    pub decision: ReviewDecision,
-    #[serde(default)]
-    pub comment: String,
-}
+pub use htx_core::api::NewReview;
 
 #[derive(Debug, Serialize)]
 pub struct ReviewCreated {

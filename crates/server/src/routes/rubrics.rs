@@ -10,22 +10,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use htx_core::Rubric;
-use serde::Serialize;
 
 use crate::db::{self, audit, rubrics};
 use crate::error::{ApiResult, AppError};
 use crate::extract::{Admin, AppJson, Staff};
 use crate::state::AppState;
 
-#[derive(Debug, Serialize)]
-pub struct RubricSummary {
-    pub id: String,
-    pub version: u32,
-    pub title_vi: String,
-    pub legal_basis: String,
-    pub valid_from: chrono::NaiveDate,
-    pub valid_until: Option<chrono::NaiveDate>,
-}
+pub use htx_core::api::RubricSummary;
 
 pub async fn list(
     State(state): State<AppState>,

@@ -17,7 +17,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use htx_core::{Hierarchy, PlaceLevel, PlaceRef};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::{AuthUser, Role};
@@ -47,14 +47,7 @@ pub struct Assignments {
     pub scopes: Vec<PlaceRef>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct UserSummary {
-    pub username: String,
-    pub display_name: String,
-    pub role: String,
-    pub places: Vec<String>,
-    pub scopes: Vec<PlaceRef>,
-}
+pub use htx_core::api::UserSummary;
 
 pub const MIN_PASSWORD: usize = 10;
 
@@ -137,7 +130,7 @@ async fn summary(state: &AppState, row: users::UserRow) -> ApiResult<UserSummary
         scopes: users::scopes(&state.db, &row.id).await?,
         username: row.username,
         display_name: row.display_name,
-        role: row.role,
+        role: Role::parse(&row.role).ok_or_else(|| anyhow::anyhow!("stored role {}", row.role))?,
     })
 }
 
