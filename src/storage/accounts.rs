@@ -79,14 +79,12 @@ impl DeviceStore {
     /// Records of `store` in `index` whose key starts with `account`.
     async fn count_in(&self, store: &str, index: &str, account: &str) -> Result<u32> {
         let tx = self.tx(&[store], false)?;
-        let s = tx.object_store(store).map_err(StorageError::idb)?;
-        let i = s.index(index).map_err(StorageError::idb)?;
-        i.count()
+        let s = tx.object_store(store)?;
+        let i = s.index(index)?;
+        Ok(i.count()
             .with_query::<AccountKey, _>(account_range(account))
-            .primitive()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(StorageError::idb)
+            .primitive()?
+            .await?)
     }
 
     /// Revisions of `account` waiting to be sent (one count).
@@ -116,41 +114,32 @@ impl DeviceStore {
             return Ok(0);
         }
         let tx = self.tx(&[stores::VISIT_SUMMARIES, stores::OUTBOX], true)?;
-        let summaries = tx
-            .object_store(stores::VISIT_SUMMARIES)
-            .map_err(StorageError::idb)?;
+        let summaries = tx.object_store(stores::VISIT_SUMMARIES)?;
         let unowned: Vec<VisitSummary> = summaries
-            .index(indexes::BY_ACCOUNT_RECENT)
-            .map_err(StorageError::idb)?
+            .index(indexes::BY_ACCOUNT_RECENT)?
             .get_all()
             .with_query::<AccountKey, _>(account_range(""))
-            .serde()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(StorageError::idb)?
+            .serde()?
+            .await?
             .collect::<std::result::Result<_, _>>()
             .map_err(decode)?;
         for mut s in unowned.iter().cloned() {
             s.account = account.to_string();
-            summaries.put(&s).serde().map_err(StorageError::idb)?;
+            summaries.put(&s).serde()?;
         }
-        let outbox = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
+        let outbox = tx.object_store(stores::OUTBOX)?;
         let entries: Vec<JsValue> = outbox
-            .index(indexes::BY_ACCOUNT_QUEUED)
-            .map_err(StorageError::idb)?
+            .index(indexes::BY_ACCOUNT_QUEUED)?
             .get_all()
             .with_query::<AccountKey, _>(account_range(""))
-            .primitive()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(StorageError::idb)?
-            .collect::<std::result::Result<_, _>>()
-            .map_err(StorageError::idb)?;
+            .primitive()?
+            .await?
+            .collect::<std::result::Result<_, _>>()?;
         for e in entries {
             set_account(&e, account)?;
-            outbox.put(e).primitive().map_err(StorageError::idb)?;
+            outbox.put(e).primitive()?;
         }
-        tx.commit().await.map_err(StorageError::idb)?;
+        tx.commit().await?;
         Ok(unowned.len() as u32)
     }
 
@@ -177,17 +166,12 @@ impl DeviceStore {
             .map(|v| (v.id, v.officer))
             .collect();
         let tx = self.tx(&[stores::VISIT_SUMMARIES, stores::OUTBOX], true)?;
-        let summaries = tx
-            .object_store(stores::VISIT_SUMMARIES)
-            .map_err(StorageError::idb)?;
+        let summaries = tx.object_store(stores::VISIT_SUMMARIES)?;
         let all: Vec<JsValue> = summaries
             .get_all()
-            .primitive()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(StorageError::idb)?
-            .collect::<std::result::Result<_, _>>()
-            .map_err(StorageError::idb)?;
+            .primitive()?
+            .await?
+            .collect::<std::result::Result<_, _>>()?;
         let mut accounts = HashMap::new();
         for raw in all {
             let s: VisitSummary = serde_wasm_bindgen::from_value(raw.clone()).map_err(decode)?;
@@ -197,18 +181,15 @@ impl DeviceStore {
             }
             let account = visits.get(&s.id).cloned().unwrap_or_default();
             set_account(&raw, &account)?;
-            summaries.put(raw).primitive().map_err(StorageError::idb)?;
+            summaries.put(raw).primitive()?;
             accounts.insert(s.id, account);
         }
-        let outbox = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
+        let outbox = tx.object_store(stores::OUTBOX)?;
         let entries: Vec<JsValue> = outbox
             .get_all()
-            .primitive()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(StorageError::idb)?
-            .collect::<std::result::Result<_, _>>()
-            .map_err(StorageError::idb)?;
+            .primitive()?
+            .await?
+            .collect::<std::result::Result<_, _>>()?;
         for raw in entries.into_iter().filter(|e| !has_account(e)) {
             let id = js_sys::Reflect::get(&raw, &JsValue::from_str("visit_id"))
                 .ok()
@@ -218,21 +199,17 @@ impl DeviceStore {
                 .and_then(|id| accounts.get(&id).or_else(|| visits.get(&id)).cloned())
                 .unwrap_or_default();
             set_account(&raw, &account)?;
-            outbox.put(raw).primitive().map_err(StorageError::idb)?;
+            outbox.put(raw).primitive()?;
         }
-        tx.commit().await.map_err(StorageError::idb)
+        Ok(tx.commit().await?)
     }
 
     /// Entries in `index`.
     async fn index_len(&self, store: &str, index: &str) -> Result<u32> {
         let tx = self.tx(&[store], false)?;
-        let s = tx.object_store(store).map_err(StorageError::idb)?;
-        let i = s.index(index).map_err(StorageError::idb)?;
-        i.count()
-            .primitive()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(StorageError::idb)
+        let s = tx.object_store(store)?;
+        let i = s.index(index)?;
+        Ok(i.count().primitive()?.await?)
     }
 }
 

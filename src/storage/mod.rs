@@ -51,6 +51,19 @@ impl StorageError {
     }
 }
 
+// IndexedDB's own errors keep the browser's message (`?` converts them).
+impl From<indexed_db_futures::error::Error> for StorageError {
+    fn from(e: indexed_db_futures::error::Error) -> Self {
+        Self::idb(e)
+    }
+}
+
+impl From<indexed_db_futures::error::OpenDbError> for StorageError {
+    fn from(e: indexed_db_futures::error::OpenDbError) -> Self {
+        Self::idb(e)
+    }
+}
+
 pub type Result<T> = std::result::Result<T, StorageError>;
 
 /// An open handle on the device database.
@@ -115,8 +128,7 @@ impl DeviceStore {
             .with_on_upgrade_needed(move |event, db| {
                 schema::upgrade(&db, event.old_version() as u32, version)
             })
-            .await
-            .map_err(StorageError::idb)?;
+            .await?;
         Ok(Self { db })
     }
 
@@ -138,10 +150,7 @@ impl DeviceStore {
 
     /// Deletes a whole database (tests, and a future "wipe this device").
     pub async fn delete(name: &str) -> Result<()> {
-        Database::delete_by_name(name)
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(StorageError::idb)
+        Ok(Database::delete_by_name(name)?.await?)
     }
 
     /// A transaction over `names`; write transactions must be committed
@@ -152,11 +161,7 @@ impl DeviceStore {
         } else {
             TransactionMode::Readonly
         };
-        self.db
-            .transaction(names)
-            .with_mode(mode)
-            .build()
-            .map_err(StorageError::idb)
+        Ok(self.db.transaction(names).with_mode(mode).build()?)
     }
 
     /// One record of `store` by key, if present.
@@ -166,10 +171,9 @@ impl DeviceStore {
         key: &str,
     ) -> Result<Option<T>> {
         let tx = self.tx(&[store], false)?;
-        let s = tx.object_store(store).map_err(StorageError::idb)?;
+        let s = tx.object_store(store)?;
         s.get(key)
-            .serde()
-            .map_err(StorageError::idb)?
+            .serde()?
             .await
             .map_err(|e| StorageError::Decode(e.to_string()))
     }
@@ -177,13 +181,8 @@ impl DeviceStore {
     /// Every record of `store`, in key order.
     pub(crate) async fn get_every<T: DeserializeOwned>(&self, store: &str) -> Result<Vec<T>> {
         let tx = self.tx(&[store], false)?;
-        let s = tx.object_store(store).map_err(StorageError::idb)?;
-        let iter = s
-            .get_all()
-            .serde()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(StorageError::idb)?;
+        let s = tx.object_store(store)?;
+        let iter = s.get_all().serde()?.await?;
         iter.collect::<std::result::Result<Vec<T>, _>>()
             .map_err(|e| StorageError::Decode(e.to_string()))
     }
@@ -191,20 +190,16 @@ impl DeviceStore {
     /// Inserts or replaces one record with an in-line key.
     pub(crate) async fn put_one<T: Serialize>(&self, store: &str, value: &T) -> Result<()> {
         let tx = self.tx(&[store], true)?;
-        let s = tx.object_store(store).map_err(StorageError::idb)?;
-        s.put(value).serde().map_err(StorageError::idb)?;
-        tx.commit().await.map_err(StorageError::idb)
+        let s = tx.object_store(store)?;
+        s.put(value).serde()?;
+        Ok(tx.commit().await?)
     }
 
     /// How many records `store` holds.
     pub(crate) async fn count_of(&self, store: &str) -> Result<u32> {
         let tx = self.tx(&[store], false)?;
-        let s = tx.object_store(store).map_err(StorageError::idb)?;
-        s.count()
-            .primitive()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(StorageError::idb)
+        let s = tx.object_store(store)?;
+        Ok(s.count().primitive()?.await?)
     }
 
     /// Inserts or replaces a visit alone (tests; the app saves a visit with

@@ -71,20 +71,15 @@ impl DeviceStore {
     /// Only `account`'s entries: another officer's visits wait for them.
     pub async fn take_batch(&self, account: &str) -> Result<TakenBatch> {
         let tx = self.tx(&[stores::OUTBOX], true)?;
-        let store = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
-        let index = store
-            .index(indexes::BY_ACCOUNT_QUEUED)
-            .map_err(StorageError::idb)?;
+        let store = tx.object_store(stores::OUTBOX)?;
+        let index = store.index(indexes::BY_ACCOUNT_QUEUED)?;
         let mut raw: Vec<JsValue> = index
             .get_all()
             .with_query::<super::accounts::AccountKey, _>(super::accounts::account_range(account))
             .with_limit(htx_core::outbox::MAX_BATCH_RECORDS as u32)
-            .primitive()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(StorageError::idb)?
-            .collect::<std::result::Result<_, _>>()
-            .map_err(StorageError::idb)?;
+            .primitive()?
+            .await?
+            .collect::<std::result::Result<_, _>>()?;
         let mut stored: Vec<StoredHead> = raw
             .iter()
             .map(|v| serde_wasm_bindgen::from_value(v.clone()).map_err(decode))
@@ -109,12 +104,9 @@ impl DeviceStore {
         for (v, h) in raw.iter().zip(&stored) {
             js_sys::Reflect::set(v, &attempts, &JsValue::from(h.attempts + 1))
                 .map_err(|_| decode("attempts"))?;
-            store
-                .put(v.clone())
-                .primitive()
-                .map_err(StorageError::idb)?;
+            store.put(v.clone()).primitive()?;
         }
-        tx.commit().await.map_err(StorageError::idb)?;
+        tx.commit().await?;
         let records_json = format!("[{}]", texts.join(","));
         let photos = raw
             .iter()
@@ -142,26 +134,18 @@ impl DeviceStore {
     /// at the same moment either got it first (sent) or never sees it.
     pub async fn take_back(&self, id: Uuid, revision: u32) -> Result<bool> {
         let tx = self.tx(&[stores::OUTBOX], true)?;
-        let store = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
+        let store = tx.object_store(stores::OUTBOX)?;
         let key = OutboxEntry::key_of(id, revision);
-        let entry: Option<OutboxEntry> = store
-            .get(key.as_str())
-            .serde()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(decode)?;
+        let entry: Option<OutboxEntry> = store.get(key.as_str()).serde()?.await.map_err(decode)?;
         let sent = match entry {
             Some(e) if e.attempts > 0 => true,
             Some(_) => {
-                store
-                    .delete(key.as_str())
-                    .primitive()
-                    .map_err(StorageError::idb)?;
+                store.delete(key.as_str()).primitive()?;
                 false
             }
             None => false,
         };
-        tx.commit().await.map_err(StorageError::idb)?;
+        tx.commit().await?;
         Ok(sent)
     }
 
@@ -171,27 +155,17 @@ impl DeviceStore {
     /// The visits themselves are never touched: nothing is deleted by sync.
     pub async fn settle(&self, results: &[(OutboxHead, Settlement)]) -> Result<()> {
         let tx = self.tx(&[stores::OUTBOX, stores::VISIT_SUMMARIES], true)?;
-        let outbox = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
-        let summaries = tx
-            .object_store(stores::VISIT_SUMMARIES)
-            .map_err(StorageError::idb)?;
+        let outbox = tx.object_store(stores::OUTBOX)?;
+        let summaries = tx.object_store(stores::VISIT_SUMMARIES)?;
         let settled: Vec<&(OutboxHead, Settlement)> =
             results.iter().filter(|(_, s)| s.is_final()).collect();
         // Every read in flight at once: one at a time, 200 round trips to
         // IndexedDB cost more than the rest of the batch.
         let mut reads = Vec::with_capacity(settled.len());
         for (entry, _) in &settled {
-            outbox
-                .delete(entry.key.as_str())
-                .primitive()
-                .map_err(StorageError::idb)?;
+            outbox.delete(entry.key.as_str()).primitive()?;
             let id = entry.visit_id.to_string();
-            reads.push(
-                summaries
-                    .get(id.as_str())
-                    .serde()
-                    .map_err(StorageError::idb)?,
-            );
+            reads.push(summaries.get(id.as_str()).serde()?);
         }
         let current: Vec<Option<VisitSummary>> = futures::future::join_all(reads)
             .await
@@ -214,9 +188,9 @@ impl DeviceStore {
             if let Settlement::Returned { comment } = settlement {
                 s.review_comment = Some(comment.clone());
             }
-            summaries.put(&s).serde().map_err(StorageError::idb)?;
+            summaries.put(&s).serde()?;
         }
-        tx.commit().await.map_err(StorageError::idb)
+        Ok(tx.commit().await?)
     }
 
     /// Fills the outbox from visits that were waiting before it existed.
@@ -241,17 +215,16 @@ impl DeviceStore {
             }
         }
         let tx = self.tx(&[stores::OUTBOX, stores::META], true)?;
-        let outbox = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
+        let outbox = tx.object_store(stores::OUTBOX)?;
         for e in &entries {
-            outbox.put(e).serde().map_err(StorageError::idb)?;
+            outbox.put(e).serde()?;
         }
-        let meta = tx.object_store(stores::META).map_err(StorageError::idb)?;
+        let meta = tx.object_store(stores::META)?;
         meta.put(&true)
             .with_key(BACKFILLED)
             .without_key_type()
-            .serde()
-            .map_err(StorageError::idb)?;
-        tx.commit().await.map_err(StorageError::idb)
+            .serde()?;
+        Ok(tx.commit().await?)
     }
 }
 
@@ -264,12 +237,8 @@ pub(super) async fn apply_reviews(
 ) -> Result<()> {
     for r in reviews {
         let id = r.visit_id.to_string();
-        let summary: Option<VisitSummary> = summaries
-            .get(id.as_str())
-            .serde()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(decode)?;
+        let summary: Option<VisitSummary> =
+            summaries.get(id.as_str()).serde()?.await.map_err(decode)?;
         let Some(mut s) = summary else { continue };
         // Only the revision reviewed, and never over the officer's own edit.
         if s.revision != r.revision || matches!(s.status, LocalStatus::Draft | LocalStatus::Waiting)
@@ -286,7 +255,7 @@ pub(super) async fn apply_reviews(
                 s.review_comment = None;
             }
         }
-        summaries.put(&s).serde().map_err(StorageError::idb)?;
+        summaries.put(&s).serde()?;
     }
     Ok(())
 }
@@ -302,8 +271,7 @@ pub(super) fn queue_if_waiting(
     if summary.status == LocalStatus::Waiting && visit.state == htx_core::VisitState::Final {
         outbox
             .put(&OutboxEntry::new(visit, &summary.account, now_ms))
-            .serde()
-            .map_err(StorageError::idb)?;
+            .serde()?;
     }
     Ok(())
 }

@@ -74,13 +74,8 @@ impl DeviceStore {
     /// (then its upload state is kept).
     pub async fn put_photo(&self, sha256: &str, mime: &str, blob: &web_sys::Blob) -> Result<()> {
         let tx = self.tx(&[stores::PHOTOS], true)?;
-        let store = tx.object_store(stores::PHOTOS).map_err(StorageError::idb)?;
-        let present: Option<JsValue> = store
-            .get(sha256)
-            .primitive()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(StorageError::idb)?;
+        let store = tx.object_store(stores::PHOTOS)?;
+        let present: Option<JsValue> = store.get(sha256).primitive()?.await?;
         if present.is_none() {
             let photo = StoredPhoto {
                 sha256: sha256.into(),
@@ -88,24 +83,16 @@ impl DeviceStore {
                 blob: blob.clone(),
                 uploaded: false,
             };
-            store
-                .put(photo.to_js())
-                .primitive()
-                .map_err(StorageError::idb)?;
+            store.put(photo.to_js()).primitive()?;
         }
-        tx.commit().await.map_err(StorageError::idb)
+        Ok(tx.commit().await?)
     }
 
     /// The photo stored under `sha256`, if this device has it.
     pub async fn photo(&self, sha256: &str) -> Result<Option<StoredPhoto>> {
         let tx = self.tx(&[stores::PHOTOS], false)?;
-        let store = tx.object_store(stores::PHOTOS).map_err(StorageError::idb)?;
-        let record: Option<JsValue> = store
-            .get(sha256)
-            .primitive()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(StorageError::idb)?;
+        let store = tx.object_store(stores::PHOTOS)?;
+        let record: Option<JsValue> = store.get(sha256).primitive()?.await?;
         record.as_ref().map(StoredPhoto::from_js).transpose()
     }
 
@@ -123,16 +110,15 @@ impl DeviceStore {
             return Ok(Vec::new());
         }
         let tx = self.tx(&[stores::PHOTOS], false)?;
-        let store = tx.object_store(stores::PHOTOS).map_err(StorageError::idb)?;
+        let store = tx.object_store(stores::PHOTOS)?;
         let mut reads = Vec::with_capacity(names.len());
         for name in names {
-            reads.push(store.get(name).primitive().map_err(StorageError::idb)?);
+            reads.push(store.get(name).primitive()?);
         }
         let found: Vec<Option<JsValue>> = futures::future::join_all(reads)
             .await
             .into_iter()
-            .collect::<std::result::Result<_, _>>()
-            .map_err(StorageError::idb)?;
+            .collect::<std::result::Result<_, _>>()?;
         found.iter().flatten().map(StoredPhoto::from_js).collect()
     }
 
@@ -150,22 +136,14 @@ impl DeviceStore {
     /// Records that the server holds this photo.
     pub async fn mark_photo_uploaded(&self, sha256: &str) -> Result<()> {
         let tx = self.tx(&[stores::PHOTOS], true)?;
-        let store = tx.object_store(stores::PHOTOS).map_err(StorageError::idb)?;
-        let record: Option<JsValue> = store
-            .get(sha256)
-            .primitive()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(StorageError::idb)?;
+        let store = tx.object_store(stores::PHOTOS)?;
+        let record: Option<JsValue> = store.get(sha256).primitive()?.await?;
         if let Some(r) = record {
             let mut p = StoredPhoto::from_js(&r)?;
             p.uploaded = true;
-            store
-                .put(p.to_js())
-                .primitive()
-                .map_err(StorageError::idb)?;
+            store.put(p.to_js()).primitive()?;
         }
-        tx.commit().await.map_err(StorageError::idb)
+        Ok(tx.commit().await?)
     }
 
     /// How many photos the device holds.
@@ -176,7 +154,7 @@ impl DeviceStore {
     /// Photos on the device and their bytes, for the storage panel.
     pub async fn photo_usage(&self) -> Result<PhotoUsage> {
         let tx = self.tx(&[stores::PHOTOS], false)?;
-        let store = tx.object_store(stores::PHOTOS).map_err(StorageError::idb)?;
+        let store = tx.object_store(stores::PHOTOS)?;
         let all = all_of(&store).await?;
         Ok(PhotoUsage {
             count: all.len() as u32,
@@ -194,9 +172,9 @@ impl DeviceStore {
     /// from the visit form.
     pub async fn remove_unused_photos(&self) -> Result<PhotoUsage> {
         let tx = self.tx(&[stores::VISITS, stores::OUTBOX, stores::PHOTOS], true)?;
-        let visits = tx.object_store(stores::VISITS).map_err(StorageError::idb)?;
-        let outbox = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
-        let photos = tx.object_store(stores::PHOTOS).map_err(StorageError::idb)?;
+        let visits = tx.object_store(stores::VISITS)?;
+        let outbox = tx.object_store(stores::OUTBOX)?;
+        let photos = tx.object_store(stores::PHOTOS)?;
         // Named by a visit as it is now, or by a revision still waiting to be
         // sent (its photos go up before it, even if a later edit dropped them).
         let mut named = std::collections::HashSet::new();
@@ -212,15 +190,12 @@ impl DeviceStore {
                 continue;
             };
             if !named.contains(&sha) {
-                photos
-                    .delete(sha.as_str())
-                    .primitive()
-                    .map_err(StorageError::idb)?;
+                photos.delete(sha.as_str()).primitive()?;
                 removed.count += 1;
                 removed.bytes += field(&p, "size").as_f64().unwrap_or(0.0);
             }
         }
-        tx.commit().await.map_err(StorageError::idb)?;
+        tx.commit().await?;
         Ok(removed)
     }
 }
@@ -234,12 +209,9 @@ pub struct PhotoUsage {
 
 /// Every record of `store` as stored (no decoding).
 async fn all_of(store: &indexed_db_futures::object_store::ObjectStore<'_>) -> Result<Vec<JsValue>> {
-    store
+    Ok(store
         .get_all()
-        .primitive()
-        .map_err(StorageError::idb)?
-        .await
-        .map_err(StorageError::idb)?
-        .collect::<std::result::Result<_, _>>()
-        .map_err(StorageError::idb)
+        .primitive()?
+        .await?
+        .collect::<std::result::Result<_, _>>()?)
 }

@@ -61,25 +61,20 @@ impl DeviceStore {
             ],
             true,
         )?;
-        let orgs = tx
-            .object_store(stores::ORGANISATIONS)
-            .map_err(StorageError::idb)?;
+        let orgs = tx.object_store(stores::ORGANISATIONS)?;
         for o in &pull.organisations {
-            orgs.put(o).serde().map_err(StorageError::idb)?;
+            orgs.put(o).serde()?;
         }
-        let summaries = tx
-            .object_store(stores::VISIT_SUMMARIES)
-            .map_err(StorageError::idb)?;
+        let summaries = tx.object_store(stores::VISIT_SUMMARIES)?;
         // Returned visits this device does not hold (a new phone): kept, so
         // the officer can fix them; a visit already here is never replaced.
-        let visits = tx.object_store(stores::VISITS).map_err(StorageError::idb)?;
+        let visits = tx.object_store(stores::VISITS)?;
         let now_ms = js_sys::Date::now() as i64;
         for v in &pull.returned_visits {
             let id = v.id.to_string();
             let held: Option<VisitSummary> = summaries
                 .get(id.as_str())
-                .serde()
-                .map_err(StorageError::idb)?
+                .serde()?
                 .await
                 .map_err(|e| StorageError::Decode(e.to_string()))?;
             if held.is_some() {
@@ -87,48 +82,41 @@ impl DeviceStore {
             }
             let org: Option<Organisation> = orgs
                 .get(v.organisation_id.to_string().as_str())
-                .serde()
-                .map_err(StorageError::idb)?
+                .serde()?
                 .await
                 .map_err(|e| StorageError::Decode(e.to_string()))?;
-            visits.put(v).serde().map_err(StorageError::idb)?;
+            visits.put(v).serde()?;
             summaries
                 .put(&VisitSummary::received(v, org.as_ref(), account, now_ms))
-                .serde()
-                .map_err(StorageError::idb)?;
+                .serde()?;
         }
         super::outbox::apply_reviews(&summaries, &pull.reviews).await?;
-        let meta = tx.object_store(stores::META).map_err(StorageError::idb)?;
+        let meta = tx.object_store(stores::META)?;
         if !pull.places.is_empty() {
             meta.put(&pull.places)
                 .with_key(keys::PLACES)
                 .without_key_type()
-                .serde()
-                .map_err(StorageError::idb)?;
+                .serde()?;
         }
         if !pull.rubrics.is_empty() {
             meta.put(&pull.rubrics)
                 .with_key(keys::RUBRICS)
                 .without_key_type()
-                .serde()
-                .map_err(StorageError::idb)?;
+                .serde()?;
         }
         meta.put(&pull.cursor)
             .with_key(keys::PULL_CURSOR)
             .without_key_type()
-            .serde()
-            .map_err(StorageError::idb)?;
+            .serde()?;
         meta.put(account)
             .with_key(keys::PULL_ACCOUNT)
             .without_key_type()
-            .serde()
-            .map_err(StorageError::idb)?;
+            .serde()?;
         meta.put(pulled_at)
             .with_key(keys::PULLED_AT)
             .without_key_type()
-            .serde()
-            .map_err(StorageError::idb)?;
-        tx.commit().await.map_err(StorageError::idb)
+            .serde()?;
+        Ok(tx.commit().await?)
     }
 
     /// Where `account`'s next pull starts: the stored cursor if the last
@@ -166,13 +154,8 @@ impl DeviceStore {
 
     pub async fn put_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
         let tx = self.tx(&[stores::META], true)?;
-        let store = tx.object_store(stores::META).map_err(StorageError::idb)?;
-        store
-            .put(value)
-            .with_key(key)
-            .without_key_type()
-            .serde()
-            .map_err(StorageError::idb)?;
-        tx.commit().await.map_err(StorageError::idb)
+        let store = tx.object_store(stores::META)?;
+        store.put(value).with_key(key).without_key_type().serde()?;
+        Ok(tx.commit().await?)
     }
 }

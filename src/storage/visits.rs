@@ -40,18 +40,16 @@ impl DeviceStore {
             &[stores::VISITS, stores::VISIT_SUMMARIES, stores::OUTBOX],
             true,
         )?;
-        let visits = tx.object_store(stores::VISITS).map_err(StorageError::idb)?;
-        let summaries = tx
-            .object_store(stores::VISIT_SUMMARIES)
-            .map_err(StorageError::idb)?;
-        let outbox = tx.object_store(stores::OUTBOX).map_err(StorageError::idb)?;
+        let visits = tx.object_store(stores::VISITS)?;
+        let summaries = tx.object_store(stores::VISIT_SUMMARIES)?;
+        let outbox = tx.object_store(stores::OUTBOX)?;
         let now = js_sys::Date::now();
         for (visit, summary) in pairs {
-            visits.put(visit).serde().map_err(StorageError::idb)?;
-            summaries.put(summary).serde().map_err(StorageError::idb)?;
+            visits.put(visit).serde()?;
+            summaries.put(summary).serde()?;
             super::outbox::queue_if_waiting(&outbox, visit, summary, now)?;
         }
-        tx.commit().await.map_err(StorageError::idb)
+        Ok(tx.commit().await?)
     }
 
     /// Writes a summary alone (tests that rebuild an older schema's data;
@@ -72,37 +70,27 @@ impl DeviceStore {
         limit: u32,
     ) -> Result<Vec<VisitSummary>> {
         let tx = self.tx(&[stores::VISIT_SUMMARIES], false)?;
-        let store = tx
-            .object_store(stores::VISIT_SUMMARIES)
-            .map_err(StorageError::idb)?;
+        let store = tx.object_store(stores::VISIT_SUMMARIES)?;
         let mut rows: Vec<VisitSummary> = match status {
             None => {
-                let index = store
-                    .index(indexes::BY_ACCOUNT_RECENT)
-                    .map_err(StorageError::idb)?;
+                let index = store.index(indexes::BY_ACCOUNT_RECENT)?;
                 let iter = index
                     .get_all()
                     .with_query::<super::accounts::AccountKey, _>(account_range(account))
                     .with_limit(limit)
-                    .serde()
-                    .map_err(StorageError::idb)?
-                    .await
-                    .map_err(StorageError::idb)?;
+                    .serde()?
+                    .await?;
                 iter.collect::<std::result::Result<_, _>>()
                     .map_err(|e| StorageError::Decode(e.to_string()))?
             }
             Some(s) => {
                 // One state is a small share of the device's visits; sort here.
-                let index = store
-                    .index(indexes::BY_ACCOUNT_STATUS)
-                    .map_err(StorageError::idb)?;
+                let index = store.index(indexes::BY_ACCOUNT_STATUS)?;
                 let iter = index
                     .get_all()
                     .with_query::<super::accounts::AccountKey, _>(account_key(account, s.as_str()))
-                    .serde()
-                    .map_err(StorageError::idb)?
-                    .await
-                    .map_err(StorageError::idb)?;
+                    .serde()?
+                    .await?;
                 let mut v: Vec<VisitSummary> = iter
                     .collect::<std::result::Result<_, _>>()
                     .map_err(|e| StorageError::Decode(e.to_string()))?;
@@ -118,21 +106,15 @@ impl DeviceStore {
     /// `account`'s visits per local state, counted by the index (no records read).
     pub async fn status_counts(&self, account: &str) -> Result<StatusCounts> {
         let tx = self.tx(&[stores::VISIT_SUMMARIES], false)?;
-        let store = tx
-            .object_store(stores::VISIT_SUMMARIES)
-            .map_err(StorageError::idb)?;
-        let index = store
-            .index(indexes::BY_ACCOUNT_STATUS)
-            .map_err(StorageError::idb)?;
+        let store = tx.object_store(stores::VISIT_SUMMARIES)?;
+        let index = store.index(indexes::BY_ACCOUNT_STATUS)?;
         let mut out = StatusCounts::new();
         for s in LocalStatus::ALL {
             let n = index
                 .count()
                 .with_query::<super::accounts::AccountKey, _>(account_key(account, s.as_str()))
-                .primitive()
-                .map_err(StorageError::idb)?
-                .await
-                .map_err(StorageError::idb)?;
+                .primitive()?
+                .await?;
             out.insert(s.as_str(), n);
         }
         Ok(out)
@@ -146,19 +128,13 @@ impl DeviceStore {
     /// Every summary of `account` (export picks the unsynced ones).
     pub async fn summaries_of(&self, account: &str) -> Result<Vec<VisitSummary>> {
         let tx = self.tx(&[stores::VISIT_SUMMARIES], false)?;
-        let store = tx
-            .object_store(stores::VISIT_SUMMARIES)
-            .map_err(StorageError::idb)?;
-        let index = store
-            .index(indexes::BY_ACCOUNT_RECENT)
-            .map_err(StorageError::idb)?;
+        let store = tx.object_store(stores::VISIT_SUMMARIES)?;
+        let index = store.index(indexes::BY_ACCOUNT_RECENT)?;
         let iter = index
             .get_all()
             .with_query::<super::accounts::AccountKey, _>(account_range(account))
-            .serde()
-            .map_err(StorageError::idb)?
-            .await
-            .map_err(StorageError::idb)?;
+            .serde()?
+            .await?;
         iter.collect::<std::result::Result<_, _>>()
             .map_err(|e| StorageError::Decode(e.to_string()))
     }
