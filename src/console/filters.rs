@@ -6,21 +6,12 @@ use crate::i18n::{t, t_string, use_i18n};
 use leptos::prelude::*;
 use leptos_router::params::ParamsMap;
 
-/// The code serde writes for `v` (e.g. `cooperative`, `pending_dissolution`).
-pub fn code_of<T: serde::Serialize>(v: T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 /// (code, Vietnamese, English) of every value of a code list.
-pub fn choices<T: serde::Serialize + Copy>(
-    all: &[T],
-    vi: fn(T) -> &'static str,
-    en: fn(T) -> &'static str,
-) -> Vec<(String, &'static str, &'static str)> {
-    all.iter().map(|&v| (code_of(v), vi(v), en(v))).collect()
+pub fn choices<T: htx_core::Coded>() -> Vec<(String, &'static str, &'static str)> {
+    T::all()
+        .iter()
+        .map(|&v| (v.code().to_owned(), v.label_vi(), v.label_en()))
+        .collect()
 }
 
 /// A `<select name=…>` of a filter form: "Tất cả" first, then the choices

@@ -2,13 +2,14 @@
 //! filter, change a legal status, merge an organisation found in the field
 //! into the registry one, import a CSV file (every row or none).
 use crate::api::{self, ApiError};
-use crate::console::filters::{choices, code_of, ChoiceFilter};
+use crate::console::filters::{choices, ChoiceFilter};
 use crate::console::pager::Pager;
 use crate::console::review_list::describe;
 use crate::data::pick;
 use crate::i18n::{t, t_string, use_i18n};
 use htx_core::console::{labels, RegistryItem, RegistryPage};
 use htx_core::registry::RowError;
+use htx_core::Coded;
 use htx_core::{LegalStatus, Organisation, OrganisationKind};
 use leptos::prelude::*;
 use leptos_router::components::Form;
@@ -42,10 +43,10 @@ pub fn RegistryPage() -> impl IntoView {
                         <input name="q" type="search" data-testid="registry-q" prop:value=param("q") />
                     </label>
                     <label>{t!(i18n, filter_kind)}
-                        <ChoiceFilter name="kind" choices=choices(&OrganisationKind::ALL, OrganisationKind::label_vi, OrganisationKind::label_en) selected=param("kind") />
+                        <ChoiceFilter name="kind" choices={choices::<OrganisationKind>()} selected=param("kind") />
                     </label>
                     <label>{t!(i18n, filter_status)}
-                        <ChoiceFilter name="status" choices=choices(&LegalStatus::ALL, LegalStatus::label_vi, LegalStatus::label_en) selected=param("status") />
+                        <ChoiceFilter name="status" choices={choices::<LegalStatus>()} selected=param("status") />
                     </label>
                     <label class="check">
                         <input type="checkbox" name="provisional" value="true" data-testid="registry-provisional"
@@ -88,16 +89,14 @@ fn RegistryRow(
     let i18n = use_i18n();
     let (error, set_error) = signal(None::<String>);
     let o = item.organisation.clone();
-    let kind = labels::kind(&code_of(o.kind)).unwrap_or(("", ""));
+    let kind = labels::kind(o.kind.as_str()).unwrap_or(("", ""));
     let provisional = o.provisional && item.merged_into.is_none();
     let id = o.id.to_string();
     let set_status = {
         let (o, on_change) = (o.clone(), on_change.clone());
         move |ev: leptos::ev::Event| {
             let value = event_target_value(&ev);
-            let Ok(status) =
-                serde_json::from_value::<LegalStatus>(serde_json::Value::String(value))
-            else {
+            let Some(status) = <LegalStatus as Coded>::from_code(&value) else {
                 return;
             };
             let mut changed: Organisation = o.clone();
@@ -137,7 +136,7 @@ fn RegistryRow(
             });
         }
     };
-    let current = code_of(o.legal_status);
+    let current = o.legal_status.as_str().to_string();
     let editing = RwSignal::new(false);
     let (o_edit, on_change_edit) = (o.clone(), on_change.clone());
     view! {
@@ -164,7 +163,7 @@ fn RegistryRow(
             <td>
                 <select data-testid="registry-status" aria-label=move || t_string!(i18n, filter_status).to_string() on:change=set_status>
                     {LegalStatus::ALL.into_iter().map(|s| {
-                        let code = code_of(s);
+                        let code = s.as_str().to_string();
                         let selected = code == current;
                         view! { <option value=code selected=selected>{move || pick(s.label_vi(), s.label_en()).to_string()}</option> }
                     }).collect_view()}
@@ -279,12 +278,18 @@ fn OrganisationForm(
         e.and_then(|o| o.registration_code.clone())
             .unwrap_or_default(),
     );
-    let kind = RwSignal::new(code_of(
-        e.map(|o| o.kind).unwrap_or(OrganisationKind::Cooperative),
-    ));
-    let sector = RwSignal::new(code_of(
-        e.map(|o| o.sector).unwrap_or(htx_core::Sector::Crops),
-    ));
+    let kind = RwSignal::new(
+        e.map(|o| o.kind)
+            .unwrap_or(OrganisationKind::Cooperative)
+            .as_str()
+            .to_string(),
+    );
+    let sector = RwSignal::new(
+        e.map(|o| o.sector)
+            .unwrap_or(htx_core::Sector::Crops)
+            .as_str()
+            .to_string(),
+    );
     let commune = RwSignal::new(e.and_then(|o| o.place_new.clone()).unwrap_or_default());
     let founded = RwSignal::new(
         e.and_then(|o| o.founded_on)
@@ -295,13 +300,9 @@ fn OrganisationForm(
     let communes = LocalResource::new(|| async { crate::data::ref_data().await.ok() });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let k = serde_json::from_value::<OrganisationKind>(serde_json::Value::String(
-            kind.get_untracked(),
-        ));
-        let s = serde_json::from_value::<htx_core::Sector>(serde_json::Value::String(
-            sector.get_untracked(),
-        ));
-        let (Ok(k), Ok(s)) = (k, s) else { return };
+        let k = <OrganisationKind as Coded>::from_code(&kind.get_untracked());
+        let s = <htx_core::Sector as Coded>::from_code(&sector.get_untracked());
+        let (Some(k), Some(s)) = (k, s) else { return };
         let mut o = base
             .clone()
             .unwrap_or_else(|| Organisation::new(uuid::Uuid::now_v7(), k, "", s));
@@ -357,14 +358,14 @@ fn OrganisationForm(
                 <label>{t!(i18n, filter_kind)}
                     <select on:change=move |ev| kind.set(event_target_value(&ev))>
                         {OrganisationKind::ALL.into_iter().map(|k| view! {
-                            <option value=code_of(k) selected=code_of(k) == kind.get_untracked()>{move || pick(k.label_vi(), k.label_en()).to_string()}</option>
+                            <option value=k.as_str().to_string() selected=k.as_str() == kind.get_untracked()>{move || pick(k.label_vi(), k.label_en()).to_string()}</option>
                         }).collect_view()}
                     </select>
                 </label>
                 <label>{t!(i18n, filter_sector)}
                     <select on:change=move |ev| sector.set(event_target_value(&ev))>
                         {htx_core::Sector::ALL.into_iter().map(|s| view! {
-                            <option value=code_of(s) selected=code_of(s) == sector.get_untracked()>{move || pick(s.label_vi(), s.label_en()).to_string()}</option>
+                            <option value=s.as_str().to_string() selected=s.as_str() == sector.get_untracked()>{move || pick(s.label_vi(), s.label_en()).to_string()}</option>
                         }).collect_view()}
                     </select>
                 </label>

@@ -35,10 +35,10 @@ pub fn ReviewListPage() -> impl IntoView {
                 <div class="filters">
                     <YearAndPlace year=param("year") place=param("place") />
                     <label>{t!(i18n, filter_kind)}
-                        <ChoiceFilter name="kind" choices=choices(&OrganisationKind::ALL, OrganisationKind::label_vi, OrganisationKind::label_en) selected=param("kind") />
+                        <ChoiceFilter name="kind" choices={choices::<OrganisationKind>()} selected=param("kind") />
                     </label>
                     <label>{t!(i18n, filter_sector)}
-                        <ChoiceFilter name="sector" choices=choices(&Sector::ALL, Sector::label_vi, Sector::label_en) selected=param("sector") />
+                        <ChoiceFilter name="sector" choices={choices::<Sector>()} selected=param("sector") />
                     </label>
                     <label>{t!(i18n, grade)}
                         <select name="grade">

@@ -2,7 +2,6 @@
 //! provisional on the device, sent with its visits, matched by staff later.
 use crate::data::{invalidate, pick, ref_data};
 use crate::i18n::{t, t_string, use_i18n};
-use crate::pages::orgs::enum_name;
 use crate::storage::DeviceStore;
 use htx_core::time::to_vn;
 use htx_core::validation::validate_organisation;
@@ -27,11 +26,11 @@ pub fn NewOrganisationPage() -> impl IntoView {
         ev.prevent_default();
         let k = OrganisationKind::ALL
             .into_iter()
-            .find(|k| enum_name(k) == kind.get_untracked())
+            .find(|k| k.as_str() == kind.get_untracked())
             .unwrap_or(OrganisationKind::Cooperative);
         let s = Sector::ALL
             .into_iter()
-            .find(|s| enum_name(s) == sector.get_untracked())
+            .find(|s| s.as_str() == sector.get_untracked())
             .unwrap_or(Sector::Other);
         let mut o = Organisation::new(Uuid::now_v7(), k, name.get_untracked().trim(), s);
         o.registration_code =
@@ -78,11 +77,11 @@ pub fn NewOrganisationPage() -> impl IntoView {
                 <input id="org-code" bind:value=code autocomplete="off" placeholder=move || t_string!(i18n, optional) />
                 <label for="org-kind">{t!(i18n, filter_kind)}</label>
                 <select id="org-kind" bind:value=kind>
-                    {OrganisationKind::ALL.into_iter().map(|k| view! { <option value=enum_name(&k)>{move || pick(k.label_vi(), k.label_en()).to_string()}</option> }).collect_view()}
+                    {OrganisationKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{move || pick(k.label_vi(), k.label_en()).to_string()}</option> }).collect_view()}
                 </select>
                 <label for="org-sector">{t!(i18n, filter_sector)}</label>
                 <select id="org-sector" bind:value=sector>
-                    {Sector::ALL.into_iter().map(|s| view! { <option value=enum_name(&s)>{move || pick(s.label_vi(), s.label_en()).to_string()}</option> }).collect_view()}
+                    {Sector::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{move || pick(s.label_vi(), s.label_en()).to_string()}</option> }).collect_view()}
                 </select>
                 <label for="org-place">{t!(i18n, filter_place)}</label>
                 <select id="org-place" data-testid="org-new-place" bind:value=place>

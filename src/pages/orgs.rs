@@ -26,11 +26,9 @@ pub fn OrganisationsPage() -> impl IntoView {
         place_old: None,
         kind: OrganisationKind::ALL
             .into_iter()
-            .find(|k| enum_name(k) == kind.get()),
-        sector: Sector::ALL
-            .into_iter()
-            .find(|s| enum_name(s) == sector.get()),
-        status: serde_json::from_value::<LegalStatus>(serde_json::Value::String(status.get())).ok(),
+            .find(|k| k.as_str() == kind.get()),
+        sector: Sector::ALL.into_iter().find(|s| s.as_str() == sector.get()),
+        status: <LegalStatus as htx_core::Coded>::from_code(&status.get()),
     });
     view! {
         <main class="page" data-testid="orgs-page">
@@ -71,13 +69,13 @@ pub fn OrganisationsPage() -> impl IntoView {
                             <label>{t!(i18n, filter_kind)}
                                 <select data-testid="filter-kind" bind:value=kind>
                                     <option value="">{t!(i18n, any)}</option>
-                                    {OrganisationKind::ALL.into_iter().map(|k| view! { <option value=enum_name(&k)>{move || pick(k.label_vi(), k.label_en()).to_string()}</option> }).collect_view()}
+                                    {OrganisationKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{move || pick(k.label_vi(), k.label_en()).to_string()}</option> }).collect_view()}
                                 </select>
                             </label>
                             <label>{t!(i18n, filter_sector)}
                                 <select data-testid="filter-sector" bind:value=sector>
                                     <option value="">{t!(i18n, any)}</option>
-                                    {Sector::ALL.into_iter().map(|s| view! { <option value=enum_name(&s)>{move || pick(s.label_vi(), s.label_en()).to_string()}</option> }).collect_view()}
+                                    {Sector::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{move || pick(s.label_vi(), s.label_en()).to_string()}</option> }).collect_view()}
                                 </select>
                             </label>
                             <label>{t!(i18n, filter_status)}
@@ -124,13 +122,5 @@ pub fn OrganisationsPage() -> impl IntoView {
             }}
             <A href="/orgs/new" attr:class="button" attr:data-testid="new-org">{t!(i18n, new_org)}</A>
         </main>
-    }
-}
-
-/// The serde name of a unit enum (`cooperative`, `crops`), used as option value.
-pub fn enum_name<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
     }
 }

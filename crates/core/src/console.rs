@@ -280,14 +280,10 @@ pub struct Dashboard {
 pub mod labels {
     use crate::organisation::{OrganisationKind, Sector};
     use crate::rubric::Grade;
-    use serde::de::DeserializeOwned;
-
-    fn parse<T: DeserializeOwned>(code: &str) -> Option<T> {
-        serde_json::from_value(serde_json::Value::String(code.to_owned())).ok()
-    }
+    use crate::Coded;
 
     pub fn kind(code: &str) -> Option<(&'static str, &'static str)> {
-        parse::<OrganisationKind>(code).map(|k| (k.label_vi(), k.label_en()))
+        OrganisationKind::from_code(code).map(|k| (k.label_vi(), k.label_en()))
     }
 
     /// Any stored sector code (older spellings included).
@@ -297,7 +293,7 @@ pub mod labels {
     }
 
     pub fn grade(code: &str) -> Option<(&'static str, &'static str)> {
-        parse::<Grade>(code).map(|g| (g.label_vi(), g.label_en()))
+        Grade::from_code(code).map(|g| (g.label_vi(), g.label_en()))
     }
 
     /// Review states, with "conflict" (a filter of the list).

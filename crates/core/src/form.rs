@@ -10,7 +10,7 @@
 
 use crate::format::{parse_vnd, ParseError};
 use crate::money::group_thousands;
-use crate::organisation::Organisation;
+use crate::organisation::{LegalStatus, Organisation};
 use crate::points::Points;
 use crate::rubric::Rubric;
 use crate::score::ScoreSheet;
@@ -47,17 +47,17 @@ const fn opt(value: &'static str, label_vi: &'static str, label_en: &'static str
     }
 }
 
-/// Tình trạng hoạt động ([`crate::LegalStatus`]).
+const fn status(s: LegalStatus) -> ChoiceOption {
+    opt(s.as_str(), s.label_vi(), s.label_en())
+}
+
+/// Tình trạng hoạt động: [`LegalStatus`]'s codes and labels.
 pub const STATUS_OPTIONS: &[ChoiceOption] = &[
-    opt("active", "Đang hoạt động", "Active"),
-    opt("halted", "Tạm ngừng / ngừng hoạt động", "Halted"),
-    opt("pending_dissolution", "Chờ giải thể", "Pending dissolution"),
-    opt("dissolved", "Đã giải thể", "Dissolved"),
-    opt(
-        "non_compliant",
-        "Hoạt động không đúng Luật HTX",
-        "Not compliant with the law",
-    ),
+    status(LegalStatus::Active),
+    status(LegalStatus::Halted),
+    status(LegalStatus::PendingDissolution),
+    status(LegalStatus::Dissolved),
+    status(LegalStatus::NonCompliant),
 ];
 
 /// Giới tính giám đốc ([`crate::visit::Gender`]).

@@ -13,6 +13,7 @@
 //! one), [`export`] (self-checking hand-over file for unsynced visits).
 
 pub mod api;
+pub mod codes;
 pub mod console;
 pub mod device;
 pub mod diff;
@@ -40,6 +41,7 @@ pub mod time;
 pub mod validation;
 pub mod visit;
 
+pub use codes::Coded;
 pub use money::Vnd;
 pub use organisation::{LegalStatus, Organisation, OrganisationKind, Sector};
 pub use place::{Hierarchy, Place, PlaceLevel, PlaceRef, PlaceRegistry};

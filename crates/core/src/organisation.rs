@@ -208,7 +208,7 @@ impl LegalStatus {
         Self::Dissolved,
         Self::NonCompliant,
     ];
-    pub fn label_en(self) -> &'static str {
+    pub const fn label_en(self) -> &'static str {
         match self {
             Self::Active => "Active",
             Self::Halted => "Halted",
@@ -221,7 +221,7 @@ impl LegalStatus {
     pub fn exists(self) -> bool {
         !matches!(self, Self::Dissolved)
     }
-    pub fn label_vi(self) -> &'static str {
+    pub const fn label_vi(self) -> &'static str {
         match self {
             Self::Active => "Đang hoạt động",
             Self::Halted => "Tạm ngừng / ngừng hoạt động",

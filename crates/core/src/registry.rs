@@ -11,7 +11,6 @@
 //! with or without diacritics.
 
 use chrono::NaiveDate;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -56,18 +55,10 @@ pub const COLUMNS: [&str; 8] = [
 ];
 const REQUIRED: [&str; 4] = ["ten", "loai_hinh", "linh_vuc", "ma_xa"];
 
-fn code_of<T: DeserializeOwned>(s: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
-}
-
 /// A value given as a code or a Vietnamese name (folded comparison).
-fn choice<T: DeserializeOwned + Copy>(
-    input: &str,
-    all: &[T],
-    label: impl Fn(T) -> &'static str,
-) -> Option<T> {
+fn choice<T: crate::Coded>(input: &str, all: &[T], label: impl Fn(T) -> &'static str) -> Option<T> {
     let input = input.trim();
-    code_of(input).or_else(|| {
+    T::from_code(input).or_else(|| {
         let wanted = fold(input);
         all.iter().copied().find(|&v| fold(label(v)) == wanted)
     })

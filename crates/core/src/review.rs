@@ -14,6 +14,24 @@ pub enum ReviewDecision {
     Returned,
 }
 
+impl ReviewDecision {
+    pub const ALL: [ReviewDecision; 2] = [ReviewDecision::Approved, ReviewDecision::Returned];
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::Approved => "Đã duyệt",
+            Self::Returned => "Trả lại để chỉnh sửa",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Approved => "Approved",
+            Self::Returned => "Returned for changes",
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct ReviewOutcome {
     pub visit_id: Uuid,

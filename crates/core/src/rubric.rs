@@ -32,6 +32,9 @@ pub enum Grade {
 }
 
 impl Grade {
+    /// Best first, as reports list them.
+    pub const ALL: [Grade; 4] = [Grade::Good, Grade::Fair, Grade::Average, Grade::Weak];
+
     pub fn label_vi(self) -> &'static str {
         match self {
             Grade::Good => "Tốt",

@@ -10,15 +10,6 @@ use crate::db::visit_index::{self, IndexRow};
 use crate::db::{organisations, visits};
 use crate::state::AppState;
 
-pub fn grade_code(g: Grade) -> &'static str {
-    match g {
-        Grade::Good => "good",
-        Grade::Fair => "fair",
-        Grade::Average => "average",
-        Grade::Weak => "weak",
-    }
-}
-
 /// What the console's search matches: the organisation's name and code, folded.
 pub fn search_key(org: &OrganisationRow) -> String {
     let code = org.registration_code.as_deref().unwrap_or("");
@@ -44,7 +35,7 @@ pub fn index_row(
         year: i64::from(date.year()),
         officer_id: stored.pushed_by.clone(),
         score_centi: result.as_ref().map(|r| i64::from(r.total.centi())),
-        grade: result.and_then(|r| r.rating.grade()).map(grade_code),
+        grade: result.and_then(|r| r.rating.grade()).map(Grade::as_str),
         received_at: stored.received_at.clone(),
         search_key: search_key(org),
     }

@@ -178,10 +178,10 @@ pub async fn load(
             u32::try_from(r.revision)
                 .map_err(|e| anyhow::anyhow!("stored review {}: revision: {e}", r.review_id))?,
         );
-        let decision = match r.decision.as_str() {
-            "approved" => ReviewDecision::Approved,
-            _ => ReviewDecision::Returned,
-        };
+        let decision: ReviewDecision =
+            htx_core::Coded::from_code(&r.decision).ok_or_else(|| {
+                anyhow::anyhow!("stored review {}: decision {}", r.review_id, r.decision)
+            })?;
         decisions.insert(key, decision);
     }
     // The revisions that count, selected here by the rule of

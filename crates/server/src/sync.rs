@@ -25,7 +25,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, FixedOffset};
 use htx_core::place::Hierarchy;
-use htx_core::review::{ReviewDecision, ReviewOutcome};
+use htx_core::review::ReviewOutcome;
 use htx_core::sync::{
     check_protocol, decide_verified, hash_mismatch, ContentHash, Cursor, PullResponse, PushBatch,
     PushResponse, Receipt, ReceiptQuery, ReceiptResponse, ReceiptStatus, RecordKey, RecordOutcome,
@@ -700,10 +700,8 @@ fn review_outcome(row: reviews::ReviewRow) -> ApiResult<ReviewOutcome> {
             .parse()
             .map_err(|e| anyhow::anyhow!("stored visit id {}: {e}", row.visit_id))?,
         revision: u32::try_from(row.revision).map_err(anyhow::Error::from)?,
-        decision: match row.decision.as_str() {
-            "approved" => ReviewDecision::Approved,
-            _ => ReviewDecision::Returned,
-        },
+        decision: htx_core::Coded::from_code(&row.decision)
+            .ok_or_else(|| anyhow::anyhow!("stored decision {}", row.decision))?,
         comment: row.comment,
         reviewer: row.reviewer,
         reviewed_at: parse_time(&row.reviewed_at)?,

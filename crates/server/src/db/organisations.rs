@@ -185,14 +185,13 @@ pub fn row_from_core(
     provisional: bool,
     now: &str,
 ) -> Option<OrganisationRow> {
-    let code = |v: serde_json::Value| v.as_str().map(str::to_owned);
     Some(OrganisationRow {
         id: o.id.to_string(),
         registration_code: o.registration_code.clone().filter(|c| !c.trim().is_empty()),
         name: o.name.clone(),
-        kind: code(serde_json::to_value(o.kind).ok()?)?,
-        sector: code(serde_json::to_value(o.sector).ok()?)?,
-        legal_status: code(serde_json::to_value(o.legal_status).ok()?)?,
+        kind: o.kind.as_str().to_owned(),
+        sector: o.sector.as_str().to_owned(),
+        legal_status: o.legal_status.as_str().to_owned(),
         place_code: o.place_new.clone()?,
         place_name: place_name.to_owned(),
         founded_on: o.founded_on.map(|d| d.format("%Y-%m-%d").to_string()),

@@ -193,7 +193,7 @@ pub async fn get(
             score_centi: scored.as_ref().map(|r| i64::from(r.total.centi())),
             grade: scored
                 .and_then(|r| r.rating.grade())
-                .map(|g| crate::console::grade_code(g).to_owned()),
+                .map(|g| g.as_str().to_owned()),
             pushed_by: name_of(&row.pushed_by),
             visit,
             changes,
