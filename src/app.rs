@@ -27,6 +27,17 @@ pub fn load_page(href: &str) {
     }
 }
 
+/// The connection watch and, in the field app, the sync: started once per
+/// page, under the router and above every view that reads them.
+#[component]
+fn Services(part: Part, children: Children) -> impl IntoView {
+    let net = crate::net::provide_net_state();
+    if part == Part::Field {
+        crate::sync::start(net);
+    }
+    children()
+}
+
 /// What both parts share around their routes.
 #[component]
 pub fn Shell(part: Part, children: Children) -> impl IntoView {
@@ -36,8 +47,10 @@ pub fn Shell(part: Part, children: Children) -> impl IntoView {
         <I18nContextProvider>
             <crate::locale::RestoreLocale />
             <Router>
-                <Header part />
-                {children()}
+                <Services part>
+                    <Header part />
+                    {children()}
+                </Services>
             </Router>
         </I18nContextProvider>
     }

@@ -3,6 +3,13 @@
 //! Thin glue around `htx-core`: the domain rules live there and are tested
 //! natively; this crate only renders, stores on the device and talks to the
 //! server.
+//!
+//! Modules: [`app`] (the two bundles' shells), [`pages`] (the field app's
+//! pages), [`console`] (the staff console's pages), [`components`] (shared
+//! views), [`storage`] (IndexedDB), [`sync`] (the outbox's sync loop),
+//! [`api`] (requests to the server), [`session`] (who is signed in), [`net`]
+//! (connection state), [`data`] (reference data in memory), [`photo`],
+//! [`download`], [`locale`], [`timing`] (bench marks).
 #![allow(clippy::module_inception)]
 
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));

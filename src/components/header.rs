@@ -6,14 +6,11 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// The top bar of either part (`part`): tabs of the other part are page
-/// loads, not in-app navigation. Only the field app syncs.
+/// loads, not in-app navigation.
 #[component]
 pub fn Header(part: Part) -> impl IntoView {
     let i18n = use_i18n();
-    let net = crate::net::provide_net_state();
-    if part == Part::Field {
-        crate::sync::start(net);
-    }
+    let net = expect_context::<ReadSignal<crate::net::NetState>>();
     let tab = move |href: &'static str, label: String| {
         view! { <A href=href attr:rel=part.link_rel(href)>{label}</A> }
     };

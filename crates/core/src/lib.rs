@@ -4,13 +4,21 @@
 //! identically in the wasm32 app and the native server.
 //!
 //! Module map: [`organisation`], [`visit`], [`place`], [`money`], [`points`],
-//! [`rubric`] (versioned data), [`score`], [`validation`], [`size_class`],
-//! [`indicators`] (Phụ lục 1), [`review`], [`sync`], [`time`].
+//! [`rubric`] (versioned data), [`score`](mod@score), [`validation`], [`size_class`],
+//! [`indicators`] (Phụ lục 1), [`review`], [`diff`] (what a revision
+//! changed), [`photo`], [`registry`] (the registry's CSV import), [`time`].
 //!
-//! Field-app helpers (the UI is thin glue over these): [`search`]
-//! (diacritics-insensitive organisation search), [`format`] (Vietnamese
-//! number/date display and input), [`prefill`] (new visit from the previous
-//! one), [`export`] (self-checking hand-over file for unsynced visits).
+//! The edge between app and server: [`api`] (sign-in, roles, the error
+//! envelope, review and merge bodies), [`sync`] (the sync protocol),
+//! [`codes`] (one code and label per value of each code list), [`console`]
+//! (the review console's list, history and which bundle owns a path).
+//!
+//! Field-app helpers (the UI is thin glue over these): [`device`] (a visit's
+//! state on the device), [`outbox`] (the sync queue's rules), [`form`] (the
+//! visit form's fields and sections), [`search`] (diacritics-insensitive
+//! organisation search), [`format`](mod@format) (Vietnamese number/date display and
+//! input), [`prefill`] (new visit from the previous one), [`export`]
+//! (self-checking hand-over file for unsynced visits); `fixtures` (tests).
 
 pub mod api;
 pub mod codes;

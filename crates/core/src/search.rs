@@ -95,6 +95,12 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// What searching an organisation matches: its name and registration code,
+/// folded: the console's visit list and the registry match it alike.
+pub fn organisation_key(name: &str, registration_code: Option<&str>) -> String {
+    fold(&format!("{name} {}", registration_code.unwrap_or("")))
+}
+
 /// Folded words of `s`, split on anything that is not a letter or digit,
 /// joined by single spaces ("HTX NN-DV Tân Hiệp" → "htx nn dv tan hiep").
 fn folded_words(s: &str) -> String {

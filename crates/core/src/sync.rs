@@ -18,7 +18,6 @@ use crate::organisation::Organisation;
 use crate::place::Place;
 use crate::review::ReviewOutcome;
 use crate::rubric::Rubric;
-use crate::size_class::SizeClassRules;
 use crate::validation::{ErrorCode, ValidationError};
 use crate::visit::Visit;
 use crate::PROTOCOL_VERSION;
@@ -332,8 +331,6 @@ pub struct PullResponse {
     pub organisations: Vec<Organisation>,
     #[serde(default)]
     pub rubrics: Vec<Rubric>,
-    #[serde(default)]
-    pub size_rules: Vec<SizeClassRules>,
     #[serde(default)]
     pub reviews: Vec<ReviewOutcome>,
     /// The revisions that [`reviews`](Self::reviews) return to the officer,

@@ -553,7 +553,6 @@ fn serde_roundtrip_shipped_data_and_pull() {
         places,
         organisations: vec![],
         rubrics: vec![rubric],
-        size_rules: vec![SizeClassRules::nd_113_2024()],
         reviews: vec![],
         returned_visits: vec![],
     };

@@ -2,7 +2,7 @@
 //! (`visit_index`), written where revisions are stored, and the start-up
 //! backfill of rows that predate the index.
 
-use htx_core::search::fold;
+use htx_core::search::organisation_key;
 use htx_core::{Grade, Visit};
 
 use crate::db::organisations::OrganisationRow;
@@ -12,8 +12,7 @@ use crate::state::AppState;
 
 /// What the console's search matches: the organisation's name and code, folded.
 pub fn search_key(org: &OrganisationRow) -> String {
-    let code = org.registration_code.as_deref().unwrap_or("");
-    fold(&format!("{} {code}", org.name))
+    organisation_key(&org.name, org.registration_code.as_deref())
 }
 
 /// The list row of a stored revision of `visit`, of the organisation `org`.

@@ -1,10 +1,14 @@
 //! htx-server: serves the built htx-survey app and its JSON API over SQLite.
 //!
 //! Layout: [`config`] (CLI/env), [`state`] (shared state), [`error`] (the one
-//! API error type), [`routes`] (API handlers, one module per resource),
-//! [`db`] (all SQL, one module per table; migrations in `../migrations`),
-//! [`static_files`] (the app's files and SPA fallback), [`demo`] (synthetic
-//! dataset).
+//! API error type), [`extract`] (request extractors that refuse with it, role
+//! checks), [`routes`] (API handlers, one module per resource), [`db`] (all
+//! SQL, one module per table; migrations in `../migrations`), [`sync`] and
+//! [`push_queue`] (storing pushed revisions), [`auth`] and [`throttle`]
+//! (sign-in), [`scope`] (what a user may see), [`console`] and [`report`]
+//! (the review console's rows and the plan's figures), [`export`] (CSV/XLSX),
+//! [`security`] (response headers), [`backup`], [`static_files`] (the app's
+//! files and SPA fallback), [`demo`] (synthetic dataset).
 
 pub mod auth;
 pub mod backup;

@@ -30,12 +30,11 @@ pub struct AppState {
     pub throttle: Arc<crate::throttle::SignInThrottle>,
 }
 
-/// Places, rubrics and size rules built into this server.
+/// Places and rubrics built into this server.
 pub struct Reference {
     pub places: PlaceRegistry,
     /// Built-in rubrics only; use [`AppState::rubrics`] for the ones in force.
     pub rubrics: RubricRegistry,
-    pub size_rules: Vec<htx_core::size_class::SizeClassRules>,
 }
 
 impl AppState {
@@ -57,7 +56,6 @@ impl AppState {
             reference: Arc::new(Reference {
                 places: PlaceRegistry::seed(),
                 rubrics: RubricRegistry::builtin(),
-                size_rules: vec![htx_core::size_class::SizeClassRules::nd_113_2024()],
             }),
             rubrics: Arc::new(RwLock::new(Arc::new(RubricRegistry::builtin()))),
             dummy_hash: Arc::new(OnceCell::new()),

@@ -854,7 +854,6 @@ pub async fn pull(
         places: Vec::new(),
         organisations: Vec::new(),
         rubrics: Vec::new(),
-        size_rules: Vec::new(),
         reviews: Vec::new(),
         returned_visits: Vec::new(),
     };
@@ -890,7 +889,6 @@ pub async fn pull(
     }
     if since == 0 {
         response.places = places_for(state, assigned.as_deref());
-        response.size_rules = state.reference.size_rules.clone();
     }
     // The device replaces its rubric list with what it receives: send all of
     // them, on a full pull and whenever a version was published since.

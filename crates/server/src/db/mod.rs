@@ -8,8 +8,12 @@
 //!   names it for `/api/health`;
 //! - queries are plain runtime `sqlx::query`/`query_as` (no compile-time
 //!   macros), use numbered `$1, $2` placeholders (valid in both SQLite and
-//!   PostgreSQL) and portable SQL (`ON CONFLICT ... DO NOTHING`, no SQLite-only
-//!   functions);
+//!   PostgreSQL) and `ON CONFLICT ... DO NOTHING` upserts. Not portable as
+//!   written, and what a second backend must change: lists bound as one JSON
+//!   array and read with SQLite's `json_each($n)` (organisations, report,
+//!   reviews, users, visit_index, visits; PostgreSQL would use
+//!   `jsonb_array_elements_text` or `= ANY($n)`), and write transactions
+//!   opened with `BEGIN IMMEDIATE` (`begin_write`);
 //! - columns use portable representations (UUID/DATE/timestamps as ISO text,
 //!   booleans as 0/1) as noted in the migrations; a PostgreSQL backend would get
 //!   its own `migrations/postgres/` directory with native types and its own

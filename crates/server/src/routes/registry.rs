@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use htx_core::console::{RegistryItem, RegistryPage};
 use htx_core::registry::{parse_registry_csv, RowError};
-use htx_core::search::fold;
+use htx_core::search::{fold, organisation_key};
 use htx_core::{Hierarchy, Organisation, PlaceRef, Sector};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -70,12 +70,7 @@ pub async fn list(
                 && given(&q.status).is_none_or(|s| o.legal_status == s)
                 && (!only_provisional || (o.provisional && r.merged_into.is_none()))
                 && text.as_ref().is_none_or(|t| {
-                    fold(&format!(
-                        "{} {}",
-                        o.name,
-                        o.registration_code.as_deref().unwrap_or("")
-                    ))
-                    .contains(t.as_str())
+                    organisation_key(&o.name, o.registration_code.as_deref()).contains(t.as_str())
                 })
         })
         .collect();
