@@ -7,7 +7,6 @@ use htx_core::sync::{Cursor, PullResponse};
 use htx_core::{Organisation, Place, Rubric};
 use indexed_db_futures::prelude::*;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 pub mod keys {
     pub const PLACES: &str = "places";
@@ -150,12 +149,5 @@ impl DeviceStore {
 
     pub async fn meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
         self.get_one(stores::META, key).await
-    }
-
-    pub async fn put_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
-        let tx = self.tx(&[stores::META], true)?;
-        let store = tx.object_store(stores::META)?;
-        store.put(value).with_key(key).without_key_type().serde()?;
-        Ok(tx.commit().await?)
     }
 }

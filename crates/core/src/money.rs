@@ -36,9 +36,6 @@ impl Vnd {
     pub fn checked_add(self, o: Vnd) -> Option<Vnd> {
         self.0.checked_add(o.0).map(Vnd)
     }
-    pub fn is_negative(self) -> bool {
-        self.0 < 0
-    }
 }
 
 /// Digits grouped the Vietnamese way: `-1.250.000`.

@@ -41,10 +41,6 @@ impl OrganisationKind {
             Self::PeoplesCreditFund => "People's credit fund",
         }
     }
-    /// Kinds rated under the HTX rubrics (THT are not rated).
-    pub fn is_rated(self) -> bool {
-        !matches!(self, Self::CooperativeGroup)
-    }
 }
 
 /// Sector (lĩnh vực). The agricultural sub-sectors are separate because the

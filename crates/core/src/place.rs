@@ -31,14 +31,6 @@ impl Hierarchy {
     pub fn switch_date() -> NaiveDate {
         NaiveDate::from_ymd_opt(2025, 7, 1).expect("valid date")
     }
-    /// The hierarchy in force on a given local date.
-    pub fn in_force_on(date: NaiveDate) -> Hierarchy {
-        if date < Self::switch_date() {
-            Hierarchy::Old
-        } else {
-            Hierarchy::New
-        }
-    }
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

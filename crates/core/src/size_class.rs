@@ -7,8 +7,7 @@
 //! the agricultural table only.
 
 use crate::money::Vnd;
-use crate::organisation::{Organisation, OrganisationKind, Sector};
-use crate::visit::Visit;
+use crate::organisation::{OrganisationKind, Sector};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -141,17 +140,6 @@ impl SizeClassRules {
                 })
                 .map(|c| c.class)
                 .unwrap_or(SizeClass::Micro),
-        )
-    }
-    /// Classify from a visit's facts; `None` if a needed fact is missing.
-    pub fn classify_visit(&self, org: &Organisation, visit: &Visit) -> Option<SizeClass> {
-        let f = &visit.facts;
-        self.classify(
-            org.kind,
-            org.sector,
-            f.members.official?,
-            f.revenue?,
-            f.total_capital?,
         )
     }
 }
