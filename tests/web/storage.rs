@@ -202,7 +202,7 @@ async fn upgrade_from_version_3_queues_visits_already_waiting() {
     assert_eq!(records[0].visit, waiting);
     assert_eq!(records[0].hash, batch.heads[0].hash);
     assert_eq!(
-        htx_core::sync::content_hash(&records[0].visit),
+        htx_core::hash::content_hash(&records[0].visit),
         records[0].hash
     );
     // Runs once only.
@@ -255,7 +255,7 @@ async fn outbox_queues_finalized_visits_and_sync_never_deletes_a_visit() {
     // Confirmed, rejected and pending entries.
     let errors = vec![htx_core::ValidationError::new(
         "organisation_id",
-        htx_core::validation::ErrorCode::UnknownReference,
+        htx_core::problem::ErrorCode::UnknownReference,
         "Không có tổ chức này trên máy chủ",
         "Unknown organisation",
     )];

@@ -4,9 +4,9 @@
 
 use crate::organisation::Organisation;
 use crate::points::Points;
+use crate::problem::ValidationError;
 use crate::rubric::{Grade, Rubric};
 use crate::score::{score, Rating};
-use crate::validation::ValidationError;
 use crate::visit::{Visit, VisitState};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};

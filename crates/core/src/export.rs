@@ -8,7 +8,7 @@
 //! * `format` names the file type and `format_version` its layout; a file
 //!   from a newer app is refused with "update the app" rather than misread;
 //! * `sha256` is the SHA-256 of the canonical JSON (see
-//!   [`crate::sync::canonical_json`]) of the whole bundle without the
+//!   [`crate::hash::canonical_json`]) of the whole bundle without the
 //!   `sha256` key, so a hand-edited or truncated file is refused;
 //! * importing never overwrites silently: [`merge_plan`] sorts every incoming
 //!   visit into new / identical / newer revision / conflicting / older.
@@ -17,8 +17,9 @@
 //! Rust types, so a file from an older app (whose visits lack fields added
 //! since, filled in by `#[serde(default)]`) still verifies.
 
+use crate::hash::{canonical_json, content_hash, ContentHash};
 use crate::search::fold;
-use crate::sync::{canonical_json, content_hash, ContentHash, RecordKey};
+use crate::sync::RecordKey;
 use crate::visit::Visit;
 use crate::PROTOCOL_VERSION;
 use chrono::{DateTime, FixedOffset};

@@ -6,7 +6,7 @@
 //! Fields are addressed by the same dotted paths as [`ValidationError::path`]
 //! (`facts.members.official`), so a validation error lands next to its field.
 //!
-//! [`ValidationError::path`]: crate::validation::ValidationError
+//! [`ValidationError::path`]: crate::problem::ValidationError
 
 use crate::format::{parse_vnd, ParseError};
 use crate::money::group_thousands;

@@ -30,6 +30,7 @@ pub mod export;
 pub mod fixtures;
 pub mod form;
 pub mod format;
+pub mod hash;
 pub mod indicators;
 pub mod money;
 pub mod organisation;
@@ -38,6 +39,7 @@ pub mod photo;
 pub mod place;
 pub mod points;
 pub mod prefill;
+pub mod problem;
 pub mod registry;
 pub mod review;
 pub mod rubric;
@@ -54,11 +56,12 @@ pub use money::Vnd;
 pub use organisation::{LegalStatus, Organisation, OrganisationKind, Sector};
 pub use place::{Hierarchy, Place, PlaceLevel, PlaceRef, PlaceRegistry};
 pub use points::Points;
+pub use problem::{ErrorCode, ValidationError};
 pub use rubric::{Grade, Rubric, RubricRegistry};
 pub use score::{score, score_visit, ScoreResult, ScoreSheet};
 pub use validation::{
-    check_revision_numbering, validate_organisation, validate_visit, ErrorCode, ValidationContext,
-    ValidationError, MAX_REVISIONS,
+    check_revision_numbering, validate_organisation, validate_visit, ValidationContext,
+    MAX_REVISIONS,
 };
 pub use visit::{Visit, VisitState};
 

@@ -10,9 +10,10 @@
 //! already has.
 
 use crate::device::LocalStatus;
+use crate::hash::ContentHash;
+use crate::problem::ValidationError;
 use crate::review::{ReviewDecision, ReviewOutcome};
-use crate::sync::{ContentHash, ReceiptStatus, RecordKey, RecordOutcome, VisitRevision};
-use crate::validation::ValidationError;
+use crate::sync::{ReceiptStatus, RecordKey, RecordOutcome, VisitRevision};
 use crate::visit::Visit;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -207,7 +208,7 @@ pub fn too_large() -> Settlement {
     Settlement::Rejected {
         errors: vec![ValidationError::new(
             "",
-            crate::validation::ErrorCode::TooLong,
+            crate::problem::ErrorCode::TooLong,
             "Chuyến khảo sát quá lớn để gửi (trên 1 MB): hãy rút gọn ghi chú rồi hoàn tất lại",
             "The visit is too large to send (over 1 MB): shorten the notes and finalize it again",
         )],
@@ -268,7 +269,8 @@ pub fn backoff_ms(attempt: u32, random: f64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::{ContentHash, Receipt};
+    use crate::hash::ContentHash;
+    use crate::sync::Receipt;
     use crate::time::VN_OFFSET;
     use crate::visit::VisitState;
     use chrono::TimeZone;
@@ -377,7 +379,7 @@ mod tests {
         let e = OutboxEntry::new(&final_visit(), "canbo1", 1.0);
         let errors = vec![ValidationError::new(
             "facts.members",
-            crate::validation::ErrorCode::Required,
+            crate::problem::ErrorCode::Required,
             "Thiếu",
             "Missing",
         )];

@@ -4,7 +4,7 @@
 //! their SHA-256, before the visit that names them is pushed.
 //!
 //! [`PhotoRef`]: crate::visit::PhotoRef
-use crate::sync::ContentHash;
+use crate::hash::ContentHash;
 
 /// Largest image the server stores, bytes (the device shrinks photos well
 /// below this before storing them).

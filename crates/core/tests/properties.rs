@@ -2,6 +2,7 @@
 //! every public data type, validation totality.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
+use htx_core::hash::ContentHash;
 use htx_core::indicators::{compute_indicators, IndicatorInput, IndicatorOptions};
 use htx_core::organisation::{LegalStatus, Organisation, OrganisationKind, Sector};
 use htx_core::place::{Hierarchy, MergeLink, Place, PlaceLevel, PlaceRegistry};
@@ -10,7 +11,7 @@ use htx_core::rubric::{Rubric, RubricRegistry};
 use htx_core::score::{score, RatingFacts, ScoreError, ScoreSheet};
 use htx_core::size_class::SizeClassRules;
 use htx_core::sync::{
-    decide, ContentHash, Cursor, PullRequest, PullResponse, PushBatch, PushResponse, ReceiptQuery,
+    decide, Cursor, PullRequest, PullResponse, PushBatch, PushResponse, ReceiptQuery,
     ReceiptResponse, ReceiptStatus, RecordKey, RecordResult, VisitRevision,
 };
 use htx_core::validation::{validate_organisation, validate_visit, ValidationContext};
@@ -494,7 +495,7 @@ proptest! {
         let rev = VisitRevision::new(v.clone());
         prop_assert!(rev.hash_matches());
         let back: Visit = serde_json::from_str(&serde_json::to_string(&v).unwrap()).unwrap();
-        prop_assert_eq!(htx_core::sync::content_hash(&back), rev.hash.clone());
+        prop_assert_eq!(htx_core::hash::content_hash(&back), rev.hash.clone());
         roundtrip(&rev);
     }
 

@@ -24,12 +24,13 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, FixedOffset};
+use htx_core::hash::ContentHash;
 use htx_core::place::Hierarchy;
 use htx_core::review::ReviewOutcome;
 use htx_core::sync::{
-    check_protocol, decide_verified, hash_mismatch, ContentHash, Cursor, PullResponse, PushBatch,
-    PushResponse, Receipt, ReceiptQuery, ReceiptResponse, ReceiptStatus, RecordKey, RecordOutcome,
-    RecordResult, VisitRevision,
+    check_protocol, decide_verified, hash_mismatch, Cursor, PullResponse, PushBatch, PushResponse,
+    Receipt, ReceiptQuery, ReceiptResponse, ReceiptStatus, RecordKey, RecordOutcome, RecordResult,
+    VisitRevision,
 };
 use htx_core::{validate_visit, ErrorCode, Place, ValidationContext, ValidationError};
 

@@ -179,7 +179,7 @@ async fn conflicts_are_kept_and_flagged_and_history_is_kept() {
     let v0 = final_visit(0, "bản gốc");
     let r = api.push(&token, &batch(vec![v0.clone()])).await;
     assert_eq!(statuses(&r), ["accepted"]);
-    let hash0 = htx_core::sync::content_hash(&v0);
+    let hash0 = htx_core::hash::content_hash(&v0);
 
     // Same id and revision, other content: conflict, kept for review.
     let mut other = v0.clone();
@@ -197,7 +197,7 @@ async fn conflicts_are_kept_and_flagged_and_history_is_kept() {
     v1.notes = "phiên bản 1".into();
     let r = api.push(&token, &batch(vec![v1.clone()])).await;
     assert_eq!(statuses(&r), ["accepted"]);
-    let hash1 = htx_core::sync::content_hash(&v1);
+    let hash1 = htx_core::hash::content_hash(&v1);
 
     // A revision that skips one (2 replacing 0) is refused: revisions follow
     // the one they replace.
@@ -222,7 +222,7 @@ async fn conflicts_are_kept_and_flagged_and_history_is_kept() {
     assert_eq!(
         r.results[0].outcome,
         RecordOutcome::Conflict {
-            server_hash: htx_core::sync::content_hash(&early)
+            server_hash: htx_core::hash::content_hash(&early)
         }
     );
     let h: Value = api.visit(&token, late.id).await.json().await.unwrap();

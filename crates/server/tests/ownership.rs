@@ -131,7 +131,7 @@ async fn same_id_and_revision_from_another_account_is_refused_not_kept_as_a_conf
         statuses(&api.push(&canbo1, &batch(vec![v.clone()])).await),
         ["accepted"]
     );
-    let hash = htx_core::sync::content_hash(&v).0;
+    let hash = htx_core::hash::content_hash(&v).0;
     // Other content, and the very same content: neither is answered with
     // what is stored (a conflict or duplicate would hand back its hash).
     let injected = hijack(&v, 0, None, "nội dung chèn vào");
@@ -707,7 +707,7 @@ mod two_officers {
         fn hashes_of(&self, officer: usize) -> Vec<String> {
             self.visits[officer]
                 .iter()
-                .map(|v| htx_core::sync::content_hash(v).0)
+                .map(|v| htx_core::hash::content_hash(v).0)
                 .collect()
         }
 
@@ -810,7 +810,7 @@ mod two_officers {
                 {
                     assert_eq!(
                         m.receipt.as_ref().map(|r| r.hash.clone()),
-                        Some(htx_core::sync::content_hash(v))
+                        Some(htx_core::hash::content_hash(v))
                     );
                     assert!(
                         t.receipt.is_none(),
@@ -824,7 +824,7 @@ mod two_officers {
                         .await;
                     assert_eq!(status, StatusCode::OK);
                     assert_eq!(h["owner_username"], OFFICERS[owner]);
-                    assert_eq!(h["latest"]["hash"], htx_core::sync::content_hash(v).0);
+                    assert_eq!(h["latest"]["hash"], htx_core::hash::content_hash(v).0);
                     let revisions = h["revisions"].as_array().unwrap();
                     assert_eq!(revisions.len(), v.revision as usize + 1);
                     assert!(revisions.iter().all(|r| r["pushed_by"] == NAMES[owner]));

@@ -25,7 +25,8 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::http::{header, Request};
 use clap::Parser;
-use htx_core::sync::{content_hash, PushBatch, ReceiptQuery, RecordKey};
+use htx_core::hash::content_hash;
+use htx_core::sync::{PushBatch, ReceiptQuery, RecordKey};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
@@ -177,8 +178,8 @@ fn rehash_push(v: &mut Value) {
 fn reseal_export(v: &mut Value) {
     if let Value::Object(map) = v {
         map.remove("sha256");
-        let sum = htx_core::sync::ContentHash::of_bytes(
-            htx_core::sync::canonical_json(&Value::Object(map.clone())).as_bytes(),
+        let sum = htx_core::hash::ContentHash::of_bytes(
+            htx_core::hash::canonical_json(&Value::Object(map.clone())).as_bytes(),
         )
         .0;
         map.insert("sha256".into(), json!(sum));

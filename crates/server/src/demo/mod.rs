@@ -444,7 +444,7 @@ pub async fn seed_history(state: &crate::AppState) -> anyhow::Result<HistoryOutc
     // The same revisions again from the officers' second phones.
     for c in &h.conflicts {
         let (row, _) = revision_row(&c.copy)?;
-        let server_hash = htx_core::sync::content_hash(
+        let server_hash = htx_core::hash::content_hash(
             &h.revisions
                 .iter()
                 .find(|r| {
