@@ -212,6 +212,55 @@ impl HashLimiter {
     }
 }
 
+/// The server's password hashing: argon2id at the configured cost, a
+/// bounded number of jobs at once ([`HashLimiter`]), and the hash of no one's
+/// password that sign-ins of unknown users are verified against.
+pub struct Passwords {
+    limiter: HashLimiter,
+    memory_kib: u32,
+    dummy: tokio::sync::OnceCell<String>,
+}
+
+impl Passwords {
+    pub fn new(jobs: usize, queue: usize, memory_kib: u32) -> Self {
+        Self {
+            limiter: HashLimiter::new(jobs, queue),
+            memory_kib,
+            dummy: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// A new hash of `password` (account creation, password changes).
+    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+        let memory_kib = self.memory_kib;
+        Ok(self
+            .limiter
+            .run(move || hash_password(&password, memory_kib))
+            .await??)
+    }
+
+    /// Whether `password` matches `phc`.
+    pub async fn verify(&self, password: String, phc: String) -> Result<bool, AppError> {
+        self.limiter
+            .run(move || verify_password(&password, &phc))
+            .await
+    }
+
+    /// The hash unknown users are checked against, made once.
+    async fn dummy(&self) -> anyhow::Result<String> {
+        let memory_kib = self.memory_kib;
+        self.dummy
+            .get_or_try_init(|| hash_password_blocking("no such user".to_owned(), memory_kib))
+            .await
+            .cloned()
+    }
+
+    /// The job limiter (its counters, for tests).
+    pub fn limiter(&self) -> &HashLimiter {
+        &self.limiter
+    }
+}
+
 /// Checks credentials. An unknown user costs one hash verification too
 /// (against a dummy hash), so timing does not reveal which usernames exist.
 pub async fn check_credentials(
@@ -222,12 +271,9 @@ pub async fn check_credentials(
     let user = users::find_by_username(&state.db, username).await?;
     let phc = match &user {
         Some(u) => u.password_hash.clone(),
-        None => state.dummy_password_hash().await?,
+        None => state.passwords.dummy().await?,
     };
-    let ok = state
-        .hash_limiter()
-        .run(move || verify_password(&password, &phc))
-        .await?;
+    let ok = state.passwords.verify(password, phc).await?;
     match user {
         Some(u) if ok => Ok(u),
         _ => Err(AppError::InvalidCredentials),

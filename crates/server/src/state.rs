@@ -1,12 +1,10 @@
 use std::sync::{Arc, RwLock};
 
-use htx_core::{PlaceRegistry, RubricRegistry};
-use tokio::sync::OnceCell;
-
-use crate::auth::HashLimiter;
+use crate::auth::Passwords;
 use crate::config::Config;
 use crate::db::{Db, WriteGate, WriteTx};
 use crate::push_queue::PushQueue;
+use htx_core::{PlaceRegistry, RubricRegistry};
 
 /// Shared state handed to every handler (cheap to clone).
 #[derive(Clone)]
@@ -23,9 +21,8 @@ pub struct AppState {
     /// The rubrics in force: built-in plus published ones. Replaced whole
     /// when an admin publishes a version; readers take a snapshot.
     rubrics: Arc<RwLock<Arc<RubricRegistry>>>,
-    dummy_hash: Arc<OnceCell<String>>,
-    /// Bounds concurrent password hashing (sign-in, account changes).
-    hash_limiter: Arc<HashLimiter>,
+    /// Password hashing, bounded (sign-in, account changes).
+    pub passwords: Arc<Passwords>,
     /// Wrong passwords per account and per address (sign-in).
     pub throttle: Arc<crate::throttle::SignInThrottle>,
 }
@@ -39,9 +36,10 @@ pub struct Reference {
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> Self {
-        let hash_limiter = Arc::new(HashLimiter::new(
+        let passwords = Arc::new(Passwords::new(
             config.hash_jobs(),
             config.password_hash_queue,
+            config.argon2_memory_kib,
         ));
         let throttle = Arc::new(crate::throttle::SignInThrottle::new(
             config.sign_in_max_failures,
@@ -58,14 +56,9 @@ impl AppState {
                 rubrics: RubricRegistry::builtin(),
             }),
             rubrics: Arc::new(RwLock::new(Arc::new(RubricRegistry::builtin()))),
-            dummy_hash: Arc::new(OnceCell::new()),
-            hash_limiter,
+            passwords,
             throttle,
         }
-    }
-
-    pub fn hash_limiter(&self) -> &HashLimiter {
-        &self.hash_limiter
     }
 
     pub fn push_queue(&self) -> &PushQueue {
@@ -102,17 +95,5 @@ impl AppState {
         let n = bodies.len();
         self.set_rubrics(registry);
         Ok(n)
-    }
-
-    /// A hash of no one's password, with the configured cost: verified
-    /// against on sign-in attempts for unknown users.
-    pub async fn dummy_password_hash(&self) -> anyhow::Result<String> {
-        let memory_kib = self.config.argon2_memory_kib;
-        self.dummy_hash
-            .get_or_try_init(|| {
-                crate::auth::hash_password_blocking("no such user".to_owned(), memory_kib)
-            })
-            .await
-            .cloned()
     }
 }

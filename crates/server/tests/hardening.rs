@@ -98,7 +98,7 @@ async fn accounts_and_addresses_are_counted_apart() {
 async fn an_unknown_user_costs_one_password_hash_as_a_known_one_does() {
     let api = Api::start().await;
     api.login_raw("nobody-warmup", "x").await;
-    let hashes = || api.state.hash_limiter().hashes_done();
+    let hashes = || api.state.passwords.limiter().hashes_done();
     let before = hashes();
     assert_eq!(
         api.login_raw("canbo1", "sai").await.status(),

@@ -120,12 +120,7 @@ pub async fn change_password(
         }
         return Err(e);
     }
-    let memory_kib = state.config.argon2_memory_kib;
-    let new = req.new;
-    let hash = state
-        .hash_limiter()
-        .run(move || auth::hash_password(&new, memory_kib))
-        .await??;
+    let hash = state.passwords.hash(req.new).await?;
     let now = db::now_timestamp();
     let mut tx = state.begin_write().await?;
     users::set_password(&mut *tx, &user.id, &hash).await?;

@@ -180,11 +180,7 @@ pub async fn create(
     };
     check_assignments(&state, req.role, &assignments)?;
     check_within_caller(&state, &user, None, req.role, &assignments).await?;
-    let memory_kib = state.config.argon2_memory_kib;
-    let password_hash = state
-        .hash_limiter()
-        .run(move || crate::auth::hash_password(&req.password, memory_kib))
-        .await??;
+    let password_hash = state.passwords.hash(req.password).await?;
     let row = users::UserRow {
         id: Uuid::now_v7().to_string(),
         username: username.clone(),
@@ -381,11 +377,7 @@ pub async fn reset_password(
             "password: at least {MIN_PASSWORD} characters"
         )));
     }
-    let memory_kib = state.config.argon2_memory_kib;
-    let hash = state
-        .hash_limiter()
-        .run(move || crate::auth::hash_password(&req.password, memory_kib))
-        .await??;
+    let hash = state.passwords.hash(req.password).await?;
     let revoked = revoke_with(
         &state,
         &user,
