@@ -2,6 +2,7 @@ pub mod field_input;
 pub mod geo;
 pub mod header;
 pub mod lang_toggle;
+pub mod loaded;
 pub mod net_badge;
 pub mod photos;
 pub mod score_sheet;

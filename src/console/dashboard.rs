@@ -3,6 +3,7 @@
 //! the organisations with no visit that year; exports and the printable
 //! annual report.
 use crate::api;
+use crate::components::loaded::loaded;
 use crate::console::filters::{api_query, YearAndPlace};
 use crate::console::review_list::describe;
 use crate::data::pick;
@@ -82,11 +83,7 @@ pub fn DashboardPage() -> impl IntoView {
                 <A href=move || format!("/report{}", query.with(|q| q.to_query_string())) attr:data-testid="open-report">{t!(i18n, annual_report)}</A>
             </div>
             {move || download_error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-            {move || match data.get() {
-                None => view! { <p class="muted">{t!(i18n, loading)}</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="error" role="alert">{describe(i18n, &e)}</p> }.into_any(),
-                Some(Ok(d)) => view! { <DashboardBody d /> }.into_any(),
-            }}
+            {move || loaded(data.get(), |d| view! { <DashboardBody d /> })}
         </main>
     }
 }

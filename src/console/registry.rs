@@ -2,6 +2,7 @@
 //! filter, change a legal status, merge an organisation found in the field
 //! into the registry one, import a CSV file (every row or none).
 use crate::api::{self, ApiError};
+use crate::components::loaded::loaded;
 use crate::console::filters::{choices, ChoiceFilter};
 use crate::console::pager::Pager;
 use crate::console::review_list::describe;
@@ -58,10 +59,7 @@ pub fn RegistryPage() -> impl IntoView {
             </Form>
             <OrganisationForm on_done=reload />
             <CsvImport on_done=reload />
-            {move || match list.get() {
-                None => view! { <p class="muted">{t!(i18n, loading)}</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="error" role="alert">{describe(i18n, &e)}</p> }.into_any(),
-                Some(Ok(page)) => {
+            {move || loaded(list.get(), |page| {
                     let (total, per_page, current) = (page.total, page.per_page, page.page);
                     view! {
                         <p class="muted" data-testid="registry-total">{t!(i18n, registry_found, total)}</p>
@@ -75,8 +73,7 @@ pub fn RegistryPage() -> impl IntoView {
                         <Pager path="/registry" total per_page page=current
                             query_string=Signal::derive(move || query.with(|q| q.to_query_string())) testid="registry-page-number" />
                     }.into_any()
-                }
-            }}
+                })}
         </main>
     }
 }

@@ -1,7 +1,7 @@
 //! The annual report (Báo cáo kết quả thực hiện Kế hoạch), a printable page
 //! with the Phụ lục 1 table, for the alliance to send before 10 December.
+use crate::components::loaded::loaded;
 use crate::console::dashboard::{dashboard_resource, IndicatorTable};
-use crate::console::review_list::describe;
 use crate::data::pick;
 use crate::i18n::{t, use_i18n};
 use htx_core::format::format_date_vn;
@@ -19,10 +19,7 @@ pub fn ReportPage() -> impl IntoView {
     view! {
         <main class="page wide report" data-testid="report-page">
             <p class="no-print"><button on:click=print data-testid="print-report">{t!(i18n, print)}</button></p>
-            {move || match data.get() {
-                None => view! { <p class="muted">{t!(i18n, loading)}</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="error" role="alert">{describe(i18n, &e)}</p> }.into_any(),
-                Some(Ok(d)) => {
+            {move || loaded(data.get(), |d| {
                     let place = d.place.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| pick("toàn tỉnh (trong phạm vi được giao)", "the whole assigned scope").to_string());
                     let today = format_date_vn(chrono::Utc::now().with_timezone(&htx_core::time::VN_OFFSET).date_naive());
                     let group = d.report.groups.first().cloned();
@@ -52,8 +49,7 @@ pub fn ReportPage() -> impl IntoView {
                         })}
                         <footer class="report-sign"><p>"NGƯỜI LẬP BÁO CÁO"</p><p class="muted">"(Ký, ghi rõ họ tên)"</p></footer>
                     }.into_any()
-                }
-            }}
+                })}
         </main>
     }
 }

@@ -1,6 +1,7 @@
 //! The review console's visit list (staff, online): filters in the address
 //! (so a filtered list can be bookmarked or shared), paged on the server.
 use crate::api::{self, ApiError};
+use crate::components::loaded::loaded;
 use crate::console::filters::{api_query, choices, ChoiceFilter, YearAndPlace};
 use crate::console::pager::Pager;
 use crate::data::pick;
@@ -69,11 +70,7 @@ pub fn ReviewListPage() -> impl IntoView {
                     <button type="submit" class="primary" data-testid="filter-apply">{t!(i18n, apply_filters)}</button>
                 </div>
             </Form>
-            {move || match page_data.get() {
-                None => view! { <p class="muted">{t!(i18n, loading)}</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="error" role="alert">{describe(i18n, &e)}</p> }.into_any(),
-                Some(Ok(page)) => view! { <Results page query_string=move || query.with(|q| q.to_query_string()) /> }.into_any(),
-            }}
+            {move || loaded(page_data.get(), |page| view! { <Results page query_string=move || query.with(|q| q.to_query_string()) /> })}
         </main>
     }
 }

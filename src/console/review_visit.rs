@@ -2,6 +2,7 @@
 //! point, the revision history with what changed, conflicting pushes beside
 //! the stored revision, reviews and the audit log; approve or return.
 use crate::api;
+use crate::components::loaded::loaded;
 use crate::console::review_list::describe;
 use crate::console::visit_photos::VisitPhotos;
 use crate::data::pick;
@@ -29,11 +30,7 @@ pub fn ReviewVisitPage() -> impl IntoView {
     view! {
         <main class="page wide" data-testid="review-visit">
             <p><A href="/review">{t!(i18n, back_to_review)}</A></p>
-            {move || match history.get() {
-                None => view! { <p class="muted">{t!(i18n, loading)}</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="error" role="alert">{describe(i18n, &e)}</p> }.into_any(),
-                Some(Ok(h)) => view! { <Detail h on_review=move || history.refetch() /> }.into_any(),
-            }}
+            {move || loaded(history.get(), |h| view! { <Detail h on_review=move || history.refetch() /> })}
         </main>
     }
 }
