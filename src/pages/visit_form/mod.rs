@@ -1,23 +1,24 @@
 //! The visit form: sections from `htx_core::form`, the score sheet, notes and
 //! GPS. Every change is saved to the device at once (autosave); "Hoàn tất"
 //! validates with htx-core and shows each error next to its field.
-use crate::components::field_input::{FieldErrors, FieldInput};
-use crate::components::geo::GeoButton;
-use crate::components::photos::PhotoSection;
-use crate::components::score_sheet::ScoreSheetSection;
-use crate::data::{pick, ref_data};
+//!
+//! This module holds the page, the visit's state and what changes it
+//! (autosave, finalize, edit); [`parts`] the views of it.
+mod parts;
+
+use crate::components::field_input::FieldErrors;
+use crate::data::ref_data;
 use crate::i18n::{t, use_i18n};
 use crate::storage::{DeviceStore, StorageError};
 use htx_core::device::{LocalStatus, VisitSummary};
-use htx_core::form::SECTIONS;
-use htx_core::format::format_datetime_vn;
 use htx_core::outbox::{edit_mode, EditMode};
 use htx_core::problem::ValidationError;
 use htx_core::time::to_vn;
-use htx_core::validation::{field_label, validate_visit, ValidationContext};
+use htx_core::validation::{validate_visit, ValidationContext};
 use htx_core::{Organisation, Rubric, RubricRegistry, Visit, VisitState};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+use parts::{VisitActions, VisitHeading, VisitNotices, VisitSections};
 use uuid::Uuid;
 
 /// What the page needs, loaded once.
@@ -92,7 +93,6 @@ pub fn VisitPage() -> impl IntoView {
 
 #[component]
 fn VisitForm(loaded: Loaded) -> impl IntoView {
-    let i18n = use_i18n();
     let Loaded {
         visit,
         summary,
@@ -139,24 +139,13 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
         persist(visit.get_untracked(), None);
     });
 
-    let finalize = move |_| {
+    let finalize = move |()| {
         let now = to_vn(&chrono::Utc::now());
         let mut v = visit.get_untracked();
         v.state = VisitState::Final;
         v.finished_at = Some(now);
-        let errs = org.with_value(|o| {
-            rub.with_value(|r| {
-                let mut registry = RubricRegistry::new();
-                if let Some(r) = r {
-                    let _ = registry.add(r.clone());
-                }
-                let mut ctx = ValidationContext::new(now).with_rubrics(&registry);
-                if let Some(o) = o {
-                    ctx = ctx.with_organisation(o);
-                }
-                validate_visit(&v, &ctx)
-            })
-        });
+        let errs =
+            org.with_value(|o| rub.with_value(|r| check_final(&v, o.as_ref(), r.as_ref(), now)));
         if errs.is_empty() {
             problems.set(Vec::new());
             errors.set(FieldErrors::new());
@@ -177,7 +166,7 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
 
     // Editing a final visit: the same revision while the server cannot have
     // it (never sent); a new revision (linked to the old one) once it may.
-    let edit = move |_| {
+    let edit = move |()| {
         let status = summary.with_untracked(|s| s.status);
         let v = visit.get_untracked();
         leptos::task::spawn_local(async move {
@@ -213,78 +202,33 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
         .as_ref()
         .map(|o| o.name.clone())
         .unwrap_or_default();
-    let started = format_datetime_vn(visit.with_untracked(|v| v.started_at));
-    let notes_initial = visit.with_untracked(|v| v.notes.clone());
+    let on_finalize = Callback::new(finalize);
+    let on_edit = Callback::new(edit);
     view! {
-        <h1 data-testid="visit-org-name">{org_name}</h1>
-        <p class="muted">
-            {t!(i18n, started_at)} " " {started} " · "
-            <span data-testid="visit-status" data-status=move || summary.with(|s| s.status.as_str())>
-                {move || summary.with(|s| pick(s.status.label_vi(), s.status.label_en()).to_string())}
-            </span>
-            " · " {t!(i18n, revision)} " " <span data-testid="visit-revision">{move || visit.with(|v| v.revision)}</span>
-        </p>
-        {move || summary.with(|s| s.review_comment.clone()).map(|c| view! {
-            <p class="card warn" data-testid="visit-review-comment">{t!(i18n, reviewer_said)} " " {c}</p>
-        })}
-        {move || summary.with(|s| s.problems.clone()).into_iter().next().map(|_| view! {
-            <p class="card error" data-testid="visit-server-problems">
-                {move || summary.with(|s| s.problems.iter().map(|p| pick(&p.message_vi, &p.message_en).to_string()).collect::<Vec<_>>().join("; "))}
-            </p>
-        })}
-        {move || (!problems.with(Vec::is_empty)).then(|| view! {
-            <div class="card error-summary" role="alert" data-testid="finalize-errors">
-                <strong>{t!(i18n, finalize_failed, n = problems.with(Vec::len))}</strong>
-                <ul>
-                    {move || problems.get().into_iter().map(|e| {
-                        let (lvi, len) = field_label(&e.path);
-                        view! { <li data-error-path=e.path.clone()>{move || format!("{}: {}", pick(lvi, len), pick(&e.message_vi, &e.message_en))}</li> }
-                    }).collect_view()}
-                </ul>
-            </div>
-        })}
-        {move || just_finalized.get().then(|| view! { <p class="card ok" role="status" data-testid="finalized">{t!(i18n, finalized)}</p> })}
-        {move || save_error.get().map(|e| view! { <p class="error" role="alert" data-testid="save-error">{t!(i18n, storage_error, error = e)}</p> })}
-        {move || {
-            // Re-render the fields only when the revision or state changes
-            // (edit), never while the officer types.
-            form_key.track();
-            view! {
-                {SECTIONS.iter().map(|s| view! {
-                    <details class="section" open=true>
-                        <summary>{move || pick(s.title_vi, s.title_en).to_string()}</summary>
-                        {s.fields.iter().map(|f| view! { <FieldInput field=f visit errors readonly on_change /> }).collect_view()}
-                    </details>
-                }).collect_view()}
-                <details class="section" open=true>
-                    <summary>{t!(i18n, score_sheet)}</summary>
-                    {match rub.get_value() {
-                        Some(r) => view! { <ScoreSheetSection rubric=r organisation=org.get_value() visit errors readonly on_change /> }.into_any(),
-                        None => view! { <p class="muted">{t!(i18n, no_rubric)}</p> }.into_any(),
-                    }}
-                </details>
-            }
-        }}
-        <details class="section" open=true>
-            <summary>{t!(i18n, photos)} " (" {move || visit.with(|v| v.photos.len())} ")"</summary>
-            <PhotoSection visit readonly on_change />
-        </details>
-        <details class="section" open=true>
-            <summary>{t!(i18n, notes_and_gps)}</summary>
-            <label for="visit-notes">{t!(i18n, notes)}</label>
-            <textarea id="visit-notes" data-testid="visit-notes" rows="4" disabled=readonly prop:value=notes_initial
-                on:input=move |ev| { let text = event_target_value(&ev); visit.update(|v| v.notes = text); on_change.run(()); }></textarea>
-            <GeoButton visit readonly on_change />
-        </details>
-        <div class="form-actions">
-            {move || if readonly.get() {
-                view! { <button class="primary" data-testid="edit-visit" on:click=edit>{t!(i18n, edit_visit)}</button> }.into_any()
-            } else {
-                view! { <button class="primary" data-testid="finalize" on:click=finalize>{t!(i18n, finalize)}</button> }.into_any()
-            }}
-            <p class="muted autosave" data-testid="autosave-note">{t!(i18n, autosave_note)}</p>
-        </div>
+        <VisitHeading org_name visit summary />
+        <VisitNotices summary problems just_finalized save_error />
+        <VisitSections visit errors readonly on_change form_key organisation=org rubric=rub />
+        <VisitActions readonly on_finalize on_edit />
     }
+}
+
+/// The checks of "Hoàn tất": htx-core's validation of a final visit
+/// against its organisation and rubric.
+fn check_final(
+    v: &Visit,
+    organisation: Option<&Organisation>,
+    rubric: Option<&Rubric>,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Vec<ValidationError> {
+    let mut registry = RubricRegistry::new();
+    if let Some(r) = rubric {
+        let _ = registry.add(r.clone());
+    }
+    let mut ctx = ValidationContext::new(now).with_rubrics(&registry);
+    if let Some(o) = organisation {
+        ctx = ctx.with_organisation(o);
+    }
+    validate_visit(v, &ctx)
 }
 
 /// Brings the first field with an error into view, so the officer sees why.
