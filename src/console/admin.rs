@@ -12,16 +12,17 @@ use htx_core::api::{Role, RubricSummary, UserSummary};
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let i18n = use_i18n();
-    let (changed, set_changed) = signal(0u32);
-    let users = LocalResource::new(move || {
-        changed.track();
-        async { api::get_signed_in::<Vec<UserSummary>>("/api/v1/users").await }
+    let users = LocalResource::new(|| async {
+        api::get_signed_in::<Vec<UserSummary>>("/api/v1/users").await
     });
-    let rubrics = LocalResource::new(move || {
-        changed.track();
-        async { api::get_signed_in::<Vec<RubricSummary>>("/api/v1/rubrics").await }
+    let rubrics = LocalResource::new(|| async {
+        api::get_signed_in::<Vec<RubricSummary>>("/api/v1/rubrics").await
     });
-    let reload = move || set_changed.update(|n| *n += 1);
+    // After a change: the lists are fetched again.
+    let reload = move || {
+        users.refetch();
+        rubrics.refetch();
+    };
     view! {
         <main class="page wide" data-testid="admin-page">
             <h1>{t!(i18n, admin_heading)}</h1>
@@ -66,6 +67,26 @@ fn NewUserForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoV
     let password = RwSignal::new(String::new());
     let places = RwSignal::new(String::new());
     let (message, set_message) = signal(None::<Result<String, String>>);
+    // Creating an account: one request at a time; its answer says what
+    // happened, and a created account reloads the lists.
+    let create = Action::new_local(|body: &serde_json::Value| {
+        let body = body.clone();
+        async move { api::send_json::<serde_json::Value, _>("POST", "/api/v1/users", &body).await }
+    });
+    Effect::new(move |_| {
+        let Some(answer) = create.value().get() else {
+            return;
+        };
+        // Only the answer is tracked: reloading the lists must not run this again.
+        untrack(|| match answer {
+            Ok(_) => {
+                set_message.set(Some(Ok(t_string!(i18n, account_created).to_string())));
+                password.set(String::new());
+                on_done();
+            }
+            Err(e) => set_message.set(Some(Err(describe(i18n, &e)))),
+        });
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         // Codes separated by commas or spaces; staff scopes are provinces of
@@ -97,17 +118,7 @@ fn NewUserForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoV
             "username": username.get_untracked().trim(), "display_name": display_name.get_untracked().trim(),
             "role": r, "password": password.get_untracked(), "places": place_list, "scopes": scopes,
         });
-        let on_done = on_done.clone();
-        leptos::task::spawn_local(async move {
-            match api::send_json::<serde_json::Value, _>("POST", "/api/v1/users", &body).await {
-                Ok(_) => {
-                    set_message.set(Some(Ok(t_string!(i18n, account_created).to_string())));
-                    password.set(String::new());
-                    on_done();
-                }
-                Err(e) => set_message.set(Some(Err(describe(i18n, &e)))),
-            }
-        });
+        create.dispatch(body);
     };
     view! {
         <form class="filters" on:submit=submit data-testid="new-user">
@@ -120,7 +131,7 @@ fn NewUserForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoV
             </label>
             <label>{t!(i18n, password)}<input type="password" bind:value=password autocomplete="new-password" minlength="10" required /></label>
             <label class="grow">{t!(i18n, assigned_codes)}<input bind:value=places placeholder="30850, 31018" /></label>
-            <button type="submit" class="primary">{t!(i18n, create_account)}</button>
+            <button type="submit" class="primary" disabled=move || create.pending().get()>{t!(i18n, create_account)}</button>
         </form>
         {move || message.get().map(|m| match m {
             Ok(s) => view! { <p class="ok" role="status">{s}</p> }.into_any(),

@@ -24,9 +24,7 @@ pub fn RegistryPage() -> impl IntoView {
     let param = move |name: &'static str| {
         Signal::derive(move || query.with(|q| q.get(name).unwrap_or_default()))
     };
-    let (changed, set_changed) = signal(0u32);
     let list = LocalResource::new(move || {
-        changed.track();
         let qs = query.with(|q| q.to_query_string());
         let qs = qs.trim_start_matches('?').to_owned();
         async move {
@@ -34,7 +32,8 @@ pub fn RegistryPage() -> impl IntoView {
                 .await
         }
     });
-    let reload = move || set_changed.update(|n| *n += 1);
+    // After a change: the page is fetched again.
+    let reload = move || list.refetch();
     view! {
         <main class="page wide" data-testid="registry-page">
             <h1>{t!(i18n, registry_heading)}</h1>
