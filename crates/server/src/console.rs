@@ -3,7 +3,7 @@
 //! backfill of rows that predate the index.
 
 use htx_core::search::organisation_key;
-use htx_core::{Grade, Visit};
+use htx_core::{Grade, RubricRegistry, Visit};
 
 use crate::db::organisations::OrganisationRow;
 use crate::db::visit_index::{self, IndexRow};
@@ -15,16 +15,17 @@ pub fn search_key(org: &OrganisationRow) -> String {
     organisation_key(&org.name, org.registration_code.as_deref())
 }
 
-/// The list row of a stored revision of `visit`, of the organisation `org`.
+/// The list row of a stored revision of `visit`, of the organisation `org`,
+/// scored by the rubrics in force.
 pub fn index_row(
-    state: &AppState,
+    rubrics: &RubricRegistry,
     visit: &Visit,
     stored: &visits::RevisionRow,
     org: &OrganisationRow,
 ) -> IndexRow {
     use chrono::Datelike;
     let date = visit.local_date();
-    let result = htx_core::score_visit(visit, &state.rubrics());
+    let result = htx_core::score_visit(visit, rubrics);
     IndexRow {
         visit_id: stored.visit_id.clone(),
         revision: stored.revision,
@@ -44,6 +45,7 @@ pub fn index_row(
 /// server that did not write it). Returns how many were indexed.
 pub async fn backfill(state: &AppState) -> anyhow::Result<usize> {
     let missing = visit_index::unindexed(&state.db).await?;
+    let rubrics = state.rubrics();
     let mut tx = state.begin_write().await?;
     for (visit_id, _) in &missing {
         let Some(stored) = visits::latest(&mut *tx, visit_id).await? else {
@@ -53,7 +55,7 @@ pub async fn backfill(state: &AppState) -> anyhow::Result<usize> {
             continue;
         };
         let visit: Visit = serde_json::from_str(&stored.body)?;
-        visit_index::upsert(&mut *tx, &index_row(state, &visit, &stored, &org)).await?;
+        visit_index::upsert(&mut *tx, &index_row(&rubrics, &visit, &stored, &org)).await?;
         visit_index::recount(&mut *tx, visit_id).await?;
     }
     tx.commit().await?;

@@ -141,9 +141,12 @@ pub async fn load(
 ) -> ApiResult<ReportData> {
     let mut scope = Scope::of(state, user).await?;
     if let Some(p) = &filter.place {
-        scope = scope.within(state, &[PlaceRef::new(p.hierarchy, p.code.clone())]);
+        scope = scope.within(
+            &state.reference.places,
+            &[PlaceRef::new(p.hierarchy, p.code.clone())],
+        );
     }
-    let communes = scope.as_json(state);
+    let communes = scope.as_json(&state.reference.places);
     // A visit of the year started on or after 1 January 00:00 +07:00
     // (31 December 17:00 UTC) and was received after it started (minus the
     // clock skew the server allows): two days' margin bound what is read.

@@ -522,7 +522,7 @@ async fn prepare(
     if !errors.is_empty() {
         return Ok(Prepared::Done(RecordOutcome::Rejected { errors }));
     }
-    let index = crate::console::index_row(state, visit, &row, &org_row);
+    let index = crate::console::index_row(&rubrics, visit, &row, &org_row);
     Ok(Prepared::Store(Box::new(Ready {
         row,
         index,

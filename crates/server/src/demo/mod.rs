@@ -377,6 +377,7 @@ pub async fn seed_history(state: &crate::AppState) -> anyhow::Result<HistoryOutc
                 org,
             ))
         };
+    let rubrics = state.rubrics();
     let mut latest: std::collections::HashMap<String, visit_index::IndexRow> = Default::default();
     let mut stored = Vec::with_capacity(h.revisions.len());
     let mut photos = Vec::new();
@@ -384,7 +385,7 @@ pub async fn seed_history(state: &crate::AppState) -> anyhow::Result<HistoryOutc
         let (row, org) = revision_row(r)?;
         latest.insert(
             row.visit_id.clone(),
-            crate::console::index_row(state, &r.visit, &row, org),
+            crate::console::index_row(&rubrics, &r.visit, &row, org),
         );
         photos.extend(
             r.visit

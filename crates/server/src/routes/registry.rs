@@ -55,9 +55,14 @@ pub async fn list(
 ) -> ApiResult<Json<RegistryPage>> {
     let mut scope = Scope::of(&state, &user).await?;
     if let Some(place) = given(&q.place) {
-        scope = scope.within(&state, &[PlaceRef::new(Hierarchy::New, place)]);
+        scope = scope.within(
+            &state.reference.places,
+            &[PlaceRef::new(Hierarchy::New, place)],
+        );
     }
-    let rows = organisations::in_places(&state.db, scope.as_json(&state).as_deref()).await?;
+    let rows =
+        organisations::in_places(&state.db, scope.as_json(&state.reference.places).as_deref())
+            .await?;
     let text = given(&q.q).map(fold);
     let sector_codes = given(&q.sector).map(|c| Sector::from_code(c).codes());
     let only_provisional = given(&q.provisional) == Some("true");

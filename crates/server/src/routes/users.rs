@@ -110,7 +110,7 @@ async fn check_within_caller(
     a: &Assignments,
 ) -> ApiResult<()> {
     let mine = Scope::of(state, caller).await?;
-    let wanted = Scope::of_assignment(state, role, &a.places, &a.scopes);
+    let wanted = Scope::of_assignment(&state.reference.places, role, &a.places, &a.scopes);
     if !mine.covers(&wanted) {
         return Err(AppError::forbidden(
             "the account would see places outside your own scope",

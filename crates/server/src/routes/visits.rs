@@ -84,14 +84,14 @@ pub async fn list(
             Some("old") => Hierarchy::Old,
             _ => Hierarchy::New,
         };
-        scope = scope.within(&state, &[PlaceRef::new(hierarchy, place)]);
+        scope = scope.within(&state.reference.places, &[PlaceRef::new(hierarchy, place)]);
     }
     let year = given(&q.year)
         .map(|y| y.parse::<i64>())
         .transpose()
         .map_err(|_| AppError::BadRequest("year must be a number".into()))?;
     let filter = ListFilter {
-        communes: scope.as_json(&state),
+        communes: scope.as_json(&state.reference.places),
         year,
         kind: given(&q.kind),
         sector: given(&q.sector)
