@@ -27,6 +27,32 @@ pub struct AppState {
     pub throttle: Arc<crate::throttle::SignInThrottle>,
 }
 
+/// What the push writer needs of the server, and nothing else: a turn to
+/// write, the reference data records are checked against, the rubrics in
+/// force.
+#[derive(Clone)]
+pub struct WriteHandle {
+    pub db: Db,
+    write_gate: WriteGate,
+    pub reference: Arc<Reference>,
+    rubrics: Arc<RwLock<Arc<RubricRegistry>>>,
+}
+
+impl WriteHandle {
+    /// A write transaction, when it is this writer's turn.
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        self.write_gate.begin(&self.db).await
+    }
+
+    /// The rubrics in force now.
+    pub fn rubrics(&self) -> Arc<RubricRegistry> {
+        self.rubrics
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
 /// Places and rubrics built into this server.
 pub struct Reference {
     pub places: PlaceRegistry,
@@ -58,6 +84,16 @@ impl AppState {
             rubrics: Arc::new(RwLock::new(Arc::new(RubricRegistry::builtin()))),
             passwords,
             throttle,
+        }
+    }
+
+    /// The push writer's narrow view of this state.
+    pub fn write_handle(&self) -> WriteHandle {
+        WriteHandle {
+            db: self.db.clone(),
+            write_gate: self.write_gate.clone(),
+            reference: self.reference.clone(),
+            rubrics: self.rubrics.clone(),
         }
     }
 

@@ -38,7 +38,7 @@ use crate::auth::{AuthUser, Role};
 use crate::db::{self, changes, organisations, reviews, rubrics, users, visit_index, visits};
 use crate::error::{ApiResult, AppError};
 use crate::scope::Scope;
-use crate::state::AppState;
+use crate::state::{AppState, WriteHandle};
 
 /// Most records in one push (shared with the device, which plans its batches by it).
 pub const MAX_PUSH_RECORDS: usize = htx_core::outbox::MAX_BATCH_RECORDS;
@@ -122,7 +122,7 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
     let outcomes = state
         .push_queue()
         .write(PushJob {
-            state: state.clone(),
+            writer: state.write_handle(),
             user: user.clone(),
             places,
             batch,
@@ -146,7 +146,7 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
 
 /// A push checked and hashed, waiting for the writer ([`crate::push_queue`]).
 pub struct PushJob {
-    state: AppState,
+    writer: WriteHandle,
     user: AuthUser,
     places: Option<BTreeSet<String>>,
     batch: PushBatch,
@@ -169,7 +169,7 @@ impl PushJob {
 /// second the server takes. A server killed mid-group leaves none of it (the
 /// devices send it again).
 pub async fn write_pushes(jobs: &[PushJob]) -> ApiResult<Vec<Vec<RecordOutcome>>> {
-    let Some(state) = jobs.first().map(|j| &j.state) else {
+    let Some(state) = jobs.first().map(|j| &j.writer) else {
         return Ok(Vec::new());
     };
     let records = || jobs.iter().flat_map(|j| j.batch.records.iter());
@@ -382,7 +382,7 @@ fn check_ownership(
 
 /// What every record of a push shares.
 struct Ctx<'a> {
-    state: &'a AppState,
+    state: &'a WriteHandle,
     user: &'a AuthUser,
     /// The communes the user may push to (`None`: all).
     places: Option<&'a BTreeSet<String>>,
@@ -615,7 +615,7 @@ async fn not_inserted(
 /// stored visit. `Err` holds the refusal when there is none, or it is not
 /// acceptable. Writes nothing.
 fn new_organisation(
-    state: &AppState,
+    state: &WriteHandle,
     user_is_demo: bool,
     places: Option<&BTreeSet<String>>,
     visit: &htx_core::Visit,
