@@ -74,3 +74,30 @@ pub fn device_id() -> Uuid {
 pub fn current_account() -> String {
     Session::load().map(|s| s.username).unwrap_or_default()
 }
+
+// Run in the browser with the storage tests (scripts/test.sh).
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+    #[cfg(target_arch = "wasm32")]
+    wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+    /// A phone updated from a version that kept the role as free text keeps
+    /// its sign-in: the stored session reads back, staff stay staff.
+    #[test]
+    fn a_session_stored_by_an_earlier_version_still_reads() {
+        let stored = r#"{"token":"t","expires_at":"2026-12-31T00:00:00Z","username":"kiemduyet",
+            "display_name":"Kiểm duyệt","role":"reviewer"}"#;
+        let s: Session = serde_json::from_str(stored).unwrap();
+        assert_eq!(s.role, Role::Reviewer);
+        assert!(s.is_staff());
+        assert!(s.places.is_empty());
+        let officer = stored.replace("reviewer", "officer");
+        assert!(!serde_json::from_str::<Session>(&officer)
+            .unwrap()
+            .is_staff());
+        assert!(serde_json::from_str::<Session>(&stored.replace("reviewer", "boss")).is_err());
+    }
+}
