@@ -136,32 +136,35 @@ fn ReviewActions(
     let i18n = use_i18n();
     let comment = RwSignal::new(String::new());
     let (error, set_error) = signal(None::<String>);
-    let (busy, set_busy) = signal(false);
+    // A decision is an Action: the buttons wait while it is out, and its
+    // answer clears the comment and reloads the visit, or says what failed.
+    let decide = Action::new_local(move |(decision, text): &(ReviewDecision, String)| {
+        let (decision, text) = (*decision, text.clone());
+        async move { api::post_review(visit_id, revision, decision, &text).await }
+    });
+    let busy = decide.pending();
+    Effect::new(move |_| {
+        let Some(answer) = decide.value().get() else {
+            return;
+        };
+        untrack(|| match answer {
+            Ok(()) => {
+                comment.set(String::new());
+                on_review();
+            }
+            Err(e) => set_error.set(Some(describe(i18n, &e))),
+        });
+    });
     let send = move |decision: ReviewDecision| {
         let text = comment.get_untracked();
         if decision == ReviewDecision::Returned && text.trim().is_empty() {
             set_error.set(Some(t_string!(i18n, return_needs_comment).to_string()));
             return;
         }
-        set_busy.set(true);
         set_error.set(None);
-        let on_review = on_review.clone();
-        leptos::task::spawn_local(async move {
-            let result = api::post_review(visit_id, revision, decision, text.trim()).await;
-            set_busy.set(false);
-            match result {
-                Ok(()) => {
-                    comment.set(String::new());
-                    on_review();
-                }
-                Err(e) => set_error.set(Some(describe(i18n, &e))),
-            }
-        });
+        decide.dispatch((decision, text.trim().to_owned()));
     };
-    let approve = {
-        let send = send.clone();
-        move |_| send(ReviewDecision::Approved)
-    };
+    let approve = move |_| send(ReviewDecision::Approved);
     let give_back = move |_| send(ReviewDecision::Returned);
     view! {
         <section class="card actions" data-testid="review-actions">
