@@ -111,18 +111,17 @@ fn RegistryRow(
     let merge = {
         let (id, on_change) = (id.clone(), on_change.clone());
         move |_| {
-            let target = merge_into.get_untracked().trim().to_owned();
-            if target.is_empty() {
+            let Ok(into) = uuid::Uuid::parse_str(merge_into.get_untracked().trim()) else {
                 set_error.set(Some(t_string!(i18n, merge_pick_target).to_string()));
                 return;
-            }
+            };
             let (id, on_change) = (id.clone(), on_change.clone());
             leptos::task::spawn_local(async move {
                 let path = format!("/api/v1/organisations/{id}/merge");
                 match api::send_json::<serde_json::Value, _>(
                     "POST",
                     &path,
-                    &serde_json::json!({ "into": target }),
+                    &htx_core::api::MergeRequest { into },
                 )
                 .await
                 {
