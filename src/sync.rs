@@ -166,6 +166,24 @@ pub fn sync_now(state: SyncState) {
     request(state);
 }
 
+/// Counts again what waits (after the officer takes a visit back to edit
+/// it), without a run.
+pub fn recount(state: SyncState) {
+    leptos::task::spawn_local(count_waiting(state));
+}
+
+/// The signed-in officer's revisions still waiting, into `state.waiting`.
+async fn count_waiting(state: SyncState) {
+    if let Ok(store) = DeviceStore::shared().await {
+        if let Ok(n) = store
+            .outbox_len_of(&crate::session::current_account())
+            .await
+        {
+            state.waiting.set(n);
+        }
+    }
+}
+
 /// Starts a run, or queues one more if a run is going.
 pub fn request(state: SyncState) {
     let start = RUNNER.with(|r| {
@@ -200,14 +218,7 @@ async fn run_loop(state: SyncState) {
         if !matches!(result, Ok(false)) {
             state.changes.update(|n| *n += 1);
         }
-        if let Ok(store) = DeviceStore::shared().await {
-            if let Ok(n) = store
-                .outbox_len_of(&crate::session::current_account())
-                .await
-            {
-                state.waiting.set(n);
-            }
-        }
+        count_waiting(state).await;
         let phase = match result {
             Ok(_) => {
                 RUNNER.with(|r| r.borrow_mut().failures = 0);

@@ -33,6 +33,7 @@ pub fn Header(part: Part) -> impl IntoView {
                 </div>
             </div>
             <div class="topbar-actions">
+                {(part == Part::Field).then(|| view! { <PendingBadge /> })}
                 <NetBadge state=net />
                 <LangToggle />
                 {move || (part == Part::Console && role.get().is_some()).then(|| view! { <StaffSignOut /> })}
@@ -73,4 +74,23 @@ fn StaffSignOut() -> impl IntoView {
         });
     };
     view! { <button class="button" data-testid="staff-sign-out" on:click=sign_out>{t!(i18n, sign_out)}</button> }
+}
+
+/// "n chờ đồng bộ" on every page of the field app while visits of this
+/// account wait for the server; it leads home, where the sync panel is.
+#[component]
+fn PendingBadge() -> impl IntoView {
+    let i18n = use_i18n();
+    let waiting = crate::sync::use_sync().waiting;
+    move || {
+        let n = waiting.get();
+        (n > 0).then(|| {
+            view! {
+                <A href="/" attr:class="pending-badge" attr:data-testid="pending-badge" attr:data-count=n
+                    attr:title=move || t_string!(i18n, pending_badge_title)>
+                    {t!(i18n, pending_badge, n)}
+                </A>
+            }
+        })
+    }
 }

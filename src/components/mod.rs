@@ -4,6 +4,7 @@ pub mod header;
 pub mod lang_toggle;
 pub mod loaded;
 pub mod net_badge;
+pub mod part_nav;
 pub mod photos;
 pub mod score_sheet;
 pub mod sync_panel;

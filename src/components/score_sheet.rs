@@ -88,7 +88,6 @@ pub fn ScoreSheetSection(
             {criteria}
         }
     }).collect_view();
-    let running = Memo::new(move |_| visit.with(|v| rubric.with_value(|r| running_score(v, r))));
     // The rating facts are form fields whose writes start the sheet and
     // refresh the registry facts.
     let facts = form::RATING_FACTS
@@ -121,6 +120,17 @@ pub fn ScoreSheetSection(
             {facts}
         </fieldset>
         <div class="score-sheet">{items}</div>
+    }
+}
+
+/// The running total and grade, in view on every part of the form (the
+/// score sheet's facts and items change it).
+#[component]
+pub fn RunningScore(rubric: Rubric, visit: RwSignal<Visit>) -> impl IntoView {
+    let i18n = use_i18n();
+    let rubric = StoredValue::new(rubric);
+    let running = Memo::new(move |_| visit.with(|v| rubric.with_value(|r| running_score(v, r))));
+    view! {
         <div class="running-score" data-testid="running-score" aria-live="polite">
             {move || match running.get() {
                 None => view! { <span>{t!(i18n, score_not_started)}</span> }.into_any(),

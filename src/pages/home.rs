@@ -57,8 +57,10 @@ pub fn HomePage() -> impl IntoView {
                 let recent = Signal::derive(move || recent.clone());
                 view! {
                     <main class="page" data-testid="home">
-                        <SignedInAs session />
-                        <SyncPanel />
+                        // Nobody signed in: one call to sign in, no sync panel
+                        // asking to sign in "again".
+                        <SignedInAs session=session.clone() />
+                        {session.is_some().then(|| view! { <SyncPanel /> })}
                         <div class="actions">
                             <A href="/orgs" attr:class="button primary" attr:data-testid="start-visit">{t!(i18n, start_visit)}</A>
                         </div>
@@ -108,6 +110,7 @@ pub fn HomePage() -> impl IntoView {
 #[component]
 fn SignedInAs(session: Option<Session>) -> impl IntoView {
     let i18n = use_i18n();
+    let waiting = crate::sync::use_sync().waiting;
     match session {
         Some(s) => {
             let expired = s.is_expired();
@@ -122,8 +125,14 @@ fn SignedInAs(session: Option<Session>) -> impl IntoView {
             }.into_any()
         }
         None => view! {
-            <div class="card" data-testid="signed-out">
+            <div class="card sign-in-call" data-testid="signed-out">
+                <h2>{t!(i18n, sign_in_first)}</h2>
                 <p>{t!(i18n, sign_in_intro)}</p>
+                // Visits recorded before anyone signed in go with the first sign-in.
+                {move || {
+                    let n = waiting.get();
+                    (n > 0).then(|| view! { <p class="warn" data-testid="unowned-waiting">{t!(i18n, sign_in_unowned, n)}</p> })
+                }}
                 <A href="/signin" attr:class="button primary" attr:data-testid="go-signin">{t!(i18n, sign_in)}</A>
             </div>
         }.into_any(),

@@ -15,7 +15,7 @@
 //!
 //! Field-app helpers (the UI is thin glue over these): [`device`] (a visit's
 //! state on the device), [`outbox`] (the sync queue's rules), [`form`] (the
-//! visit form's fields and sections), [`search`] (diacritics-insensitive
+//! visit form's fields and sections), [`progress`] (the form's parts and how far each is filled), [`search`] (diacritics-insensitive
 //! organisation search), [`format`](mod@format) (Vietnamese number/date display and
 //! input), [`prefill`] (new visit from the previous one), [`export`]
 //! (self-checking hand-over file for unsynced visits); `fixtures` (tests).
@@ -40,6 +40,7 @@ pub mod place;
 pub mod points;
 pub mod prefill;
 pub mod problem;
+pub mod progress;
 pub mod registry;
 pub mod review;
 pub mod rubric;

@@ -7,17 +7,22 @@
 mod parts;
 
 use crate::components::field_input::FieldErrors;
+use crate::components::part_nav::PartNav;
+use crate::components::score_sheet::RunningScore;
 use crate::data::ref_data;
 use crate::i18n::{t, use_i18n};
 use crate::storage::{DeviceStore, StorageError};
 use htx_core::device::{LocalStatus, VisitSummary};
 use htx_core::outbox::{edit_mode, EditMode};
 use htx_core::problem::ValidationError;
+use htx_core::progress::{input_id, part_states, FormContext, FormPart};
 use htx_core::time::to_vn;
 use htx_core::validation::{validate_visit, ValidationContext};
 use htx_core::{Organisation, Rubric, RubricRegistry, Visit, VisitState};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
 use parts::{VisitActions, VisitHeading, VisitNotices, VisitSections};
 use uuid::Uuid;
 
@@ -139,6 +144,54 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
         persist(visit.get_untracked(), None);
     });
 
+    // The part on screen lives in the URL (`?part=score`), so a reload or
+    // the back button returns to it.
+    let query = use_query_map();
+    let current = Memo::new(move |_| {
+        query
+            .with(|q| q.get("part").and_then(|c| FormPart::from_code(&c)))
+            .unwrap_or(FormPart::Facts)
+    });
+    let visit_id = visit.with_untracked(|v| v.id);
+    let navigate = StoredValue::new_local(use_navigate());
+    let open_part = move |p: FormPart| {
+        let options = NavigateOptions {
+            replace: true,
+            scroll: false,
+            ..Default::default()
+        };
+        navigate.with_value(|n| n(&format!("/visits/{visit_id}?part={}", p.as_str()), options));
+    };
+    let go = Callback::new(move |p: FormPart| {
+        open_part(p);
+        if let Some(w) = web_sys::window() {
+            w.scroll_to_with_x_and_y(0.0, 0.0);
+        }
+    });
+    let go_to_field = Callback::new(move |path: String| {
+        if let Some(p) = FormPart::of_path(&path) {
+            open_part(p);
+        }
+        focus_input(input_id(&path));
+    });
+    let states = Memo::new(move |_| {
+        let now = to_vn(&chrono::Utc::now());
+        visit.with(|v| {
+            errors.with(|e| {
+                org.with_value(|o| {
+                    rub.with_value(|r| {
+                        let cx = FormContext {
+                            organisation: o.as_ref(),
+                            rubric: r.as_ref(),
+                            now,
+                        };
+                        part_states(v, &cx, e.keys().map(String::as_str))
+                    })
+                })
+            })
+        })
+    });
+
     let finalize = move |()| {
         let now = to_vn(&chrono::Utc::now());
         let mut v = visit.get_untracked();
@@ -159,8 +212,14 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
                     .map(|e| (e.path.clone(), (e.message_vi.clone(), e.message_en.clone())))
                     .collect(),
             );
+            let first = errs
+                .iter()
+                .find(|e| FormPart::of_path(&e.path).is_some())
+                .map(|e| e.path.clone());
             problems.set(errs);
-            focus_first_error();
+            if let Some(path) = first {
+                go_to_field.run(path);
+            }
         }
     };
 
@@ -195,6 +254,7 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
             visit.set(v.clone());
             set_just_finalized.set(false);
             persist(v, Some(LocalStatus::Draft));
+            crate::sync::recount(sync);
         });
     };
 
@@ -206,8 +266,10 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
     let on_edit = Callback::new(edit);
     view! {
         <VisitHeading org_name visit summary />
-        <VisitNotices summary problems just_finalized save_error />
-        <VisitSections visit errors readonly on_change form_key organisation=org rubric=rub />
+        <PartNav current states go />
+        <VisitNotices summary problems just_finalized save_error go_to_field />
+        <VisitSections visit errors readonly on_change form_key organisation=org rubric=rub current go />
+        {rubric.map(|rubric| view! { <RunningScore rubric visit /> })}
         <VisitActions readonly on_finalize on_edit />
     }
 }
@@ -231,20 +293,24 @@ fn check_final(
     validate_visit(v, &ctx)
 }
 
-/// Brings the first field with an error into view, so the officer sees why.
-fn focus_first_error() {
-    leptos::task::spawn_local(async {
-        // After the errors are rendered.
+/// Puts the cursor in the input `id` once the part holding it is shown,
+/// so the officer sees and fixes what is wrong.
+fn focus_input(id: String) {
+    leptos::task::spawn_local(async move {
+        // After the part is shown and the errors are rendered.
         let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(
             &wasm_bindgen::JsValue::NULL,
         ))
         .await;
-        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| {
-            d.query_selector(".has-error input, .has-error select")
-                .ok()
-                .flatten()
-        }) {
-            el.scroll_into_view();
+        let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(&id))
+        else {
+            return;
+        };
+        el.scroll_into_view();
+        if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
+            let _ = el.focus();
         }
     });
 }

@@ -10,6 +10,7 @@ use htx_core::device::VisitSummary;
 use htx_core::form::SECTIONS;
 use htx_core::format::format_datetime_vn;
 use htx_core::problem::ValidationError;
+use htx_core::progress::FormPart;
 use htx_core::validation::field_label;
 use htx_core::{Organisation, Rubric, Visit};
 use leptos::prelude::*;
@@ -43,6 +44,8 @@ pub fn VisitNotices(
     problems: RwSignal<Vec<ValidationError>>,
     just_finalized: ReadSignal<bool>,
     save_error: ReadSignal<Option<String>>,
+    /// Opens the part of the field at a path and puts the cursor in it.
+    go_to_field: Callback<String>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     view! {
@@ -60,7 +63,14 @@ pub fn VisitNotices(
                 <ul>
                     {move || problems.get().into_iter().map(|e| {
                         let (lvi, len) = field_label(&e.path);
-                        view! { <li data-error-path=e.path.clone()>{move || format!("{}: {}", pick(lvi, len), pick(&e.message_vi, &e.message_en))}</li> }
+                        let path = e.path.clone();
+                        view! {
+                            <li data-error-path=e.path.clone()>
+                                <a href=format!("#{}", htx_core::progress::input_id(&e.path)) data-error-link=e.path.clone() on:click=move |ev| { ev.prevent_default(); go_to_field.run(path.clone()); }>
+                                    {move || format!("{}: {}", pick(lvi, len), pick(&e.message_vi, &e.message_en))}
+                                </a>
+                            </li>
+                        }
                     }).collect_view()}
                 </ul>
             </div>
@@ -70,7 +80,9 @@ pub fn VisitNotices(
     }
 }
 
-/// The form's sections, the score sheet, photos, notes and GPS.
+/// The form's parts: its sections, the score sheet, photos, notes and GPS.
+/// All are rendered (what the officer typed stays in its input); only the
+/// current one is shown, with "next part" at its end.
 #[component]
 pub fn VisitSections(
     visit: RwSignal<Visit>,
@@ -82,39 +94,56 @@ pub fn VisitSections(
     form_key: Memo<(u32, htx_core::VisitState)>,
     organisation: StoredValue<Option<Organisation>>,
     rubric: StoredValue<Option<Rubric>>,
+    current: Memo<FormPart>,
+    go: Callback<FormPart>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let notes_initial = visit.with_untracked(|v| v.notes.clone());
+    let hidden = move |p: FormPart| move || current.get() != p;
+    let title = move |p: FormPart| view! { <h2>{move || pick(p.label_vi(), p.label_en()).to_string()}</h2> };
+    let next = move |p: FormPart| {
+        p.next().map(|n| view! {
+            <button type="button" class="button next-part" data-testid="next-part" on:click=move |_| go.run(n)>
+                {t!(i18n, next_part)} ": " {move || pick(n.label_vi(), n.label_en()).to_string()} " ›"
+            </button>
+        })
+    };
     view! {
         {move || {
             form_key.track();
             view! {
-                {SECTIONS.iter().map(|s| view! {
-                    <details class="section" open=true>
-                        <summary>{move || pick(s.title_vi, s.title_en).to_string()}</summary>
-                        {s.fields.iter().map(|f| view! { <FieldInput field=f visit errors readonly on_change /> }).collect_view()}
-                    </details>
+                {SECTIONS.iter().map(|s| {
+                    let p = FormPart::from_code(s.id).unwrap_or(FormPart::Facts);
+                    view! {
+                        <section class="form-part" data-part=s.id hidden=hidden(p)>
+                            {title(p)}
+                            {s.fields.iter().map(|f| view! { <FieldInput field=f visit errors readonly on_change /> }).collect_view()}
+                            {next(p)}
+                        </section>
+                    }
                 }).collect_view()}
-                <details class="section" open=true>
-                    <summary>{t!(i18n, score_sheet)}</summary>
+                <section class="form-part" data-part="score" hidden=hidden(FormPart::Score)>
+                    {title(FormPart::Score)}
                     {match rubric.get_value() {
                         Some(r) => view! { <ScoreSheetSection rubric=r organisation=organisation.get_value() visit errors readonly on_change /> }.into_any(),
                         None => view! { <p class="muted">{t!(i18n, no_rubric)}</p> }.into_any(),
                     }}
-                </details>
+                    {next(FormPart::Score)}
+                </section>
             }
         }}
-        <details class="section" open=true>
-            <summary>{t!(i18n, photos)} " (" {move || visit.with(|v| v.photos.len())} ")"</summary>
+        <section class="form-part" data-part="photos" hidden=hidden(FormPart::Photos)>
+            <h2>{t!(i18n, photos)} " (" {move || visit.with(|v| v.photos.len())} ")"</h2>
             <PhotoSection visit readonly on_change />
-        </details>
-        <details class="section" open=true>
-            <summary>{t!(i18n, notes_and_gps)}</summary>
+            {next(FormPart::Photos)}
+        </section>
+        <section class="form-part" data-part="notes" hidden=hidden(FormPart::Notes)>
+            {title(FormPart::Notes)}
             <label for="visit-notes">{t!(i18n, notes)}</label>
             <textarea id="visit-notes" data-testid="visit-notes" rows="4" disabled=readonly prop:value=notes_initial
                 on:input=move |ev| { let text = event_target_value(&ev); visit.update(|v| v.notes = text); on_change.run(()); }></textarea>
             <GeoButton visit readonly on_change />
-        </details>
+        </section>
     }
 }
 

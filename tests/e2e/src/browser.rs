@@ -1,4 +1,7 @@
-//! Headless Chromium driven through chromedriver (both from Debian).
+//! A headless browser driven through its WebDriver: Chromium through
+//! chromedriver (both from Debian) by default, or Firefox ESR (Debian's)
+//! through geckodriver (from the crates registry) with
+//! `HTX_E2E_BROWSER=firefox`. The same tests run in both.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -20,6 +23,38 @@ use crate::server::log_file;
 
 pub const DEFAULT_CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
+pub const DEFAULT_FIREFOX: &str = "/usr/bin/firefox-esr";
+
+/// The browser engine the tests drive (`HTX_E2E_BROWSER`: `chromium`, the
+/// default, or `firefox`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Chromium,
+    Firefox,
+}
+
+impl Engine {
+    pub fn from_env() -> Engine {
+        match std::env::var("HTX_E2E_BROWSER").as_deref() {
+            Ok("firefox") => Engine::Firefox,
+            _ => Engine::Chromium,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Chromium => "chromium",
+            Engine::Firefox => "firefox",
+        }
+    }
+}
+
+fn binary_from_env(var: &str, default: &str) -> PathBuf {
+    std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(default))
+}
 /// Phone-sized viewport (CSS px), see `mobileEmulation` below.
 pub const WINDOW_SIZE: (u32, u32) = (360, 740);
 
@@ -41,7 +76,8 @@ async fn browser_slot() -> Result<SemaphorePermit<'static>> {
     Ok(BROWSER_SLOTS.acquire().await?)
 }
 
-/// One browser console entry (from chromedriver's browser log).
+/// One browser console entry (chromedriver's browser log, or Firefox's
+/// console output).
 #[derive(Debug, Clone)]
 pub struct ConsoleEntry {
     /// `SEVERE`, `WARNING`, `INFO`, `DEBUG`.
@@ -57,18 +93,21 @@ impl std::fmt::Display for ConsoleEntry {
     }
 }
 
-/// chromedriver on a free port + a WebDriver session of headless Chromium with
-/// its own fresh profile directory (IndexedDB, Cache Storage, service workers
+/// A WebDriver (chromedriver or geckodriver) on a free port + a session of
+/// a headless browser with its own fresh profile directory (IndexedDB, Cache Storage, service workers
 /// and localStorage are isolated per `Browser`, and survive reloads within it).
 ///
 /// Prefer [`close`](Self::close); dropping it also ends the session (a
-/// synchronous `DELETE /session`) and kills chromedriver's process group.
+/// synchronous `DELETE /session`) and kills the driver's process group.
 pub struct Browser {
+    engine: Engine,
     client: Option<Client>,
     session_id: String,
     driver: Option<Child>,
     driver_port: u16,
     driver_log: PathBuf,
+    /// How much of the driver's log [`console`](Self::console) has read (Firefox).
+    log_read: std::sync::atomic::AtomicU64,
     http: reqwest::Client,
     _slot: SemaphorePermit<'static>,
     // Last: removed after Chromium is gone.
@@ -79,7 +118,7 @@ pub struct Browser {
 pub const DESKTOP_SIZE: (u32, u32) = (1280, 900);
 
 impl Browser {
-    /// Starts chromedriver and a fresh headless Chromium with a phone viewport.
+    /// Starts the driver and a fresh headless browser with a phone viewport.
     pub async fn start() -> Result<Self> {
         Self::start_with(false, None).await
     }
@@ -97,103 +136,77 @@ impl Browser {
     }
 
     async fn start_with(desktop: bool, site: Option<&crate::server::TlsSite>) -> Result<Self> {
+        let engine = Engine::from_env();
         let slot = browser_slot().await?;
         let profile = tempfile::Builder::new()
             .prefix("htx-e2e-browser-")
             .tempdir()?;
-        let driver_bin = std::env::var_os("CHROMEDRIVER")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_CHROMEDRIVER));
-        let chromium = std::env::var_os("CHROMIUM")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_CHROMIUM));
-        for (what, p, pkg) in [
-            ("chromedriver", &driver_bin, "chromium-driver"),
-            ("chromium", &chromium, "chromium"),
-        ] {
+        let (driver_bin, browser_bin) = match engine {
+            Engine::Chromium => (
+                binary_from_env("CHROMEDRIVER", DEFAULT_CHROMEDRIVER),
+                binary_from_env("CHROMIUM", DEFAULT_CHROMIUM),
+            ),
+            Engine::Firefox => (
+                which("geckodriver").unwrap_or_else(|| PathBuf::from("geckodriver")),
+                binary_from_env("FIREFOX", DEFAULT_FIREFOX),
+            ),
+        };
+        let packages = match engine {
+            Engine::Chromium => ["chromium-driver", "chromium"],
+            Engine::Firefox => ["geckodriver (cargo install)", "firefox-esr"],
+        };
+        for (p, pkg) in [(&driver_bin, packages[0]), (&browser_bin, packages[1])] {
             if !p.is_file() {
-                bail!("{what} not found at {} (install Debian's `{pkg}`, e.g. via scripts/setup.sh; never a downloaded build)", p.display());
+                bail!("{} not found (install {pkg}, e.g. via scripts/setup.sh; never a downloaded build)", p.display());
             }
         }
         let user_data_dir = profile.path().join("profile");
         std::fs::create_dir_all(&user_data_dir)?;
-        let driver_log = profile.path().join("chromedriver.log");
+        let driver_log = profile.path().join("driver.log");
 
         let driver_port = free_port()?;
         let log = log_file(&driver_log)?;
-        let driver = Command::new(&driver_bin)
-            .arg(format!("--port={driver_port}"))
+        let mut cmd = Command::new(&driver_bin);
+        cmd.arg(format!("--port={driver_port}"));
+        if engine == Engine::Firefox {
+            // Its profiles go into this browser's temporary directory.
+            cmd.arg("--host=127.0.0.1")
+                .arg("--profile-root")
+                .arg(&user_data_dir);
+        }
+        let driver = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::from(log.try_clone()?))
             .stderr(Stdio::from(log))
-            // Own process group, so Chromium and its helpers can be killed with it.
+            // Own process group, so the browser and its helpers can be killed with it.
             .process_group(0)
             .spawn()
             .with_context(|| format!("spawning {}", driver_bin.display()))?;
 
         let http = crate::http_client();
         let mut browser = Browser {
+            engine,
             client: None,
             session_id: String::new(),
             driver: Some(driver),
             driver_port,
             driver_log,
+            log_read: std::sync::atomic::AtomicU64::new(0),
             http,
             _slot: slot,
             profile,
         };
         browser.wait_for_driver().await?;
 
-        let mut caps = serde_json::Map::new();
-        caps.insert("browserName".into(), json!("chrome"));
-        let size = if desktop { DESKTOP_SIZE } else { WINDOW_SIZE };
-        let mut options = json!({
-                "binary": chromium.display().to_string(),
-                "args": [
-                    "--headless=new",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-dev-shm-usage",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--no-default-browser-check",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    format!("--window-size={},{}", size.0, size.1),
-                    format!("--user-data-dir={}", user_data_dir.display()),
-                ],
-        });
-        // No lookups beyond this machine; a test site's name maps to it.
-        let args = options["args"].as_array_mut().expect("args");
-        match site {
-            None => args.push(json!(
-                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
-            )),
-            Some(site) => {
-                args.push(json!(format!(
-                    "--host-resolver-rules=MAP {} 127.0.0.1, MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-                    site.host
-                )));
-                args.push(json!(format!(
-                    "--ignore-certificate-errors-spki-list={}",
-                    site.spki_sha256
-                )));
+        let caps = match engine {
+            Engine::Chromium => chromium_capabilities(&browser_bin, &user_data_dir, desktop, site),
+            Engine::Firefox => {
+                if site.is_some() {
+                    bail!("the HTTPS test runs in Chromium only (it trusts the test's certificate by its key)");
+                }
+                firefox_capabilities(&browser_bin)
             }
-        }
-        if !desktop {
-            // Headless "new" Chromium clamps real windows to >= 500 px wide,
-            // so the phone viewport comes from device emulation (touch, mobile
-            // viewport); --window-size above only sizes the outer window.
-            options["mobileEmulation"] = json!({
-                "deviceMetrics": { "width": WINDOW_SIZE.0, "height": WINDOW_SIZE.1, "pixelRatio": 1.0, "touch": true, "mobile": true },
-            });
-        }
-        caps.insert("goog:chromeOptions".into(), options);
-        // Makes the browser console readable through chromedriver (console_errors).
-        caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
+        };
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let client = ClientBuilder::new(connector)
             .capabilities(caps)
@@ -201,14 +214,22 @@ impl Browser {
             .await
             .map_err(|e| {
                 anyhow!(
-                    "starting a Chromium session through chromedriver failed: {e}\nchromedriver log:\n{}",
+                    "starting a {} session through its driver failed: {e}\ndriver log:\n{}",
+                    engine.name(),
                     tail_of_file(&browser.driver_log, 8000)
                 )
             })?;
+        if engine == Engine::Firefox {
+            // The phone's size: desktop Firefox keeps a window at least 500
+            // CSS px wide, so its "phone" is 500 px wide (Chromium emulates
+            // the 360 px phone exactly).
+            let (w, h) = if desktop { DESKTOP_SIZE } else { WINDOW_SIZE };
+            client.set_window_size(w, h).await?;
+        }
         browser.session_id = client
             .session_id()
             .await?
-            .ok_or_else(|| anyhow!("chromedriver returned no session id"))?;
+            .ok_or_else(|| anyhow!("the driver returned no session id"))?;
         client
             .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
                 Some(Duration::from_secs(60)),
@@ -224,7 +245,7 @@ impl Browser {
         let url = format!("http://127.0.0.1:{}/status", self.driver_port);
         let http = self.http.clone();
         let res = poll_until(
-            "chromedriver /status ready",
+            "the WebDriver's /status ready",
             Duration::from_secs(20),
             || {
                 let http = http.clone();
@@ -242,7 +263,7 @@ impl Browser {
                 .as_mut()
                 .and_then(|c| c.try_wait().ok().flatten());
             bail!(
-                "{e:#} (chromedriver exit status: {exited:?})\nchromedriver log:\n{}",
+                "{e:#} (driver exit status: {exited:?})\ndriver log:\n{}",
                 tail_of_file(&self.driver_log, 8000)
             );
         }
@@ -261,7 +282,13 @@ impl Browser {
         self.profile.path().join("profile")
     }
 
-    pub fn chromedriver_log(&self) -> &Path {
+    /// Which browser this is.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The driver's log (chromedriver or geckodriver, and Firefox's output).
+    pub fn driver_log(&self) -> &Path {
         &self.driver_log
     }
 
@@ -278,8 +305,34 @@ impl Browser {
     }
 
     /// Reloads the page (like F5) and waits for the load event.
+    ///
+    /// In Firefox, WebDriver's refresh bypasses the service worker, like a
+    /// hard reload (Ctrl+Shift+R): offline it shows Firefox's error page
+    /// where an officer's reload opens the app. So there the page reloads
+    /// itself, as the reload button does.
     pub async fn reload(&self) -> Result<()> {
-        self.client().refresh().await.context("reload")
+        if self.engine == Engine::Chromium {
+            return self.client().refresh().await.context("reload");
+        }
+        self.exec(
+            "window.__htxBeforeReload = true; setTimeout(() => location.reload(), 0); return true;",
+        )
+        .await?;
+        poll_until("the reloaded page", Duration::from_secs(60), || async {
+            // Errors while the old document goes: not loaded yet.
+            let loaded = self
+                .client()
+                .execute(
+                    "return window.__htxBeforeReload === undefined && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await
+                .map(|v| truthy(&v))
+                .unwrap_or(false);
+            Ok(loaded.then_some(()))
+        })
+        .await
+        .context("reload")
     }
 
     /// The first element matching `css`, now.
@@ -387,11 +440,39 @@ impl Browser {
         Ok(self.find(css).await?.attr(name).await?)
     }
 
+    /// Opens the visit form's part holding `e` when another part is on
+    /// screen (by its button in the part navigator, as the officer would),
+    /// and waits until `e` is shown. Elsewhere it does nothing.
+    pub async fn reveal(&self, e: &Element) -> Result<()> {
+        let arg = serde_json::to_value(e)?;
+        let opened = self
+            .exec_with(
+                "const part = arguments[0].closest('[data-part][hidden]'); if (!part) return false; \
+                 document.querySelector(`[data-part-link='${part.dataset.part}']`).click(); return true;",
+                vec![arg.clone()],
+            )
+            .await?;
+        if truthy(&opened) {
+            poll_until("the form part to open", Duration::from_secs(10), || async {
+                let v = self
+                    .exec_with(
+                        "return arguments[0].closest('[hidden]') === null;",
+                        vec![arg.clone()],
+                    )
+                    .await?;
+                Ok(truthy(&v).then_some(()))
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
     /// Clicks the first element matching `css`.
     /// Scrolls it to the middle of the viewport first, as a finger would: the
     /// driver's own scrolling may leave it under the fixed bottom tab bar.
     pub async fn click(&self, css: &str) -> Result<()> {
         let e = self.find(css).await?;
+        self.reveal(&e).await?;
         let arg = serde_json::to_value(&e)?;
         self.exec_with(
             "arguments[0].scrollIntoView({block: 'center'}); return true;",
@@ -404,6 +485,7 @@ impl Browser {
     /// Clears the input matching `css` and types `text` into it.
     pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
         let e = self.find(css).await?;
+        self.reveal(&e).await?;
         e.clear().await.with_context(|| format!("clear {css}"))?;
         e.send_keys(text)
             .await
@@ -468,6 +550,10 @@ impl Browser {
     /// Saves a PNG of the viewport to `<workspace>/target/screenshots/<name>.png`.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
         let png = self.client().screenshot().await.context("screenshot")?;
+        let name = match self.engine {
+            Engine::Chromium => name.to_string(),
+            Engine::Firefox => format!("firefox-{name}"),
+        };
         let path = screenshots_dir()?.join(format!("{name}.png"));
         std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
         Ok(path)
@@ -476,6 +562,9 @@ impl Browser {
     /// Browser console entries logged since the previous call (chromedriver
     /// hands each entry out once): console.*, uncaught errors, failed loads.
     pub async fn console(&self) -> Result<Vec<ConsoleEntry>> {
+        if self.engine == Engine::Firefox {
+            return self.firefox_console();
+        }
         let url = format!(
             "http://127.0.0.1:{}/session/{}/se/log",
             self.driver_port, self.session_id
@@ -499,6 +588,19 @@ impl Browser {
                 source: e["source"].as_str().unwrap_or_default().to_string(),
                 message: e["message"].as_str().unwrap_or_default().to_string(),
             })
+            .collect())
+    }
+
+    /// Firefox's console lines in the driver log since the previous call.
+    fn firefox_console(&self) -> Result<Vec<ConsoleEntry>> {
+        use std::sync::atomic::Ordering;
+        let text = std::fs::read(&self.driver_log)
+            .with_context(|| format!("reading {}", self.driver_log.display()))?;
+        let from =
+            (self.log_read.swap(text.len() as u64, Ordering::SeqCst) as usize).min(text.len());
+        Ok(String::from_utf8_lossy(&text[from..])
+            .lines()
+            .filter_map(firefox_console_entry)
             .collect())
     }
 
@@ -583,4 +685,147 @@ pub fn truthy(v: &Value) -> bool {
         Value::String(s) => !s.is_empty(),
         Value::Array(_) | Value::Object(_) => true,
     }
+}
+
+/// The first `name` on PATH.
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Headless Chromium with its own profile; phone-sized by device emulation.
+fn chromium_capabilities(
+    chromium: &Path,
+    user_data_dir: &Path,
+    desktop: bool,
+    site: Option<&crate::server::TlsSite>,
+) -> serde_json::Map<String, Value> {
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("chrome"));
+    let size = if desktop { DESKTOP_SIZE } else { WINDOW_SIZE };
+    let mut options = json!({
+            "binary": chromium.display().to_string(),
+            "args": [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-quic",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                format!("--window-size={},{}", size.0, size.1),
+                format!("--user-data-dir={}", user_data_dir.display()),
+            ],
+    });
+    // No lookups beyond this machine; a test site's name maps to it.
+    let args = options["args"].as_array_mut().expect("args");
+    match site {
+        None => args.push(json!(
+            "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
+        )),
+        Some(site) => {
+            args.push(json!(format!(
+                "--host-resolver-rules=MAP {} 127.0.0.1, MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+                site.host
+            )));
+            args.push(json!(format!(
+                "--ignore-certificate-errors-spki-list={}",
+                site.spki_sha256
+            )));
+        }
+    }
+    if !desktop {
+        // Headless "new" Chromium clamps real windows to >= 500 px wide,
+        // so the phone viewport comes from device emulation (touch, mobile
+        // viewport); --window-size above only sizes the outer window.
+        options["mobileEmulation"] = json!({
+            "deviceMetrics": { "width": WINDOW_SIZE.0, "height": WINDOW_SIZE.1, "pixelRatio": 1.0, "touch": true, "mobile": true },
+        });
+    }
+    caps.insert("goog:chromeOptions".into(), options);
+    // Makes the browser console readable through chromedriver (console_errors).
+    caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
+    caps
+}
+
+/// Headless Firefox ESR with a fresh profile from geckodriver (the window
+/// is sized once the session runs). Its console goes to its standard
+/// output, which geckodriver writes into the driver log that
+/// [`Browser::console`] reads (geckodriver has no log endpoint).
+fn firefox_capabilities(firefox: &Path) -> serde_json::Map<String, Value> {
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("firefox"));
+    caps.insert(
+        "moz:firefoxOptions".into(),
+        json!({
+            "binary": firefox.display().to_string(),
+            "args": ["-headless"],
+            "prefs": {
+                // The pages' console messages and uncaught errors to stdout
+                // (the driver log); not the browser's own.
+                "devtools.console.stdout.content": true,
+                "devtools.console.stdout.chrome": false,
+                "browser.backup.enabled": false,
+                "browser.backup.scheduled.enabled": false,
+                "messaging-system.rsexperimentloader.enabled": false,
+                "app.normandy.enabled": false,
+                "app.shield.optoutstudies.enabled": false,
+                // JSON (e.g. /api/health) as plain text: Firefox's JSON
+                // viewer is a page of its own origin, so a test's script
+                // there would not reach the app's IndexedDB.
+                "devtools.jsonview.enabled": false,
+                // Nothing beyond this machine: no captive-portal probe,
+                // connectivity check, safe browsing or update lookups.
+                "network.captive-portal-service.enabled": false,
+                "network.connectivity-service.enabled": false,
+                "browser.safebrowsing.malware.enabled": false,
+                "browser.safebrowsing.phishing.enabled": false,
+                "browser.safebrowsing.downloads.enabled": false,
+                "app.update.auto": false,
+                "extensions.update.enabled": false,
+                "datareporting.policy.dataSubmissionEnabled": false,
+                "toolkit.telemetry.enabled": false,
+                "browser.region.network.url": "",
+                "browser.search.geoip.url": "",
+            },
+        }),
+    );
+    caps
+}
+
+/// Loggers of Firefox itself (remote settings, backups) whose lines its
+/// console output mixes with the page's: not the app's errors.
+const FIREFOX_OWN_LOGGERS: &[&str] = &["RSLoader:", "BackupService:"];
+
+/// A console line Firefox printed (with `devtools.console.stdout.content`)
+/// as a [`ConsoleEntry`]; other lines of the driver log are not.
+fn firefox_console_entry(line: &str) -> Option<ConsoleEntry> {
+    // The browser's own modules, not the page.
+    if line.contains("resource://") || line.contains("chrome://") {
+        return None;
+    }
+    let message = line.split_once(": ").map(|(_, m)| m).unwrap_or_default();
+    if FIREFOX_OWN_LOGGERS.iter().any(|l| message.starts_with(l)) {
+        return None;
+    }
+    let (level, source) = if line.starts_with("console.error:") {
+        ("SEVERE", "console-api")
+    } else if line.starts_with("JavaScript error:") {
+        ("SEVERE", "javascript")
+    } else if line.starts_with("console.warn:") || line.starts_with("JavaScript warning:") {
+        ("WARNING", "console-api")
+    } else if line.starts_with("console.") {
+        ("INFO", "console-api")
+    } else {
+        return None;
+    };
+    Some(ConsoleEntry {
+        level: level.into(),
+        source: source.into(),
+        message: line.to_string(),
+    })
 }

@@ -90,7 +90,14 @@ pub async fn set_field(app: &TestApp, path: &str, value: &str) -> Result<()> {
     let b = &app.browser;
     let css = format!("[data-field='{path}']");
     let el = b.find(&css).await?;
+    b.reveal(&el).await?;
     if el.prop("tagName").await?.as_deref() == Some("SELECT") {
+        // Clear of the sticky bars, as a finger would pick it.
+        b.exec_with(
+            "arguments[0].scrollIntoView({block: 'center'}); return true;",
+            vec![serde_json::to_value(&el)?],
+        )
+        .await?;
         el.select_by_value(value)
             .await
             .with_context(|| format!("select {value:?} in {path}"))?;

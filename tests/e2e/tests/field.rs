@@ -38,6 +38,34 @@ fn split(total: Points) -> Vec<(String, Points)> {
         .collect()
 }
 
+/// What "Hoàn tất" asks of a cooperative's facts (besides official
+/// members and charter capital, typed first), as typed on the phone.
+const COOPERATIVE_FACTS: &[(&str, &str)] = &[
+    ("facts.status", "active"),
+    ("facts.members.associate_contributing", "10"),
+    ("facts.members.total", "130"),
+    ("facts.workers", "15"),
+    ("facts.total_capital", "5.000.000.000"),
+    ("facts.revenue", "8.000.000.000"),
+    ("facts.pre_tax_profit", "-300.000.000"),
+    ("facts.managers.total", "5"),
+    ("facts.managers.with_degree", "2"),
+    ("facts.managers.vocational_trained", "3"),
+    ("facts.managers.under_35", "1"),
+    ("facts.director.gender", "female"),
+    ("facts.director.trained", "yes"),
+];
+
+/// The plan indicators "Hoàn tất" asks for.
+const PLAN_ANSWERS: &[(&str, &str)] = &[
+    ("plan.value_chain", "yes"),
+    ("plan.enterprise_link", "yes"),
+    ("plan.enterprise_partner", "Công ty Lúa gạo Kiên Giang"),
+    ("plan.high_tech", "no"),
+    ("plan.traceability", "yes"),
+    ("plan.direct_export", "no"),
+];
+
 // ---------------------------------------------------------------- (1)
 
 #[tokio::test(flavor = "multi_thread")]
@@ -127,27 +155,7 @@ async fn visit_recorded_offline_body(app: &mut TestApp) -> Result<()> {
     );
 
     // Complete it.
-    for (path, value) in [
-        ("facts.status", "active"),
-        ("facts.members.associate_contributing", "10"),
-        ("facts.members.total", "130"),
-        ("facts.workers", "15"),
-        ("facts.total_capital", "5.000.000.000"),
-        ("facts.revenue", "8.000.000.000"),
-        ("facts.pre_tax_profit", "-300.000.000"),
-        ("facts.managers.total", "5"),
-        ("facts.managers.with_degree", "2"),
-        ("facts.managers.vocational_trained", "3"),
-        ("facts.managers.under_35", "1"),
-        ("facts.director.gender", "female"),
-        ("facts.director.trained", "yes"),
-        ("plan.value_chain", "yes"),
-        ("plan.enterprise_link", "yes"),
-        ("plan.enterprise_partner", "Công ty Lúa gạo Kiên Giang"),
-        ("plan.high_tech", "no"),
-        ("plan.traceability", "yes"),
-        ("plan.direct_export", "no"),
-    ] {
+    for (path, value) in COOPERATIVE_FACTS.iter().chain(PLAN_ANSWERS) {
         set_field(app, path, value)
             .await
             .with_context(|| format!("setting {path}"))?;
@@ -174,10 +182,15 @@ async fn visit_recorded_offline_body(app: &mut TestApp) -> Result<()> {
         UI_TIMEOUT,
     )
     .await?;
+    // The header says so on every page.
+    b.wait_for_text("[data-testid=pending-badge]", "1 chờ đồng bộ", UI_TIMEOUT)
+        .await?;
 
     // Home shows it waiting to sync, after another reload, still offline.
     app.goto("/").await?;
     app.wait_home().await?;
+    b.wait_for_text("[data-testid=pending-badge]", "1 chờ đồng bộ", UI_TIMEOUT)
+        .await?;
     b.wait_for_text("[data-testid=count-waiting]", "1", UI_TIMEOUT)
         .await?;
     ensure!(
@@ -218,6 +231,9 @@ async fn visit_recorded_offline_body(app: &mut TestApp) -> Result<()> {
         b.text("[data-testid=visit-revision]").await?.trim() == "0",
         "an unsent visit got a new revision"
     );
+    // Taken back to edit: nothing waits any more.
+    b.wait_for_absent("[data-testid=pending-badge]", UI_TIMEOUT)
+        .await?;
     Ok(())
 }
 
@@ -344,6 +360,154 @@ async fn grade_edges_body(app: &TestApp) -> Result<()> {
         !listed.contains(ORG),
         "the kind filter still lists a hợp tác xã: {listed}"
     );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- (2b)
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_form_in_parts_shows_each_parts_state_and_a_reload_keeps_the_part() {
+    let app = TestApp::start("form_in_parts").await;
+    let r = form_in_parts_body(&app).await;
+    app.finish(r).await;
+}
+
+fn part_link(part: &str) -> String {
+    format!("[data-testid=part-nav] [data-part-link='{part}']")
+}
+
+async fn wait_part_state(app: &TestApp, part: &str, state: &str) -> Result<()> {
+    app.browser
+        .wait_for_attr(&part_link(part), "data-state", state, UI_TIMEOUT)
+        .await
+        .with_context(|| format!("part {part} {state}"))
+}
+
+async fn wait_part_shown(app: &TestApp, part: &str) -> Result<()> {
+    let b = &app.browser;
+    b.wait_for_attr(&part_link(part), "aria-current", "step", UI_TIMEOUT)
+        .await?;
+    b.wait_for(
+        &format!("section[data-part='{part}']:not([hidden])"),
+        UI_TIMEOUT,
+    )
+    .await?;
+    let shown = b
+        .exec("return [...document.querySelectorAll('section[data-part]')].filter(s => !s.hidden).map(s => s.dataset.part);")
+        .await?;
+    ensure!(
+        shown == serde_json::json!([part]),
+        "parts on screen: {shown}"
+    );
+    Ok(())
+}
+
+async fn form_in_parts_body(app: &TestApp) -> Result<()> {
+    sign_in(app, OFFICER.0, OFFICER.1).await?;
+    find_and_open(app, "tan hiep", ORG).await?;
+    let id = start_visit(app).await?;
+    let b = &app.browser;
+    // A new visit opens on its first part, with nothing started.
+    for part in ["facts", "plan", "score", "photos", "notes"] {
+        wait_part_state(app, part, "not_started").await?;
+    }
+    wait_part_shown(app, "facts").await?;
+
+    // One fact: in progress; every fact a cooperative needs: complete.
+    set_field(app, "facts.members.official", "120").await?;
+    wait_part_state(app, "facts", "in_progress").await?;
+    set_field(app, "facts.charter_capital", "2.000.000.000").await?;
+    for (path, value) in COOPERATIVE_FACTS {
+        set_field(app, path, value).await?;
+    }
+    wait_part_state(app, "facts", "complete").await?;
+
+    // "Next part" opens the plan indicators; a refused value marks the part
+    // until it is fixed.
+    b.click("section[data-part='facts'] [data-testid=next-part]")
+        .await?;
+    wait_part_shown(app, "plan").await?;
+    ensure!(
+        b.current_url().await?.ends_with("?part=plan"),
+        "the part is not in the URL"
+    );
+    set_field(app, "plan.land_area_m2", "hai mẫu").await?;
+    wait_part_state(app, "plan", "errors").await?;
+    set_field(app, "plan.land_area_m2", "20000").await?;
+    wait_part_state(app, "plan", "in_progress").await?;
+
+    // The score sheet from the navigator; the running total stays in view
+    // on the other parts.
+    b.click(&part_link("score")).await?;
+    wait_part_shown(app, "score").await?;
+    let scored: Vec<(String, Points)> = split(Points::whole(10))
+        .into_iter()
+        .filter(|(_, p)| *p > Points::ZERO)
+        .collect();
+    for (code, p) in &scored {
+        set_points(app, code, &p.to_string()).await?;
+    }
+    b.wait_for_text("[data-testid=running-total]", "10", UI_TIMEOUT)
+        .await?;
+    wait_part_state(app, "score", "in_progress").await?;
+    b.click(&part_link("photos")).await?;
+    wait_part_shown(app, "photos").await?;
+    ensure!(
+        b.find("[data-testid=running-total]")
+            .await?
+            .is_displayed()
+            .await?,
+        "the running total is not in view on the photos part"
+    );
+    b.screenshot("field-form-parts").await?;
+
+    // A reload returns to the same part and draft.
+    b.click(&part_link("score")).await?;
+    wait_part_shown(app, "score").await?;
+    wait_saved(app, &id, "\"points\"").await?;
+    b.reload().await?;
+    wait_part_shown(app, "score").await?;
+    let (code, p) = &scored[0];
+    let typed = b
+        .find(&format!("[data-score='{code}']"))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    ensure!(
+        typed == p.to_string(),
+        "points of {code} after reload: {typed:?}"
+    );
+    wait_part_state(app, "facts", "complete").await?;
+    wait_part_state(app, "plan", "in_progress").await?;
+
+    // "Hoàn tất" with the plan and the sheet unfinished: the first error's
+    // part opens; each listed error leads to its field.
+    b.click("[data-testid=finalize]").await?;
+    b.wait_for("[data-testid=finalize-errors]", UI_TIMEOUT)
+        .await?;
+    wait_part_shown(app, "plan").await?;
+    wait_part_state(app, "plan", "errors").await?;
+    wait_part_state(app, "score", "errors").await?;
+    wait_part_state(app, "facts", "complete").await?;
+    let link = "[data-testid=finalize-errors] a[data-error-link^='score_sheet.points.']";
+    let path = b.attr(link, "data-error-link").await?.unwrap_or_default();
+    b.click(link).await?;
+    wait_part_shown(app, "score").await?;
+    let want = format!("s-{}", path.trim_start_matches("score_sheet.points."));
+    b.wait_for_js(
+        &format!("document.activeElement && document.activeElement.id === '{want}'"),
+        UI_TIMEOUT,
+    )
+    .await
+    .context("the error's link does not put the cursor in its field")?;
+
+    // Fixing the plan clears its mark.
+    b.click(&part_link("plan")).await?;
+    for (path, value) in PLAN_ANSWERS {
+        set_field(app, path, value).await?;
+    }
+    wait_part_state(app, "plan", "complete").await?;
     Ok(())
 }
 
@@ -483,6 +647,8 @@ async fn photos_body(app: &mut TestApp) -> Result<()> {
     find_and_open(app, ORG_QUERY, ORG).await?;
     let id = start_visit(app).await?;
     let root = htx_e2e::paths::workspace_root();
+    b.click(&part_link("photos")).await?;
+    wait_part_shown(app, "photos").await?;
 
     // Not an image: refused, named, nothing attached.
     pick_photo_file(b, &root.join("Cargo.toml")).await?;
@@ -532,8 +698,8 @@ async fn photos_body(app: &mut TestApp) -> Result<()> {
     b.click("[data-testid=visit-notes]").await?;
     wait_saved(app, &id, caption).await?;
     wait_saved(app, &id, &shown[1].0).await?;
-    b.exec("document.querySelector('[data-testid=photos]').closest('details').scrollIntoView();")
-        .await?;
+    b.click(&part_link("photos")).await?;
+    wait_part_shown(app, "photos").await?;
     b.screenshot("field-photos").await?;
 
     // Reloaded with no connection: the photos come back from the device.

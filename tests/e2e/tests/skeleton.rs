@@ -94,6 +94,29 @@ async fn first_load_online_body(app: &TestApp) -> Result<()> {
         .find("[data-testid=go-signin]")
         .await
         .context("a new device offers to sign in")?;
+    // One clear call to sign in: nothing asks to sign in "again", and no
+    // sync panel or pending badge where nothing can be sent yet.
+    app.browser
+        .wait_for_text(
+            "[data-testid=signed-out]",
+            "chưa có tài khoản nào đăng nhập",
+            UI_TIMEOUT,
+        )
+        .await?;
+    let home = app.browser.text("main[data-testid=home]").await?;
+    ensure!(
+        !home.to_lowercase().contains("đăng nhập lại"),
+        "a device that never signed in is asked to sign in again:\n{home}"
+    );
+    for absent in ["sync-panel", "pending-badge"] {
+        ensure!(
+            app.browser
+                .find_all(&format!("[data-testid={absent}]"))
+                .await?
+                .is_empty(),
+            "a device that never signed in shows {absent}"
+        );
+    }
     app.browser.find("[data-testid=start-visit]").await?;
     app.browser.find("[data-testid=lang-toggle]").await?;
 
