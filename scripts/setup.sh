@@ -6,7 +6,8 @@
 #   - wasm-bindgen-cli (same version as the `=` pin in Cargo.toml) and trunk,
 #     from the crates registry;
 #   - wasm-opt from npm binaryen@132 (Debian's binaryen 108 silently breaks the app);
-#   - Debian's chromium and chromium-driver for the browser tests, and brotli
+#   - Debian's chromium and chromium-driver, and Debian's firefox-esr with
+#     geckodriver from the crates registry, for the browser tests; brotli
 #     (the build precompresses the app's assets).
 # Nothing downloads a binary, a browser or a toolchain from anywhere but the
 # package registries. Every step prints [ok] (already there) or [install].
@@ -17,6 +18,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' "$ROOT/Cargo.toml")"
 TRUNK_VERSION=0.22.1        # declares rust-version 1.96.1: built with Debian's 1.96.0 + --ignore-rust-version
 WASM_OPT_VERSION="wasm-opt version 132 (version_132)"
+GECKODRIVER_VERSION=0.37.1
 TOOLCHAIN_NAME=debian-web
 CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
 export PATH="$CARGO_BIN:$PATH"
@@ -50,7 +52,7 @@ else
   say "[note]" "rustup has no wasm32-unknown-unknown std: using Debian's rustc-web with -Zbuild-std"
   need_apt rustc-web cargo-web rust-web-src rust-web-clippy lld-22
 fi
-need_apt chromium chromium-driver python3 gzip brotli
+need_apt chromium chromium-driver firefox-esr python3 gzip brotli
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then apt_missing+=(nodejs npm); fi
 apt_install
 
@@ -99,6 +101,13 @@ else
     cargo install trunk --version "=$TRUNK_VERSION" --locked --ignore-rust-version --force
   fi
 fi
+# The end-to-end suites also run in Firefox (tests/e2e, HTX_E2E_BROWSER=firefox).
+if have_version geckodriver "geckodriver $GECKODRIVER_VERSION"; then
+  say "[ok]" "geckodriver $GECKODRIVER_VERSION"
+else
+  say "[install]" "cargo install geckodriver --version =$GECKODRIVER_VERSION --locked (~3 min)"
+  cargo install geckodriver --version "=$GECKODRIVER_VERSION" --locked --force
+fi
 
 # ------------------------------------------------------------ 3. npm: wasm-opt 132
 if [ -x "$ROOT/node_modules/.bin/wasm-opt" ] && [ "$("$ROOT/node_modules/.bin/wasm-opt" --version 2>/dev/null)" = "$WASM_OPT_VERSION" ]; then
@@ -123,4 +132,6 @@ printf '  %-26s %s\n' \
   "trunk" "$(trunk --version)" \
   "wasm-opt" "$("$ROOT/node_modules/.bin/wasm-opt" --version)" \
   "chromium" "$(chromium --version 2>/dev/null)" \
-  "chromedriver" "$(chromedriver --version | cut -d' ' -f1-2)"
+  "chromedriver" "$(chromedriver --version | cut -d' ' -f1-2)" \
+  "firefox" "$(firefox-esr --version 2>/dev/null)" \
+  "geckodriver" "$(geckodriver --version | head -1)"

@@ -6,7 +6,8 @@
 #   2. in-browser wasm-bindgen-test of the app's unit tests and the device
 #      storage (headless Chromium);
 #   3. end-to-end tests: the release app served by the real server, driven in
-#      headless Chromium over WebDriver (online, then offline after the server stops).
+#      headless Chromium over WebDriver (online, then offline after the server
+#      stops); the skeleton, field and sync suites again in headless Firefox ESR.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 started=$(date +%s)
 timings=()
@@ -34,6 +35,9 @@ step "end-to-end tests (real server, real browser)"
 timed "build server" cargo build -p htx-server
 timed "e2e cargo test" env HTX_SERVER_BIN="$ROOT/target/debug/htx-server" HTX_DIST="$ROOT/dist" \
   cargo test -p htx-e2e
+timed "e2e in Firefox (skeleton, field, sync)" env HTX_E2E_BROWSER=firefox \
+  HTX_SERVER_BIN="$ROOT/target/debug/htx-server" HTX_DIST="$ROOT/dist" \
+  cargo test -p htx-e2e --test skeleton --test field --test sync
 
 step "timings"
 printf '  %s\n' "${timings[@]}"
