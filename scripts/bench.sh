@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # Prints size, load and sync figures of the release app (no pass/fail on budgets):
-# wasm raw and gzip, the app shell's total, and the first-load transfer that
-# headless Chromium measures against the real server.
+# what the field wasm is made of (by crate, largest functions), wasm raw and
+# gzip, the app shell's total, the first-load transfer that headless Chromium
+# measures against the real server, the field app's speed and start-up.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 scripts/setup.sh >/dev/null
 build_app
+# What the field app's wasm is made of: code by crate and the largest
+# functions (the shipped code, rebuilt with names; scripts/wasm-breakdown.py).
+names="$(mktemp -d)"
+wasm-bindgen --target web --keep-debug --out-dir "$names" "$ROOT/target/wasm32-unknown-unknown/wasm-release/htx-survey.wasm"
+"$ROOT/node_modules/.bin/wasm-opt" -Oz -g --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue "$names/htx-survey_bg.wasm" -o "$names/named.wasm"
+python3 "$ROOT/scripts/wasm-breakdown.py" "$names/named.wasm" 30
+rm -rf "$names"
+echo
 cargo build -p htx-server
 HTX_SERVER_BIN="$ROOT/target/debug/htx-server" HTX_DIST="$ROOT/dist" cargo run -q -p htx-e2e --bin bench
 echo

@@ -15,3 +15,11 @@ pub fn timing_end(name: &str) {
         let _ = p.measure_with_start_mark(name, &format!("{name}-start"));
     }
 }
+
+/// Marks a moment (`performance.mark`), e.g. "htx-home-ready": the home
+/// page usable, which the start-up bench reads from navigation start.
+pub fn timing_mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(name);
+    }
+}

@@ -604,6 +604,31 @@ impl Browser {
             .collect())
     }
 
+    /// Runs a Chrome DevTools Protocol command (Chromium only), e.g.
+    /// `Emulation.setCPUThrottlingRate`, through chromedriver.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
+        if self.engine != Engine::Chromium {
+            bail!("{cmd}: the DevTools protocol is Chromium's");
+        }
+        let url = format!(
+            "http://127.0.0.1:{}/session/{}/goog/cdp/execute",
+            self.driver_port, self.session_id
+        );
+        let v: Value = self
+            .http
+            .post(&url)
+            .json(&json!({ "cmd": cmd, "params": params }))
+            .send()
+            .await?
+            .json()
+            .await
+            .with_context(|| format!("DevTools command {cmd}"))?;
+        if v["value"]["error"].is_string() {
+            bail!("DevTools command {cmd} failed: {v}");
+        }
+        Ok(v["value"].clone())
+    }
+
     /// The `SEVERE` console entries since the previous [`console`](Self::console) call.
     pub async fn console_errors(&self) -> Result<Vec<ConsoleEntry>> {
         Ok(self
