@@ -49,20 +49,26 @@ pub fn HomePage() -> impl IntoView {
             crate::timing::timing_mark("htx-home-ready");
         }
     });
+    // Which page shows: only when this changes is the page rebuilt. A sync
+    // re-reads the figures without rebuilding the sign-in card, so a
+    // sign-out warning the officer is reading stays open.
+    let shown = Memo::new(move |_| data.with(|d| d.as_ref().map(|r| r.is_ok())));
     view! {
-        {move || match data.get() {
+        {move || match shown.get() {
             None => view! { <main class="page" data-testid="loading"><p class="muted">{t!(i18n, loading)}</p></main> }.into_any(),
-            Some(Err(e)) => {
-                let error = e.to_string();
+            Some(false) => {
+                let error = data.with_untracked(|d| match d {
+                    Some(Err(e)) => e.to_string(),
+                    _ => String::new(),
+                });
                 view! {
                     <main class="page" data-testid="storage-error">
                         <p class="error" role="alert">{t!(i18n, storage_error, error)}</p>
                     </main>
                 }.into_any()
             }
-            Some(Ok((counts, recent, total, others, orgs, version))) => {
+            Some(true) => {
                 let session = session.clone();
-                let recent = Signal::derive(move || recent.clone());
                 view! {
                     <main class="page" data-testid="home">
                         // Nobody signed in: one call to sign in, no sync panel
@@ -72,41 +78,46 @@ pub fn HomePage() -> impl IntoView {
                         <div class="actions">
                             <A href="/orgs" attr:class="button primary" attr:data-testid="start-visit">{t!(i18n, start_visit)}</A>
                         </div>
-                        {(others.visits > 0).then(|| {
-                            let (n, waiting) = (others.visits, others.waiting);
-                            view! { <p class="muted" data-testid="other-accounts">{t!(i18n, other_accounts_visits, n, waiting)}</p> }
+                        {move || data.get().and_then(Result::ok).map(|(counts, recent, total, others, orgs, version)| {
+                            let recent = Signal::derive(move || recent.clone());
+                            view! {
+                                {(others.visits > 0).then(|| {
+                                    let (n, waiting) = (others.visits, others.waiting);
+                                    view! { <p class="muted" data-testid="other-accounts">{t!(i18n, other_accounts_visits, n, waiting)}</p> }
+                                })}
+                                <h2>{t!(i18n, visits_by_state)}</h2>
+                                <ul class="state-tiles" data-testid="state-counts">
+                                    {LocalStatus::ALL.into_iter().map(|s| {
+                                        let n = counts.get(s.as_str()).copied().unwrap_or(0);
+                                        view! {
+                                            <li>
+                                                <A href=format!("/visits?status={}", s.as_str())>
+                                                    <strong data-testid=format!("count-{}", s.as_str())>{n}</strong>
+                                                    <span>{move || pick(s.label_vi(), s.label_en()).to_string()}</span>
+                                                </A>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                                <dl class="facts">
+                                    <div>
+                                        <dt>{t!(i18n, stored_visits)}</dt>
+                                        <dd data-testid="stored-visits-count">{total}</dd>
+                                    </div>
+                                    <div>
+                                        <dt>{t!(i18n, stored_orgs)}</dt>
+                                        <dd data-testid="stored-orgs-count">{orgs}</dd>
+                                    </div>
+                                    <div>
+                                        <dt>{t!(i18n, db_version)}</dt>
+                                        <dd data-testid="db-version">{version}</dd>
+                                    </div>
+                                </dl>
+                                {(version != SCHEMA_VERSION).then(|| view! { <p class="error">{t!(i18n, db_version_mismatch)}</p> })}
+                                <h2>{t!(i18n, recent_visits)}</h2>
+                                <VisitList visits=recent />
+                            }
                         })}
-                        <h2>{t!(i18n, visits_by_state)}</h2>
-                        <ul class="state-tiles" data-testid="state-counts">
-                            {LocalStatus::ALL.into_iter().map(|s| {
-                                let n = counts.get(s.as_str()).copied().unwrap_or(0);
-                                view! {
-                                    <li>
-                                        <A href=format!("/visits?status={}", s.as_str())>
-                                            <strong data-testid=format!("count-{}", s.as_str())>{n}</strong>
-                                            <span>{move || pick(s.label_vi(), s.label_en()).to_string()}</span>
-                                        </A>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                        <dl class="facts">
-                            <div>
-                                <dt>{t!(i18n, stored_visits)}</dt>
-                                <dd data-testid="stored-visits-count">{total}</dd>
-                            </div>
-                            <div>
-                                <dt>{t!(i18n, stored_orgs)}</dt>
-                                <dd data-testid="stored-orgs-count">{orgs}</dd>
-                            </div>
-                            <div>
-                                <dt>{t!(i18n, db_version)}</dt>
-                                <dd data-testid="db-version">{version}</dd>
-                            </div>
-                        </dl>
-                        {(version != SCHEMA_VERSION).then(|| view! { <p class="error">{t!(i18n, db_version_mismatch)}</p> })}
-                        <h2>{t!(i18n, recent_visits)}</h2>
-                        <VisitList visits=recent />
                     </main>
                 }.into_any()
             }

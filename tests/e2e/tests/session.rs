@@ -56,8 +56,7 @@ async fn shared_phone(app: &mut TestApp) -> Result<()> {
     b.click("[data-testid=sign-out]").await?;
     b.wait_for("[data-testid=sign-out-confirm]", UI_TIMEOUT)
         .await?;
-    b.click("[data-testid=sign-out-confirm]").await?;
-    b.wait_for("[data-testid=signed-out]", UI_TIMEOUT).await?;
+    confirm_sign_out(b).await?;
     ensure!(
         b.text("[data-testid=count-waiting]").await?.trim() == "0",
         "signed out, canbo1's visits are still counted"
@@ -154,6 +153,26 @@ async fn token_on_device(app: &TestApp) -> Result<String> {
         .context("no token on the device")
 }
 
+/// Confirms the sign-out warning and waits for the page the app reloads
+/// into (signed out), not the old page on its way out.
+async fn confirm_sign_out(b: &htx_e2e::Browser) -> Result<()> {
+    click_and_wait_signed_out(b, "[data-testid=sign-out-confirm]").await
+}
+
+/// Clicks `css` (a sign-out) and waits for the reloaded, signed-out page: a
+/// test that went on sooner would have the reload land on its next page.
+async fn click_and_wait_signed_out(b: &htx_e2e::Browser, css: &str) -> Result<()> {
+    b.exec("window.__before_sign_out = true; return true;")
+        .await?;
+    b.click(css).await?;
+    b.wait_for_js(
+        "window.__before_sign_out === undefined && document.querySelector('[data-testid=signed-out]') !== null",
+        UI_TIMEOUT,
+    )
+    .await
+    .map(|_| ())
+}
+
 async fn sign_out(app: &mut TestApp) -> Result<()> {
     let b = &app.browser;
     sign_in(app, OFFICER.0, OFFICER.1).await?;
@@ -173,6 +192,20 @@ async fn sign_out(app: &mut TestApp) -> Result<()> {
         "the warning says nothing is deleted: {warning}"
     );
     b.screenshot("sign-out-warning").await?;
+    // A sync ending meanwhile re-reads home's figures; the warning the
+    // officer is reading stays.
+    let runs = "performance.getEntriesByName('htx-sync').length";
+    let before = b.exec(&format!("return {runs};")).await?;
+    b.click("[data-testid=sync-now]").await?;
+    b.wait_for_js(&format!("{runs} > {before}"), UI_TIMEOUT)
+        .await?;
+    b.wait_for("[data-testid=state-counts]", UI_TIMEOUT).await?;
+    ensure!(
+        !b.find_all("[data-testid=sign-out-warning]")
+            .await?
+            .is_empty(),
+        "a sync closed the sign-out warning"
+    );
     b.click("[data-testid=sign-out-cancel]").await?;
     ensure!(
         b.find_all("[data-testid=sign-out-warning]")
@@ -186,10 +219,7 @@ async fn sign_out(app: &mut TestApp) -> Result<()> {
     b.click("[data-testid=sign-out]").await?;
     b.wait_for("[data-testid=sign-out-confirm]", UI_TIMEOUT)
         .await?;
-    b.click("[data-testid=sign-out-confirm]").await?;
-    b.wait_for("[data-testid=signed-out]", UI_TIMEOUT)
-        .await
-        .context("signed out (offline)")?;
+    confirm_sign_out(b).await.context("signed out (offline)")?;
     let c = device_counts(app).await?;
     ensure!(
         c.visits == 2 && c.outbox == 2,
@@ -207,8 +237,7 @@ async fn sign_out(app: &mut TestApp) -> Result<()> {
     // Online with nothing waiting: sign-out at once, and the token is revoked.
     let token2 = token_on_device(app).await?;
     app.open_home().await?;
-    b.click("[data-testid=sign-out]").await?;
-    b.wait_for("[data-testid=signed-out]", UI_TIMEOUT)
+    click_and_wait_signed_out(b, "[data-testid=sign-out]")
         .await
         .context("signed out (online)")?;
     for t in [&token2] {
@@ -232,6 +261,8 @@ async fn sign_out(app: &mut TestApp) -> Result<()> {
 
     // Five wrong passwords, then the sixth attempt is refused with the wait.
     app.goto("/signin").await?;
+    b.wait_for("[data-testid=signin-username]", UI_TIMEOUT)
+        .await?;
     for _ in 0..6 {
         b.fill("[data-testid=signin-username]", OFFICER.0).await?;
         b.fill("[data-testid=signin-password]", "sai-mat-khau")
