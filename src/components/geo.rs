@@ -1,5 +1,6 @@
 //! "Ghi vị trí GPS": one fix with its accuracy, on request only.
 use crate::i18n::{t, use_i18n};
+use htx_core::format::micro_degrees;
 use htx_core::visit::GeoFix;
 use htx_core::Visit;
 use leptos::prelude::*;
@@ -45,7 +46,7 @@ pub fn GeoButton(
     view! {
         <div class="geo">
             {move || visit.with(|v| v.location).map(|g| view! {
-                <p data-testid="gps-fix">{format!("{:.6}, {:.6} (±{} m)", g.latitude(), g.longitude(), g.accuracy_m)}</p>
+                <p data-testid="gps-fix">{format!("{}, {} (±{} m)", micro_degrees(g.latitude_micro), micro_degrees(g.longitude_micro), g.accuracy_m)}</p>
             })}
             <button type="button" data-testid="gps-button" disabled=readonly on:click=locate>{t!(i18n, record_gps)}</button>
             {move || match state.get() {

@@ -61,7 +61,7 @@ pub fn SyncPanel() -> impl IntoView {
                 }}
             </p>
             <p class="muted" data-testid="sync-sent" data-bytes=move || sync.sent.get().0 data-records=move || sync.sent.get().1>
-                {move || { let (b, r) = sync.sent.get(); (r > 0).then(|| { let kb = format!("{:.1}", b as f64 / 1024.0); t!(i18n, sync_sent, r, kb) }) }}
+                {move || { let (b, r) = sync.sent.get(); (r > 0).then(|| { let kb = htx_core::format::one_decimal(b, 1024, '.'); t!(i18n, sync_sent, r, kb) }) }}
             </p>
             <button class="primary" data-testid="sync-now" disabled=move || sync.phase.get() == Phase::Running
                 on:click=move |_| sync_now(sync)>{t!(i18n, sync_now)}</button>

@@ -43,10 +43,14 @@ async fn read_space() -> Option<Space> {
 /// Bytes as a person reads them: KB below a megabyte, MB with one decimal
 /// (Vietnamese decimal comma).
 fn mb(bytes: f64) -> String {
-    if bytes < 1024.0 * 1024.0 {
-        format!("{:.0} KB", (bytes / 1024.0).ceil())
+    let bytes = bytes.max(0.0) as u64;
+    if bytes < 1024 * 1024 {
+        format!("{} KB", bytes.div_ceil(1024))
     } else {
-        format!("{:.1} MB", bytes / 1024.0 / 1024.0).replace('.', ",")
+        format!(
+            "{} MB",
+            htx_core::format::one_decimal(bytes, 1024 * 1024, ',')
+        )
     }
 }
 
@@ -196,7 +200,7 @@ async fn export_unsynced() -> Result<String, StorageError> {
     .with_photos(photos);
     crate::download::save_text(
         &bundle.suggested_file_name(),
-        &bundle.to_json_pretty(),
+        &bundle.to_json(),
         "application/json",
     )
     .map_err(StorageError::Idb)?;

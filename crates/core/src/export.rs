@@ -22,7 +22,7 @@ use crate::search::fold;
 use crate::sync::RecordKey;
 use crate::visit::Visit;
 use crate::PROTOCOL_VERSION;
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -35,7 +35,7 @@ pub const EXPORT_FORMAT: &str = "htx-survey-export";
 pub const EXPORT_FORMAT_VERSION: u32 = 1;
 
 /// An export file. Build with [`ExportBundle::new`], write with
-/// [`ExportBundle::to_json_pretty`], read with [`ExportBundle::from_json`].
+/// [`ExportBundle::to_json`], read with [`ExportBundle::from_json`].
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct ExportBundle {
     /// Always [`EXPORT_FORMAT`].
@@ -117,9 +117,10 @@ impl ExportBundle {
         self.sha256 == self.compute_sha256()
     }
 
-    /// Pretty-printed JSON, the file's content.
-    pub fn to_json_pretty(&self) -> String {
-        serde_json::to_string_pretty(self).expect("an ExportBundle always serialises")
+    /// The file's content: compact JSON (a pretty-printed file would make
+    /// the field app carry serde_json's pretty printer for every type).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("an ExportBundle always serialises")
     }
 
     /// A file name such as `htx-survey-export-20250801-0930-le-van-c.json`.
@@ -134,7 +135,15 @@ impl ExportBundle {
             }
         }
         let who = who.trim_end_matches('-');
-        let stamp = t.format("%Y%m%d-%H%M");
+        // Written out, not strftime: the field app need not carry chrono's formatter.
+        let stamp = format!(
+            "{:04}{:02}{:02}-{:02}{:02}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute()
+        );
         if who.is_empty() {
             format!("{EXPORT_FORMAT}-{stamp}.json")
         } else {
@@ -473,21 +482,20 @@ mod tests {
         assert_eq!(b.protocol_version, PROTOCOL_VERSION);
         assert_eq!(b.sha256.len(), 64);
         assert!(b.verify());
-        let json = b.to_json_pretty();
-        assert!(json.contains("\"format\": \"htx-survey-export\""));
+        let json = b.to_json();
+        assert!(json.contains("\"format\":\"htx-survey-export\""));
         assert_eq!(ExportBundle::from_json(&json).unwrap(), b);
-        // Compact or re-indented JSON with reordered keys still verifies.
+        // Re-indented JSON with reordered keys still verifies.
         let v: Value = serde_json::from_str(&json).unwrap();
         assert_eq!(ExportBundle::from_json(&canonical_json(&v)).unwrap(), b);
+        let pretty = serde_json::to_string_pretty(&v).unwrap();
+        assert_eq!(ExportBundle::from_json(&pretty).unwrap(), b);
         assert_eq!(
             b.suggested_file_name(),
             "htx-survey-export-20250801-0930-le-van-c.json"
         );
         let empty = ExportBundle::new("", None, t(), vec![]);
-        assert_eq!(
-            ExportBundle::from_json(&empty.to_json_pretty()).unwrap(),
-            empty
-        );
+        assert_eq!(ExportBundle::from_json(&empty.to_json()).unwrap(), empty);
         assert_eq!(
             empty.suggested_file_name(),
             "htx-survey-export-20250801-0930.json"
@@ -513,7 +521,7 @@ mod tests {
         );
         let b = ExportBundle::new("Lê Văn C", None, t(), visits).with_photos(vec![photo.clone()]);
         assert!(b.verify());
-        let back = ExportBundle::from_json(&b.to_json_pretty()).unwrap();
+        let back = ExportBundle::from_json(&b.to_json()).unwrap();
         assert_eq!(back.photos[0].bytes(), Some(jpeg.to_vec()));
         // Bytes that do not match their name are not handed back.
         let other = ExportedPhoto {
@@ -524,14 +532,14 @@ mod tests {
         };
         assert_eq!(other.bytes(), None);
         // A file without photos is written exactly as before photos existed.
-        let plain: Value = serde_json::from_str(&bundle().to_json_pretty()).unwrap();
+        let plain: Value = serde_json::from_str(&bundle().to_json()).unwrap();
         assert!(plain.get("photos").is_none());
     }
 
     #[test]
     fn tampered_file_is_refused() {
-        let json = bundle().to_json_pretty();
-        let edited = json.replace("\"official\": 42", "\"official\": 43");
+        let json = bundle().to_json();
+        let edited = json.replace("\"official\":42", "\"official\":43");
         assert_ne!(edited, json);
         let e = ExportBundle::from_json(&edited).unwrap_err();
         assert!(matches!(e, ImportError::ChecksumMismatch { .. }), "{e:?}");
@@ -572,7 +580,7 @@ mod tests {
             ExportBundle::from_json(r#"{"format":"other"}"#),
             Err(ImportError::NotAnExport)
         );
-        let mut v: Value = serde_json::from_str(&bundle().to_json_pretty()).unwrap();
+        let mut v: Value = serde_json::from_str(&bundle().to_json()).unwrap();
         v["format_version"] = Value::from(EXPORT_FORMAT_VERSION + 1);
         // A newer format is reported as such even though its checksum is stale.
         let e = ExportBundle::from_json(&v.to_string()).unwrap_err();
@@ -718,7 +726,7 @@ mod tests {
                 v
             }).collect();
             let b = ExportBundle::new(officer, device, at, vs.clone());
-            prop_assert_eq!(ExportBundle::from_json(&b.to_json_pretty()), Ok(b));
+            prop_assert_eq!(ExportBundle::from_json(&b.to_json()), Ok(b));
             let plan = merge_plan(&vs, &vs);
             prop_assert!(plan.new.is_empty() && plan.newer_revision.is_empty());
         }
@@ -732,7 +740,7 @@ mod tests {
             crate::time::to_vn(&chrono::Utc::now()),
             vec![],
         );
-        let mut raw: Value = serde_json::from_str(&b.to_json_pretty()).unwrap();
+        let mut raw: Value = serde_json::from_str(&b.to_json()).unwrap();
         raw["officer_note"] = Value::String("thêm vào".into());
         raw.as_object_mut().unwrap().remove("sha256");
         let sum = ContentHash::of_bytes(canonical_json(&raw).as_bytes()).0;
@@ -744,7 +752,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // A file without a field added later (left to its default) still imports.
-        let mut older: Value = serde_json::from_str(&b.to_json_pretty()).unwrap();
+        let mut older: Value = serde_json::from_str(&b.to_json()).unwrap();
         older.as_object_mut().unwrap().remove("photos");
         older.as_object_mut().unwrap().remove("sha256");
         let sum = ContentHash::of_bytes(canonical_json(&older).as_bytes()).0;

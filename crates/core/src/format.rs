@@ -173,6 +173,22 @@ pub fn format_date_vn(d: NaiveDate) -> String {
     format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())
 }
 
+/// `n / d` rounded to one decimal, `sep` before the decimal (`12,3`). In
+/// integers: the field app need not carry the float formatter for it.
+pub fn one_decimal(n: u64, d: u64, sep: char) -> String {
+    let d = d.max(1);
+    let tenths = (n.saturating_mul(10) + d / 2) / d;
+    format!("{}{sep}{}", tenths / 10, tenths % 10)
+}
+
+/// A GPS coordinate in micro-degrees as degrees with six decimals
+/// (`10.012345`, `-0.000001`).
+pub fn micro_degrees(m: i32) -> String {
+    let sign = if m < 0 { "-" } else { "" };
+    let a = m.unsigned_abs();
+    format!("{sign}{}.{:06}", a / 1_000_000, a % 1_000_000)
+}
+
 /// `05/03/2025 14:07`, in Vietnam time whatever the offset of `t`.
 pub fn format_datetime_vn(t: DateTime<FixedOffset>) -> String {
     let t = to_vn(&t);
@@ -223,6 +239,17 @@ pub fn parse_date_vn(s: &str) -> Result<NaiveDate, ParseError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn decimals_without_floats() {
+        assert_eq!(one_decimal(12_595, 1024, '.'), "12.3");
+        assert_eq!(one_decimal(1_572_864, 1_048_576, ','), "1,5");
+        assert_eq!(one_decimal(0, 1024, '.'), "0.0");
+        assert_eq!(micro_degrees(10_012_345), "10.012345");
+        assert_eq!(micro_degrees(-1), "-0.000001");
+        assert_eq!(micro_degrees(105_000_000), "105.000000");
+        assert_eq!(micro_degrees(i32::MIN), "-2147.483648");
+    }
+
     use super::*;
     use crate::time::VN_OFFSET;
     use chrono::{TimeZone, Utc};

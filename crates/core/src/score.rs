@@ -99,7 +99,7 @@ impl NotRatedReason {
                 months_required,
             } => format!(
                 "Không xếp loại: thành lập ngày {} chưa đủ {months_required} tháng",
-                founded_on.format("%d/%m/%Y")
+                crate::format::format_date_vn(*founded_on)
             ),
             Self::HaltedTooLong {
                 halted_days,

@@ -330,7 +330,7 @@ async fn main() -> anyhow::Result<()> {
         now,
         mine.iter().take(3).cloned().collect(),
     )
-    .to_json_pretty()
+    .to_json()
     .into_bytes()];
 
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
@@ -385,7 +385,7 @@ async fn main() -> anyhow::Result<()> {
                         b.visits.clone(),
                     )
                     .with_photos(b.photos.clone());
-                    htx_core::export::ExportBundle::from_json(&again.to_json_pretty())
+                    htx_core::export::ExportBundle::from_json(&again.to_json())
                         .is_ok_and(|c| c.visits == b.visits && c.photos == b.photos)
                 })
             });
