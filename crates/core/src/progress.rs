@@ -176,6 +176,22 @@ pub struct FormContext<'a> {
     pub now: DateTime<FixedOffset>,
 }
 
+impl FormContext<'_> {
+    /// What validation finds wrong (or, for a final visit, missing) in
+    /// `visit` against this organisation and rubric: "Hoàn tất"'s check.
+    pub fn validate(&self, visit: &Visit) -> Vec<crate::ValidationError> {
+        let mut rubrics = RubricRegistry::new();
+        if let Some(r) = self.rubric {
+            let _ = rubrics.add(r.clone());
+        }
+        let mut vcx = ValidationContext::new(self.now).with_rubrics(&rubrics);
+        if let Some(o) = self.organisation {
+            vcx = vcx.with_organisation(o);
+        }
+        validate_visit(visit, &vcx)
+    }
+}
+
 /// Each part's state, in [`FormPart::ALL`] order. `shown_errors` are the
 /// paths of the errors on screen (refused input, or what the last
 /// "Hoàn tất" found): their parts show errors until they are fixed.
@@ -192,16 +208,8 @@ pub fn part_states<'p>(
     let mut as_final = visit.clone();
     as_final.state = VisitState::Final;
     as_final.finished_at.get_or_insert(cx.now);
-    let mut rubrics = RubricRegistry::new();
-    if let Some(r) = cx.rubric {
-        let _ = rubrics.add(r.clone());
-    }
-    let mut vcx = ValidationContext::new(cx.now).with_rubrics(&rubrics);
-    if let Some(o) = cx.organisation {
-        vcx = vcx.with_organisation(o);
-    }
     let mut incomplete = Vec::new();
-    for e in validate_visit(&as_final, &vcx) {
+    for e in cx.validate(&as_final) {
         if let Some(p) = FormPart::of_path(&e.path) {
             match e.code {
                 // Not answered yet: missing, not wrong.

@@ -17,11 +17,9 @@ use htx_core::outbox::{edit_mode, EditMode};
 use htx_core::problem::ValidationError;
 use htx_core::progress::{input_id, part_states, FormContext, FormPart};
 use htx_core::time::to_vn;
-use htx_core::validation::{validate_visit, ValidationContext};
-use htx_core::{Organisation, Rubric, RubricRegistry, Visit, VisitState};
+use htx_core::{Organisation, Rubric, Visit, VisitState};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
 use parts::{VisitActions, VisitHeading, VisitNotices, VisitSections};
 use uuid::Uuid;
@@ -282,15 +280,12 @@ fn check_final(
     rubric: Option<&Rubric>,
     now: chrono::DateTime<chrono::FixedOffset>,
 ) -> Vec<ValidationError> {
-    let mut registry = RubricRegistry::new();
-    if let Some(r) = rubric {
-        let _ = registry.add(r.clone());
+    FormContext {
+        organisation,
+        rubric,
+        now,
     }
-    let mut ctx = ValidationContext::new(now).with_rubrics(&registry);
-    if let Some(o) = organisation {
-        ctx = ctx.with_organisation(o);
-    }
-    validate_visit(v, &ctx)
+    .validate(v)
 }
 
 /// Puts the cursor in the input `id` once the part holding it is shown,
