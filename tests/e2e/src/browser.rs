@@ -565,17 +565,8 @@ impl Browser {
         if self.engine == Engine::Firefox {
             return self.firefox_console();
         }
-        let url = format!(
-            "http://127.0.0.1:{}/session/{}/se/log",
-            self.driver_port, self.session_id
-        );
-        let v: Value = self
-            .http
-            .post(&url)
-            .json(&json!({ "type": "browser" }))
-            .send()
-            .await?
-            .json()
+        let v = self
+            .chromedriver_post("se/log", json!({ "type": "browser" }))
             .await
             .context("reading the browser log from chromedriver")?;
         let entries = v["value"]
@@ -589,6 +580,23 @@ impl Browser {
                 message: e["message"].as_str().unwrap_or_default().to_string(),
             })
             .collect())
+    }
+
+    /// POSTs `body` to chromedriver's own endpoint `path` of this session
+    /// (beyond fantoccini's commands): its JSON answer.
+    async fn chromedriver_post(&self, path: &str, body: Value) -> Result<Value> {
+        let url = format!(
+            "http://127.0.0.1:{}/session/{}/{path}",
+            self.driver_port, self.session_id
+        );
+        Ok(self
+            .http
+            .post(&url)
+            .json(&body)
+            .send()
+            .await?
+            .json()
+            .await?)
     }
 
     /// Firefox's console lines in the driver log since the previous call.
@@ -610,17 +618,8 @@ impl Browser {
         if self.engine != Engine::Chromium {
             bail!("{cmd}: the DevTools protocol is Chromium's");
         }
-        let url = format!(
-            "http://127.0.0.1:{}/session/{}/goog/cdp/execute",
-            self.driver_port, self.session_id
-        );
-        let v: Value = self
-            .http
-            .post(&url)
-            .json(&json!({ "cmd": cmd, "params": params }))
-            .send()
-            .await?
-            .json()
+        let v = self
+            .chromedriver_post("goog/cdp/execute", json!({ "cmd": cmd, "params": params }))
             .await
             .with_context(|| format!("DevTools command {cmd}"))?;
         if v["value"]["error"].is_string() {
