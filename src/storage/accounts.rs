@@ -4,13 +4,13 @@
 //! account, so the next user of the phone never sees or sends the previous
 //! officer's visits as their own. Nothing is ever deleted: the visits wait,
 //! unseen, until their own officer signs in again.
+use super::json::{from_js, from_js_all, to_js};
 use super::schema::{indexes, stores};
 use super::{DeviceStore, Result, StorageError};
 use htx_core::device::VisitSummary;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::primitive::TryToJs;
 use indexed_db_futures::KeyRange;
-use serde::Serialize;
 use std::collections::HashMap;
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
@@ -20,7 +20,7 @@ fn decode(e: impl std::fmt::Display) -> StorageError {
 }
 
 /// A key of the `by_account_*` compound indexes, or one end of the range
-/// of one account's keys: usable by both the raw and the serde queries.
+/// of one account's keys.
 #[derive(Clone, Debug)]
 pub(super) enum AccountKey {
     /// `[account]`: sorts before every `[account, …]`.
@@ -40,16 +40,6 @@ impl TryToJs for AccountKey {
             AccountKey::Exact(x, y) => js_sys::Array::of2(&a(x), &a(y)),
         }
         .into())
-    }
-}
-
-impl Serialize for AccountKey {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        match self {
-            AccountKey::Start(x) => (x,).serialize(s),
-            AccountKey::End(x) => (x, [0u8; 0]).serialize(s),
-            AccountKey::Exact(x, y) => (x, y).serialize(s),
-        }
     }
 }
 
@@ -119,13 +109,13 @@ impl DeviceStore {
             .index(indexes::BY_ACCOUNT_RECENT)?
             .get_all()
             .with_query::<AccountKey, _>(account_range(""))
-            .serde()?
-            .await?
-            .collect::<std::result::Result<_, _>>()
-            .map_err(decode)?;
+            .primitive()?
+            .await
+            .map_err(StorageError::from)
+            .and_then(from_js_all)?;
         for mut s in unowned.iter().cloned() {
             s.account = account.to_string();
-            summaries.put(&s).serde()?;
+            summaries.put(to_js(&s)?).primitive()?;
         }
         let outbox = tx.object_store(stores::OUTBOX)?;
         let entries: Vec<JsValue> = outbox
@@ -174,7 +164,7 @@ impl DeviceStore {
             .collect::<std::result::Result<_, _>>()?;
         let mut accounts = HashMap::new();
         for raw in all {
-            let s: VisitSummary = serde_wasm_bindgen::from_value(raw.clone()).map_err(decode)?;
+            let s: VisitSummary = from_js(&raw)?;
             if has_account(&raw) {
                 accounts.insert(s.id, s.account);
                 continue;

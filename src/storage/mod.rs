@@ -6,6 +6,7 @@
 //! and every write transaction is committed explicitly (indexed_db_futures
 //! rolls back uncommitted ones). Never await the network inside a transaction.
 mod accounts;
+mod json;
 mod outbox;
 mod photos;
 mod reference;
@@ -16,11 +17,13 @@ use htx_core::Visit;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::{Transaction, TransactionMode};
+use json::{from_js, from_js_all, to_js};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::cell::RefCell;
 use std::rc::Rc;
 use uuid::Uuid;
+use wasm_bindgen::JsValue;
 
 pub use accounts::OtherAccounts;
 pub use outbox::TakenBatch;
@@ -172,26 +175,22 @@ impl DeviceStore {
     ) -> Result<Option<T>> {
         let tx = self.tx(&[store], false)?;
         let s = tx.object_store(store)?;
-        s.get(key)
-            .serde()?
-            .await
-            .map_err(|e| StorageError::Decode(e.to_string()))
+        let raw: Option<JsValue> = s.get(key).primitive()?.await?;
+        raw.map(|v| from_js(&v)).transpose()
     }
 
     /// Every record of `store`, in key order.
     pub(crate) async fn get_every<T: DeserializeOwned>(&self, store: &str) -> Result<Vec<T>> {
         let tx = self.tx(&[store], false)?;
         let s = tx.object_store(store)?;
-        let iter = s.get_all().serde()?.await?;
-        iter.collect::<std::result::Result<Vec<T>, _>>()
-            .map_err(|e| StorageError::Decode(e.to_string()))
+        from_js_all(s.get_all().primitive()?.await?)
     }
 
     /// Inserts or replaces one record with an in-line key.
     pub(crate) async fn put_one<T: Serialize>(&self, store: &str, value: &T) -> Result<()> {
         let tx = self.tx(&[store], true)?;
         let s = tx.object_store(store)?;
-        s.put(value).serde()?;
+        s.put(to_js(value)?).primitive()?;
         Ok(tx.commit().await?)
     }
 

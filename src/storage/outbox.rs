@@ -2,6 +2,7 @@
 //! ([`htx_core::outbox`] holds the rules). Every change to it happens in the
 //! same transaction as the visit and summary it concerns, so a crash never
 //! leaves a final visit unqueued or a queue entry without its visit.
+use super::json::{from_js, to_js};
 use super::schema::{indexes, stores};
 use super::{DeviceStore, Result, StorageError};
 use htx_core::device::LocalStatus;
@@ -80,10 +81,7 @@ impl DeviceStore {
             .primitive()?
             .await?
             .collect::<std::result::Result<_, _>>()?;
-        let mut stored: Vec<StoredHead> = raw
-            .iter()
-            .map(|v| serde_wasm_bindgen::from_value(v.clone()).map_err(decode))
-            .collect::<Result<_>>()?;
+        let mut stored: Vec<StoredHead> = raw.iter().map(from_js).collect::<Result<_>>()?;
         let mut texts = Vec::with_capacity(raw.len());
         for v in &raw {
             let record = js_sys::Reflect::get(v, &JsValue::from_str("record"))
@@ -136,7 +134,8 @@ impl DeviceStore {
         let tx = self.tx(&[stores::OUTBOX], true)?;
         let store = tx.object_store(stores::OUTBOX)?;
         let key = OutboxEntry::key_of(id, revision);
-        let entry: Option<OutboxEntry> = store.get(key.as_str()).serde()?.await.map_err(decode)?;
+        let entry: Option<JsValue> = store.get(key.as_str()).primitive()?.await?;
+        let entry: Option<OutboxEntry> = entry.map(|e| from_js(&e)).transpose()?;
         let sent = match entry {
             Some(e) if e.attempts > 0 => true,
             Some(_) => {
@@ -165,13 +164,13 @@ impl DeviceStore {
         for (entry, _) in &settled {
             outbox.delete(entry.key.as_str()).primitive()?;
             let id = entry.visit_id.to_string();
-            reads.push(summaries.get(id.as_str()).serde()?);
+            reads.push(summaries.get(id.as_str()).primitive()?);
         }
-        let current: Vec<Option<VisitSummary>> = futures::future::join_all(reads)
-            .await
-            .into_iter()
-            .collect::<std::result::Result<_, _>>()
-            .map_err(decode)?;
+        let mut current: Vec<Option<VisitSummary>> = Vec::with_capacity(reads.len());
+        for raw in futures::future::join_all(reads).await {
+            let raw: Option<JsValue> = raw?;
+            current.push(raw.map(|r| from_js(&r)).transpose()?);
+        }
         for ((entry, settlement), summary) in settled.into_iter().zip(current) {
             let Some(status) = settlement.status() else {
                 continue;
@@ -188,7 +187,7 @@ impl DeviceStore {
             if let Settlement::Returned { comment } = settlement {
                 s.review_comment = Some(comment.clone());
             }
-            summaries.put(&s).serde()?;
+            summaries.put(to_js(&s)?).primitive()?;
         }
         Ok(tx.commit().await?)
     }
@@ -217,13 +216,13 @@ impl DeviceStore {
         let tx = self.tx(&[stores::OUTBOX, stores::META], true)?;
         let outbox = tx.object_store(stores::OUTBOX)?;
         for e in &entries {
-            outbox.put(e).serde()?;
+            outbox.put(to_js(e)?).primitive()?;
         }
         let meta = tx.object_store(stores::META)?;
-        meta.put(&true)
+        meta.put(JsValue::TRUE)
             .with_key(BACKFILLED)
             .without_key_type()
-            .serde()?;
+            .primitive()?;
         Ok(tx.commit().await?)
     }
 }
@@ -237,8 +236,8 @@ pub(super) async fn apply_reviews(
 ) -> Result<()> {
     for r in reviews {
         let id = r.visit_id.to_string();
-        let summary: Option<VisitSummary> =
-            summaries.get(id.as_str()).serde()?.await.map_err(decode)?;
+        let summary: Option<JsValue> = summaries.get(id.as_str()).primitive()?.await?;
+        let summary: Option<VisitSummary> = summary.map(|s| from_js(&s)).transpose()?;
         let Some(mut s) = summary else { continue };
         // Only the revision reviewed, and never over the officer's own edit.
         if s.revision != r.revision || matches!(s.status, LocalStatus::Draft | LocalStatus::Waiting)
@@ -255,7 +254,7 @@ pub(super) async fn apply_reviews(
                 s.review_comment = None;
             }
         }
-        summaries.put(&s).serde()?;
+        summaries.put(to_js(&s)?).primitive()?;
     }
     Ok(())
 }
@@ -270,8 +269,8 @@ pub(super) fn queue_if_waiting(
 ) -> Result<()> {
     if summary.status == LocalStatus::Waiting && visit.state == htx_core::VisitState::Final {
         outbox
-            .put(&OutboxEntry::new(visit, &summary.account, now_ms))
-            .serde()?;
+            .put(to_js(&OutboxEntry::new(visit, &summary.account, now_ms))?)
+            .primitive()?;
     }
     Ok(())
 }

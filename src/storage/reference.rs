@@ -1,12 +1,14 @@
 //! Reference data downloaded in the office (organisations, places, rubrics)
 //! and small device facts in `meta`.
+use super::json::{from_js, to_js};
 use super::schema::stores;
-use super::{DeviceStore, Result, StorageError};
+use super::{DeviceStore, Result};
 use htx_core::device::VisitSummary;
 use htx_core::sync::{Cursor, PullResponse};
 use htx_core::{Organisation, Place, Rubric};
 use indexed_db_futures::prelude::*;
 use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
 
 pub mod keys {
     pub const PLACES: &str = "places";
@@ -62,7 +64,7 @@ impl DeviceStore {
         )?;
         let orgs = tx.object_store(stores::ORGANISATIONS)?;
         for o in &pull.organisations {
-            orgs.put(o).serde()?;
+            orgs.put(to_js(o)?).primitive()?;
         }
         let summaries = tx.object_store(stores::VISIT_SUMMARIES)?;
         // Returned visits this device does not hold (a new phone): kept, so
@@ -71,50 +73,51 @@ impl DeviceStore {
         let now_ms = js_sys::Date::now() as i64;
         for v in &pull.returned_visits {
             let id = v.id.to_string();
-            let held: Option<VisitSummary> = summaries
-                .get(id.as_str())
-                .serde()?
-                .await
-                .map_err(|e| StorageError::Decode(e.to_string()))?;
+            let held: Option<JsValue> = summaries.get(id.as_str()).primitive()?.await?;
             if held.is_some() {
                 continue;
             }
-            let org: Option<Organisation> = orgs
+            let org: Option<JsValue> = orgs
                 .get(v.organisation_id.to_string().as_str())
-                .serde()?
-                .await
-                .map_err(|e| StorageError::Decode(e.to_string()))?;
-            visits.put(v).serde()?;
+                .primitive()?
+                .await?;
+            let org: Option<Organisation> = org.map(|o| from_js(&o)).transpose()?;
+            visits.put(to_js(v)?).primitive()?;
             summaries
-                .put(&VisitSummary::received(v, org.as_ref(), account, now_ms))
-                .serde()?;
+                .put(to_js(&VisitSummary::received(
+                    v,
+                    org.as_ref(),
+                    account,
+                    now_ms,
+                ))?)
+                .primitive()?;
         }
         super::outbox::apply_reviews(&summaries, &pull.reviews).await?;
         let meta = tx.object_store(stores::META)?;
         if !pull.places.is_empty() {
-            meta.put(&pull.places)
+            meta.put(to_js(&pull.places)?)
                 .with_key(keys::PLACES)
                 .without_key_type()
-                .serde()?;
+                .primitive()?;
         }
         if !pull.rubrics.is_empty() {
-            meta.put(&pull.rubrics)
+            meta.put(to_js(&pull.rubrics)?)
                 .with_key(keys::RUBRICS)
                 .without_key_type()
-                .serde()?;
+                .primitive()?;
         }
-        meta.put(&pull.cursor)
+        meta.put(to_js(&pull.cursor)?)
             .with_key(keys::PULL_CURSOR)
             .without_key_type()
-            .serde()?;
-        meta.put(account)
+            .primitive()?;
+        meta.put(to_js(account)?)
             .with_key(keys::PULL_ACCOUNT)
             .without_key_type()
-            .serde()?;
-        meta.put(pulled_at)
+            .primitive()?;
+        meta.put(to_js(pulled_at)?)
             .with_key(keys::PULLED_AT)
             .without_key_type()
-            .serde()?;
+            .primitive()?;
         Ok(tx.commit().await?)
     }
 

@@ -1,8 +1,9 @@
 //! Visits and their list summaries, always written together in one
 //! transaction so a list never shows a visit the store does not hold.
 use super::accounts::{account_key, account_range};
+use super::json::{from_js_all, to_js};
 use super::schema::{indexes, stores};
-use super::{DeviceStore, Result, StorageError};
+use super::{DeviceStore, Result};
 use htx_core::device::{LocalStatus, VisitSummary};
 use htx_core::Visit;
 use indexed_db_futures::prelude::*;
@@ -45,8 +46,8 @@ impl DeviceStore {
         let outbox = tx.object_store(stores::OUTBOX)?;
         let now = js_sys::Date::now();
         for (visit, summary) in pairs {
-            visits.put(visit).serde()?;
-            summaries.put(summary).serde()?;
+            visits.put(to_js(visit)?).primitive()?;
+            summaries.put(to_js(summary)?).primitive()?;
             super::outbox::queue_if_waiting(&outbox, visit, summary, now)?;
         }
         Ok(tx.commit().await?)
@@ -78,10 +79,9 @@ impl DeviceStore {
                     .get_all()
                     .with_query::<super::accounts::AccountKey, _>(account_range(account))
                     .with_limit(limit)
-                    .serde()?
+                    .primitive()?
                     .await?;
-                iter.collect::<std::result::Result<_, _>>()
-                    .map_err(|e| StorageError::Decode(e.to_string()))?
+                from_js_all(iter)?
             }
             Some(s) => {
                 // One state is a small share of the device's visits; sort here.
@@ -89,11 +89,9 @@ impl DeviceStore {
                 let iter = index
                     .get_all()
                     .with_query::<super::accounts::AccountKey, _>(account_key(account, s.as_str()))
-                    .serde()?
+                    .primitive()?
                     .await?;
-                let mut v: Vec<VisitSummary> = iter
-                    .collect::<std::result::Result<_, _>>()
-                    .map_err(|e| StorageError::Decode(e.to_string()))?;
+                let mut v: Vec<VisitSummary> = from_js_all(iter)?;
                 v.sort_by_key(|s| s.recent);
                 v.truncate(limit as usize);
                 v
@@ -133,10 +131,9 @@ impl DeviceStore {
         let iter = index
             .get_all()
             .with_query::<super::accounts::AccountKey, _>(account_range(account))
-            .serde()?
+            .primitive()?
             .await?;
-        iter.collect::<std::result::Result<_, _>>()
-            .map_err(|e| StorageError::Decode(e.to_string()))
+        from_js_all(iter)
     }
 
     /// Visits stored before summaries existed (schema 1-2) get one, so they

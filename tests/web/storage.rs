@@ -376,28 +376,28 @@ async fn a_shared_phone_lists_counts_and_sends_only_the_signed_in_officers_visit
     DeviceStore::delete(name).await.unwrap();
 }
 
-#[wasm_bindgen_test]
-async fn upgrade_from_version_5_gives_each_visit_and_queued_revision_its_officer() {
+/// Rewrites every record of `names` in database `name` at `version` with
+/// `change`, as an older app would have stored them; returns how many.
+async fn rewrite_records(
+    name: &str,
+    version: u32,
+    names: &[&str],
+    change: impl Fn(&wasm_bindgen::JsValue),
+) -> usize {
     use indexed_db_futures::prelude::*;
-    use wasm_bindgen::JsValue;
-    let name = "t-upgrade-5";
-    let v5 = fresh(name, 5).await;
-    let a = save_as(&v5, "canbo1", 1, VisitState::Final).await;
-    let b = save_as(&v5, "canbo2", 2, VisitState::Draft).await;
-    v5.close();
-    // Schema 5 stored no account: strip it, as an older app wrote them.
     let db = indexed_db_futures::database::Database::open(name)
-        .with_version(5u32)
+        .with_version(version)
         .await
         .unwrap();
-    for store_name in [stores::VISIT_SUMMARIES, stores::OUTBOX] {
+    let mut rewritten = 0;
+    for store_name in names {
         let tx = db
-            .transaction(store_name)
+            .transaction(*store_name)
             .with_mode(indexed_db_futures::transaction::TransactionMode::Readwrite)
             .build()
             .unwrap();
         let store = tx.object_store(store_name).unwrap();
-        let all: Vec<JsValue> = store
+        let all: Vec<wasm_bindgen::JsValue> = store
             .get_all()
             .primitive()
             .unwrap()
@@ -405,18 +405,34 @@ async fn upgrade_from_version_5_gives_each_visit_and_queued_revision_its_officer
             .unwrap()
             .map(|r| r.unwrap())
             .collect();
-        assert!(!all.is_empty());
         for r in all {
-            js_sys::Reflect::delete_property(
-                wasm_bindgen::JsCast::unchecked_ref::<js_sys::Object>(&r),
-                &JsValue::from_str("account"),
-            )
-            .unwrap();
+            change(&r);
             store.put(r).primitive().unwrap();
+            rewritten += 1;
         }
         tx.commit().await.unwrap();
     }
     db.close();
+    rewritten
+}
+
+#[wasm_bindgen_test]
+async fn upgrade_from_version_5_gives_each_visit_and_queued_revision_its_officer() {
+    let name = "t-upgrade-5";
+    let v5 = fresh(name, 5).await;
+    let a = save_as(&v5, "canbo1", 1, VisitState::Final).await;
+    let b = save_as(&v5, "canbo2", 2, VisitState::Draft).await;
+    v5.close();
+    // Schema 5 stored no account: strip it, as an older app wrote them.
+    let stripped = rewrite_records(name, 5, &[stores::VISIT_SUMMARIES, stores::OUTBOX], |r| {
+        js_sys::Reflect::delete_property(
+            wasm_bindgen::JsCast::unchecked_ref::<js_sys::Object>(r),
+            &wasm_bindgen::JsValue::from_str("account"),
+        )
+        .unwrap();
+    })
+    .await;
+    assert_eq!(stripped, 3, "2 summaries, 1 outbox entry");
 
     let current = DeviceStore::open_at(name, SCHEMA_VERSION)
         .await
@@ -444,6 +460,60 @@ async fn upgrade_from_version_5_gives_each_visit_and_queued_revision_its_officer
     );
     assert_eq!(current.count_visits().await.unwrap(), 2);
     current.close();
+    DeviceStore::delete(name).await.unwrap();
+}
+
+/// What the app stored before records went through JSON (serde-wasm-bindgen):
+/// an absent value was a property holding `undefined`, not `null`.
+fn absent_as_undefined(v: &wasm_bindgen::JsValue) {
+    use wasm_bindgen::JsCast;
+    let Some(o) = v.dyn_ref::<js_sys::Object>() else {
+        return;
+    };
+    for key in js_sys::Object::keys(o).iter() {
+        let value = js_sys::Reflect::get(o, &key).unwrap();
+        if value.is_null() {
+            js_sys::Reflect::set(o, &key, &wasm_bindgen::JsValue::UNDEFINED).unwrap();
+        } else {
+            absent_as_undefined(&value);
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn records_an_earlier_app_stored_read_the_same() {
+    let name = "t-earlier-records";
+    let store = fresh(name, SCHEMA_VERSION).await;
+    let draft = save_as(&store, OFFICER, 1, VisitState::Draft).await;
+    let waiting = save_as(&store, OFFICER, 2, VisitState::Final).await;
+    let summary = store.get_summary(draft.id).await.unwrap().unwrap();
+    store.close();
+    let all = [stores::VISITS, stores::VISIT_SUMMARIES, stores::OUTBOX];
+    let rewritten = rewrite_records(name, SCHEMA_VERSION, &all, absent_as_undefined).await;
+    assert_eq!(rewritten, 5, "2 visits, 2 summaries, 1 outbox entry");
+    let store = DeviceStore::open_at(name, SCHEMA_VERSION).await.unwrap();
+    assert_eq!(
+        store.get_visit(draft.id).await.unwrap(),
+        Some(draft.clone())
+    );
+    assert_eq!(store.get_summary(draft.id).await.unwrap(), Some(summary));
+    assert_eq!(
+        store
+            .recent_summaries(OFFICER, None, 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    let batch = store.take_batch(OFFICER).await.unwrap();
+    assert_eq!(
+        batch.heads.iter().map(|h| h.visit_id).collect::<Vec<_>>(),
+        vec![waiting.id]
+    );
+    let sent: Vec<htx_core::sync::VisitRevision> =
+        serde_json::from_str(&batch.records_json).unwrap();
+    assert_eq!(sent, vec![htx_core::sync::VisitRevision::new(waiting)]);
+    store.close();
     DeviceStore::delete(name).await.unwrap();
 }
 

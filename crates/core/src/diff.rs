@@ -2,6 +2,7 @@
 //! revision and a conflicting push): the review console shows it as a table
 //! of field paths with the value before and after.
 
+use crate::json_tree::to_tree;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -23,7 +24,7 @@ pub struct FieldChange {
 /// The fields of `after` that differ from `before`, in path order. Arrays
 /// are compared whole (a photo or certificate list shows as one change).
 pub fn visit_changes(before: &Visit, after: &Visit) -> Vec<FieldChange> {
-    let (Ok(a), Ok(b)) = (serde_json::to_value(before), serde_json::to_value(after)) else {
+    let (Ok(a), Ok(b)) = (to_tree(before), to_tree(after)) else {
         return vec![];
     };
     let mut left = BTreeMap::new();

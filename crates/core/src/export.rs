@@ -18,6 +18,7 @@
 //! since, filled in by `#[serde(default)]`) still verifies.
 
 use crate::hash::{canonical_json, content_hash, ContentHash};
+use crate::json_tree::to_tree;
 use crate::search::fold;
 use crate::sync::RecordKey;
 use crate::visit::Visit;
@@ -109,7 +110,7 @@ impl ExportBundle {
     /// The checksum the content should carry.
     pub fn compute_sha256(&self) -> String {
         // Serialising cannot fail: string keys only, finite numbers only.
-        checksum_of(&serde_json::to_value(self).unwrap_or(Value::Null))
+        checksum_of(&to_tree(self).unwrap_or(Value::Null))
     }
 
     /// The stored checksum matches the content.
@@ -192,14 +193,14 @@ impl ExportBundle {
                 computed: actual,
             });
         }
-        let bundle: ExportBundle =
-            serde_json::from_value(raw.clone()).map_err(|e| ImportError::Malformed {
-                detail: e.to_string(),
-            })?;
+        // From the text, not the tree: the app reads these types from text anyway.
+        let bundle: ExportBundle = serde_json::from_str(s).map_err(|e| ImportError::Malformed {
+            detail: e.to_string(),
+        })?;
         // The checksum covers the file as written; a field this app does not
         // know would pass it and then be dropped silently on import (found by
         // htx-fuzz). A file an app exported has none: refuse it.
-        let typed = serde_json::to_value(&bundle).map_err(|e| ImportError::Malformed {
+        let typed = to_tree(&bundle).map_err(|e| ImportError::Malformed {
             detail: e.to_string(),
         })?;
         if let Some(path) = unknown_field(&raw, &typed, String::new()) {

@@ -170,7 +170,7 @@ fn pointer(path: &str) -> String {
 /// The text to show in the input for `path` ("" when not answered).
 /// Money is grouped (`1.250.000`), yes/no is `yes` / `no`.
 pub fn read(visit: &Visit, path: &str) -> String {
-    let Ok(v) = serde_json::to_value(visit) else {
+    let Ok(v) = crate::json_tree::to_tree(visit) else {
         return String::new();
     };
     let kind = field(path).map(|f| f.kind);
@@ -230,10 +230,10 @@ pub fn write(visit: &mut Visit, path: &str, input: &str) -> Result<(), InputErro
             }
         }
     };
-    let mut doc = serde_json::to_value(&*visit)
+    let mut doc = crate::json_tree::to_tree(visit)
         .map_err(|e| InputError::new(path, e.to_string(), e.to_string()))?;
     set_path(&mut doc, path, value);
-    let updated: Visit = serde_json::from_value(doc).map_err(|_| {
+    let updated: Visit = crate::json_tree::from_tree(doc).map_err(|_| {
         InputError::new(
             path,
             "Giá trị quá lớn hoặc không hợp lệ",

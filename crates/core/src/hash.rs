@@ -84,7 +84,7 @@ fn write_canonical(v: &Value, out: &mut Vec<u8>) {
 /// The canonical JSON of a visit, the bytes its content hash is taken of.
 pub(crate) fn canonical_visit(visit: &Visit) -> Vec<u8> {
     // Serialising a Visit cannot fail: no non-string map keys, no floats.
-    let v = serde_json::to_value(visit).unwrap_or(Value::Null);
+    let v = crate::json_tree::to_tree(visit).unwrap_or(Value::Null);
     let mut out = Vec::with_capacity(4096);
     write_canonical(&v, &mut out);
     out

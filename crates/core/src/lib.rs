@@ -32,6 +32,7 @@ pub mod form;
 pub mod format;
 pub mod hash;
 pub mod indicators;
+pub mod json_tree;
 pub mod money;
 pub mod organisation;
 pub mod outbox;

@@ -240,7 +240,7 @@ pub fn part_states<'p>(
 fn answered_parts(visit: &Visit) -> Vec<FormPart> {
     let mut out = Vec::new();
     // One serialisation for all the form's fields (form::read would make one each).
-    let json = serde_json::to_value(visit).unwrap_or(Value::Null);
+    let json = crate::json_tree::to_tree(visit).unwrap_or(Value::Null);
     for (part, section) in [(FormPart::Facts, "facts"), (FormPart::Plan, "plan")] {
         let any = SECTIONS
             .iter()

@@ -1,0 +1,40 @@
+//! Records cross into IndexedDB as JSON: serde_json (which the app carries
+//! for the network anyway) writes the text and the browser's `JSON.parse`
+//! makes the object IndexedDB stores and indexes. Reading is the reverse.
+//! Every stored type then has one serde instance (serde_json's) in the wasm
+//! instead of a second one per type for serde-wasm-bindgen, and the records
+//! stay plain objects, so the schema and its indexes do not change.
+use super::{Result, StorageError};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::JsValue;
+
+fn unreadable(e: impl std::fmt::Display) -> StorageError {
+    StorageError::Decode(e.to_string())
+}
+
+/// `value` as the object IndexedDB stores.
+pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue> {
+    let text = serde_json::to_string(value).map_err(unreadable)?;
+    js_sys::JSON::parse(&text).map_err(|_| unreadable("JSON.parse"))
+}
+
+/// A stored object read back into `T`.
+pub(crate) fn from_js<T: DeserializeOwned>(raw: &JsValue) -> Result<T> {
+    let text: String = js_sys::JSON::stringify(raw)
+        .map_err(|_| unreadable("JSON.stringify"))?
+        .into();
+    serde_json::from_str(&text).map_err(unreadable)
+}
+
+/// Every record of a `getAll`, read with one `JSON.stringify` of the whole
+/// array (one crossing of the JS boundary, not one per record).
+pub(crate) fn from_js_all<T: DeserializeOwned>(
+    raw: impl IntoIterator<Item = std::result::Result<JsValue, indexed_db_futures::error::Error>>,
+) -> Result<Vec<T>> {
+    let array = js_sys::Array::new();
+    for v in raw {
+        array.push(&v?);
+    }
+    from_js(&array)
+}
