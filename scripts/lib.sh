@@ -11,7 +11,9 @@ step() { printf '\n==> %s\n' "$*"; }
 # into dist/console/ (in that order: trunk replaces its whole dist dir).
 build_app() {
   step "trunk build (release) -> dist/ (field app) and dist/console/ (console)"
-  ( . scripts/web-env.sh && trunk build && trunk build console.html --dist dist/console --public-url /console/ )
+  ( . scripts/web-env.sh &&
+    export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-} ${HTX_SHIPPED_WASM_RUSTFLAGS:-}" &&
+    trunk build && trunk build console.html --dist dist/console --public-url /console/ )
   precompress dist
 }
 

@@ -16,6 +16,10 @@ case "$_htx_mode" in
     # Smaller wasm: no source locations in panic messages (a -Z flag, so only
     # here), and .cargo/config.toml's erase_components, which this replaces.
     export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components -Zlocation-detail=none"
+    # The shipped app only (scripts/lib.sh's build_app): a panic stops the wasm
+    # at once, with no message and none of the formatting a message needs
+    # (a smaller download). Tests keep panic messages: they say what failed.
+    export HTX_SHIPPED_WASM_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort"
     ;;
   rustup) ;;
   *) echo "scripts/web-env.sh: run scripts/setup.sh first" >&2 ;;
