@@ -13,6 +13,7 @@ build_app() {
   step "trunk build (release) -> dist/ (field app) and dist/console/ (console)"
   ( . scripts/web-env.sh &&
     export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-} ${HTX_SHIPPED_WASM_RUSTFLAGS:-}" &&
+    if [ -n "${HTX_SHIPPED_STD_FEATURES:-}" ]; then export CARGO_UNSTABLE_BUILD_STD_FEATURES="$HTX_SHIPPED_STD_FEATURES"; fi &&
     trunk build && trunk build console.html --dist dist/console --public-url /console/ )
   precompress dist
 }

@@ -20,6 +20,8 @@ case "$_htx_mode" in
     # at once, with no message and none of the formatting a message needs
     # (a smaller download). Tests keep panic messages: they say what failed.
     export HTX_SHIPPED_WASM_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort"
+    # ... and std's smaller algorithms (sorts, searches) where it has two.
+    export HTX_SHIPPED_STD_FEATURES="optimize_for_size"
     ;;
   rustup) ;;
   *) echo "scripts/web-env.sh: run scripts/setup.sh first" >&2 ;;
