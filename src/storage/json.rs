@@ -27,6 +27,17 @@ pub(crate) fn from_js<T: DeserializeOwned>(raw: &JsValue) -> Result<T> {
     serde_json::from_str(&text).map_err(unreadable)
 }
 
+/// Only the properties named in `fields`, at every depth, of a stored
+/// object (or array of them), read into `T`: the few fields a decision
+/// needs, without copying the rest (an outbox entry carries its visit).
+pub(crate) fn from_js_fields<T: DeserializeOwned>(raw: &JsValue, fields: &[&str]) -> Result<T> {
+    let names: js_sys::Array = fields.iter().map(|f| JsValue::from_str(f)).collect();
+    let text: String = js_sys::JSON::stringify_with_replacer(raw, &names)
+        .map_err(|_| unreadable("JSON.stringify"))?
+        .into();
+    serde_json::from_str(&text).map_err(unreadable)
+}
+
 /// Every record of a `getAll`, read with one `JSON.stringify` of the whole
 /// array (one crossing of the JS boundary, not one per record).
 pub(crate) fn from_js_all<T: DeserializeOwned>(

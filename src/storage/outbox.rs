@@ -2,7 +2,7 @@
 //! ([`htx_core::outbox`] holds the rules). Every change to it happens in the
 //! same transaction as the visit and summary it concerns, so a crash never
 //! leaves a final visit unqueued or a queue entry without its visit.
-use super::json::{from_js, to_js};
+use super::json::{from_js, from_js_fields, to_js};
 use super::schema::{indexes, stores};
 use super::{DeviceStore, Result, StorageError};
 use htx_core::device::LocalStatus;
@@ -44,6 +44,13 @@ struct StoredHash {
     hash: ContentHash,
 }
 
+impl StoredHead {
+    /// Every property name in a `StoredHead` (`record.hash` included).
+    const FIELDS: &'static [&'static str] = &[
+        "key", "visit_id", "revision", "attempts", "bytes", "record", "hash",
+    ];
+}
+
 /// Meta key set once the outbox has been filled from visits that were
 /// already waiting when the store was created (schema 3 → 4).
 const BACKFILLED: &str = "outbox_backfilled";
@@ -81,7 +88,8 @@ impl DeviceStore {
             .primitive()?
             .await?
             .collect::<std::result::Result<_, _>>()?;
-        let mut stored: Vec<StoredHead> = raw.iter().map(from_js).collect::<Result<_>>()?;
+        let entries: js_sys::Array = raw.iter().collect();
+        let mut stored: Vec<StoredHead> = from_js_fields(&entries, StoredHead::FIELDS)?;
         let mut texts = Vec::with_capacity(raw.len());
         for v in &raw {
             let record = js_sys::Reflect::get(v, &JsValue::from_str("record"))

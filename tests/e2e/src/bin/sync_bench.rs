@@ -11,7 +11,8 @@
 //! - bytes on the wire per visit (the app counts its gzip request bodies).
 //!
 //! Then, natively (reqwest, gzip bodies like the app's):
-//! - server ingest: 20,000 visits in batches of 200, one client;
+//! - server ingest: 20,000 visits in batches of 200 from one client, then
+//!   from 4 clients at once;
 //! - 200 concurrent clients each pushing 5 batches of 10 visits: latency
 //!   p50/p99;
 //! - the server's resident memory (VmRSS) and peak (VmHWM) after all that.
@@ -109,7 +110,7 @@ async fn breakdown(app: &TestApp) -> Result<String> {
 async fn device_end_to_end(app: &TestApp, orgs: &[Organisation]) -> Result<()> {
     let b = &app.browser;
     let mut all: Vec<Visit> = Vec::new();
-    for (n, goal_ms) in [(1_000usize, 200.0), (10_000, 1_500.0)] {
+    for (n, goal_ms) in [(1_000usize, 300.0), (10_000, 2_500.0)] {
         let visits = final_visits(orgs, n)?;
         store_on_device(app, orgs, &visits).await?;
         let ms = sync_once(app).await?;
@@ -132,9 +133,9 @@ async fn device_end_to_end(app: &TestApp, orgs: &[Organisation]) -> Result<()> {
     runs.sort_by(f64::total_cmp);
     let ms = percentile(&runs, 0.5);
     println!(
-        "{:<40} {ms:>9.1} ms   goal 10 ms: {}   (median of 7, {:.1}–{:.1} ms)",
+        "{:<40} {ms:>9.1} ms   goal 12 ms: {}   (median of 7, {:.1}–{:.1} ms)",
         "sync with nothing new",
-        verdict(ms <= 10.0),
+        verdict(ms <= 12.0),
         runs[0],
         runs[runs.len() - 1]
     );
@@ -153,8 +154,9 @@ async fn device_end_to_end(app: &TestApp, orgs: &[Organisation]) -> Result<()> {
     store_on_device(app, orgs, &edited).await?;
     let ms = sync_once(app).await?;
     println!(
-        "{:<40} {ms:>9.1} ms   ({} new revisions)",
+        "{:<40} {ms:>9.1} ms   goal 400 ms: {}   ({} new revisions)",
         "sync after 10 % were edited",
+        verdict(ms <= 400.0),
         edited.len()
     );
 
@@ -246,9 +248,37 @@ async fn server_load(app: &TestApp, orgs: &[Organisation]) -> Result<()> {
     }
     let per_s = INGEST as f64 / started.elapsed().as_secs_f64();
     println!(
-        "{:<40} {per_s:>9.0} /s   goal 20000 /s: {}",
+        "{:<40} {per_s:>9.0} /s   goal 15000 /s: {}",
         "server ingest (batches of 200)",
-        verdict(per_s >= 20_000.0)
+        verdict(per_s >= 15_000.0)
+    );
+
+    // The same from 4 clients at once (a few officers syncing after a
+    // meeting): 5,000 visits each, batches of 200.
+    let streams: Vec<Vec<Vec<u8>>> = final_visits(orgs, INGEST)?
+        .chunks(INGEST / 4)
+        .map(|c| c.chunks(200).map(|b| push_body(b.to_vec())).collect())
+        .collect::<Result<_>>()?;
+    let started = Instant::now();
+    let tasks: Vec<_> = streams
+        .into_iter()
+        .map(|bodies| {
+            let (http, url, token) = (app.http.clone(), url.clone(), token.clone());
+            tokio::spawn(async move {
+                for body in bodies {
+                    push(&http, &url, &token, body).await?;
+                }
+                Ok::<_, anyhow::Error>(())
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await??;
+    }
+    let per_s = INGEST as f64 / started.elapsed().as_secs_f64();
+    println!(
+        "{:<40} {per_s:>9.0} /s   (no goal)",
+        "server ingest, 4 clients at once"
     );
 
     // 200 concurrent clients, 5 pushes of 10 visits each.
@@ -292,9 +322,9 @@ async fn server_load(app: &TestApp, orgs: &[Organisation]) -> Result<()> {
     lat.sort_by(f64::total_cmp);
     let (p50, p99) = (percentile(&lat, 0.5), percentile(&lat, 0.99));
     println!(
-        "{:<40} p50 {p50:.1} ms  p99 {p99:.1} ms   goal p99 200 ms: {}   ({} pushes, {:.0} visits/s)",
+        "{:<40} p50 {p50:.1} ms  p99 {p99:.1} ms   goal p99 250 ms: {}   ({} pushes, {:.0} visits/s)",
         "200 concurrent pushing clients",
-        verdict(p99 <= 200.0),
+        verdict(p99 <= 250.0),
         lat.len(),
         (CLIENTS * PUSHES * 10) as f64 / wall
     );
