@@ -2,7 +2,7 @@
 //! ([`htx_core::outbox`] holds the rules). Every change to it happens in the
 //! same transaction as the visit and summary it concerns, so a crash never
 //! leaves a final visit unqueued or a queue entry without its visit.
-use super::json::{from_js, from_js_fields, to_js};
+use super::json::{from_js, from_js_all, from_js_fields, to_js};
 use super::schema::{indexes, stores};
 use super::{DeviceStore, Result, StorageError};
 use htx_core::device::LocalStatus;
@@ -12,7 +12,9 @@ use htx_core::outbox::{batch_len, OutboxEntry, OutboxHead, Settlement};
 use htx_core::review::{ReviewDecision, ReviewOutcome};
 use indexed_db_futures::object_store::ObjectStore;
 use indexed_db_futures::prelude::*;
+use indexed_db_futures::KeyRange;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
 
@@ -55,6 +57,28 @@ impl StoredHead {
 /// already waiting when the store was created (schema 3 → 4).
 const BACKFILLED: &str = "outbox_backfilled";
 
+/// Meta key: the outbox entries a push has carried that no receipt has
+/// settled yet, with how many pushes carried each. One small record written
+/// once per batch, instead of rewriting every entry (and its whole visit)
+/// to count its attempt. Entries an earlier app counted carry `attempts`.
+const SENT: &str = "outbox_sent";
+
+/// Outbox key → pushes that carried it.
+type SentMarks = BTreeMap<String, u32>;
+
+async fn sent_marks(meta: &ObjectStore<'_>) -> Result<SentMarks> {
+    let raw: Option<JsValue> = meta.get(SENT).primitive()?.await?;
+    Ok(raw.map(|r| from_js(&r)).transpose()?.unwrap_or_default())
+}
+
+fn put_sent_marks(meta: &ObjectStore<'_>, marks: &SentMarks) -> Result<()> {
+    meta.put(to_js(marks)?)
+        .with_key(SENT)
+        .without_key_type()
+        .primitive()?;
+    Ok(())
+}
+
 fn decode(e: impl std::fmt::Display) -> StorageError {
     StorageError::Decode(e.to_string())
 }
@@ -65,8 +89,8 @@ impl DeviceStore {
         self.count_of(stores::OUTBOX).await
     }
 
-    /// The next batch in queue order, each entry's attempt counted in the
-    /// same transaction that reads it. From then on an edit of that visit
+    /// The next batch in queue order, each entry's attempt counted (in
+    /// [`SENT`]) in the same transaction that reads it. From then on an edit of that visit
     /// makes a new revision, since the server may hold this one whatever
     /// happens to the request.
     ///
@@ -78,8 +102,9 @@ impl DeviceStore {
     ///
     /// Only `account`'s entries: another officer's visits wait for them.
     pub async fn take_batch(&self, account: &str) -> Result<TakenBatch> {
-        let tx = self.tx(&[stores::OUTBOX], true)?;
+        let tx = self.tx(&[stores::OUTBOX, stores::META], true)?;
         let store = tx.object_store(stores::OUTBOX)?;
+        let meta = tx.object_store(stores::META)?;
         let index = store.index(indexes::BY_ACCOUNT_QUEUED)?;
         let mut raw: Vec<JsValue> = index
             .get_all()
@@ -106,11 +131,12 @@ impl DeviceStore {
         raw.truncate(n);
         stored.truncate(n);
         texts.truncate(n);
-        let attempts = JsValue::from_str("attempts");
-        for (v, h) in raw.iter().zip(&stored) {
-            js_sys::Reflect::set(v, &attempts, &JsValue::from(h.attempts + 1))
-                .map_err(|_| decode("attempts"))?;
-            store.put(v.clone()).primitive()?;
+        if n > 0 {
+            let mut marks = sent_marks(&meta).await?;
+            for h in &stored {
+                *marks.entry(h.key.clone()).or_insert(h.attempts) += 1;
+            }
+            put_sent_marks(&meta, &marks)?;
         }
         tx.commit().await?;
         let records_json = format!("[{}]", texts.join(","));
@@ -139,13 +165,16 @@ impl DeviceStore {
     /// the edit must be a new revision). One transaction, so a sync running
     /// at the same moment either got it first (sent) or never sees it.
     pub async fn take_back(&self, id: Uuid, revision: u32) -> Result<bool> {
-        let tx = self.tx(&[stores::OUTBOX], true)?;
+        let tx = self.tx(&[stores::OUTBOX, stores::META], true)?;
         let store = tx.object_store(stores::OUTBOX)?;
         let key = OutboxEntry::key_of(id, revision);
         let entry: Option<JsValue> = store.get(key.as_str()).primitive()?.await?;
         let entry: Option<OutboxEntry> = entry.map(|e| from_js(&e)).transpose()?;
+        let marked = sent_marks(&tx.object_store(stores::META)?)
+            .await?
+            .contains_key(&key);
         let sent = match entry {
-            Some(e) if e.attempts > 0 => true,
+            Some(e) if e.attempts > 0 || marked => true,
             Some(_) => {
                 store.delete(key.as_str()).primitive()?;
                 false
@@ -161,25 +190,34 @@ impl DeviceStore {
     /// moved on to a newer revision meanwhile); pending ones stay queued.
     /// The visits themselves are never touched: nothing is deleted by sync.
     pub async fn settle(&self, results: &[(OutboxHead, Settlement)]) -> Result<()> {
-        let tx = self.tx(&[stores::OUTBOX, stores::VISIT_SUMMARIES], true)?;
+        let tx = self.tx(
+            &[stores::OUTBOX, stores::VISIT_SUMMARIES, stores::META],
+            true,
+        )?;
         let outbox = tx.object_store(stores::OUTBOX)?;
         let summaries = tx.object_store(stores::VISIT_SUMMARIES)?;
         let settled: Vec<&(OutboxHead, Settlement)> =
             results.iter().filter(|(_, s)| s.is_final()).collect();
-        // Every read in flight at once: one at a time, 200 round trips to
-        // IndexedDB cost more than the rest of the batch.
-        let mut reads = Vec::with_capacity(settled.len());
-        for (entry, _) in &settled {
-            outbox.delete(entry.key.as_str()).primitive()?;
-            let id = entry.visit_id.to_string();
-            reads.push(summaries.get(id.as_str()).primitive()?);
+        if !settled.is_empty() {
+            let meta = tx.object_store(stores::META)?;
+            let mut marks = sent_marks(&meta).await?;
+            let before = marks.len();
+            for (entry, _) in &settled {
+                marks.remove(&entry.key);
+            }
+            if marks.len() != before {
+                put_sent_marks(&meta, &marks)?;
+            }
         }
-        let mut current: Vec<Option<VisitSummary>> = Vec::with_capacity(reads.len());
-        for raw in futures::future::join_all(reads).await {
-            let raw: Option<JsValue> = raw?;
-            current.push(raw.map(|r| from_js(&r)).transpose()?);
-        }
-        for ((entry, settlement), summary) in settled.into_iter().zip(current) {
+        let keys: Vec<&str> = settled.iter().map(|(e, _)| e.key.as_str()).collect();
+        delete_keys(&outbox, &keys).await?;
+        let ids: Vec<String> = settled
+            .iter()
+            .map(|(e, _)| e.visit_id.to_string())
+            .collect();
+        let mut current = records_by_key::<VisitSummary>(&summaries, &ids).await?;
+        for ((entry, settlement), id) in settled.into_iter().zip(&ids) {
+            let summary = current.remove(id.as_str());
             let Some(status) = settlement.status() else {
                 continue;
             };
@@ -232,6 +270,91 @@ impl DeviceStore {
             .without_key_type()
             .primitive()?;
         Ok(tx.commit().await?)
+    }
+}
+
+// A batch's entries and summaries are usually neighbours in their stores:
+// both are keyed by visit id (UUID v7, so in recording order), and the queue
+// sends in finalizing order. The two helpers below reach them with one range
+// request in that case, and key by key otherwise: request count, not bytes,
+// is what a settle of 200 entries costs (one range instead of 200 requests).
+
+/// The records of `keys` present in `store`, by key.
+async fn records_by_key<T: serde::de::DeserializeOwned + KeyOf>(
+    store: &ObjectStore<'_>,
+    keys: &[String],
+) -> Result<std::collections::HashMap<String, T>> {
+    let mut found = std::collections::HashMap::with_capacity(keys.len());
+    let (Some(lo), Some(hi)) = (keys.iter().min(), keys.iter().max()) else {
+        return Ok(found);
+    };
+    // At most twice the batch: a wide range falls back to reads by key.
+    let near: Vec<T> = from_js_all(
+        store
+            .get_all()
+            .with_query::<String, _>(KeyRange::Bound(lo.clone(), false, hi.clone(), false))
+            .with_limit(2 * keys.len() as u32)
+            .primitive()?
+            .await?,
+    )?;
+    let wanted: std::collections::HashSet<&str> = keys.iter().map(String::as_str).collect();
+    for r in near {
+        let key = r.key_of();
+        if wanted.contains(key.as_str()) {
+            found.insert(key, r);
+        }
+    }
+    let missing: Vec<&String> = keys.iter().filter(|k| !found.contains_key(*k)).collect();
+    // Every read in flight at once: one at a time costs a round trip each.
+    let mut reads = Vec::with_capacity(missing.len());
+    for k in &missing {
+        reads.push(store.get(k.as_str()).primitive()?);
+    }
+    for (k, raw) in missing
+        .into_iter()
+        .zip(futures::future::join_all(reads).await)
+    {
+        let raw: Option<JsValue> = raw?;
+        if let Some(r) = raw {
+            found.insert(k.clone(), from_js(&r)?);
+        }
+    }
+    Ok(found)
+}
+
+/// Deletes the records of `keys`: as one range when the range between the
+/// smallest and largest holds those records and nothing else.
+async fn delete_keys(store: &ObjectStore<'_>, keys: &[&str]) -> Result<()> {
+    let (Some(lo), Some(hi)) = (keys.iter().min(), keys.iter().max()) else {
+        return Ok(());
+    };
+    let range = || KeyRange::Bound(lo.to_string(), false, hi.to_string(), false);
+    let in_range: Vec<String> = store
+        .get_all_keys::<String>()
+        .with_query::<String, _>(range())
+        .with_limit(keys.len() as u32 + 1)
+        .primitive()?
+        .await?
+        .collect::<std::result::Result<_, _>>()?;
+    let wanted: std::collections::HashSet<&str> = keys.iter().copied().collect();
+    if in_range.len() == wanted.len() && in_range.iter().all(|k| wanted.contains(k.as_str())) {
+        store.delete::<String, _>(range()).primitive()?;
+    } else {
+        for k in keys {
+            store.delete(*k).primitive()?;
+        }
+    }
+    Ok(())
+}
+
+/// A stored record's own key (its key path's value).
+trait KeyOf {
+    fn key_of(&self) -> String;
+}
+
+impl KeyOf for VisitSummary {
+    fn key_of(&self) -> String {
+        self.id.to_string()
     }
 }
 

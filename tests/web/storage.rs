@@ -288,6 +288,10 @@ async fn outbox_queues_finalized_visits_and_sync_never_deletes_a_visit() {
         store.get_summary(c.id).await.unwrap().unwrap().status,
         LocalStatus::Waiting
     );
+    assert!(
+        store.take_back(c.id, 0).await.unwrap(),
+        "a pending entry stays sent: the server may hold it"
+    );
     assert_eq!(
         store.count_visits().await.unwrap(),
         4,
@@ -299,6 +303,52 @@ async fn outbox_queues_finalized_visits_and_sync_never_deletes_a_visit() {
     store.save_visit(&e, &se).await.unwrap();
     assert!(!store.take_back(e.id, 0).await.unwrap());
     assert_eq!(store.outbox_len().await.unwrap(), 1);
+    store.close();
+    DeviceStore::delete(name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn settling_entries_around_a_pending_one_leaves_it_queued() {
+    use htx_core::device::LocalStatus;
+    use htx_core::outbox::Settlement;
+    let name = "t-settle-around";
+    let store = fresh(name, SCHEMA_VERSION).await;
+    let mut ids = Vec::new();
+    for n in 1..=3 {
+        ids.push(save_as(&store, OFFICER, n, VisitState::Final).await.id);
+    }
+    let heads = store.take_batch(OFFICER).await.unwrap().heads;
+    assert_eq!(heads.iter().map(|h| h.visit_id).collect::<Vec<_>>(), ids);
+    // The first and last settle; the one between them has no receipt yet.
+    store
+        .settle(&[
+            (heads[0].clone(), Settlement::Confirmed),
+            (heads[1].clone(), Settlement::Pending),
+            (heads[2].clone(), Settlement::Confirmed),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(store.outbox_len().await.unwrap(), 1);
+    let status = |s: Option<htx_core::device::VisitSummary>| s.unwrap().status;
+    assert_eq!(
+        [
+            status(store.get_summary(ids[0]).await.unwrap()),
+            status(store.get_summary(ids[1]).await.unwrap()),
+            status(store.get_summary(ids[2]).await.unwrap()),
+        ],
+        [
+            LocalStatus::Confirmed,
+            LocalStatus::Waiting,
+            LocalStatus::Confirmed
+        ]
+    );
+    // The next batch is the pending one alone, still counted as sent.
+    let next = store.take_batch(OFFICER).await.unwrap().heads;
+    assert_eq!(
+        next.iter().map(|h| h.visit_id).collect::<Vec<_>>(),
+        vec![ids[1]]
+    );
+    assert!(store.take_back(ids[1], 0).await.unwrap());
     store.close();
     DeviceStore::delete(name).await.unwrap();
 }
@@ -490,6 +540,11 @@ async fn records_an_earlier_app_stored_read_the_same() {
     store.close();
     let all = [stores::VISITS, stores::VISIT_SUMMARIES, stores::OUTBOX];
     let rewritten = rewrite_records(name, SCHEMA_VERSION, &all, absent_as_undefined).await;
+    // An earlier app counted a push attempt on the entry itself.
+    rewrite_records(name, SCHEMA_VERSION, &[stores::OUTBOX], |e| {
+        js_sys::Reflect::set(e, &"attempts".into(), &1.into()).unwrap();
+    })
+    .await;
     assert_eq!(rewritten, 5, "2 visits, 2 summaries, 1 outbox entry");
     let store = DeviceStore::open_at(name, SCHEMA_VERSION).await.unwrap();
     assert_eq!(
@@ -504,6 +559,10 @@ async fn records_an_earlier_app_stored_read_the_same() {
             .unwrap()
             .len(),
         2
+    );
+    assert!(
+        store.take_back(waiting.id, 0).await.unwrap(),
+        "a revision an earlier app tried to push is not taken back"
     );
     let batch = store.take_batch(OFFICER).await.unwrap();
     assert_eq!(
