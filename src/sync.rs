@@ -16,11 +16,11 @@ use crate::session::{device_id, Session};
 use crate::storage::{DeviceStore, StorageError, TakenBatch};
 use crate::timing::{timing_end, timing_start};
 use htx_core::outbox::{settle, OutboxHead, Settlement};
-use htx_core::sync::{ReceiptQuery, ReceiptStatus, RecordKey, RecordOutcome};
+use htx_core::sync::{PushResponse, ReceiptQuery, ReceiptStatus, RecordKey, RecordOutcome};
 use htx_core::PROTOCOL_VERSION;
 use leptos::prelude::*;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 use wasm_bindgen::{closure::Closure, JsCast};
 
@@ -304,39 +304,78 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
     }
     let mut done = 0;
     let mut sent_any = false;
+    // Pipelined: while one batch's receipt is read and settled, the next
+    // batch goes out. A batch is taken only after the push before it was
+    // answered (stored and committed), so revisions of one visit still
+    // reach the server in order; nothing is settled without its receipt.
+    let mut pushed: Option<(TakenBatch, Pushed)> = None;
     loop {
         // Nothing waiting (the usual case between visits): straight to the
         // pull, without opening the outbox again.
-        if queued == 0 {
+        let next = if queued == 0 {
+            None
+        } else {
+            let in_flight: HashSet<String> = pushed
+                .iter()
+                .flat_map(|(b, _)| b.heads.iter().map(|h| h.key.clone()))
+                .collect();
+            timing_start("htx-sync-take");
+            let batch = store
+                .take_batch_after(&session.username, &in_flight)
+                .await?;
+            timing_end("htx-sync-take");
+            Some(batch).filter(|b| !b.heads.is_empty())
+        };
+        if next.is_none() && pushed.is_none() {
             break;
         }
-        timing_start("htx-sync-take");
-        let batch = store.take_batch(&session.username).await?;
-        timing_end("htx-sync-take");
-        if batch.heads.is_empty() {
-            break;
+        if let Some(batch) = &next {
+            state.in_flight.update(|ids| {
+                ids.extend(batch.heads.iter().map(|e| e.visit_id));
+            });
+            sent_any = true;
         }
-        state
-            .in_flight
-            .set(batch.heads.iter().map(|e| e.visit_id).collect());
-        sent_any = true;
-        let (settled, bytes) = send_batch(&store, &session, &batch).await?;
-        state.sent.update(|(b, r)| {
-            *b += bytes as u64;
-            *r += batch.heads.len() as u64;
-        });
-        // Lists and counts re-read after each batch only for small syncs: a
-        // home page re-read per batch would slow a 10,000-visit sync.
-        if queued <= 1_000 {
-            state.changes.update(|n| *n += 1);
+        let confirm = async {
+            match &pushed {
+                Some((batch, answer)) => confirm_batch(&store, &session, batch, answer)
+                    .await
+                    .map(Some),
+                None => Ok(None),
+            }
+        };
+        let push = async {
+            match &next {
+                Some(batch) => push_batch(&store, &session, batch).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (confirmed, answered) = futures::join!(confirm, push);
+        if let Some((batch, _)) = pushed.take() {
+            let settled = confirmed?.unwrap_or_default();
+            let keys: HashSet<Uuid> = batch.heads.iter().map(|h| h.visit_id).collect();
+            state
+                .in_flight
+                .update(|ids| ids.retain(|id| !keys.contains(id)));
+            // Lists and counts re-read after each batch only for small syncs:
+            // a home page re-read per batch would slow a 10,000-visit sync.
+            if queued <= 1_000 {
+                state.changes.update(|n| *n += 1);
+            }
+            if settled == 0 {
+                // Stored but not in the receipts: try again later rather
+                // than loop on the same batch.
+                return Err(RunError::Failed(FailReason::NotConfirmed));
+            }
+            done += settled;
+            state.progress.set((done, queued.max(done)));
         }
-        if settled == 0 {
-            // Stored but not in the receipts: try again later rather than
-            // loop on the same batch.
-            return Err(RunError::Failed(FailReason::NotConfirmed));
+        if let (Some(batch), Some(answer)) = (next, answered?) {
+            state.sent.update(|(b, r)| {
+                *b += answer.bytes as u64;
+                *r += batch.heads.len() as u64;
+            });
+            pushed = Some((batch, answer));
         }
-        done += settled;
-        state.progress.set((done, queued.max(done)));
     }
     // Review outcomes (a returned visit and its comment) and new reference
     // data come with the pull; its failure does not undo what was sent.
@@ -390,13 +429,19 @@ async fn upload_photos(
     Ok(())
 }
 
-/// Pushes one batch, reads the receipts, and records the outcome of each
-/// entry. Returns how many left the outbox, and the bytes sent.
-async fn send_batch(
+/// What the server answered a push, and the bytes sent.
+struct Pushed {
+    /// None: refused whole as too large (already settled as rejected).
+    answer: Option<PushResponse>,
+    bytes: usize,
+}
+
+/// Pushes one batch (after the photos it names).
+async fn push_batch(
     store: &DeviceStore,
     session: &Session,
     batch: &TakenBatch,
-) -> Result<(u32, usize), RunError> {
+) -> Result<Pushed, RunError> {
     let heads = &batch.heads;
     upload_photos(store, session, &batch.photos).await?;
     timing_start("htx-sync-push");
@@ -414,11 +459,32 @@ async fn send_batch(
             store
                 .settle(&[(heads[0].clone(), htx_core::outbox::too_large())])
                 .await?;
-            return Ok((1, 0));
+            return Ok(Pushed {
+                answer: None,
+                bytes: 0,
+            });
         }
         other => other?,
     };
     timing_end("htx-sync-push");
+    Ok(Pushed {
+        answer: Some(answer),
+        bytes,
+    })
+}
+
+/// Reads a pushed batch's receipts and records the outcome of each entry.
+/// Returns how many left the outbox.
+async fn confirm_batch(
+    store: &DeviceStore,
+    session: &Session,
+    batch: &TakenBatch,
+    pushed: &Pushed,
+) -> Result<u32, RunError> {
+    let heads = &batch.heads;
+    let Some(answer) = &pushed.answer else {
+        return Ok(heads.len() as u32);
+    };
     let query = ReceiptQuery {
         protocol_version: PROTOCOL_VERSION,
         keys: heads.iter().map(OutboxHead::record_key).collect(),
@@ -443,8 +509,5 @@ async fn send_batch(
         .collect();
     store.settle(&results).await?;
     timing_end("htx-sync-settle");
-    Ok((
-        results.iter().filter(|(_, s)| s.is_final()).count() as u32,
-        bytes,
-    ))
+    Ok(results.iter().filter(|(_, s)| s.is_final()).count() as u32)
 }

@@ -14,7 +14,7 @@ use indexed_db_futures::object_store::ObjectStore;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::KeyRange;
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
 
@@ -102,19 +102,35 @@ impl DeviceStore {
     ///
     /// Only `account`'s entries: another officer's visits wait for them.
     pub async fn take_batch(&self, account: &str) -> Result<TakenBatch> {
+        self.take_batch_after(account, &HashSet::new()).await
+    }
+
+    /// The next batch, leaving out the entries of `in_flight` (keys of a
+    /// batch pushed whose receipt is still awaited: a sync sends the next
+    /// batch meanwhile).
+    pub async fn take_batch_after(
+        &self,
+        account: &str,
+        in_flight: &HashSet<String>,
+    ) -> Result<TakenBatch> {
         let tx = self.tx(&[stores::OUTBOX, stores::META], true)?;
         let store = tx.object_store(stores::OUTBOX)?;
         let meta = tx.object_store(stores::META)?;
         let index = store.index(indexes::BY_ACCOUNT_QUEUED)?;
-        let mut raw: Vec<JsValue> = index
+        let read: Vec<JsValue> = index
             .get_all()
             .with_query::<super::accounts::AccountKey, _>(super::accounts::account_range(account))
-            .with_limit(htx_core::outbox::MAX_BATCH_RECORDS as u32)
+            .with_limit((htx_core::outbox::MAX_BATCH_RECORDS + in_flight.len()) as u32)
             .primitive()?
             .await?
             .collect::<std::result::Result<_, _>>()?;
-        let entries: js_sys::Array = raw.iter().collect();
-        let mut stored: Vec<StoredHead> = from_js_fields(&entries, StoredHead::FIELDS)?;
+        let entries: js_sys::Array = read.iter().collect();
+        let heads: Vec<StoredHead> = from_js_fields(&entries, StoredHead::FIELDS)?;
+        let (mut raw, mut stored): (Vec<JsValue>, Vec<StoredHead>) = read
+            .into_iter()
+            .zip(heads)
+            .filter(|(_, h)| !in_flight.contains(&h.key))
+            .unzip();
         let mut texts = Vec::with_capacity(raw.len());
         for v in &raw {
             let record = js_sys::Reflect::get(v, &JsValue::from_str("record"))

@@ -187,6 +187,14 @@ async fn killed_mid_batch(app: &mut TestApp) -> Result<()> {
         rows % htx_core::outbox::MAX_BATCH_RECORDS as i64 == 0,
         "a partial batch was kept: {rows} rows"
     );
+    // Batches are pipelined (the next is written while the one before waits
+    // for its receipt), yet a visit is confirmed only from a receipt: never
+    // more than the server holds.
+    ensure!(
+        c.confirmed as i64 <= rows,
+        "{} confirmed on the device, {rows} held by the server",
+        c.confirmed
+    );
 
     app.server.restart().await?;
     let c = wait_device(app, "all 1000 visits confirmed", RESUME_TIMEOUT, |c| {
