@@ -103,9 +103,12 @@ pub struct Receipt {
     pub received_at: DateTime<FixedOffset>,
 }
 
-/// Outcome for one record of a push.
+/// Outcome for one record of a push. On the wire `{"status": "accepted",
+/// "receipt": …}` and so on (internally tagged); read through
+/// [`OutcomeWire`], which gives the same result without serde's buffering
+/// of tagged enums (a second copy of every type inside, in the field wasm).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(tag = "status", rename_all = "snake_case")]
+#[serde(tag = "status", rename_all = "snake_case", try_from = "OutcomeWire")]
 pub enum RecordOutcome {
     /// Stored now.
     Accepted { receipt: Receipt },
@@ -116,6 +119,46 @@ pub enum RecordOutcome {
     Conflict { server_hash: ContentHash },
     /// Not stored.
     Rejected { errors: Vec<ValidationError> },
+}
+
+/// [`RecordOutcome`] as read: the tag and every variant's fields, each
+/// variant then taking the ones it needs.
+#[derive(Deserialize)]
+struct OutcomeWire {
+    status: OutcomeStatus,
+    receipt: Option<Receipt>,
+    server_hash: Option<ContentHash>,
+    errors: Option<Vec<ValidationError>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum OutcomeStatus {
+    Accepted,
+    Duplicate,
+    Conflict,
+    Rejected,
+}
+
+impl TryFrom<OutcomeWire> for RecordOutcome {
+    type Error = &'static str;
+
+    fn try_from(w: OutcomeWire) -> Result<Self, Self::Error> {
+        Ok(match w.status {
+            OutcomeStatus::Accepted => RecordOutcome::Accepted {
+                receipt: w.receipt.ok_or("missing field `receipt`")?,
+            },
+            OutcomeStatus::Duplicate => RecordOutcome::Duplicate {
+                receipt: w.receipt.ok_or("missing field `receipt`")?,
+            },
+            OutcomeStatus::Conflict => RecordOutcome::Conflict {
+                server_hash: w.server_hash.ok_or("missing field `server_hash`")?,
+            },
+            OutcomeStatus::Rejected => RecordOutcome::Rejected {
+                errors: w.errors.ok_or("missing field `errors`")?,
+            },
+        })
+    }
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -466,5 +509,46 @@ mod tests {
             serde_json::to_string(&o).unwrap(),
             r#"{"status":"conflict","server_hash":"ab"}"#
         );
+    }
+
+    #[test]
+    fn every_outcome_reads_back_as_written_and_a_missing_field_is_an_error() {
+        let now = VN_OFFSET.with_ymd_and_hms(2025, 9, 3, 8, 0, 0).unwrap();
+        let receipt = Receipt {
+            key: RecordKey {
+                id: Uuid::now_v7(),
+                revision: 2,
+            },
+            hash: ContentHash("ab".into()),
+            received_at: now,
+        };
+        let outcomes = [
+            RecordOutcome::Accepted {
+                receipt: receipt.clone(),
+            },
+            RecordOutcome::Duplicate { receipt },
+            RecordOutcome::Conflict {
+                server_hash: ContentHash("cd".into()),
+            },
+            hash_mismatch(),
+            RecordOutcome::Rejected { errors: vec![] },
+        ];
+        for o in outcomes {
+            let text = serde_json::to_string(&o).unwrap();
+            assert_eq!(
+                serde_json::from_str::<RecordOutcome>(&text).unwrap(),
+                o,
+                "{text}"
+            );
+        }
+        for bad in [
+            r#"{"status":"accepted"}"#,
+            r#"{"status":"conflict","receipt":null}"#,
+            r#"{"status":"rejected"}"#,
+            r#"{"status":"stored","errors":[]}"#,
+            r#"{"errors":[]}"#,
+        ] {
+            assert!(serde_json::from_str::<RecordOutcome>(bad).is_err(), "{bad}");
+        }
     }
 }
