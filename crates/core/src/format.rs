@@ -239,6 +239,10 @@ pub fn parse_date_vn(s: &str) -> Result<NaiveDate, ParseError> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::time::VN_OFFSET;
+    use chrono::{TimeZone, Utc};
+
     #[test]
     fn decimals_without_floats() {
         assert_eq!(one_decimal(12_595, 1024, '.'), "12.3");
@@ -249,10 +253,6 @@ mod tests {
         assert_eq!(micro_degrees(105_000_000), "105.000000");
         assert_eq!(micro_degrees(i32::MIN), "-2147.483648");
     }
-
-    use super::*;
-    use crate::time::VN_OFFSET;
-    use chrono::{TimeZone, Utc};
     use proptest::prelude::*;
 
     #[test]
