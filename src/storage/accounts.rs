@@ -15,10 +15,6 @@ use std::collections::HashMap;
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
 
-fn decode(e: impl std::fmt::Display) -> StorageError {
-    StorageError::Decode(e.to_string())
-}
-
 /// A key of the `by_account_*` compound indexes, or one end of the range
 /// of one account's keys.
 #[derive(Clone, Debug)]
@@ -214,5 +210,5 @@ fn set_account(record: &JsValue, account: &str) -> Result<()> {
         &JsValue::from_str(account),
     )
     .map(|_| ())
-    .map_err(|_| decode("account"))
+    .map_err(|_| StorageError::decode("account"))
 }

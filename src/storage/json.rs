@@ -5,26 +5,24 @@
 //! instead of a second one per type for serde-wasm-bindgen, and the records
 //! stay plain objects, so the schema and its indexes do not change.
 use super::{Result, StorageError};
+use indexed_db_futures::object_store::ObjectStore;
+use indexed_db_futures::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
-fn unreadable(e: impl std::fmt::Display) -> StorageError {
-    StorageError::Decode(e.to_string())
-}
-
 /// `value` as the object IndexedDB stores.
 pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue> {
-    let text = serde_json::to_string(value).map_err(unreadable)?;
-    js_sys::JSON::parse(&text).map_err(|_| unreadable("JSON.parse"))
+    let text = serde_json::to_string(value).map_err(StorageError::decode)?;
+    js_sys::JSON::parse(&text).map_err(|_| StorageError::decode("JSON.parse"))
 }
 
 /// A stored object read back into `T`.
 pub(crate) fn from_js<T: DeserializeOwned>(raw: &JsValue) -> Result<T> {
     let text: String = js_sys::JSON::stringify(raw)
-        .map_err(|_| unreadable("JSON.stringify"))?
+        .map_err(|_| StorageError::decode("JSON.stringify"))?
         .into();
-    serde_json::from_str(&text).map_err(unreadable)
+    serde_json::from_str(&text).map_err(StorageError::decode)
 }
 
 /// Only the properties named in `fields`, at every depth, of a stored
@@ -33,9 +31,32 @@ pub(crate) fn from_js<T: DeserializeOwned>(raw: &JsValue) -> Result<T> {
 pub(crate) fn from_js_fields<T: DeserializeOwned>(raw: &JsValue, fields: &[&str]) -> Result<T> {
     let names: js_sys::Array = fields.iter().map(|f| JsValue::from_str(f)).collect();
     let text: String = js_sys::JSON::stringify_with_replacer(raw, &names)
-        .map_err(|_| unreadable("JSON.stringify"))?
+        .map_err(|_| StorageError::decode("JSON.stringify"))?
         .into();
-    serde_json::from_str(&text).map_err(unreadable)
+    serde_json::from_str(&text).map_err(StorageError::decode)
+}
+
+/// The record of `key` in `store`, if there is one.
+pub(crate) async fn get_as<T: DeserializeOwned>(
+    store: &ObjectStore<'_>,
+    key: &str,
+) -> Result<Option<T>> {
+    let raw: Option<JsValue> = store.get(key).primitive()?.await?;
+    raw.map(|r| from_js(&r)).transpose()
+}
+
+/// Stores `value` under `key` in a store with out-of-line keys (`meta`).
+pub(crate) fn put_keyed<T: Serialize + ?Sized>(
+    store: &ObjectStore<'_>,
+    key: &str,
+    value: &T,
+) -> Result<()> {
+    store
+        .put(to_js(value)?)
+        .with_key(key)
+        .without_key_type()
+        .primitive()?;
+    Ok(())
 }
 
 /// Every record of a `getAll`, read with one `JSON.stringify` of the whole

@@ -17,13 +17,12 @@ use htx_core::Visit;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::{Transaction, TransactionMode};
-use json::{from_js, from_js_all, to_js};
+use json::{from_js_all, get_as, to_js};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::cell::RefCell;
 use std::rc::Rc;
 use uuid::Uuid;
-use wasm_bindgen::JsValue;
 
 pub use accounts::OtherAccounts;
 pub use outbox::TakenBatch;
@@ -51,6 +50,10 @@ pub enum StorageError {
 impl StorageError {
     fn idb(e: impl std::fmt::Display) -> Self {
         Self::Idb(e.to_string())
+    }
+
+    fn decode(e: impl std::fmt::Display) -> Self {
+        Self::Decode(e.to_string())
     }
 }
 
@@ -174,9 +177,7 @@ impl DeviceStore {
         key: &str,
     ) -> Result<Option<T>> {
         let tx = self.tx(&[store], false)?;
-        let s = tx.object_store(store)?;
-        let raw: Option<JsValue> = s.get(key).primitive()?.await?;
-        raw.map(|v| from_js(&v)).transpose()
+        get_as(&tx.object_store(store)?, key).await
     }
 
     /// Every record of `store`, in key order.

@@ -2,7 +2,7 @@
 //! ([`htx_core::outbox`] holds the rules). Every change to it happens in the
 //! same transaction as the visit and summary it concerns, so a crash never
 //! leaves a final visit unqueued or a queue entry without its visit.
-use super::json::{from_js, from_js_all, from_js_fields, to_js};
+use super::json::{from_js, from_js_all, from_js_fields, get_as, put_keyed, to_js};
 use super::schema::{indexes, stores};
 use super::{DeviceStore, Result, StorageError};
 use htx_core::device::LocalStatus;
@@ -14,7 +14,7 @@ use indexed_db_futures::object_store::ObjectStore;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::KeyRange;
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
 
@@ -67,20 +67,7 @@ const SENT: &str = "outbox_sent";
 type SentMarks = BTreeMap<String, u32>;
 
 async fn sent_marks(meta: &ObjectStore<'_>) -> Result<SentMarks> {
-    let raw: Option<JsValue> = meta.get(SENT).primitive()?.await?;
-    Ok(raw.map(|r| from_js(&r)).transpose()?.unwrap_or_default())
-}
-
-fn put_sent_marks(meta: &ObjectStore<'_>, marks: &SentMarks) -> Result<()> {
-    meta.put(to_js(marks)?)
-        .with_key(SENT)
-        .without_key_type()
-        .primitive()?;
-    Ok(())
-}
-
-fn decode(e: impl std::fmt::Display) -> StorageError {
-    StorageError::Decode(e.to_string())
+    Ok(get_as(meta, SENT).await?.unwrap_or_default())
 }
 
 impl DeviceStore {
@@ -90,9 +77,9 @@ impl DeviceStore {
     }
 
     /// The next batch in queue order, each entry's attempt counted (in
-    /// [`SENT`]) in the same transaction that reads it. From then on an edit of that visit
-    /// makes a new revision, since the server may hold this one whatever
-    /// happens to the request.
+    /// [`SENT`]) in the same transaction that reads it. From then on an edit
+    /// of that visit makes a new revision, since the server may hold this
+    /// one whatever happens to the request.
     ///
     /// The records are not decoded: each goes out as the browser's
     /// `JSON.stringify` of what was stored (decoding 200 whole visits into
@@ -134,8 +121,9 @@ impl DeviceStore {
         let mut texts = Vec::with_capacity(raw.len());
         for v in &raw {
             let record = js_sys::Reflect::get(v, &JsValue::from_str("record"))
-                .map_err(|_| decode("no record"))?;
-            let text = js_sys::JSON::stringify(&record).map_err(|_| decode("record not JSON"))?;
+                .map_err(|_| StorageError::decode("no record"))?;
+            let text = js_sys::JSON::stringify(&record)
+                .map_err(|_| StorageError::decode("record not JSON"))?;
             texts.push(String::from(text));
         }
         let sizes: Vec<usize> = stored
@@ -152,7 +140,7 @@ impl DeviceStore {
             for h in &stored {
                 *marks.entry(h.key.clone()).or_insert(h.attempts) += 1;
             }
-            put_sent_marks(&meta, &marks)?;
+            put_keyed(&meta, SENT, &marks)?;
         }
         tx.commit().await?;
         let records_json = format!("[{}]", texts.join(","));
@@ -184,18 +172,22 @@ impl DeviceStore {
         let tx = self.tx(&[stores::OUTBOX, stores::META], true)?;
         let store = tx.object_store(stores::OUTBOX)?;
         let key = OutboxEntry::key_of(id, revision);
-        let entry: Option<JsValue> = store.get(key.as_str()).primitive()?.await?;
-        let entry: Option<OutboxEntry> = entry.map(|e| from_js(&e)).transpose()?;
-        let marked = sent_marks(&tx.object_store(stores::META)?)
-            .await?
-            .contains_key(&key);
+        let entry: Option<OutboxEntry> = get_as(&store, &key).await?;
         let sent = match entry {
-            Some(e) if e.attempts > 0 || marked => true,
+            None => false,
+            // Counted on the entry by an earlier app.
+            Some(e) if e.attempts > 0 => true,
+            Some(_)
+                if sent_marks(&tx.object_store(stores::META)?)
+                    .await?
+                    .contains_key(&key) =>
+            {
+                true
+            }
             Some(_) => {
                 store.delete(key.as_str()).primitive()?;
                 false
             }
-            None => false,
         };
         tx.commit().await?;
         Ok(sent)
@@ -222,7 +214,7 @@ impl DeviceStore {
                 marks.remove(&entry.key);
             }
             if marks.len() != before {
-                put_sent_marks(&meta, &marks)?;
+                put_keyed(&meta, SENT, &marks)?;
             }
         }
         let keys: Vec<&str> = settled.iter().map(|(e, _)| e.key.as_str()).collect();
@@ -231,7 +223,7 @@ impl DeviceStore {
             .iter()
             .map(|(e, _)| e.visit_id.to_string())
             .collect();
-        let mut current = records_by_key::<VisitSummary>(&summaries, &ids).await?;
+        let mut current = summaries_by_id(&summaries, &ids).await?;
         for ((entry, settlement), id) in settled.into_iter().zip(&ids) {
             let summary = current.remove(id.as_str());
             let Some(status) = settlement.status() else {
@@ -280,11 +272,7 @@ impl DeviceStore {
         for e in &entries {
             outbox.put(to_js(e)?).primitive()?;
         }
-        let meta = tx.object_store(stores::META)?;
-        meta.put(JsValue::TRUE)
-            .with_key(BACKFILLED)
-            .without_key_type()
-            .primitive()?;
+        put_keyed(&tx.object_store(stores::META)?, BACKFILLED, &true)?;
         Ok(tx.commit().await?)
     }
 }
@@ -295,17 +283,17 @@ impl DeviceStore {
 // request in that case, and key by key otherwise: request count, not bytes,
 // is what a settle of 200 entries costs (one range instead of 200 requests).
 
-/// The records of `keys` present in `store`, by key.
-async fn records_by_key<T: serde::de::DeserializeOwned + KeyOf>(
+/// The summaries in `store` of the visits whose ids are `keys`, by id.
+async fn summaries_by_id(
     store: &ObjectStore<'_>,
     keys: &[String],
-) -> Result<std::collections::HashMap<String, T>> {
-    let mut found = std::collections::HashMap::with_capacity(keys.len());
+) -> Result<HashMap<String, VisitSummary>> {
+    let mut found = HashMap::with_capacity(keys.len());
     let (Some(lo), Some(hi)) = (keys.iter().min(), keys.iter().max()) else {
         return Ok(found);
     };
     // At most twice the batch: a wide range falls back to reads by key.
-    let near: Vec<T> = from_js_all(
+    let near: Vec<VisitSummary> = from_js_all(
         store
             .get_all()
             .with_query::<String, _>(KeyRange::Bound(lo.clone(), false, hi.clone(), false))
@@ -313,11 +301,11 @@ async fn records_by_key<T: serde::de::DeserializeOwned + KeyOf>(
             .primitive()?
             .await?,
     )?;
-    let wanted: std::collections::HashSet<&str> = keys.iter().map(String::as_str).collect();
-    for r in near {
-        let key = r.key_of();
-        if wanted.contains(key.as_str()) {
-            found.insert(key, r);
+    let wanted: HashSet<&str> = keys.iter().map(String::as_str).collect();
+    for s in near {
+        let id = s.id.to_string();
+        if wanted.contains(id.as_str()) {
+            found.insert(id, s);
         }
     }
     let missing: Vec<&String> = keys.iter().filter(|k| !found.contains_key(*k)).collect();
@@ -352,7 +340,7 @@ async fn delete_keys(store: &ObjectStore<'_>, keys: &[&str]) -> Result<()> {
         .primitive()?
         .await?
         .collect::<std::result::Result<_, _>>()?;
-    let wanted: std::collections::HashSet<&str> = keys.iter().copied().collect();
+    let wanted: HashSet<&str> = keys.iter().copied().collect();
     if in_range.len() == wanted.len() && in_range.iter().all(|k| wanted.contains(k.as_str())) {
         store.delete::<String, _>(range()).primitive()?;
     } else {
@@ -361,17 +349,6 @@ async fn delete_keys(store: &ObjectStore<'_>, keys: &[&str]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// A stored record's own key (its key path's value).
-trait KeyOf {
-    fn key_of(&self) -> String;
-}
-
-impl KeyOf for VisitSummary {
-    fn key_of(&self) -> String {
-        self.id.to_string()
-    }
 }
 
 /// Review outcomes from a pull: a returned visit shows the reviewer's
@@ -383,9 +360,9 @@ pub(super) async fn apply_reviews(
 ) -> Result<()> {
     for r in reviews {
         let id = r.visit_id.to_string();
-        let summary: Option<JsValue> = summaries.get(id.as_str()).primitive()?.await?;
-        let summary: Option<VisitSummary> = summary.map(|s| from_js(&s)).transpose()?;
-        let Some(mut s) = summary else { continue };
+        let Some(mut s) = get_as::<VisitSummary>(summaries, &id).await? else {
+            continue;
+        };
         // Only the revision reviewed, and never over the officer's own edit.
         if s.revision != r.revision || matches!(s.status, LocalStatus::Draft | LocalStatus::Waiting)
         {

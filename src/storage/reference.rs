@@ -1,6 +1,6 @@
 //! Reference data downloaded in the office (organisations, places, rubrics)
 //! and small device facts in `meta`.
-use super::json::{from_js, to_js};
+use super::json::{get_as, put_keyed, to_js};
 use super::schema::stores;
 use super::{DeviceStore, Result};
 use htx_core::device::VisitSummary;
@@ -77,11 +77,7 @@ impl DeviceStore {
             if held.is_some() {
                 continue;
             }
-            let org: Option<JsValue> = orgs
-                .get(v.organisation_id.to_string().as_str())
-                .primitive()?
-                .await?;
-            let org: Option<Organisation> = org.map(|o| from_js(&o)).transpose()?;
+            let org: Option<Organisation> = get_as(&orgs, &v.organisation_id.to_string()).await?;
             visits.put(to_js(v)?).primitive()?;
             summaries
                 .put(to_js(&VisitSummary::received(
@@ -95,29 +91,14 @@ impl DeviceStore {
         super::outbox::apply_reviews(&summaries, &pull.reviews).await?;
         let meta = tx.object_store(stores::META)?;
         if !pull.places.is_empty() {
-            meta.put(to_js(&pull.places)?)
-                .with_key(keys::PLACES)
-                .without_key_type()
-                .primitive()?;
+            put_keyed(&meta, keys::PLACES, &pull.places)?;
         }
         if !pull.rubrics.is_empty() {
-            meta.put(to_js(&pull.rubrics)?)
-                .with_key(keys::RUBRICS)
-                .without_key_type()
-                .primitive()?;
+            put_keyed(&meta, keys::RUBRICS, &pull.rubrics)?;
         }
-        meta.put(to_js(&pull.cursor)?)
-            .with_key(keys::PULL_CURSOR)
-            .without_key_type()
-            .primitive()?;
-        meta.put(to_js(account)?)
-            .with_key(keys::PULL_ACCOUNT)
-            .without_key_type()
-            .primitive()?;
-        meta.put(to_js(pulled_at)?)
-            .with_key(keys::PULLED_AT)
-            .without_key_type()
-            .primitive()?;
+        put_keyed(&meta, keys::PULL_CURSOR, &pull.cursor)?;
+        put_keyed(&meta, keys::PULL_ACCOUNT, account)?;
+        put_keyed(&meta, keys::PULLED_AT, pulled_at)?;
         Ok(tx.commit().await?)
     }
 
