@@ -124,6 +124,12 @@ pub struct Config {
     /// (checked at start-up and daily; `htx-server gc-photos` runs it now).
     #[arg(long, env = "HTX_UNREFERENCED_PHOTO_DAYS", default_value_t = 30)]
     pub unreferenced_photo_days: u32,
+
+    /// Never writes the console's list rows of pushed visits (they wait in
+    /// the database until a server without it starts). For the test of a
+    /// server killed after a push and before its list rows; never in use.
+    #[arg(long, env = "HTX_HOLD_CONSOLE_INDEX", hide = true, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub hold_console_index: bool,
 }
 
 impl Config {

@@ -1,5 +1,5 @@
 //! The review console's view of stored visits: the list row of a revision
-//! (`visit_index`), written where revisions are stored, and the start-up
+//! (`visit_index`, written by [`crate::index_follower`]), and the start-up
 //! backfill of rows that predate the index.
 
 use htx_core::search::organisation_key;
@@ -47,6 +47,7 @@ pub async fn backfill(state: &AppState) -> anyhow::Result<usize> {
     let missing = visit_index::unindexed(&state.db).await?;
     let rubrics = state.rubrics();
     let mut tx = state.begin_write().await?;
+    let mut ids = Vec::with_capacity(missing.len());
     for (visit_id, _) in &missing {
         let Some(stored) = visits::latest(&mut *tx, visit_id).await? else {
             continue;
@@ -56,8 +57,9 @@ pub async fn backfill(state: &AppState) -> anyhow::Result<usize> {
         };
         let visit: Visit = serde_json::from_str(&stored.body)?;
         visit_index::upsert(&mut *tx, &index_row(&rubrics, &visit, &stored, &org)).await?;
-        visit_index::recount(&mut *tx, visit_id).await?;
+        ids.push(visit_id);
     }
+    visit_index::refresh_many(&mut *tx, &serde_json::to_string(&ids)?).await?;
     tx.commit().await?;
     Ok(missing.len())
 }

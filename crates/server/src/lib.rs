@@ -5,8 +5,9 @@
 //! checks), [`routes`] (API handlers, one module per resource), [`db`] (all
 //! SQL, one module per table; migrations in `../migrations`), [`sync`] and
 //! [`push_queue`] (storing pushed revisions), [`auth`] and [`throttle`]
-//! (sign-in), [`scope`] (what a user may see), [`console`] and [`report`]
-//! (the review console's rows and the plan's figures), [`export`] (CSV/XLSX),
+//! (sign-in), [`scope`] (what a user may see), [`console`],
+//! [`index_follower`] and [`report`] (the review console's rows, written
+//! after the push, and the plan's figures), [`export`] (CSV/XLSX),
 //! [`security`] (response headers), [`backup`], [`static_files`] (the app's
 //! files and SPA fallback), [`demo`] (synthetic dataset).
 
@@ -19,6 +20,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod index_follower;
 pub mod push_queue;
 pub mod report;
 pub mod routes;
@@ -206,6 +208,15 @@ impl Server {
                     ms = started.elapsed().as_millis() as u64,
                     "demo history seeded (2024-2026)"
                 );
+            }
+        }
+        if !state.config.hold_console_index {
+            // What a server killed after a push and before its list rows left.
+            let indexed = index_follower::catch_up(&state.write_handle())
+                .await
+                .context("writing the console's list rows of stored visits")?;
+            if indexed > 0 {
+                tracing::info!(indexed, "stored visits listed for the review console");
             }
         }
         let indexed = console::backfill(&state)

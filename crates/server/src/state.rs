@@ -3,6 +3,7 @@ use std::sync::{Arc, RwLock};
 use crate::auth::Passwords;
 use crate::config::Config;
 use crate::db::{Db, WriteGate, WriteTx};
+use crate::index_follower::IndexFollower;
 use crate::push_queue::PushQueue;
 use htx_core::{PlaceRegistry, RubricRegistry};
 
@@ -14,6 +15,8 @@ pub struct AppState {
     write_gate: WriteGate,
     /// Pushes wait here for the push writer, which writes them in groups.
     push_queue: Arc<PushQueue>,
+    /// Writes the console's list rows of stored revisions.
+    follower: Arc<IndexFollower>,
     pub config: Arc<Config>,
     /// Reference data shipped with the server (handed to devices by pull,
     /// used to validate pushed visits).
@@ -36,6 +39,7 @@ pub struct WriteHandle {
     write_gate: WriteGate,
     pub reference: Arc<Reference>,
     rubrics: Arc<RwLock<Arc<RubricRegistry>>>,
+    pub(crate) follower: Arc<IndexFollower>,
 }
 
 impl WriteHandle {
@@ -76,6 +80,7 @@ impl AppState {
             db,
             write_gate: WriteGate::default(),
             push_queue: Arc::default(),
+            follower: Arc::new(IndexFollower::new(config.hold_console_index)),
             config: Arc::new(config),
             reference: Arc::new(Reference {
                 places: PlaceRegistry::seed(),
@@ -94,6 +99,7 @@ impl AppState {
             write_gate: self.write_gate.clone(),
             reference: self.reference.clone(),
             rubrics: self.rubrics.clone(),
+            follower: self.follower.clone(),
         }
     }
 

@@ -179,6 +179,7 @@ pub async fn write_pushes(jobs: &[PushJob]) -> ApiResult<Vec<Vec<RecordOutcome>>
         visits: visits::ownerships(&stored),
         keys: keyed(stored),
         organisations: batch_organisations(&mut tx, records()).await?,
+        listed: Vec::new(),
     };
     // A visit sent more than once in the group (revisions 0 and 1, or the
     // same batch from two requests) is stored record by record, in order;
@@ -230,13 +231,12 @@ pub async fn write_pushes(jobs: &[PushJob]) -> ApiResult<Vec<Vec<RecordOutcome>>
             .into_iter()
             .collect()
     };
-    let mut index = Vec::with_capacity(inserted.len());
     let mut photos = Vec::new();
-    for (row, ((j, i), index_row)) in rows.iter().zip(ready) {
+    for (row, ((j, i), index)) in rows.iter().zip(ready) {
         let (record, now) = (&jobs[j].batch.records[i], jobs[j].now);
         outcomes[j][i] = Some(
             if inserted.contains(&(row.visit_id.clone(), row.revision)) {
-                index.push(index_row);
+                known.listed.push(index);
                 photos.extend(photo_links(record));
                 decide_verified(record, None, vec![], now)
             } else {
@@ -244,11 +244,16 @@ pub async fn write_pushes(jobs: &[PushJob]) -> ApiResult<Vec<Vec<RecordOutcome>>
             },
         );
     }
-    if !index.is_empty() {
-        visit_index::upsert_many(&mut *tx, &index).await?;
-    }
     visits::link_photos(&mut *tx, &photos).await?;
-    tx.commit().await?;
+    // Their list rows are written after the answer (see index_follower),
+    // from what was computed here: handed over before the commit, so the
+    // follower never finds them committed without.
+    let listed = crate::index_follower::computed(state, known.listed);
+    if let Err(e) = tx.commit().await {
+        listed.forget();
+        return Err(e.into());
+    }
+    listed.wake();
     Ok(outcomes
         .into_iter()
         .map(|mine| {
@@ -301,6 +306,9 @@ struct Known {
     /// Owner and organisation of each of the group's visits already stored.
     visits: HashMap<String, visits::Ownership>,
     organisations: HashMap<String, Option<organisations::OrganisationRow>>,
+    /// The console's list rows of the revisions the group stored, for the
+    /// index follower once the group is committed.
+    listed: Vec<visit_index::IndexRow>,
 }
 
 impl Known {
@@ -394,6 +402,7 @@ struct Ctx<'a> {
 /// A record checked and ready to be stored.
 struct Ready {
     row: visits::RevisionRow,
+    /// Its list row in the console, if it is stored.
     index: visit_index::IndexRow,
     /// The organisation found in the field that the visit brings, to be
     /// created with it (and only if the visit is stored).
@@ -560,10 +569,10 @@ async fn store_one(
         }
     }
     if visits::insert_if_base(&mut **tx, &row).await? {
-        visit_index::upsert(&mut **tx, &index).await?;
         visits::link_photos(&mut **tx, &photo_links(record).collect::<Vec<_>>()).await?;
         db::release_savepoint(tx).await?;
         known.stored(&row);
+        known.listed.push(index);
         if let Some(o) = new_organisation {
             known.organisations.insert(o.id.clone(), Some(o));
         }

@@ -847,6 +847,7 @@ async fn a_mixed_batch_is_decided_as_if_record_by_record() {
         .await
         .unwrap();
     assert_eq!(revisions, 2 + 2 + 1 + 1 + 5);
+    api.listed().await;
     let listed: Vec<(String, i64)> =
         sqlx::query_as("SELECT visit_id, revision FROM visit_index WHERE visit_id IN ($1, $2)")
             .bind(v0.id.to_string())

@@ -28,6 +28,7 @@ fn hijack(victim: &Visit, revision: u32, replaces: Option<u32>, notes: &str) -> 
 }
 
 async fn review_state(api: &Api, id: Uuid) -> (String, String, String) {
+    api.listed().await;
     sqlx::query_as(
         "SELECT review_state, place_code, officer_id FROM visit_index WHERE visit_id = $1",
     )

@@ -331,6 +331,70 @@ async fn a_returned_visit_reaches_the_officer_and_its_fix_is_a_linked_revision()
     api.stop().await;
 }
 
+/// The list row of a pushed revision is written after the push answers
+/// (issue 17). What happened to the visit in between (a review of that
+/// revision, a conflicting push) is in the row when it is written, here by
+/// a server started after one that never wrote it (as if killed).
+#[tokio::test]
+async fn a_review_and_a_conflict_before_the_list_row_are_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("htx.sqlite3");
+    let held = Api::start_with(|c| {
+        c.database = database.clone();
+        c.hold_console_index = true;
+    })
+    .await;
+    let (officer, reviewer) = (held.login("canbo1").await, held.login("kiemduyet").await);
+    let v = final_visit(0, "trước khi vào danh sách");
+    let other = final_visit(0, "một chuyến khác");
+    assert_eq!(
+        statuses(
+            &held
+                .push(&officer, &batch(vec![v.clone(), other.clone()]))
+                .await
+        ),
+        ["accepted", "accepted"]
+    );
+    let (status, body) = held
+        .review(
+            &reviewer,
+            json!({ "visit_id": v.id, "revision": 0, "decision": "approved" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let mut second_phone = v.clone();
+    second_phone.notes = "cùng lần sửa, từ máy thứ hai".into();
+    assert_eq!(
+        statuses(&held.push(&officer, &batch(vec![second_phone])).await),
+        ["conflict"]
+    );
+    assert_eq!(held.get_json(&reviewer, "/visits").await.1["total"], 0);
+    held.stop().await;
+
+    let api = Api::start_with(|c| c.database = database.clone()).await;
+    let (_, page) = api.get_json(&reviewer, "/visits").await;
+    assert_eq!(page["total"], 2, "{page}");
+    let row = |id: uuid::Uuid| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["visit_id"] == id.to_string())
+            .cloned()
+            .unwrap()
+    };
+    let (mine, theirs) = (row(v.id), row(other.id));
+    assert_eq!(
+        (&mine["review_state"], &mine["conflicts"], &mine["officer"]),
+        (&json!("approved"), &json!(1), &json!("canbo1"))
+    );
+    assert_eq!(
+        (&theirs["review_state"], &theirs["conflicts"]),
+        (&json!("pending"), &json!(0))
+    );
+    api.stop().await;
+}
+
 #[tokio::test]
 async fn only_admins_create_accounts_and_assign_places() {
     let api = Api::start().await;

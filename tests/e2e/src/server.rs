@@ -134,6 +134,16 @@ impl ServerProcess {
         self.spawn_and_wait().await
     }
 
+    /// Like [`restart`](Self::restart), with these extra flags from now on
+    /// instead of those it was started with.
+    pub async fn restart_with_args(&mut self, extra_args: &[&str]) -> Result<()> {
+        if self.is_running() {
+            bail!("restart_with_args: the server (pid {}) is still running; stop() or kill() it first", self.pid().unwrap_or(0));
+        }
+        self.extra_args = extra_args.iter().map(|s| s.to_string()).collect();
+        self.spawn_and_wait().await
+    }
+
     /// Like [`restart`](Self::restart), but serving `static_dir` from now on
     /// (same port, same database): a redeploy of a new build of the app.
     pub async fn restart_with_static_dir(&mut self, static_dir: impl Into<PathBuf>) -> Result<()> {

@@ -219,3 +219,53 @@ pub async fn server_revisions(database: &Path) -> Result<(i64, i64, i64)> {
     .await?;
     Ok((row.get(0), row.get(1), row.get(2)))
 }
+
+/// Pushes `visits` as one batch over the API, as a device would; fails
+/// unless every record is accepted.
+pub async fn push_visits(app: &TestApp, token: &str, visits: Vec<Visit>) -> Result<()> {
+    let batch = htx_core::sync::PushBatch::new(Uuid::now_v7(), Uuid::now_v7(), now_vn(), visits);
+    let answer: htx_core::sync::PushResponse = app
+        .http
+        .post(app.url("/api/v1/sync/push"))
+        .bearer_auth(token)
+        .json(&batch)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    if let Some(bad) = answer
+        .results
+        .iter()
+        .find(|r| !matches!(r.outcome, htx_core::sync::RecordOutcome::Accepted { .. }))
+    {
+        bail!("a pushed record was not accepted: {bad:?}");
+    }
+    Ok(())
+}
+
+/// The review console's list (`GET /api/v1/visits`), every page, as the
+/// staff account of `token` sees it.
+pub async fn console_list(
+    app: &TestApp,
+    token: &str,
+) -> Result<Vec<htx_core::console::VisitListItem>> {
+    let mut items = Vec::new();
+    for page in 1.. {
+        let p: htx_core::console::VisitPage = app
+            .http
+            .get(app.url(&format!("/api/v1/visits?per_page=200&page={page}")))
+            .bearer_auth(token)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let last = p.items.len() < 200;
+        items.extend(p.items);
+        if last {
+            return Ok(items);
+        }
+    }
+    unreachable!("pages are counted until one is short")
+}

@@ -7,7 +7,7 @@ use anyhow::{bail, ensure, Context, Result};
 use htx_core::sync::PushBatch;
 use htx_e2e::console::{staff_sign_in, ADMIN, REVIEWER};
 use htx_e2e::field::{OFFICER, UI_TIMEOUT};
-use htx_e2e::sync::{api_token, final_visits, officer_organisations};
+use htx_e2e::sync::{api_token, final_visits, officer_organisations, push_visits};
 use htx_e2e::TestApp;
 use serde_json::Value;
 use uuid::Uuid;
@@ -42,23 +42,8 @@ async fn provisional_from_the_field(app: &TestApp) -> Result<String> {
     o.provisional = true;
     visit.organisation_id = o.id;
     visit.new_organisation = Some(o);
-    let now = chrono::Utc::now().with_timezone(&htx_core::time::VN_OFFSET);
-    let batch = PushBatch::new(Uuid::now_v7(), Uuid::now_v7(), now, vec![visit]);
     let token = api_token(app, OFFICER.0, OFFICER.1).await?;
-    let answer: Value = app
-        .http
-        .post(app.url("/api/v1/sync/push"))
-        .bearer_auth(token)
-        .json(&batch)
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    ensure!(
-        answer["results"][0]["outcome"]["status"] == "accepted",
-        "{answer}"
-    );
+    push_visits(app, &token, vec![visit]).await?;
     Ok(place)
 }
 

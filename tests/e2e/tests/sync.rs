@@ -7,12 +7,13 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
+use htx_e2e::console::REVIEWER;
 use htx_e2e::field::{sign_in, wait_offline_ready, OFFICER, UI_TIMEOUT};
 use htx_e2e::sync::{
-    device_counts, final_visits, officer_organisations, server_revisions, store_on_device,
-    wait_device,
+    api_token, console_list, device_counts, final_visits, officer_organisations, push_visits,
+    server_revisions, store_on_device, wait_device,
 };
-use htx_e2e::TestApp;
+use htx_e2e::{poll_until, TestApp};
 use uuid::Uuid;
 
 /// How long the device may take to resume and finish after the server is
@@ -368,5 +369,110 @@ async fn rejected_and_expired(app: &mut TestApp) -> Result<()> {
         b.text("[data-testid=visit-revision]").await?.trim() == "1",
         "a revision the server holds was edited in place"
     );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- (6)
+// The console's list rows are written after the push answers (issue 17).
+
+/// How long the console's list may lag an answered push: the list waits up
+/// to a second for rows still to be written (`index_follower::LIST_WAIT`).
+const LIST_BOUND: Duration = Duration::from_secs(2);
+
+/// Whether the console lists each of `ids` once, at `revision`.
+async fn listed_once(
+    app: &TestApp,
+    token: &str,
+    ids: &[String],
+    revision: i64,
+) -> Result<Option<()>> {
+    let items = console_list(app, token).await?;
+    let all = ids.iter().all(|id| {
+        let rows: Vec<_> = items.iter().filter(|i| &i.visit_id == id).collect();
+        rows.len() == 1 && rows[0].revision == revision
+    });
+    Ok(all.then_some(()))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_lists_a_pushed_visit_within_the_bound() {
+    let app = TestApp::start("console_lists_pushed_visits").await;
+    let r = listed_within_the_bound(&app).await;
+    app.finish(r).await;
+}
+
+async fn listed_within_the_bound(app: &TestApp) -> Result<()> {
+    let orgs = officer_organisations(app, OFFICER.0, OFFICER.1).await?;
+    let officer = api_token(app, OFFICER.0, OFFICER.1).await?;
+    let reviewer = api_token(app, REVIEWER.0, REVIEWER.1).await?;
+    let mut visits = final_visits(&orgs, 50)?;
+    let ids: Vec<String> = visits.iter().map(|v| v.id.to_string()).collect();
+    push_visits(app, &officer, visits.clone()).await?;
+    let answered = Instant::now();
+    poll_until(
+        "the 50 pushed visits in the console's list",
+        LIST_BOUND,
+        || listed_once(app, &reviewer, &ids, 0),
+    )
+    .await?;
+    eprintln!(
+        "[{}] listed {:?} after the push answered",
+        app.name,
+        answered.elapsed()
+    );
+    // A new revision replaces the visit's row (not a second row).
+    for v in &mut visits[..10] {
+        let mut next = v.clone();
+        next.revision = 1;
+        next.replaces_revision = Some(0);
+        next.notes = format!("{} (sửa)", v.notes);
+        *v = next;
+    }
+    push_visits(app, &officer, visits[..10].to_vec()).await?;
+    poll_until("the 10 new revisions listed", LIST_BOUND, || {
+        listed_once(app, &reviewer, &ids[..10], 1)
+    })
+    .await?;
+    ensure!(
+        console_list(app, &reviewer).await?.len() == 50,
+        "one row per visit"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_killed_before_the_list_rows_lists_the_visits_after_restart() {
+    let mut app =
+        TestApp::start_with_server_args("killed_before_list_rows", &["--hold-console-index"]).await;
+    let r = killed_before_list_rows(&mut app).await;
+    app.finish(r).await;
+}
+
+async fn killed_before_list_rows(app: &mut TestApp) -> Result<()> {
+    let orgs = officer_organisations(app, OFFICER.0, OFFICER.1).await?;
+    let officer = api_token(app, OFFICER.0, OFFICER.1).await?;
+    let visits = final_visits(&orgs, 30)?;
+    let ids: Vec<String> = visits.iter().map(|v| v.id.to_string()).collect();
+    // Answered: the revisions are committed; their list rows are not
+    // written (the server holds them back, as one killed at this moment).
+    push_visits(app, &officer, visits).await?;
+    let reviewer = api_token(app, REVIEWER.0, REVIEWER.1).await?;
+    ensure!(
+        console_list(app, &reviewer).await?.is_empty(),
+        "the held server wrote list rows"
+    );
+    let (rows, _, _) = server_revisions(app.server.database_path()).await?;
+    ensure!(rows == 30, "{rows} revisions stored before the kill");
+    app.server.kill().await?;
+
+    app.server.restart_with_args(&[]).await?;
+    // Sessions live in the database: the same token still works.
+    poll_until(
+        "the 30 visits in the console's list after the restart",
+        LIST_BOUND,
+        || listed_once(app, &reviewer, &ids, 0),
+    )
+    .await?;
+    ensure_stored_once(app, 30).await?;
     Ok(())
 }

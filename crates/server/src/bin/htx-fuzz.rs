@@ -187,7 +187,13 @@ fn reseal_export(v: &mut Value) {
 }
 
 /// Row counts and the change sequence: what a refused input must not move.
-async fn fingerprint(db: &htx_server::db::Db) -> Vec<i64> {
+/// Taken once the console's list rows of every stored revision are written
+/// (they follow the push that stored them).
+async fn fingerprint(state: &htx_server::AppState) -> Vec<i64> {
+    htx_server::index_follower::wait_for_list(&state.write_handle())
+        .await
+        .expect("waiting for the console's list rows");
+    let db = &state.db;
     let sql = "SELECT (SELECT COUNT(*) FROM visit_revisions), (SELECT COUNT(*) FROM visit_conflicts), \
                (SELECT COUNT(*) FROM organisations), (SELECT COUNT(*) FROM reviews), (SELECT COUNT(*) FROM blobs), \
                (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM audit_log), (SELECT COALESCE(MAX(seq), 0) FROM changes), \
@@ -405,7 +411,7 @@ async fn main() -> anyhow::Result<()> {
             }
             continue;
         }
-        let before = fingerprint(&state.db).await;
+        let before = fingerprint(&state).await;
         let answer = match target {
             Target::Push => {
                 call(
@@ -488,7 +494,7 @@ async fn main() -> anyhow::Result<()> {
                 continue;
             }
         };
-        let after = fingerprint(&state.db).await;
+        let after = fingerprint(&state).await;
         let envelope = serde_json::from_slice::<Value>(&body)
             .ok()
             .and_then(|v| v["error"]["code"].as_str().map(str::to_owned));

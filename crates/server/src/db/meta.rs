@@ -8,6 +8,9 @@ use super::Backend;
 pub const DEMO_SEEDED_AT: &str = "demo_seeded_at";
 /// When the demo's three years of visits were written (`demo::seed_history`).
 pub const DEMO_HISTORY_SEEDED_AT: &str = "demo_history_seeded_at";
+/// The last `visit_revisions.id` the console's list rows include
+/// (`crate::index_follower`).
+pub const VISIT_INDEX_UPTO: &str = "visit_index_upto";
 
 pub async fn get<'e, E>(db: E, key: &str) -> Result<Option<String>, sqlx::Error>
 where
@@ -17,6 +20,23 @@ where
         .bind(key)
         .fetch_optional(db)
         .await
+}
+
+/// Sets `key` to `value`, whatever it was.
+pub async fn set<'e, E>(db: E, key: &str, value: &str, now: &str) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query(
+        "INSERT INTO meta (key, value, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+    )
+    .bind(key)
+    .bind(value)
+    .bind(now)
+    .execute(db)
+    .await
+    .map(|_| ())
 }
 
 /// Sets `key` only if it has no value yet; returns whether it was set.

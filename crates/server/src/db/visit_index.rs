@@ -1,6 +1,8 @@
-//! `visit_index`: one list row per visit (its latest stored revision), kept
-//! in the transactions that store revisions, conflicts and reviews, so the
-//! review console filters and pages without parsing visit JSON.
+//! `visit_index`: one list row per visit (its latest stored revision), so
+//! the review console filters and pages without parsing visit JSON. A
+//! stored revision's row is written by `crate::index_follower` after the
+//! push committed; conflicts, reviews and handovers update the rows in
+//! their own transactions.
 
 use sqlx::{Executor, FromRow, QueryBuilder};
 
@@ -138,16 +140,34 @@ where
         .map(|_| ())
 }
 
-/// Recomputes the visit's review state and conflict count from `reviews`
-/// and `visit_conflicts` (backfill).
-pub async fn recount<'e, E>(db: E, visit_id: &str) -> Result<(), sqlx::Error>
+/// What the list shows of the visits of `visit_ids_json` (a JSON array)
+/// besides their revision, read again from where it is kept: unresolved
+/// conflicts, the review of the listed revision, the officer the visit
+/// belongs to. Their rows are written after the push committed
+/// (`crate::index_follower`), so a conflict, review or handover recorded in
+/// between found no row to update. Rows of visits with none of these keep
+/// what the upsert wrote (pending, no conflicts, the pushing officer) and
+/// are not rewritten: an update rewrites the entries of every index on a
+/// column it sets.
+pub async fn refresh_many<'e, E>(db: E, visit_ids_json: &str) -> Result<(), sqlx::Error>
 where
     E: Executor<'e, Database = Backend>,
 {
     sqlx::query(
-        "UPDATE visit_index SET          conflicts = (SELECT COUNT(*) FROM visit_conflicts c WHERE c.visit_id = $1 AND c.resolved = 0),          review_state = COALESCE((SELECT r.decision FROM reviews r WHERE r.visit_id = $1              AND r.revision = visit_index.revision ORDER BY r.seq DESC LIMIT 1), 'pending')          WHERE visit_id = $1",
+        "UPDATE visit_index SET \
+         conflicts = (SELECT COUNT(*) FROM visit_conflicts c \
+             WHERE c.visit_id = visit_index.visit_id AND c.resolved = 0), \
+         review_state = COALESCE((SELECT r.decision FROM reviews r \
+             WHERE r.visit_id = visit_index.visit_id AND r.revision = visit_index.revision \
+             ORDER BY r.seq DESC LIMIT 1), 'pending'), \
+         officer_id = COALESCE((SELECT o.owner_id FROM visit_owners o \
+             WHERE o.visit_id = visit_index.visit_id), officer_id) \
+         WHERE visit_id IN (SELECT value FROM json_each($1)) \
+         AND (EXISTS (SELECT 1 FROM visit_conflicts c WHERE c.visit_id = visit_index.visit_id) \
+           OR EXISTS (SELECT 1 FROM reviews r WHERE r.visit_id = visit_index.visit_id) \
+           OR EXISTS (SELECT 1 FROM visit_owners o WHERE o.visit_id = visit_index.visit_id))",
     )
-    .bind(visit_id)
+    .bind(visit_ids_json)
     .execute(db)
     .await
     .map(|_| ())

@@ -282,6 +282,63 @@ where
     .await
 }
 
+/// A stored revision with its place in the order revisions were stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct Sequenced {
+    /// `visit_revisions.id`: larger for every later commit (one writer).
+    pub id: i64,
+    #[sqlx(flatten)]
+    pub row: RevisionRow,
+}
+
+/// The revisions stored after `after` (a `visit_revisions.id`), in the
+/// order they were stored, at most `limit`.
+pub async fn stored_after<'e, E>(
+    db: E,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Sequenced>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(&format!(
+        "SELECT id, {COLUMNS} FROM visit_revisions WHERE id > $1 ORDER BY id LIMIT $2"
+    ))
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// `(id, visit id, revision)` of the revisions stored after `after`, in the
+/// order they were stored, at most `limit`.
+pub async fn keys_after<'e, E>(
+    db: E,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String, i64)>, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_as(
+        "SELECT id, visit_id, revision FROM visit_revisions WHERE id > $1 ORDER BY id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// The id of the latest revision stored (0 before any).
+pub async fn last_id<'e, E>(db: E) -> Result<i64, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM visit_revisions")
+        .fetch_one(db)
+        .await
+}
+
 /// Every stored revision of a visit, oldest first.
 pub async fn history<'e, E>(db: E, visit_id: &str) -> Result<Vec<RevisionRow>, sqlx::Error>
 where

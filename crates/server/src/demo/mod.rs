@@ -284,7 +284,7 @@ pub struct HistoryOutcome {
 /// (with its console list row), the reviews, the conflicting copies and the
 /// photos. Needs the base dataset and the demo accounts.
 pub async fn seed_history(state: &crate::AppState) -> anyhow::Result<HistoryOutcome> {
-    use crate::db::{audit, blobs, reviews, visit_index, visits};
+    use crate::db::{audit, blobs, reviews, visits};
     use htx_core::sync::VisitRevision;
 
     if meta::get(&state.db, meta::DEMO_HISTORY_SEEDED_AT)
@@ -346,47 +346,38 @@ pub async fn seed_history(state: &crate::AppState) -> anyhow::Result<HistoryOutc
         .await?;
     }
 
-    // Revisions, as pushed; the console's row of each visit's latest.
-    let revision_row =
-        |r: &history::SeededRevision| -> anyhow::Result<(visits::RevisionRow, &OrganisationRow)> {
-            let record = VisitRevision::new(r.visit.clone());
-            let body = record
-                .canonical_if_matches()
-                .ok_or_else(|| anyhow::anyhow!("demo visit {}: hash", r.visit.id))?;
-            let org = rows
-                .get(&r.visit.organisation_id.to_string())
-                .ok_or_else(|| anyhow::anyhow!("demo visit {}: no organisation", r.visit.id))?;
-            Ok((
-                visits::RevisionRow {
-                    visit_id: r.visit.id.to_string(),
-                    revision: i64::from(r.visit.revision),
-                    replaces_revision: r.visit.replaces_revision.map(i64::from),
-                    organisation_id: org.id.clone(),
-                    place_code: org.place_code.clone(),
-                    content_hash: record.hash.0,
-                    body,
-                    pushed_by: officer_ids[r.officer].clone(),
-                    device_id: r.device.to_string(),
-                    batch_id: Uuid::new_v5(
-                        &DEMO_NAMESPACE,
-                        format!("batch:{}:{}", r.visit.id, r.visit.revision).as_bytes(),
-                    )
-                    .to_string(),
-                    received_at: stamp(&r.received_at),
-                },
-                org,
-            ))
-        };
-    let rubrics = state.rubrics();
-    let mut latest: std::collections::HashMap<String, visit_index::IndexRow> = Default::default();
+    // Revisions, as pushed (their list rows are written by the index
+    // follower, as a push's are).
+    let revision_row = |r: &history::SeededRevision| -> anyhow::Result<visits::RevisionRow> {
+        let record = VisitRevision::new(r.visit.clone());
+        let body = record
+            .canonical_if_matches()
+            .ok_or_else(|| anyhow::anyhow!("demo visit {}: hash", r.visit.id))?;
+        let org = rows
+            .get(&r.visit.organisation_id.to_string())
+            .ok_or_else(|| anyhow::anyhow!("demo visit {}: no organisation", r.visit.id))?;
+        Ok(visits::RevisionRow {
+            visit_id: r.visit.id.to_string(),
+            revision: i64::from(r.visit.revision),
+            replaces_revision: r.visit.replaces_revision.map(i64::from),
+            organisation_id: org.id.clone(),
+            place_code: org.place_code.clone(),
+            content_hash: record.hash.0,
+            body,
+            pushed_by: officer_ids[r.officer].clone(),
+            device_id: r.device.to_string(),
+            batch_id: Uuid::new_v5(
+                &DEMO_NAMESPACE,
+                format!("batch:{}:{}", r.visit.id, r.visit.revision).as_bytes(),
+            )
+            .to_string(),
+            received_at: stamp(&r.received_at),
+        })
+    };
     let mut stored = Vec::with_capacity(h.revisions.len());
     let mut photos = Vec::new();
     for r in &h.revisions {
-        let (row, org) = revision_row(r)?;
-        latest.insert(
-            row.visit_id.clone(),
-            crate::console::index_row(&rubrics, &r.visit, &row, org),
-        );
+        let row = revision_row(r)?;
         photos.extend(
             r.visit
                 .photos
@@ -399,10 +390,6 @@ pub async fn seed_history(state: &crate::AppState) -> anyhow::Result<HistoryOutc
         visits::insert_many(&mut *tx, chunk).await?;
     }
     visits::link_photos(&mut *tx, &photos).await?;
-    let index: Vec<visit_index::IndexRow> = latest.into_values().collect();
-    for chunk in index.chunks(500) {
-        visit_index::upsert_many(&mut *tx, chunk).await?;
-    }
 
     // Reviews, in the order they were made, with their audit entries.
     for r in &h.reviews {
@@ -428,7 +415,6 @@ pub async fn seed_history(state: &crate::AppState) -> anyhow::Result<HistoryOutc
             &at,
         )
         .await?;
-        visit_index::set_review_state(&mut *tx, &visit_id, i64::from(r.revision), decision).await?;
         let detail =
             serde_json::json!({ "revision": r.revision, "comment": r.comment, "review_id": id });
         audit::record(
@@ -444,7 +430,7 @@ pub async fn seed_history(state: &crate::AppState) -> anyhow::Result<HistoryOutc
     }
     // The same revisions again from the officers' second phones.
     for c in &h.conflicts {
-        let (row, _) = revision_row(&c.copy)?;
+        let row = revision_row(&c.copy)?;
         let server_hash = htx_core::hash::content_hash(
             &h.revisions
                 .iter()
@@ -465,9 +451,7 @@ pub async fn seed_history(state: &crate::AppState) -> anyhow::Result<HistoryOutc
             device_id: row.device_id,
             received_at: row.received_at,
         };
-        if visits::insert_conflict(&mut *tx, &conflict).await? {
-            visit_index::add_conflict(&mut *tx, &conflict.visit_id).await?;
-        }
+        visits::insert_conflict(&mut *tx, &conflict).await?;
     }
     let now = db::now_timestamp();
     meta::set_if_absent(&mut *tx, meta::DEMO_HISTORY_SEEDED_AT, &now, &now).await?;

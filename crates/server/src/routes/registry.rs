@@ -53,6 +53,8 @@ pub async fn list(
     Staff(user): Staff,
     AppQuery(q): AppQuery<RegistryQuery>,
 ) -> ApiResult<Json<RegistryPage>> {
+    // Each organisation's visits are counted from the console's list rows.
+    crate::index_follower::wait_for_list(&state.write_handle()).await?;
     let mut scope = Scope::of(&state, &user).await?;
     if let Some(place) = given(&q.place) {
         scope = scope.within(

@@ -111,6 +111,8 @@ pub async fn list(
     };
     let per_page = q.per_page.unwrap_or(50).clamp(1, MAX_PER_PAGE);
     let page = q.page.unwrap_or(1).max(1);
+    // Rows of visits pushed a moment ago may still be being written.
+    crate::index_follower::wait_for_list(&state.write_handle()).await?;
     let total = visit_index::count(&state.db, &filter).await?;
     let items = visit_index::page(
         &state.db,

@@ -154,6 +154,17 @@ impl Api {
             .unwrap()
     }
 
+    /// Waits, as the console's list does, until the list rows of every
+    /// revision stored so far are written (they follow the push).
+    pub async fn listed(&self) {
+        assert!(
+            htx_server::index_follower::wait_for_list(&self.state.write_handle())
+                .await
+                .unwrap(),
+            "the console's list rows did not catch up within a second"
+        );
+    }
+
     pub async fn stop(mut self) {
         self.shutdown.take().unwrap().send(()).unwrap();
         tokio::time::timeout(Duration::from_secs(10), self.handle.take().unwrap())
