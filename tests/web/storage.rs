@@ -513,6 +513,111 @@ async fn upgrade_from_version_5_gives_each_visit_and_queued_revision_its_officer
     DeviceStore::delete(name).await.unwrap();
 }
 
+/// A phone with schema 5 and visits in every state, one of them sent by a
+/// sync the tab never finished, and a photo: after the upgrade every state,
+/// reason, comment and photo is as it was, and the next sync sends exactly
+/// the visits still waiting (the one sent included: no receipt named it).
+#[wasm_bindgen_test]
+async fn upgrade_from_version_5_keeps_every_state_and_photo_and_sends_only_the_waiting() {
+    use htx_core::device::{LocalStatus, VisitSummary};
+    let name = "t-upgrade-5-states";
+    let v5 = fresh(name, 5).await;
+    let draft = save_as(&v5, "canbo1", 1, VisitState::Draft).await;
+    let waiting = save_as(&v5, "canbo1", 2, VisitState::Final).await;
+    let sending = save_as(&v5, "canbo1", 3, VisitState::Final).await;
+    let problems = vec![htx_core::ValidationError::new(
+        "organisation_id",
+        htx_core::problem::ErrorCode::UnknownReference,
+        "Không có tổ chức này trên máy chủ",
+        "Unknown organisation",
+    )];
+    let mut settled = Vec::new();
+    for (n, status) in [
+        (4, LocalStatus::Confirmed),
+        (5, LocalStatus::Rejected),
+        (6, LocalStatus::Conflict),
+        (7, LocalStatus::Returned),
+    ] {
+        let mut v = visit(n, "đã có kết quả");
+        v.officer = "canbo1".into();
+        v.state = VisitState::Final;
+        let mut s = VisitSummary::of(&v, None, None, 1_000 + i64::from(n));
+        s.status = status;
+        if status == LocalStatus::Rejected {
+            s.problems = problems.clone();
+        }
+        if status == LocalStatus::Returned {
+            s.review_comment = Some("Bổ sung số thành viên".into());
+        }
+        v5.save_visit(&v, &s).await.unwrap();
+        settled.push(s);
+    }
+    let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 5, 5, 5];
+    let sha = htx_core::photo::sha256_hex(&jpeg);
+    v5.put_photo(&sha, "image/jpeg", &blob(&jpeg, "image/jpeg"))
+        .await
+        .unwrap();
+    v5.close();
+    // As schema 5 stored them: no account, and a push attempt counted on
+    // the outbox entry itself.
+    rewrite_records(name, 5, &[stores::VISIT_SUMMARIES, stores::OUTBOX], |r| {
+        js_sys::Reflect::delete_property(
+            wasm_bindgen::JsCast::unchecked_ref::<js_sys::Object>(r),
+            &wasm_bindgen::JsValue::from_str("account"),
+        )
+        .unwrap();
+    })
+    .await;
+    let sent_key = htx_core::outbox::OutboxEntry::key_of(sending.id, 0);
+    rewrite_records(name, 5, &[stores::OUTBOX], |e| {
+        if js_sys::Reflect::get(e, &"key".into()).unwrap().as_string() == Some(sent_key.clone()) {
+            js_sys::Reflect::set(e, &"attempts".into(), &1.into()).unwrap();
+        }
+    })
+    .await;
+
+    let current = DeviceStore::open_at(name, SCHEMA_VERSION)
+        .await
+        .expect("upgrade");
+    current.label_accounts().await.unwrap();
+    let counts = current.status_counts("canbo1").await.unwrap();
+    let count = |s: LocalStatus| counts.get(s.as_str()).copied().unwrap_or(0);
+    assert_eq!(
+        LocalStatus::ALL.map(count),
+        [1, 2, 1, 1, 1, 1],
+        "draft, waiting, confirmed, rejected, conflict, returned: {counts:?}"
+    );
+    for before in &settled {
+        let after = current.get_summary(before.id).await.unwrap().unwrap();
+        assert_eq!(
+            (after.status, &after.problems, &after.review_comment),
+            (before.status, &before.problems, &before.review_comment)
+        );
+    }
+    assert_eq!(
+        current.get_summary(draft.id).await.unwrap().unwrap().status,
+        LocalStatus::Draft
+    );
+    assert_eq!(current.count_visits().await.unwrap(), 7);
+    assert_eq!(current.count_photos().await.unwrap(), 1);
+    let photo = current.photo(&sha).await.unwrap().expect("the photo");
+    assert_eq!(blob_bytes(&photo.blob).await, jpeg);
+
+    assert_eq!(current.outbox_len_of("canbo1").await.unwrap(), 2);
+    let batch = current.take_batch("canbo1").await.unwrap();
+    assert_eq!(
+        batch.heads.iter().map(|h| h.visit_id).collect::<Vec<_>>(),
+        vec![waiting.id, sending.id],
+        "the waiting visits, nothing else"
+    );
+    assert!(
+        current.take_back(sending.id, 0).await.unwrap(),
+        "what the older app had sent is edited as a new revision"
+    );
+    current.close();
+    DeviceStore::delete(name).await.unwrap();
+}
+
 /// What the app stored before records went through JSON (serde-wasm-bindgen):
 /// an absent value was a property holding `undefined`, not `null`.
 fn absent_as_undefined(v: &wasm_bindgen::JsValue) {
