@@ -348,6 +348,27 @@ async fn invalid_records_are_rejected_with_field_paths() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert_eq!(error_code(res).await, "invalid_json");
+    // A value of the wrong type: the error says where it is.
+    let mut wrong = serde_json::to_value(batch(vec![final_visit(0, "sai kiểu")])).unwrap();
+    wrong["records"][0]["visit"]["revision"] = serde_json::json!("một");
+    let send = |content_type: &'static str| {
+        api.client
+            .post(api.url("/sync/push"))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .header(CONTENT_TYPE, content_type)
+            .body(wrong.to_string())
+            .send()
+    };
+    let res = send("application/json; charset=utf-8").await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_json");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("records[0].visit.revision"), "{message}");
+    // Not declared as JSON.
+    let res = send("text/plain").await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(error_code(res).await, "invalid_json");
     api.stop().await;
 }
 
