@@ -23,7 +23,7 @@ use htx_core::Visit;
 use tokio::sync::{watch, Notify};
 
 use crate::db::visit_index::IndexRow;
-use crate::db::{self, meta, organisations, visit_index, visits};
+use crate::db::{self, meta, visit_index, visits};
 use crate::state::WriteHandle;
 
 /// Revisions indexed per transaction at most (their rows are computed before
@@ -251,11 +251,10 @@ async fn index_next(state: &WriteHandle) -> anyhow::Result<usize> {
         }
     }
     let rubrics = state.rubrics();
-    let json = |ids: &BTreeSet<&str>| serde_json::to_string(ids).map_err(anyhow::Error::from);
-    let org_ids: BTreeSet<&str> = rows
+    let org_ids: BTreeSet<String> = rows
         .iter()
-        .map(|r| r.organisation_id.as_str())
-        .chain(parsed.iter().map(|(r, _)| r.organisation_id.as_str()))
+        .map(|r| r.organisation_id.clone())
+        .chain(parsed.iter().map(|(r, _)| r.organisation_id.clone()))
         .collect();
     let visit_ids: BTreeSet<&str> = latest.keys().copied().collect();
 
@@ -268,23 +267,10 @@ async fn index_next(state: &WriteHandle) -> anyhow::Result<usize> {
     // The organisations as they are now: renamed since the push (the search
     // text), or merged into another (listed under that one, in its commune,
     // as `organisations::merge` did to the rows it found).
-    let merged: HashMap<String, String> = organisations::merges_of(&mut *tx, &json(&org_ids)?)
-        .await?
-        .into_iter()
-        .collect();
-    let wanted: BTreeSet<&str> = org_ids
-        .iter()
-        .copied()
-        .chain(merged.values().map(String::as_str))
-        .collect();
-    let orgs: HashMap<String, organisations::OrganisationRow> =
-        organisations::find_many(&mut *tx, &json(&wanted)?)
-            .await?
-            .into_iter()
-            .map(|o| (o.id.clone(), o))
-            .collect();
+    let orgs = crate::sync::organisations_now(&mut tx, org_ids).await?;
     let org = |id: &str| {
         orgs.get(id)
+            .and_then(Option::as_ref)
             .with_context(|| format!("organisation {id} of a stored visit"))
     };
     for (row, visit) in &parsed {
@@ -296,20 +282,17 @@ async fn index_next(state: &WriteHandle) -> anyhow::Result<usize> {
         ));
     }
     for row in &mut rows {
-        match merged.get(&row.organisation_id) {
-            Some(into) => {
-                let into = org(into)?;
-                row.organisation_id = into.id.clone();
-                row.place_code = into.place_code.clone();
-                row.search_key = crate::console::search_key(into);
-            }
-            None => row.search_key = crate::console::search_key(org(&row.organisation_id)?),
+        let now = org(&row.organisation_id)?;
+        if now.id != row.organisation_id {
+            row.organisation_id = now.id.clone();
+            row.place_code = now.place_code.clone();
         }
+        row.search_key = crate::console::search_key(now);
     }
     for part in rows.chunks(500) {
         visit_index::upsert_many(&mut *tx, part).await?;
     }
-    visit_index::refresh_many(&mut *tx, &json(&visit_ids)?).await?;
+    visit_index::refresh_many(&mut *tx, &serde_json::to_string(&visit_ids)?).await?;
     meta::set(
         &mut *tx,
         meta::VISIT_INDEX_UPTO,

@@ -178,7 +178,13 @@ pub async fn write_pushes(jobs: &[PushJob]) -> ApiResult<Vec<Vec<RecordOutcome>>
     let mut known = Known {
         visits: visits::ownerships(&stored),
         keys: keyed(stored),
-        organisations: batch_organisations(&mut tx, records()).await?,
+        organisations: organisations_now(
+            &mut tx,
+            records()
+                .map(|r| r.visit.organisation_id.to_string())
+                .collect(),
+        )
+        .await?,
         listed: Vec::new(),
     };
     // A visit sent more than once in the group (revisions 0 and 1, or the
@@ -264,16 +270,14 @@ pub async fn write_pushes(jobs: &[PushJob]) -> ApiResult<Vec<Vec<RecordOutcome>>
         .collect())
 }
 
-/// The organisations the records name, by the id the visits use: a merged
-/// provisional organisation maps to its registry organisation. Two
-/// statements for all of them.
-async fn batch_organisations<'r>(
+/// The organisations of `ids` as they are now, by the id a visit uses: a
+/// merged provisional organisation maps to the registry organisation it was
+/// merged into. Two statements for all of them (the push's read-ahead, the
+/// console's list rows).
+pub(crate) async fn organisations_now(
     tx: &mut db::WriteTx,
-    records: impl Iterator<Item = &'r VisitRevision>,
+    ids: BTreeSet<String>,
 ) -> ApiResult<HashMap<String, Option<organisations::OrganisationRow>>> {
-    let ids: BTreeSet<String> = records
-        .map(|r| r.visit.organisation_id.to_string())
-        .collect();
     let json = |ids: &BTreeSet<String>| serde_json::to_string(ids).map_err(anyhow::Error::from);
     let merged: HashMap<String, String> = organisations::merges_of(&mut **tx, &json(&ids)?)
         .await?

@@ -395,6 +395,45 @@ async fn a_review_and_a_conflict_before_the_list_row_are_in_it() {
     api.stop().await;
 }
 
+/// An organisation found in the field, merged into the registry one before
+/// its visit's list row was written: the row lists the visit under the
+/// registry organisation (as the merge does to the rows it finds).
+#[tokio::test]
+async fn a_merge_before_the_list_row_is_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("htx.sqlite3");
+    let held = Api::start_with(|c| {
+        c.database = database.clone();
+        c.hold_console_index = true;
+    })
+    .await;
+    let (officer, reviewer) = (held.login("canbo1").await, held.login("kiemduyet").await);
+    let found = visit_of_new_organisation("30850", Some("MOI-0009"));
+    let provisional = found.organisation_id;
+    assert_eq!(
+        statuses(&held.push(&officer, &batch(vec![found.clone()])).await),
+        ["accepted"]
+    );
+    let target = htx_server::demo::organisation_id(0);
+    let res = held
+        .client
+        .post(held.url(&format!("/organisations/{provisional}/merge")))
+        .header(AUTHORIZATION, format!("Bearer {reviewer}"))
+        .json(&json!({ "into": target }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    held.stop().await;
+
+    let api = Api::start_with(|c| c.database = database.clone()).await;
+    let (_, page) = api.get_json(&reviewer, "/visits?q=tan%20hiep").await;
+    assert_eq!(page["total"], 1, "{page}");
+    assert_eq!(page["items"][0]["visit_id"], found.id.to_string());
+    assert_eq!(page["items"][0]["organisation_id"], target.to_string());
+    api.stop().await;
+}
+
 #[tokio::test]
 async fn only_admins_create_accounts_and_assign_places() {
     let api = Api::start().await;
