@@ -331,6 +331,16 @@ async fn a_returned_visit_reaches_the_officer_and_its_fix_is_a_linked_revision()
     api.stop().await;
 }
 
+/// A server on `database` that never writes list rows (as one killed
+/// after its pushes committed); the next server on it writes them.
+async fn held_at(database: &std::path::Path) -> Api {
+    Api::start_with(|c| {
+        c.database = database.to_owned();
+        c.hold_console_index = true;
+    })
+    .await
+}
+
 /// The list row of a pushed revision is written after the push answers
 /// (issue 17). What happened to the visit in between (a review of that
 /// revision, a conflicting push) is in the row when it is written, here by
@@ -339,11 +349,7 @@ async fn a_returned_visit_reaches_the_officer_and_its_fix_is_a_linked_revision()
 async fn a_review_and_a_conflict_before_the_list_row_are_in_it() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("htx.sqlite3");
-    let held = Api::start_with(|c| {
-        c.database = database.clone();
-        c.hold_console_index = true;
-    })
-    .await;
+    let held = held_at(&database).await;
     let (officer, reviewer) = (held.login("canbo1").await, held.login("kiemduyet").await);
     let v = final_visit(0, "trước khi vào danh sách");
     let other = final_visit(0, "một chuyến khác");
@@ -402,11 +408,7 @@ async fn a_review_and_a_conflict_before_the_list_row_are_in_it() {
 async fn a_merge_before_the_list_row_is_in_it() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("htx.sqlite3");
-    let held = Api::start_with(|c| {
-        c.database = database.clone();
-        c.hold_console_index = true;
-    })
-    .await;
+    let held = held_at(&database).await;
     let (officer, reviewer) = (held.login("canbo1").await, held.login("kiemduyet").await);
     let found = visit_of_new_organisation("30850", Some("MOI-0009"));
     let provisional = found.organisation_id;
