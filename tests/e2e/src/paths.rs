@@ -54,12 +54,41 @@ pub fn screenshots_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read
-/// the port, release it). Another process may take it in between; callers
-/// that spawn a listener on it get a clear error in that case.
+/// A TCP port on 127.0.0.1 that is free now and that no other test of this
+/// process was given.
+///
+/// Taken from below the kernel's ephemeral range, counting up from an offset
+/// of this process's id: the kernel hands ports in that range to every
+/// `bind(0)` and outgoing connection, so a port found there and released can
+/// be given to another test's server or driver before ours binds it (that
+/// happened in CI: a test then talked to another test's server).
 pub fn free_port() -> Result<u16> {
-    let l = TcpListener::bind("127.0.0.1:0").context("binding 127.0.0.1:0 to find a free port")?;
-    Ok(l.local_addr()?.port())
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let (low, high) = own_port_range();
+    let span = high - low;
+    if NEXT.load(Ordering::Relaxed) == u32::MAX {
+        let start = std::process::id().wrapping_mul(2_654_435_761) % span;
+        let _ = NEXT.compare_exchange(u32::MAX, start, Ordering::Relaxed, Ordering::Relaxed);
+    }
+    for _ in 0..span {
+        let port = (low + NEXT.fetch_add(1, Ordering::Relaxed) % span) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    bail!("no free port on 127.0.0.1 in {low}..{high}")
+}
+
+/// Ports the kernel never picks by itself: the 10,000 below the low end of
+/// `ip_local_port_range` (32768 by default), and never below 1024.
+fn own_port_range() -> (u32, u32) {
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32768);
+    let high = ephemeral_low.max(2048);
+    (high.saturating_sub(10_000).max(1024), high)
 }
 
 /// The last `max` bytes of a text file (lossy UTF-8), for failure reports.

@@ -374,7 +374,11 @@ impl ServerProcess {
                 .send()
                 .await
             {
-                Ok(r) if r.status() == reqwest::StatusCode::OK => return Ok(()),
+                // Ours only if our child is still alive: a server that failed to
+                // bind exits, and whoever holds the port may answer meanwhile.
+                Ok(r) if r.status() == reqwest::StatusCode::OK && self.is_running() => {
+                    return Ok(())
+                }
                 Ok(r) => last = format!("GET /api/health answered {}", r.status()),
                 Err(e) => last = format!("GET /api/health failed: {e}"),
             }
