@@ -130,6 +130,12 @@ pub struct Config {
     /// server killed after a push and before its list rows; never in use.
     #[arg(long, env = "HTX_HOLD_CONSOLE_INDEX", hide = true, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub hold_console_index: bool,
+
+    /// Never answers a device's receipt query (the request waits until the
+    /// server stops). For the test of a server killed while a device has
+    /// two pushed batches waiting for their receipts; never in use.
+    #[arg(long, env = "HTX_HOLD_RECEIPTS", hide = true, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub hold_receipts: bool,
 }
 
 impl Config {

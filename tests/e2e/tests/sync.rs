@@ -1,8 +1,9 @@
 //! Sync end to end: the real server and its SQLite file, the built app in
 //! headless Chromium, the network cut the hard ways (server stopped, server
-//! SIGKILLed in the middle of a batch, the tab closed during a sync, a
-//! token the server no longer accepts). After each, every visit must be on
-//! the server exactly once and still on the device.
+//! SIGKILLed in the middle of a batch or with two batches waiting for their
+//! receipts, the tab closed during a sync, a token the server no longer
+//! accepts). After each, every visit must be on the server exactly once and
+//! still on the device.
 
 use std::time::{Duration, Instant};
 
@@ -75,6 +76,20 @@ async fn ensure_stored_once(app: &TestApp, n: i64) -> Result<()> {
         "server holds {rows} revisions of {distinct} visits, {doubled} doubled"
     );
     Ok(())
+}
+
+/// After a restart, the device confirms all 1,000 visits, none refused or in
+/// conflict, and the server holds each once.
+async fn all_thousand_confirmed_once(app: &TestApp) -> Result<()> {
+    let c = wait_device(app, "all 1000 visits confirmed", RESUME_TIMEOUT, |c| {
+        c.confirmed == 1000
+    })
+    .await?;
+    ensure!(
+        c.outbox == 0 && c.visits == 1000 && c.rejected == 0 && c.conflict == 0,
+        "after resuming: {c:?}"
+    );
+    ensure_stored_once(app, 1000).await
 }
 
 /// Signs in as the demo officer and stores `n` finalized visits on the
@@ -198,16 +213,51 @@ async fn killed_mid_batch(app: &mut TestApp) -> Result<()> {
     );
 
     app.server.restart().await?;
-    let c = wait_device(app, "all 1000 visits confirmed", RESUME_TIMEOUT, |c| {
-        c.confirmed == 1000
-    })
+    all_thousand_confirmed_once(app).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_killed_with_two_batches_in_flight_confirms_each_visit_from_a_receipt() {
+    let mut app =
+        TestApp::start_with_server_args("killed_two_batches_in_flight", &["--hold-receipts"]).await;
+    let r = killed_two_in_flight(&mut app).await;
+    app.finish(r).await;
+}
+
+async fn killed_two_in_flight(app: &mut TestApp) -> Result<()> {
+    let one_batch = htx_core::outbox::MAX_BATCH_RECORDS as i64;
+    signed_in_with_visits(app, 1000).await?;
+    app.browser.click("[data-testid=sync-now]").await?;
+    // The server stores the first batch and answers it, then never answers
+    // its receipt query; the device sends the second batch meanwhile. Both
+    // are answered "accepted", neither is confirmed by a receipt.
+    let stored = poll_until(
+        "two batches stored while the first waits for its receipt",
+        Duration::from_secs(60),
+        || async {
+            let (n, _, _) = server_revisions(app.server.database_path()).await?;
+            Ok((n >= 2 * one_batch).then_some(n))
+        },
+    )
     .await?;
     ensure!(
-        c.outbox == 0 && c.visits == 1000 && c.rejected == 0 && c.conflict == 0,
-        "after resuming: {c:?}"
+        stored == 2 * one_batch,
+        "{stored} stored: a third batch went out while two waited for receipts"
     );
-    ensure_stored_once(app, 1000).await?;
-    Ok(())
+    let c = device_counts(app).await?;
+    ensure!(
+        c.confirmed == 0 && c.outbox == 1000 && c.visits == 1000,
+        "with two batches answered and no receipt: {c:?}"
+    );
+    app.server.kill().await?;
+    eprintln!(
+        "[{}] SIGKILLed the server with two batches ({stored} visits) waiting for receipts",
+        app.name
+    );
+
+    app.server.restart_with_args(&[]).await?;
+    // The two batches go again and are found stored: nothing doubled.
+    all_thousand_confirmed_once(app).await
 }
 
 // ---------------------------------------------------------------- (3)
