@@ -22,6 +22,12 @@ use crate::sync::{write_pushes, PushJob};
 /// visits a second, but the server's memory rose from 70-80 MB to 100-120.
 pub const MAX_GROUP_RECORDS: usize = 200;
 
+/// Pushes read, parsed or waiting for the writer at once (the push route's
+/// concurrency limit); more wait, their bodies unread, for a place. Two full
+/// groups of small pushes: the writer never waits for a parse, and 200
+/// devices pushing at once do not hold 200 parsed batches in memory.
+pub const MAX_PUSHES_IN_PROGRESS: usize = 40;
+
 /// A group failed: why, and whether the database said so.
 #[derive(Clone, Debug)]
 struct Failure {

@@ -458,15 +458,7 @@ async fn the_same_batch_posted_20_times_concurrently_is_stored_once() {
     for _ in 0..20 {
         let (client, url, token, b) = (api.client.clone(), url.clone(), token.clone(), b.clone());
         tasks.push(tokio::spawn(async move {
-            let res = client
-                .post(url)
-                .header(AUTHORIZATION, format!("Bearer {token}"))
-                .json(&*b)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), StatusCode::OK);
-            res.json::<PushResponse>().await.unwrap()
+            push_ok(&client, &url, &token, &b).await
         }));
     }
     let mut accepted = vec![0; 10];
@@ -492,6 +484,37 @@ async fn the_same_batch_posted_20_times_concurrently_is_stored_once() {
         .await
         .unwrap();
     assert_eq!(n, 0);
+    api.stop().await;
+}
+
+/// More devices push at once than the server reads at once: the rest wait
+/// for a place, unread, and are neither refused nor lost.
+#[tokio::test]
+async fn more_pushes_at_once_than_the_server_takes_are_all_stored() {
+    let api = Api::start().await;
+    let token = api.login("canbo1").await;
+    let pushes = 3 * htx_server::push_queue::MAX_PUSHES_IN_PROGRESS;
+    let url = api.url("/sync/push");
+    let mut tasks = Vec::new();
+    for n in 0..pushes {
+        let b = batch(vec![
+            final_visit(CANBO1_HTX[n % 4], &format!("dồn dập {n}")),
+            final_visit(CANBO1_HTX[(n + 1) % 4], &format!("dồn dập {n}b")),
+        ]);
+        let (client, url, token) = (api.client.clone(), url.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            push_ok(&client, &url, &token, &b).await
+        }));
+    }
+    for t in tasks {
+        assert_eq!(statuses(&t.await.unwrap()), ["accepted", "accepted"]);
+    }
+    assert_eq!(
+        htx_server::db::visits::count_revisions(&api.db)
+            .await
+            .unwrap(),
+        2 * pushes as i64
+    );
     api.stop().await;
 }
 
@@ -525,15 +548,8 @@ async fn pushes_arriving_together_each_get_their_own_outcomes() {
         let b = batch(visits);
         let (client, url) = (api.client.clone(), url.clone());
         tasks.push(tokio::spawn(async move {
-            let res = client
-                .post(url)
-                .header(AUTHORIZATION, format!("Bearer {token}"))
-                .json(&b)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), StatusCode::OK);
-            (b, res.json::<PushResponse>().await.unwrap())
+            let r = push_ok(&client, &url, &token, &b).await;
+            (b, r)
         }));
     }
     let mut shared_accepted = 0;

@@ -45,6 +45,8 @@ use axum::http::header::CACHE_CONTROL;
 use axum::http::HeaderValue;
 use axum::routing::{delete, get, post, put};
 use axum::Router;
+use tower::limit::ConcurrencyLimitLayer;
+use tower::ServiceBuilder;
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -62,7 +64,14 @@ fn v1_router() -> Router<AppState> {
         .route("/auth/password", put(auth::change_password))
         .route(
             "/sync/push",
-            post(sync::push).layer(DefaultBodyLimit::max(crate::sync::MAX_PUSH_BYTES)),
+            // Outermost: a push waits for a place before its body is read.
+            post(sync::push).layer(
+                ServiceBuilder::new()
+                    .layer(ConcurrencyLimitLayer::new(
+                        crate::push_queue::MAX_PUSHES_IN_PROGRESS,
+                    ))
+                    .layer(DefaultBodyLimit::max(crate::sync::MAX_PUSH_BYTES)),
+            ),
         )
         .route("/sync/receipt", post(sync::receipt))
         .route("/sync/pull", get(sync::pull))
