@@ -26,7 +26,10 @@ pub const DB_NAME: &str = "htx-survey";
 ///    only the signed-in account's records. Records stored before carry no
 ///    `account` (so no index holds them) until they are labelled after
 ///    opening ([`super::accounts`]).
-pub const SCHEMA_VERSION: u32 = 6;
+/// 7. The single-field indexes of steps 3 and 4 (`by_recent`, `by_status`,
+///    `by_queued`) are dropped: nothing has read them since 6, and every
+///    summary and outbox write kept them up to date. Records are untouched.
+pub const SCHEMA_VERSION: u32 = 7;
 
 pub mod stores {
     pub const VISITS: &str = "visits";
@@ -52,8 +55,8 @@ fn pair(a: &'static str, b: &'static str) -> KeyPath<&'static str> {
     KeyPath::Sequence([a, b].into_iter().collect())
 }
 
-/// Runs every step after `old` up to `new`. Steps only add stores and
-/// indexes, so the records already stored are kept as they are.
+/// Runs every step after `old` up to `new`. Steps only add stores and add
+/// or drop indexes, so the records already stored are kept as they are.
 pub(super) fn upgrade(db: &Database, old: u32, new: u32) -> indexed_db_futures::Result<()> {
     if old < 1 && new >= 1 {
         db.create_object_store(stores::VISITS)
@@ -104,6 +107,18 @@ pub(super) fn upgrade(db: &Database, old: u32, new: u32) -> indexed_db_futures::
             let o = tx.object_store(stores::OUTBOX)?;
             o.create_index(indexes::BY_ACCOUNT_QUEUED, pair("account", "queued_ms"))
                 .build()?;
+        }
+        db.delete_object_store(UPGRADE_PROBE)?;
+    }
+    if old < 7 && new >= 7 {
+        {
+            let probe = db.create_object_store(UPGRADE_PROBE).build()?;
+            let tx = probe.transaction();
+            let s = tx.object_store(stores::VISIT_SUMMARIES)?;
+            s.delete_index(indexes::BY_RECENT)?;
+            s.delete_index(indexes::BY_STATUS)?;
+            tx.object_store(stores::OUTBOX)?
+                .delete_index(indexes::BY_QUEUED)?;
         }
         db.delete_object_store(UPGRADE_PROBE)?;
     }

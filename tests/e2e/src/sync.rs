@@ -153,18 +153,21 @@ const COUNTS_JS: &str = r#"
 const done = arguments[arguments.length - 1];
 const r = indexedDB.open('htx-survey');
 r.onerror = () => done('open: ' + r.error);
-r.onsuccess = () => {
+r.onsuccess = () => { try {
   const db = r.result;
   const tx = db.transaction(['visits', 'visit_summaries', 'outbox'], 'readonly');
-  const out = {};
+  const out = { waiting: 0, confirmed: 0, rejected: 0, conflict: 0 };
   const count = (name, req) => { req.onsuccess = () => { out[name] = req.result; }; };
   count('outbox', tx.objectStore('outbox').count());
   count('visits', tx.objectStore('visits').count());
-  const idx = tx.objectStore('visit_summaries').index('by_status');
-  for (const s of ['waiting', 'confirmed', 'rejected', 'conflict']) count(s, idx.count(s));
+  // Every account's summaries, by state (the app's own indexes are per account).
+  const all = tx.objectStore('visit_summaries').getAll();
+  all.onsuccess = () => {
+    for (const s of all.result) if (s.status in out) out[s.status] += 1;
+  };
   tx.oncomplete = () => { db.close(); done(out); };
   tx.onerror = () => done('tx: ' + tx.error);
-};
+} catch (e) { done('counts: ' + e); } };
 "#;
 
 /// Reads the device's counts straight from IndexedDB (a second observer,
