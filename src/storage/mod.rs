@@ -170,6 +170,21 @@ impl DeviceStore {
         Ok(self.db.transaction(names).with_mode(mode).build()?)
     }
 
+    /// A write transaction whose commit waits until the browser has asked
+    /// the system to put it on disk (`durability: "strict"`). Browsers
+    /// default to "relaxed" (Chromium since 121): a power cut in the next
+    /// seconds could lose the commit. For what must outlive one: a visit
+    /// made final (it may leave the phone only from there).
+    pub(crate) fn tx_strict(&self, names: &[&str]) -> Result<Transaction<'_>> {
+        use indexed_db_futures::transaction::{TransactionDurability, TransactionOptions};
+        Ok(self
+            .db
+            .transaction(names)
+            .with_mode(TransactionMode::Readwrite)
+            .with_options(TransactionOptions::new().with_durability(TransactionDurability::Strict))
+            .build()?)
+    }
+
     /// One record of `store` by key, if present.
     pub(crate) async fn get_one<T: DeserializeOwned>(
         &self,

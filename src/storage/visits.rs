@@ -37,10 +37,15 @@ impl DeviceStore {
         &self,
         pairs: impl IntoIterator<Item = (&'v Visit, &'v VisitSummary)>,
     ) -> Result<()> {
-        let tx = self.tx(
-            &[stores::VISITS, stores::VISIT_SUMMARIES, stores::OUTBOX],
-            true,
-        )?;
+        let pairs: Vec<_> = pairs.into_iter().collect();
+        let names = [stores::VISITS, stores::VISIT_SUMMARIES, stores::OUTBOX];
+        // A final visit strictly; a draft's autosave (the next keystroke
+        // saves it again) at the browser's default.
+        let tx = if pairs.iter().any(|(v, _)| v.is_final()) {
+            self.tx_strict(&names)?
+        } else {
+            self.tx(&names, true)?
+        };
         let visits = tx.object_store(stores::VISITS)?;
         let summaries = tx.object_store(stores::VISIT_SUMMARIES)?;
         let outbox = tx.object_store(stores::OUTBOX)?;
