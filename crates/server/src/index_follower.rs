@@ -188,6 +188,13 @@ pub async fn catch_up(state: &WriteHandle) -> anyhow::Result<usize> {
     }
 }
 
+/// Stored revisions whose list rows are not written yet (0 when the
+/// console's list is up to date), for `/api/health`.
+pub async fn behind(db: &db::Db) -> anyhow::Result<i64> {
+    let upto = cursor(db).await?;
+    Ok(visits::count_after(db, upto).await?)
+}
+
 async fn cursor<'e, E>(db: E) -> anyhow::Result<i64>
 where
     E: sqlx::Executor<'e, Database = db::Backend>,

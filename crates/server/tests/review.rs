@@ -333,6 +333,21 @@ async fn a_returned_visit_reaches_the_officer_and_its_fix_is_a_linked_revision()
 
 /// A server on `database` that never writes list rows (as one killed
 /// after its pushes committed); the next server on it writes them.
+/// `/api/health`'s count of stored revisions not yet in the console's list.
+async fn list_behind(api: &Api) -> i64 {
+    let base = api.base.trim_end_matches("/v1");
+    let health: Value = api
+        .client
+        .get(format!("{base}/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    health["database"]["console_list_behind"].as_i64().unwrap()
+}
+
 async fn held_at(database: &std::path::Path) -> Api {
     Api::start_with(|c| {
         c.database = database.to_owned();
@@ -375,11 +390,14 @@ async fn a_review_and_a_conflict_before_the_list_row_are_in_it() {
         ["conflict"]
     );
     assert_eq!(held.get_json(&reviewer, "/visits").await.1["total"], 0);
+    // Monitoring sees the list fall behind.
+    assert_eq!(list_behind(&held).await, 2);
     held.stop().await;
 
     let api = Api::start_with(|c| c.database = database.clone()).await;
     let (_, page) = api.get_json(&reviewer, "/visits").await;
     assert_eq!(page["total"], 2, "{page}");
+    assert_eq!(list_behind(&api).await, 0);
     let row = |id: uuid::Uuid| {
         page["items"]
             .as_array()

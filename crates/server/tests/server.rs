@@ -147,6 +147,7 @@ async fn health_reports_ok_over_tcp() {
         .max()
         .unwrap();
     assert_eq!(body["database"]["schema_version"], latest);
+    assert_eq!(body["database"]["console_list_behind"], 0);
     assert_eq!(body["demo_data"], false);
     server.stop().await.unwrap();
 }

@@ -339,6 +339,17 @@ where
         .await
 }
 
+/// How many revisions were stored after revision id `after`.
+pub async fn count_after<'e, E>(db: E, after: i64) -> Result<i64, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_scalar("SELECT COUNT(*) FROM visit_revisions WHERE id > $1")
+        .bind(after)
+        .fetch_one(db)
+        .await
+}
+
 /// Every stored revision of a visit, oldest first.
 pub async fn history<'e, E>(db: E, visit_id: &str) -> Result<Vec<RevisionRow>, sqlx::Error>
 where

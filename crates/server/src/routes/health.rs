@@ -6,7 +6,7 @@ use axum::Json;
 use serde::Serialize;
 
 use crate::state::AppState;
-use crate::{db, demo};
+use crate::{db, demo, index_follower};
 
 #[derive(Debug, Serialize)]
 pub struct Health {
@@ -25,6 +25,9 @@ pub struct DatabaseHealth {
     pub backend: &'static str,
     /// Version of the latest applied migration (null when unreachable).
     pub schema_version: Option<i64>,
+    /// Stored revisions not yet in the review console's list (written just
+    /// after each push; more than a few for long means its writer is stuck).
+    pub console_list_behind: Option<i64>,
 }
 
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
@@ -41,6 +44,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
                 status: "ok",
                 backend: db::BACKEND,
                 schema_version,
+                console_list_behind: index_follower::behind(&state.db).await.ok(),
             },
             demo_data,
         ),
@@ -52,6 +56,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
                     status: "error",
                     backend: db::BACKEND,
                     schema_version: None,
+                    console_list_behind: None,
                 },
                 false,
             )
