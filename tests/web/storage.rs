@@ -353,6 +353,37 @@ async fn settling_entries_around_a_pending_one_leaves_it_queued() {
     DeviceStore::delete(name).await.unwrap();
 }
 
+/// Two sent visits with 40 drafts recorded between them (the range between
+/// is too wide to read whole): both are confirmed, the drafts untouched.
+#[wasm_bindgen_test]
+async fn settling_visits_far_apart_confirms_them_and_nothing_between() {
+    use htx_core::outbox::Settlement;
+    let name = "t-settle-apart";
+    let store = fresh(name, SCHEMA_VERSION).await;
+    let first = save_as(&store, OFFICER, 1, VisitState::Final).await;
+    for n in 2..=41 {
+        save_as(&store, OFFICER, n, VisitState::Draft).await;
+    }
+    let last = save_as(&store, OFFICER, 42, VisitState::Final).await;
+    let heads = store.take_batch(OFFICER).await.unwrap().heads;
+    assert_eq!(
+        heads.iter().map(|h| h.visit_id).collect::<Vec<_>>(),
+        vec![first.id, last.id]
+    );
+    store
+        .settle(&[
+            (heads[0].clone(), Settlement::Confirmed),
+            (heads[1].clone(), Settlement::Confirmed),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(store.outbox_len().await.unwrap(), 0);
+    let counts = store.status_counts(OFFICER).await.unwrap();
+    assert_eq!((counts["confirmed"], counts["draft"]), (2, 40));
+    store.close();
+    DeviceStore::delete(name).await.unwrap();
+}
+
 /// A visit of `officer` saved through the app's path (summary, outbox).
 async fn save_as(store: &DeviceStore, officer: &str, n: u32, state: VisitState) -> Visit {
     let mut v = visit(n, "shared phone");

@@ -163,6 +163,7 @@ async fn device_end_to_end(app: &TestApp, orgs: &[Organisation]) -> Result<()> {
         verdict(ms <= 400.0),
         edited.len()
     );
+    println!("{:<40} {}", "  of which", breakdown(app).await?);
 
     let bytes: u64 = b
         .attr("[data-testid=sync-sent]", "data-bytes")
