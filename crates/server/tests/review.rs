@@ -331,8 +331,6 @@ async fn a_returned_visit_reaches_the_officer_and_its_fix_is_a_linked_revision()
     api.stop().await;
 }
 
-/// A server on `database` that never writes list rows (as one killed
-/// after its pushes committed); the next server on it writes them.
 /// `/api/health`'s count of stored revisions not yet in the console's list.
 async fn list_behind(api: &Api) -> i64 {
     let base = api.base.trim_end_matches("/v1");
@@ -348,6 +346,8 @@ async fn list_behind(api: &Api) -> i64 {
     health["database"]["console_list_behind"].as_i64().unwrap()
 }
 
+/// A server on `database` that never writes list rows (as one killed
+/// after its pushes committed); the next server on it writes them.
 async fn held_at(database: &std::path::Path) -> Api {
     Api::start_with(|c| {
         c.database = database.to_owned();

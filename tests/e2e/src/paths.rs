@@ -64,15 +64,13 @@ pub fn screenshots_dir() -> Result<PathBuf> {
 /// happened in CI: a test then talked to another test's server).
 pub fn free_port() -> Result<u16> {
     use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    static TAKEN: AtomicU32 = AtomicU32::new(0);
     let (low, high) = own_port_range();
     let span = high - low;
-    if NEXT.load(Ordering::Relaxed) == u32::MAX {
-        let start = std::process::id().wrapping_mul(2_654_435_761) % span;
-        let _ = NEXT.compare_exchange(u32::MAX, start, Ordering::Relaxed, Ordering::Relaxed);
-    }
+    let start = std::process::id().wrapping_mul(2_654_435_761);
     for _ in 0..span {
-        let port = (low + NEXT.fetch_add(1, Ordering::Relaxed) % span) as u16;
+        let n = start.wrapping_add(TAKEN.fetch_add(1, Ordering::Relaxed));
+        let port = (low + n % span) as u16;
         if TcpListener::bind(("127.0.0.1", port)).is_ok() {
             return Ok(port);
         }
