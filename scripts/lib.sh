@@ -37,3 +37,39 @@ precompress() {
 with_web_env() {
   ( . scripts/web-env.sh && "$@" )
 }
+
+# A throwaway PostgreSQL server for the tests (Debian's postgresql package,
+# scripts/setup.sh): a new cluster in a temporary directory, owned and run by
+# an unprivileged user (initdb refuses root; as root, "nobody"), listening
+# only on a Unix socket there, stopped and deleted when the calling shell
+# exits, on failure too. Sets PG_URL, the URL of its maintenance database
+# (role htx, trust auth: nothing but this socket), for the steps that run on
+# it as HTX_TEST_POSTGRES; not exported, so the others keep SQLite.
+# Durability is off (fsync) for the tests, which kill servers, never the
+# machine; `start_postgres durable` keeps PostgreSQL's defaults (benchmarks).
+start_postgres() {
+  local settings="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ "${1:-}" = durable ] && settings=""
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -x "$bin/initdb" ] || { echo "PostgreSQL not installed (run scripts/setup.sh)" >&2; return 1; }
+  PG_DIR=$(mktemp -d /tmp/htx-pg.XXXXXX)
+  PG_AS=()
+  if [ "$(id -u)" = 0 ]; then chown nobody "$PG_DIR"; PG_AS=(runuser -u nobody --); fi
+  PG_CTL="$bin/pg_ctl"
+  trap stop_postgres EXIT
+  "${PG_AS[@]}" "$bin/initdb" -D "$PG_DIR/data" -U htx --auth=trust -E UTF8 --locale=C.UTF-8 \
+    >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; return 1; }
+  "${PG_AS[@]}" "$PG_CTL" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -s \
+    -o "-c listen_addresses= -k $PG_DIR $settings -c max_connections=400" \
+    start || { cat "$PG_DIR/server.log" >&2; return 1; }
+  PG_URL="postgres://htx@localhost/postgres?host=$PG_DIR"
+  echo "PostgreSQL $("$bin/postgres" -V | awk '{print $3}') for the tests: $PG_URL"
+}
+
+stop_postgres() {
+  [ -n "${PG_DIR:-}" ] || return 0
+  "${PG_AS[@]}" "$PG_CTL" -D "$PG_DIR/data" -m immediate -w -s stop >/dev/null 2>&1 || true
+  rm -rf "$PG_DIR"
+  PG_DIR=
+}

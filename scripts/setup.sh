@@ -53,6 +53,9 @@ else
   need_apt rustc-web cargo-web rust-web-src rust-web-clippy lld-22
 fi
 need_apt chromium chromium-driver firefox-esr python3 gzip brotli
+# PostgreSQL's server binaries: scripts/test.sh runs the server tests on a
+# throwaway cluster of its own (lib.sh start_postgres), not on the system one.
+need_apt postgresql
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then apt_missing+=(nodejs npm); fi
 apt_install
 

@@ -2,12 +2,14 @@
 # Quick start, command 2: set up and run every test:
 #   0. format and lints: cargo fmt --check, clippy -D warnings (native crates,
 #      and the app for wasm32);
-#   1. native `cargo test` of the domain core and the server (real SQLite);
+#   1. native `cargo test` of the domain core and the server (real SQLite),
+#      then every server test again on PostgreSQL (a throwaway cluster);
 #   2. in-browser wasm-bindgen-test of the app's unit tests and the device
 #      storage (headless Chromium);
 #   3. end-to-end tests: the release app served by the real server, driven in
 #      headless Chromium over WebDriver (online, then offline after the server
-#      stops); the skeleton, field and sync suites again in headless Firefox ESR.
+#      stops); the skeleton, field and sync suites again in headless Firefox ESR;
+#      the review loop (a device syncs, staff review) on PostgreSQL.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 started=$(date +%s)
 timings=()
@@ -25,6 +27,9 @@ timed "clippy (native crates)" cargo clippy --workspace --exclude htx-survey --a
 timed "clippy (app, wasm32)" with_web_env cargo clippy -p htx-survey --target wasm32-unknown-unknown --all-targets -- -D warnings
 step "native tests (htx-core, htx-server)"
 timed "native cargo test" cargo test -p htx-core -p htx-server
+step "the server tests again, on PostgreSQL"
+start_postgres
+timed "server tests on PostgreSQL" env HTX_TEST_POSTGRES="$PG_URL" cargo test -p htx-server
 step "fuzz, short run (scripts/fuzz.sh runs 1,000,000 inputs)"
 timed "htx-fuzz (12,000 inputs)" env RUST_LOG=error cargo run -q -p htx-server --bin htx-fuzz -- --inputs 12000 --seed 1
 step "in-browser tests (wasm-bindgen-test, headless Chromium)"
@@ -38,6 +43,9 @@ timed "e2e cargo test" env HTX_SERVER_BIN="$ROOT/target/debug/htx-server" HTX_DI
 timed "e2e in Firefox (skeleton, field, sync)" env HTX_E2E_BROWSER=firefox \
   HTX_SERVER_BIN="$ROOT/target/debug/htx-server" HTX_DIST="$ROOT/dist" \
   cargo test -p htx-e2e --test skeleton --test field --test sync
+timed "e2e review loop on PostgreSQL" env HTX_TEST_POSTGRES="$PG_URL" HTX_SERVER_BIN="$ROOT/target/debug/htx-server" HTX_DIST="$ROOT/dist" \
+  cargo test -p htx-e2e --test review
+stop_postgres
 
 step "timings"
 printf '  %s\n' "${timings[@]}"

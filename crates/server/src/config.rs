@@ -18,10 +18,17 @@ pub struct Config {
     #[arg(long, env = "HTX_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
 
-    /// SQLite database file (created with its parent directory if missing),
-    /// relative to the working directory.
+    /// Where the data lives: a SQLite file (a path, relative to the working
+    /// directory, or `sqlite://path`; created with its parent directory if
+    /// missing) or a PostgreSQL database (`postgres://user:password@host/db`,
+    /// which must exist; the server creates its tables).
     #[arg(long, env = "HTX_DATABASE", default_value = "data/htx-survey.sqlite3")]
-    pub database: PathBuf,
+    pub database: crate::db::Location,
+
+    /// Database connections each server process keeps open (PostgreSQL:
+    /// several processes share the server's max_connections).
+    #[arg(long, env = "HTX_DATABASE_POOL_SIZE", default_value_t = 8)]
+    pub database_pool_size: u32,
 
     /// Directory of the built app (Trunk's dist/).
     #[arg(long, env = "HTX_STATIC_DIR", default_value = "dist")]

@@ -22,6 +22,7 @@ use anyhow::Context;
 use htx_core::Visit;
 use tokio::sync::{watch, Notify};
 
+use crate::db::query_builder::Placeholders;
 use crate::db::visit_index::IndexRow;
 use crate::db::{self, meta, visit_index, visits};
 use crate::state::WriteHandle;
@@ -296,8 +297,9 @@ async fn index_next(state: &WriteHandle) -> anyhow::Result<usize> {
         }
         row.search_key = crate::console::search_key(now);
     }
+    let placeholders = Placeholders::for_backend(tx.kind());
     for part in rows.chunks(500) {
-        visit_index::upsert_many(&mut *tx, part).await?;
+        visit_index::upsert_many(&mut *tx, placeholders, part).await?;
     }
     visit_index::refresh_many(&mut *tx, &serde_json::to_string(&visit_ids)?).await?;
     meta::set(

@@ -99,7 +99,7 @@ impl Server {
     pub async fn bind(config: Config) -> anyhow::Result<Self> {
         tracing::info!(
             addr = %config.addr,
-            database = %config.database.display(),
+            database = %config.database,
             static_dir = %config.static_dir.display(),
             demo = config.demo,
             "effective config"
@@ -110,7 +110,7 @@ impl Server {
                 "no index.html in the static dir: the app is not built (run scripts/run.sh)"
             );
         }
-        let db = db::connect(&config.database).await?;
+        let db = db::connect(&config.database, config.database_pool_size).await?;
         // Before anything is written (migrations included): the demo adds
         // accounts with published passwords, never to a real database.
         if config.demo {
@@ -119,7 +119,7 @@ impl Server {
                 anyhow::bail!(
                     "--demo refused: {} holds {what}. The demo adds accounts whose passwords are \
                      published; run without --demo, or give --database a new file for the demo",
-                    config.database.display()
+                    config.database
                 );
             }
         }
@@ -358,7 +358,7 @@ pub async fn gc_photos(state: &AppState) -> anyhow::Result<u64> {
 /// photos no visit names that are older than the configured age, and
 /// returns how many. Safe while a server runs on the same database.
 pub async fn gc_photos_once(config: Config) -> anyhow::Result<u64> {
-    let db = db::connect(&config.database).await?;
+    let db = db::connect(&config.database, config.database_pool_size).await?;
     db::migrate(&db).await?;
     // One statement in a process of its own: a server on the same file
     // waits for it at SQLite's lock (busy timeout) like for any writer.
@@ -384,7 +384,7 @@ pub async fn create_admin(
     if password.chars().count() < MIN_PASSWORD {
         anyhow::bail!("the password must have at least {MIN_PASSWORD} characters");
     }
-    let db = db::connect(&config.database).await?;
+    let db = db::connect(&config.database, config.database_pool_size).await?;
     db::migrate(&db).await?;
     let created = async {
         if db::users::find_by_username(&db, username).await?.is_some() {

@@ -23,8 +23,9 @@ enum Command {
     /// Remove the photos no stored visit names that were uploaded more than
     /// --unreferenced-photo-days ago (the server also does this daily), then exit.
     GcPhotos,
-    /// Copy the database (photos included) into a new file in DIR while the
-    /// server runs, check the copy and write its manifest beside it.
+    /// Copy the SQLite database (photos included) into a new file in DIR
+    /// while the server runs, check the copy and write its manifest beside
+    /// it. (PostgreSQL: pg_dump, see the README.)
     Backup {
         #[arg(long)]
         to: std::path::PathBuf,
@@ -33,6 +34,19 @@ enum Command {
     Restore {
         #[arg(long)]
         from: std::path::PathBuf,
+    },
+    /// Copy every table and photo of one database into another that holds
+    /// no data yet, e.g. a province's SQLite file into PostgreSQL, then
+    /// check that both hold the same rows (counts and content hashes).
+    /// Stop the servers of the source first: what they write meanwhile is
+    /// not copied.
+    Copy {
+        /// The database to read: a SQLite file or a postgres:// URL.
+        #[arg(long)]
+        from: htx_server::db::Location,
+        /// The database to fill (created and migrated if need be).
+        #[arg(long)]
+        to: htx_server::db::Location,
     },
     /// Add an admin account with no scope (every place), e.g. the first
     /// account of a real deployment, then exit. The password is read from
@@ -64,6 +78,16 @@ fn return_freed_memory_soon() {
     }
 }
 
+/// The SQLite file of `--database`: backups and restores copy files.
+fn sqlite_file(config: &htx_server::Config) -> anyhow::Result<&std::path::Path> {
+    config.database.sqlite_path().ok_or_else(|| {
+        anyhow::anyhow!(
+            "backup and restore copy a SQLite file; back up PostgreSQL with pg_dump and restore \
+             with pg_restore (README, PostgreSQL)"
+        )
+    })
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     return_freed_memory_soon();
@@ -77,7 +101,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Backup { to }) => {
-            let (file, m) = htx_server::backup::backup(&cli.config.database, &to).await?;
+            let (file, m) = htx_server::backup::backup(sqlite_file(&cli.config)?, &to).await?;
             println!(
                 "backup {}: {} bytes, sha256 {}, {} visit revisions, {} photos",
                 file.display(),
@@ -89,13 +113,26 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Restore { from }) => {
-            let m = htx_server::backup::restore(&from, &cli.config.database).await?;
+            let m = htx_server::backup::restore(&from, sqlite_file(&cli.config)?).await?;
             println!(
                 "restored {} as {}: {} visit revisions, {} photos",
                 from.display(),
-                cli.config.database.display(),
+                cli.config.database,
                 m.visit_revisions,
                 m.photos
+            );
+            Ok(())
+        }
+        Some(Command::Copy { from, to }) => {
+            let report = htx_server::db::copy::copy(&from, &to).await?;
+            for t in &report.tables {
+                println!("{:<16} {:>9} rows  sha256 {}", t.table, t.rows, t.sha256);
+            }
+            println!(
+                "copied {from} to {to}: {} rows in {} tables, each table's rows and content \
+                 hashes the same in both",
+                report.rows(),
+                report.tables.len()
             );
             Ok(())
         }

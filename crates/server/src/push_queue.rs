@@ -37,9 +37,16 @@ struct Failure {
 
 impl From<&AppError> for Failure {
     fn from(e: &AppError) -> Self {
-        Failure {
-            database: matches!(e, AppError::Database(_)),
-            message: e.to_string(),
+        match e {
+            // The driver's own words, for the log of every push of the group.
+            AppError::Database(inner) => Failure {
+                database: true,
+                message: inner.to_string(),
+            },
+            other => Failure {
+                database: false,
+                message: other.to_string(),
+            },
         }
     }
 }

@@ -152,7 +152,7 @@ pub async fn load(
     // clock skew the server allows): two days' margin bound what is read.
     let received_from = format!("{:04}-12-30", filter.year - 1);
     // One read transaction: one consistent snapshot of the three lists.
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin_read(&state.db).await?;
     let org_rows = report::organisations_in(&mut *tx, communes.as_deref()).await?;
     let stored = report::revisions_in(&mut *tx, communes.as_deref(), &received_from).await?;
     let review_rows =

@@ -35,6 +35,7 @@ use htx_core::sync::{
 use htx_core::{validate_visit, ErrorCode, Place, ValidationContext, ValidationError};
 
 use crate::auth::{AuthUser, Role};
+use crate::db::query_builder::Placeholders;
 use crate::db::{self, changes, organisations, reviews, rubrics, users, visit_index, visits};
 use crate::error::{ApiResult, AppError};
 use crate::scope::Scope;
@@ -232,7 +233,8 @@ pub async fn write_pushes(jobs: &[PushJob]) -> ApiResult<Vec<Vec<RecordOutcome>>
     let inserted: std::collections::HashSet<(String, i64)> = if rows.is_empty() {
         Default::default()
     } else {
-        visits::insert_many(&mut *tx, &rows)
+        let placeholders = Placeholders::for_backend(tx.kind());
+        visits::insert_many(&mut *tx, placeholders, &rows)
             .await?
             .into_iter()
             .collect()
@@ -250,7 +252,8 @@ pub async fn write_pushes(jobs: &[PushJob]) -> ApiResult<Vec<Vec<RecordOutcome>>
             },
         );
     }
-    visits::link_photos(&mut *tx, &photos).await?;
+    let placeholders = Placeholders::for_backend(tx.kind());
+    visits::link_photos(&mut *tx, placeholders, &photos).await?;
     // Their list rows are written after the answer (see index_follower),
     // from what was computed here: handed over before the commit, so the
     // follower never finds them committed without.
@@ -573,7 +576,8 @@ async fn store_one(
         }
     }
     if visits::insert_if_base(&mut **tx, &row).await? {
-        visits::link_photos(&mut **tx, &photo_links(record).collect::<Vec<_>>()).await?;
+        let links: Vec<_> = photo_links(record).collect();
+        visits::link_photos(&mut **tx, Placeholders::Numbered, &links).await?;
         db::release_savepoint(tx).await?;
         known.stored(&row);
         known.listed.push(index);
@@ -742,7 +746,7 @@ pub async fn receipts(
         _ => visible_places(state, user).await?,
     };
     // One connection and one consistent snapshot for every key.
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin_read(&state.db).await?;
     let ids = ids_json(query.keys.iter().map(|k| k.id))?;
     let stored = visits::find_keys(&mut *tx, &ids).await?;
     let owners = visits::ownerships(&stored);
@@ -831,7 +835,7 @@ pub async fn pull(
     let scope = user.place_scope();
     let fetch = limit as i64 + 1;
     // One read transaction: a consistent snapshot of both lists and the latest seq.
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin_read(&state.db).await?;
     let latest = changes::latest(&mut *tx).await?;
     // A cursor this server never handed out (e.g. a restored database): start over.
     let since = if i64::try_from(since).is_ok_and(|s| s <= latest) {

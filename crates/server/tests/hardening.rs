@@ -352,7 +352,9 @@ async fn a_backup_taken_while_a_device_pushes_holds_every_visit_confirmed_before
     use std::sync::Arc;
     use std::time::Instant;
 
-    let api = Api::start().await;
+    // A SQLite file's backup (PostgreSQL's is pg_dump), on either test run.
+    let sqlite = tempfile::tempdir().unwrap();
+    let api = Api::start_with(|c| c.database = sqlite.path().join("htx.sqlite3").into()).await;
     let token = api.login("canbo1").await;
     let stop = Arc::new(AtomicBool::new(false));
     // A device pushing batch after batch; when each answer came, and what it accepted.
@@ -392,7 +394,8 @@ async fn a_backup_taken_while_a_device_pushes_holds_every_visit_confirmed_before
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     let began = Instant::now();
     let dir = tempfile::tempdir().unwrap();
-    let (file, manifest) = htx_server::backup::backup(&api.state.config.database, dir.path())
+    let database = api.state.config.database.sqlite_path().unwrap().to_owned();
+    let (file, manifest) = htx_server::backup::backup(&database, dir.path())
         .await
         .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -427,7 +430,7 @@ async fn a_backup_taken_while_a_device_pushes_holds_every_visit_confirmed_before
         "a restore never overwrites"
     );
     let config = htx_server::Config {
-        database: target,
+        database: target.into(),
         demo: false,
         ..test_config()
     };

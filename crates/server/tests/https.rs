@@ -20,7 +20,7 @@ async fn the_server_speaks_https_with_hsts_and_redirects_plain_http() {
     std::fs::write(&cert_path, cert.cert.pem()).unwrap();
     std::fs::write(&key_path, cert.key_pair.serialize_pem()).unwrap();
     let config = htx_server::Config {
-        database: tmp.path().join("htx.sqlite3"),
+        database: common::test_database(tmp.path()),
         static_dir: tmp.path().join("dist"),
         tls_cert: Some(cert_path),
         tls_key: Some(key_path),
@@ -110,7 +110,7 @@ async fn the_server_speaks_https_with_hsts_and_redirects_plain_http() {
 async fn a_missing_certificate_stops_the_server_at_start() {
     let tmp = tempfile::tempdir().unwrap();
     let config = htx_server::Config {
-        database: tmp.path().join("htx.sqlite3"),
+        database: common::test_database(tmp.path()),
         tls_cert: Some(tmp.path().join("nope.pem")),
         tls_key: Some(tmp.path().join("nope-key.pem")),
         ..test_config()

@@ -348,9 +348,9 @@ async fn list_behind(api: &Api) -> i64 {
 
 /// A server on `database` that never writes list rows (as one killed
 /// after its pushes committed); the next server on it writes them.
-async fn held_at(database: &std::path::Path) -> Api {
+async fn held_at(database: &htx_server::db::Location) -> Api {
     Api::start_with(|c| {
-        c.database = database.to_owned();
+        c.database = database.clone();
         c.hold_console_index = true;
     })
     .await
@@ -363,7 +363,7 @@ async fn held_at(database: &std::path::Path) -> Api {
 #[tokio::test]
 async fn a_review_and_a_conflict_before_the_list_row_are_in_it() {
     let dir = tempfile::tempdir().unwrap();
-    let database = dir.path().join("htx.sqlite3");
+    let database = common::test_database(dir.path());
     let held = held_at(&database).await;
     let (officer, reviewer) = (held.login("canbo1").await, held.login("kiemduyet").await);
     let v = final_visit(0, "trước khi vào danh sách");
@@ -425,7 +425,7 @@ async fn a_review_and_a_conflict_before_the_list_row_are_in_it() {
 #[tokio::test]
 async fn a_merge_before_the_list_row_is_in_it() {
     let dir = tempfile::tempdir().unwrap();
-    let database = dir.path().join("htx.sqlite3");
+    let database = common::test_database(dir.path());
     let held = held_at(&database).await;
     let (officer, reviewer) = (held.login("canbo1").await, held.login("kiemduyet").await);
     let found = visit_of_new_organisation("30850", Some("MOI-0009"));

@@ -2,6 +2,8 @@
 //! and a fake static dir in a temp dir, over real HTTP (reqwest), plus a few
 //! `oneshot` checks against the router.
 
+mod common;
+
 use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
@@ -53,7 +55,7 @@ fn write_static_dir(dir: &Path) {
 fn test_config(tmp: &Path, demo: bool) -> Config {
     Config {
         addr: "127.0.0.1:0".parse().unwrap(),
-        database: tmp.join("data/nested/htx.sqlite3"),
+        database: common::test_database(&tmp.join("data/nested")),
         static_dir: tmp.join("dist"),
         demo,
         token_ttl_secs: 3600,
@@ -128,6 +130,15 @@ fn header(res: &reqwest::Response, name: reqwest::header::HeaderName) -> &str {
         .unwrap_or("")
 }
 
+/// The backend `/api/health` names on this test run.
+fn backend_name() -> &'static str {
+    if common::on_postgres() {
+        "postgresql"
+    } else {
+        "sqlite"
+    }
+}
+
 #[tokio::test]
 async fn health_reports_ok_over_tcp() {
     let server = TestServer::start(false).await;
@@ -140,8 +151,8 @@ async fn health_reports_ok_over_tcp() {
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(body["protocol_version"], htx_core::PROTOCOL_VERSION);
     assert_eq!(body["database"]["status"], "ok");
-    assert_eq!(body["database"]["backend"], "sqlite");
-    let latest = htx_server::db::MIGRATOR
+    assert_eq!(body["database"]["backend"], backend_name());
+    let latest = htx_server::db::SQLITE_MIGRATOR
         .iter()
         .map(|m| m.version)
         .max()
@@ -157,7 +168,7 @@ async fn health_is_degraded_when_the_database_is_gone() {
     use tower::ServiceExt;
     let tmp = tempfile::tempdir().unwrap();
     let config = test_config(tmp.path(), false);
-    let db = htx_server::db::connect(&config.database).await.unwrap();
+    let db = htx_server::db::connect(&config.database, 2).await.unwrap();
     htx_server::db::migrate(&db).await.unwrap();
     db.close().await;
     let app = htx_server::router(htx_server::AppState::new(db, config));
@@ -173,7 +184,7 @@ async fn health_is_degraded_when_the_database_is_gone() {
     let body: Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(body["status"], "degraded");
     assert_eq!(body["database"]["status"], "error");
-    assert_eq!(body["database"]["backend"], "sqlite");
+    assert_eq!(body["database"]["backend"], backend_name());
 }
 
 #[tokio::test]
@@ -383,7 +394,7 @@ async fn precompressed_assets_are_sent_as_built() {
 async fn demo_seeding_is_idempotent_and_marked() {
     let tmp = tempfile::tempdir().unwrap();
     let config = test_config(tmp.path(), true);
-    let db = htx_server::db::connect(&config.database).await.unwrap();
+    let db = htx_server::db::connect(&config.database, 2).await.unwrap();
     htx_server::db::migrate(&db).await.unwrap();
     assert!(!demo::is_seeded(&db).await.unwrap());
 
@@ -454,7 +465,9 @@ async fn demo_seeding_is_idempotent_and_marked() {
 async fn database_file_has_wal_and_foreign_keys() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("a/b/c/db.sqlite3");
-    let db = htx_server::db::connect(&path).await.unwrap();
+    let db = htx_server::db::connect(&path.clone().into(), 8)
+        .await
+        .unwrap();
     assert!(path.is_file());
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(&db)
@@ -503,7 +516,9 @@ async fn graceful_shutdown_completes_the_run_future() {
         .expect("run did not stop")
         .unwrap()
         .unwrap();
-    assert!(database.is_file());
+    if let Some(file) = database.sqlite_path() {
+        assert!(file.is_file());
+    }
 }
 
 #[test]
@@ -511,7 +526,10 @@ fn cli_flags_and_defaults() {
     use clap::Parser;
     let config = Config::try_parse_from(["htx-server"]).unwrap();
     assert_eq!(config.addr.to_string(), "127.0.0.1:8080");
-    assert_eq!(config.database, Path::new("data/htx-survey.sqlite3"));
+    assert_eq!(
+        config.database.sqlite_path(),
+        Some(Path::new("data/htx-survey.sqlite3"))
+    );
     assert_eq!(config.static_dir, Path::new("dist"));
     assert!(!config.demo);
     assert_eq!(config.token_ttl_secs, 14 * 24 * 3600);
@@ -531,19 +549,33 @@ fn cli_flags_and_defaults() {
     .unwrap();
     assert_eq!(config.token_ttl_secs, 60);
     assert_eq!(config.addr.to_string(), "0.0.0.0:9000");
-    assert_eq!(config.database, Path::new("/tmp/x.db"));
+    assert_eq!(config.database.sqlite_path(), Some(Path::new("/tmp/x.db")));
     assert_eq!(config.static_dir, Path::new("/srv/dist"));
     assert!(config.demo);
+    let config =
+        Config::try_parse_from(["htx-server", "--database", "sqlite://data/y.db"]).unwrap();
+    assert_eq!(config.database.sqlite_path(), Some(Path::new("data/y.db")));
+    let url = "postgres://htx:secret@db.tinh.vn:5432/htx";
+    let config = Config::try_parse_from(["htx-server", "--database", url]).unwrap();
+    assert_eq!(
+        config.database,
+        htx_server::db::Location::Postgres(url.into())
+    );
+    // Logged without its password.
+    assert_eq!(
+        config.database.to_string(),
+        "postgres://htx:***@db.tinh.vn:5432/htx"
+    );
 }
 
 #[tokio::test]
 async fn migration_0002_backfills_the_change_sequence() {
     let tmp = tempfile::tempdir().unwrap();
-    let db = htx_server::db::connect(&tmp.path().join("old.sqlite3"))
+    let db = htx_server::db::connect(&tmp.path().join("old.sqlite3").into(), 1)
         .await
         .unwrap();
-    let m1 = include_str!("../migrations/0001_meta_and_organisations.sql");
-    let m2 = include_str!("../migrations/0002_auth_and_sync.sql");
+    let m1 = include_str!("../migrations/sqlite/0001_meta_and_organisations.sql");
+    let m2 = include_str!("../migrations/sqlite/0002_auth_and_sync.sql");
     sqlx::raw_sql(m1).execute(&db).await.unwrap();
     for (id, at) in [("b", "2025-01-02T00:00:00Z"), ("a", "2025-01-01T00:00:00Z")] {
         sqlx::query(

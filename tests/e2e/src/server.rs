@@ -42,6 +42,9 @@ pub struct ServerProcess {
     bin: PathBuf,
     dist: PathBuf,
     database: PathBuf,
+    /// A PostgreSQL database to serve from instead of the file above
+    /// (`HTX_TEST_POSTGRES`, see [`postgres_database`]).
+    postgres: Option<String>,
     log_path: PathBuf,
     extra_args: Vec<String>,
     /// Served over HTTPS under this host name (see [`ServerProcess::start_tls`]).
@@ -74,6 +77,7 @@ impl ServerProcess {
             bin,
             dist,
             database: dir.path().join("htx.sqlite3"),
+            postgres: postgres_database().await?,
             log_path: dir.path().join("server.log"),
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
             tls: None,
@@ -81,7 +85,28 @@ impl ServerProcess {
             dir,
         };
         server.spawn_and_wait().await?;
+        server.check_backend().await?;
         Ok(server)
+    }
+
+    /// On a PostgreSQL test run, that the server says it serves from
+    /// PostgreSQL (a test must not pass on SQLite by mistake).
+    async fn check_backend(&self) -> Result<()> {
+        if self.postgres.is_none() {
+            return Ok(());
+        }
+        let health: serde_json::Value = self
+            .client()
+            .get(self.url("/api/health"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        anyhow::ensure!(
+            health["database"]["backend"] == "postgresql",
+            "HTX_TEST_POSTGRES is set but the server reports {health}"
+        );
+        Ok(())
     }
 
     /// Starts the server over HTTPS for `host` (which clients map to
@@ -109,6 +134,7 @@ impl ServerProcess {
             bin: server_bin()?,
             dist: dist_dir()?,
             database: site._dir.path().join("htx.sqlite3"),
+            postgres: postgres_database().await?,
             log_path: site._dir.path().join("server.log"),
             extra_args: vec!["--tls-cert".into(), cert, "--tls-key".into(), key],
             tls: Some(site.clone()),
@@ -193,8 +219,14 @@ impl ServerProcess {
         SocketAddr::from(([127, 0, 0, 1], self.port))
     }
 
+    /// The SQLite file served (unless [`postgres`](Self::postgres)).
     pub fn database_path(&self) -> &Path {
         &self.database
+    }
+
+    /// The PostgreSQL database served, if the tests run on PostgreSQL.
+    pub fn postgres(&self) -> Option<&str> {
+        self.postgres.as_deref()
     }
 
     pub fn dist_dir(&self) -> &Path {
@@ -340,7 +372,10 @@ impl ServerProcess {
             "--addr".to_string(),
             self.addr().to_string(),
             "--database".to_string(),
-            self.database.display().to_string(),
+            match &self.postgres {
+                Some(url) => url.clone(),
+                None => self.database.display().to_string(),
+            },
             "--static-dir".to_string(),
             self.dist.display().to_string(),
             "--demo".to_string(),
@@ -426,4 +461,26 @@ pub(crate) fn log_file(path: &Path) -> Result<File> {
         .append(true)
         .open(path)
         .with_context(|| format!("opening {}", path.display()))
+}
+
+/// With `HTX_TEST_POSTGRES` (the URL of a PostgreSQL server's maintenance
+/// database whose role may create databases; scripts/test.sh starts one),
+/// a new, empty database on that server for one test server to fill;
+/// without it, None: the server uses a SQLite file.
+pub async fn postgres_database() -> Result<Option<String>> {
+    let admin = match std::env::var("HTX_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => url,
+        _ => return Ok(None),
+    };
+    use sqlx::{Connection, Executor};
+    let name = format!("htx_e2e_{}", uuid::Uuid::now_v7().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .context("HTX_TEST_POSTGRES: connecting")?;
+    conn.execute(format!("CREATE DATABASE {name}").as_str())
+        .await?;
+    conn.close().await?;
+    let mut url = url::Url::parse(&admin).context("HTX_TEST_POSTGRES is not a URL")?;
+    url.set_path(&format!("/{name}"));
+    Ok(Some(url.to_string()))
 }

@@ -219,7 +219,7 @@ async fn main() -> anyhow::Result<()> {
     let tmp = tempfile::tempdir()?;
     let config = htx_server::Config {
         addr: "127.0.0.1:0".parse()?,
-        database: tmp.path().join("fuzz.sqlite3"),
+        database: tmp.path().join("fuzz.sqlite3").into(),
         static_dir: tmp.path().join("dist"),
         demo: true,
         demo_history: false,

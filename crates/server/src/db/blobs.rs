@@ -33,10 +33,11 @@ pub async fn exists<'e, E>(db: E, sha256: &str) -> Result<bool, sqlx::Error>
 where
     E: Executor<'e, Database = Backend>,
 {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = $1)")
+    sqlx::query_scalar::<_, super::Flag>("SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = $1)")
         .bind(sha256)
         .fetch_one(db)
         .await
+        .map(bool::from)
 }
 
 /// A stored photo's bytes and who uploaded it.
@@ -67,7 +68,9 @@ where
     E: Executor<'e, Database = Backend>,
 {
     sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(b.size), 0) FROM blobs b \
+        // CAST: PostgreSQL's SUM of BIGINT is NUMERIC, which sqlx::Any
+        // does not read.
+        "SELECT COUNT(*), CAST(COALESCE(SUM(b.size), 0) AS BIGINT) FROM blobs b \
          WHERE b.uploaded_by = $1 \
          AND NOT EXISTS (SELECT 1 FROM visit_photos p WHERE p.sha256 = b.sha256)",
     )

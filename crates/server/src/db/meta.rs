@@ -62,13 +62,15 @@ where
 
 /// The names of the tables of this database (before migrating, what a
 /// caller may read depends on them).
-pub async fn tables<'e, E>(db: E) -> Result<std::collections::BTreeSet<String>, sqlx::Error>
-where
-    E: Executor<'e, Database = Backend>,
-{
-    let names: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
-            .fetch_all(db)
-            .await?;
+/// Each backend has its own catalogue.
+pub async fn tables(db: &super::Db) -> Result<std::collections::BTreeSet<String>, sqlx::Error> {
+    let sql = match super::kind(db) {
+        super::Kind::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table'",
+        super::Kind::Postgres => {
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+        }
+    };
+    let names: Vec<String> = sqlx::query_scalar(sql).fetch_all(db).await?;
     Ok(names.into_iter().collect())
 }

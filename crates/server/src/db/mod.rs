@@ -1,29 +1,67 @@
 //! Database access. All SQL of the server lives under this module, one
 //! submodule per table; handlers never write SQL.
 //!
-//! SQLite today. The way to PostgreSQL later, kept open on purpose:
-//! - the driver is named in one place, [`Backend`] (and [`Db`] derives from
-//!   it): switch it to `sqlx::Postgres` and [`connect`] to `PgPoolOptions` (or
-//!   use `sqlx::Any` to pick the backend from a URL at run time); [`BACKEND`]
-//!   names it for `/api/health`;
-//! - queries are plain runtime `sqlx::query`/`query_as` (no compile-time
-//!   macros), use numbered `$1, $2` placeholders (valid in both SQLite and
-//!   PostgreSQL) and `ON CONFLICT ... DO NOTHING` upserts. Not portable as
-//!   written, and what a second backend must change: lists bound as one JSON
-//!   array and read with SQLite's `json_each($n)` (organisations, report,
-//!   reviews, users, visit_index, visits; PostgreSQL would use
-//!   `jsonb_array_elements_text` or `= ANY($n)`), and write transactions
-//!   opened with `BEGIN IMMEDIATE` (`begin_write`);
-//! - columns use portable representations (UUID/DATE/timestamps as ISO text,
-//!   booleans as 0/1) as noted in the migrations; a PostgreSQL backend would get
-//!   its own `migrations/postgres/` directory with native types and its own
-//!   `migrate!` path.
+//! Two backends, one binary: SQLite (a file, the embedded default) and
+//! PostgreSQL (a province or the country, several server processes on one
+//! database), chosen at start by `--database` ([`Location`]).
+//!
+//! How the code spans them: `sqlx::Any`. Every query is written once, as
+//! runtime `sqlx::query`/`query_as` text (no compile-time macros) with
+//! numbered `$1, $2` placeholders, which both backends accept; the table
+//! modules are generic over executors of [`Backend`] (a pool, a connection or
+//! a transaction). `Any` carries only integers, floats, text, bytes and
+//! booleans, which is all the schema uses: ids, dates and timestamps are
+//! ISO/UUID text and flags 0/1 integers on both backends (the migrations say
+//! why; [`Flag`] reads and binds the flags). An enum over two pools or
+//! generics over `sqlx::Database` would have written or compiled each of
+//! ~100 queries twice for no difference in what they do. `Any` costs a
+//! conversion of each row and bound value (measured in the commit that
+//! brought PostgreSQL).
+//!
+//! What differs between the backends, exactly (everything else, including
+//! multi-row `VALUES`, `ON CONFLICT` upserts and `RETURNING`, is one text):
+//! - migrations: `migrations/sqlite/` and `migrations/postgres/`, the same
+//!   tables, columns and version numbers; PostgreSQL's use BIGINT, identity
+//!   columns for SQLite's AUTOINCREMENT and BYTEA for BLOB;
+//! - two SQLite functions the queries use, `json_each(text)` (lists bound as
+//!   one JSON array: organisations, report, reviews, users, visit_index,
+//!   visits) and `instr` (the console's search), are defined with SQLite's
+//!   meaning by PostgreSQL's migration 0001;
+//! - a write transaction ([`begin_exclusive`], [`WriteGate`]): SQLite's
+//!   `BEGIN IMMEDIATE`; on PostgreSQL `BEGIN` and a transaction-scoped
+//!   advisory lock ([`WRITE_LOCK`]), so writers of every process on the
+//!   database take turns as they do on one SQLite file. That is what keeps
+//!   the change sequence (`changes.seq`, `visit_revisions.id`) in commit
+//!   order: a number is taken only while holding the lock, and the lock is
+//!   let go only after the commit is visible, so a reader that sees 105 also
+//!   sees 104;
+//! - statements built with thousands of values ([`query_builder`]: a
+//!   push's revisions and list rows, photo links, the copy) write `?` on
+//!   SQLite, which finds numbered parameters slowly, and `$n` on PostgreSQL;
+//! - two spellings both accept where SQLite's were not PostgreSQL's:
+//!   `FROM (VALUES ...) AS v` (PostgreSQL needs the name) and a `CROSS JOIN`
+//!   with its condition in `WHERE` (SQLite's way to fix a join order;
+//!   PostgreSQL allows no `ON` there); and `CAST(SUM(..) AS BIGINT)`, as
+//!   PostgreSQL's SUM of integers is NUMERIC, which `Any` cannot read;
+//! - a read snapshot ([`begin_read`]): SQLite's deferred `BEGIN`; on
+//!   PostgreSQL `REPEATABLE READ, READ ONLY` (its default, READ COMMITTED,
+//!   would give each statement its own snapshot);
+//! - the connection's settings ([`connect`]): SQLite's WAL journal,
+//!   `synchronous = NORMAL`, foreign keys and busy timeout;
+//! - each its own catalogue of tables ([`meta::tables`]);
+//! - SQLite only: `backup`/`restore` (`VACUUM INTO`; PostgreSQL has
+//!   `pg_dump`, README).
+//!
+//! Photos are rows of `blobs` on both backends: every server process on one
+//! PostgreSQL sees every photo, with no shared directory to mount.
 
 pub mod audit;
 pub mod blobs;
 pub mod changes;
+pub mod copy;
 pub mod meta;
 pub mod organisations;
+pub mod query_builder;
 pub mod report;
 pub mod reviews;
 pub mod rubrics;
@@ -32,68 +70,290 @@ pub mod users;
 pub mod visit_index;
 pub mod visits;
 
-use std::path::Path;
+use std::fmt;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::any::AnyPoolOptions;
+use sqlx::Executor;
 
 /// The sqlx database driver; table modules are generic over executors of it
 /// (a pool, a connection or a transaction).
-pub type Backend = sqlx::Sqlite;
+pub type Backend = sqlx::Any;
 
 /// The connection pool handed around in [`crate::AppState`].
 pub type Db = sqlx::Pool<Backend>;
 
-/// Backend name reported by `/api/health`.
-pub const BACKEND: &str = "sqlite";
+/// A transaction on [`Db`].
+pub type Tx = sqlx::Transaction<'static, Backend>;
 
-/// Migrations embedded from `crates/server/migrations` at compile time.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// Migrations embedded at compile time, one set per backend.
+pub static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+pub static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// Opens (creating if needed) the SQLite database file at `path`: creates its
-/// parent directory, WAL journal, foreign keys on, busy timeout.
-pub async fn connect(path: &Path) -> anyhow::Result<Db> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("creating database directory {}", parent.display()))?;
+/// Key of the PostgreSQL advisory lock every write transaction holds
+/// (`pg_advisory_xact_lock`): "htxwrite" in ASCII.
+pub const WRITE_LOCK: i64 = 0x6874_7877_7269_7465;
+
+/// Where the data lives (`--database`): a SQLite file (a path, or
+/// `sqlite://path`) or a PostgreSQL database (`postgres://...` or
+/// `postgresql://...`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl FromStr for Location {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(Location::Postgres(s.to_owned()));
+        }
+        let path = s
+            .strip_prefix("sqlite://")
+            .or_else(|| s.strip_prefix("sqlite:"))
+            .unwrap_or(s);
+        Ok(Location::Sqlite(PathBuf::from(path)))
     }
-    let options = SqliteConnectOptions::from_str("sqlite:")?
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
-    SqlitePoolOptions::new()
-        .max_connections(8)
+}
+
+impl From<PathBuf> for Location {
+    fn from(path: PathBuf) -> Self {
+        Location::Sqlite(path)
+    }
+}
+
+impl From<&Path> for Location {
+    fn from(path: &Path) -> Self {
+        Location::Sqlite(path.to_owned())
+    }
+}
+
+/// For logs and messages: a PostgreSQL URL without its password.
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Sqlite(path) => write!(f, "{}", path.display()),
+            Location::Postgres(url) => match url::Url::parse(url) {
+                Ok(mut u) if u.password().is_some() => {
+                    let _ = u.set_password(Some("***"));
+                    write!(f, "{u}")
+                }
+                Ok(u) => write!(f, "{u}"),
+                Err(_) => f.write_str("postgres://(unparsable URL)"),
+            },
+        }
+    }
+}
+
+impl Location {
+    /// The SQLite file, if that is where the data lives.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match self {
+            Location::Sqlite(path) => Some(path),
+            Location::Postgres(_) => None,
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        match self {
+            Location::Sqlite(_) => Kind::Sqlite,
+            Location::Postgres(_) => Kind::Postgres,
+        }
+    }
+}
+
+/// Which backend a pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+impl Kind {
+    /// The name `/api/health` reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Sqlite => "sqlite",
+            Kind::Postgres => "postgresql",
+        }
+    }
+}
+
+/// The backend of a pool, from the URL it connects to.
+pub fn kind(db: &Db) -> Kind {
+    if db
+        .connect_options()
+        .database_url
+        .scheme()
+        .starts_with("postgres")
+    {
+        Kind::Postgres
+    } else {
+        Kind::Sqlite
+    }
+}
+
+/// A `sqlite:` URL for sqlx naming `path` exactly (sqlx percent-decodes it).
+fn sqlite_url(path: &Path, mode: &str) -> anyhow::Result<String> {
+    let path = std::path::absolute(path)
+        .with_context(|| format!("resolving database path {}", path.display()))?;
+    let path = path
+        .to_str()
+        .with_context(|| format!("database path {} is not UTF-8", path.display()))?;
+    let mut encoded = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            '%' => encoded.push_str("%25"),
+            '?' => encoded.push_str("%3F"),
+            '#' => encoded.push_str("%23"),
+            ' ' => encoded.push_str("%20"),
+            c => encoded.push(c),
+        }
+    }
+    Ok(format!("sqlite:{encoded}?mode={mode}"))
+}
+
+/// SQLite's settings of each connection: WAL journal (readers never wait
+/// for the writer), `synchronous = NORMAL` (durable at each checkpoint; a
+/// power cut loses at most the last commits, never the file), foreign keys,
+/// and how long a writer waits for another process's lock.
+fn sqlite_pool(busy_timeout: Duration) -> AnyPoolOptions {
+    let pragmas = format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};",
+        busy_timeout.as_millis()
+    );
+    AnyPoolOptions::new().after_connect(move |conn, _| {
+        let pragmas = pragmas.clone();
+        Box::pin(async move { conn.execute(pragmas.as_str()).await.map(|_| ()) })
+    })
+}
+
+/// Opens the database: a SQLite file (created with its parent directory if
+/// missing) or a PostgreSQL database (which must exist; the server creates
+/// its tables). `pool_size`: connections kept open.
+pub async fn connect(location: &Location, pool_size: u32) -> anyhow::Result<Db> {
+    sqlx::any::install_default_drivers();
+    let (options, url) = match location {
+        Location::Sqlite(path) => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating database directory {}", parent.display()))?;
+            }
+            (
+                sqlite_pool(Duration::from_secs(5)),
+                sqlite_url(path, "rwc")?,
+            )
+        }
+        Location::Postgres(url) => (AnyPoolOptions::new(), url.clone()),
+    };
+    options
+        .max_connections(pool_size.max(1))
         .acquire_timeout(Duration::from_secs(5))
-        .connect_with(options)
+        .connect(&url)
         .await
-        .with_context(|| format!("opening database {}", path.display()))
+        .with_context(|| format!("opening database {location}"))
 }
 
-/// Opens a database file that must exist already (backups, restores).
+/// Opens a SQLite file that must exist already (backups, restores).
 pub async fn connect_existing(path: &Path) -> anyhow::Result<Db> {
-    let options = SqliteConnectOptions::from_str("sqlite:")?
-        .filename(path)
-        .create_if_missing(false)
-        .busy_timeout(Duration::from_secs(30));
-    SqlitePoolOptions::new()
+    sqlx::any::install_default_drivers();
+    sqlite_pool(Duration::from_secs(30))
         .max_connections(1)
-        .connect_with(options)
+        .connect(&sqlite_url(path, "rw")?)
         .await
         .with_context(|| format!("opening database {}", path.display()))
 }
 
-/// Applies the pending embedded migrations.
+/// Applies the pending embedded migrations of the pool's backend.
 pub async fn migrate(db: &Db) -> anyhow::Result<()> {
-    MIGRATOR
+    let migrator = match kind(db) {
+        Kind::Sqlite => &SQLITE_MIGRATOR,
+        Kind::Postgres => &POSTGRES_MIGRATOR,
+    };
+    migrator
         .run(db)
         .await
         .context("running database migrations")
+}
+
+/// Begins a transaction that writes: the only writer of the database until
+/// it ends, whichever process holds it (module docs). Most code goes through
+/// [`WriteGate`], which also orders this process's writers.
+pub async fn begin_exclusive(db: &Db) -> Result<Tx, sqlx::Error> {
+    match kind(db) {
+        // Takes SQLite's write lock at once: two deferred transactions that
+        // both read and then write can deadlock.
+        Kind::Sqlite => db.begin_with("BEGIN IMMEDIATE").await,
+        Kind::Postgres => {
+            let mut tx = db.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(WRITE_LOCK)
+                .execute(&mut *tx)
+                .await?;
+            Ok(tx)
+        }
+    }
+}
+
+/// Begins a read-only transaction: one consistent snapshot for every
+/// statement in it.
+pub async fn begin_read(db: &Db) -> Result<Tx, sqlx::Error> {
+    match kind(db) {
+        Kind::Sqlite => db.begin().await,
+        Kind::Postgres => {
+            db.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .await
+        }
+    }
+}
+
+/// A yes/no column, INTEGER 0/1 on both backends (booleans have no SQLite
+/// type, and `sqlx::Any` decodes a `bool` only from a real boolean). Reads
+/// 0/1 and PostgreSQL's `EXISTS (...)`; binds as 0/1. Fields of row structs
+/// stay `bool` with `#[sqlx(try_from = "Flag")]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl From<Flag> for bool {
+    fn from(f: Flag) -> bool {
+        f.0
+    }
+}
+
+impl sqlx::Type<Backend> for Flag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <i64 as sqlx::Type<Backend>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        ty.kind().is_integer() || ty.kind() == sqlx::any::AnyTypeInfoKind::Bool
+    }
+}
+
+impl<'r> sqlx::Decode<'r, Backend> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        use sqlx::ValueRef;
+        if value.type_info().kind() == sqlx::any::AnyTypeInfoKind::Bool {
+            return <bool as sqlx::Decode<Backend>>::decode(value).map(Flag);
+        }
+        <i64 as sqlx::Decode<Backend>>::decode(value).map(|n| Flag(n != 0))
+    }
+}
+
+impl<'q> sqlx::Encode<'q, Backend> for Flag {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <Backend as sqlx::Database>::ArgumentBuffer<'q>,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <i64 as sqlx::Encode<Backend>>::encode(i64::from(self.0), buf)
+    }
 }
 
 /// Cheap liveness check of the database.
@@ -103,7 +363,7 @@ pub async fn ping(db: &Db) -> Result<(), sqlx::Error> {
 
 /// Version of the latest successfully applied migration (None before any).
 pub async fn schema_version(db: &Db) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+    sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
         .fetch_one(db)
         .await
 }
@@ -126,13 +386,13 @@ pub fn now_timestamp() -> String {
 pub struct WriteGate(Arc<tokio::sync::Mutex<()>>);
 
 /// A write transaction that holds the [`WriteGate`] until it ends and takes
-/// SQLite's write lock at once (`BEGIN IMMEDIATE`: two deferred transactions
-/// that both read and then write can deadlock). Derefs to the connection,
-/// like a `sqlx::Transaction`.
+/// the database's write lock ([`begin_exclusive`]). Derefs to the
+/// connection, like a `sqlx::Transaction`.
 pub struct WriteTx {
     // Dropped in this order: the transaction (rolled back unless committed),
     // then the turn.
-    tx: sqlx::Transaction<'static, Backend>,
+    tx: Tx,
+    kind: Kind,
     _turn: tokio::sync::OwnedMutexGuard<()>,
 }
 
@@ -141,13 +401,19 @@ impl WriteGate {
     pub async fn begin(&self, db: &Db) -> Result<WriteTx, sqlx::Error> {
         let turn = self.0.clone().lock_owned().await;
         Ok(WriteTx {
-            tx: db.begin_with("BEGIN IMMEDIATE").await?,
+            tx: begin_exclusive(db).await?,
+            kind: kind(db),
             _turn: turn,
         })
     }
 }
 
 impl WriteTx {
+    /// The backend it writes to.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await
     }
@@ -207,7 +473,9 @@ mod tests {
     #[tokio::test]
     async fn writers_take_turns_in_arrival_order() {
         let dir = tempfile::tempdir().unwrap();
-        let db = connect(&dir.path().join("gate.sqlite3")).await.unwrap();
+        let db = connect(&dir.path().join("gate.sqlite3").into(), 8)
+            .await
+            .unwrap();
         sqlx::query("CREATE TABLE turns (n INTEGER)")
             .execute(&db)
             .await

@@ -18,8 +18,10 @@ pub struct OrganisationRow {
     pub place_code: String,
     pub place_name: String,
     pub founded_on: Option<String>,
+    #[sqlx(try_from = "super::Flag")]
     pub is_demo: bool,
     /// Recorded in the field, not yet matched by staff (migration 0003).
+    #[sqlx(try_from = "super::Flag")]
     pub provisional: bool,
     pub created_at: String,
     pub updated_at: String,
@@ -49,8 +51,8 @@ pub async fn insert_if_absent(
         .bind(&row.place_code)
         .bind(&row.place_name)
         .bind(&row.founded_on)
-        .bind(row.is_demo)
-        .bind(row.provisional)
+        .bind(super::Flag(row.is_demo))
+        .bind(super::Flag(row.provisional))
         .bind(&row.created_at)
         .bind(&row.updated_at)
         .execute(&mut *conn)
@@ -257,7 +259,7 @@ pub async fn update(
     .bind(&row.place_code)
     .bind(&row.place_name)
     .bind(&row.founded_on)
-    .bind(row.provisional)
+    .bind(super::Flag(row.provisional))
     .bind(&row.updated_at)
     .execute(&mut *conn)
     .await;

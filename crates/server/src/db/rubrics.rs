@@ -47,8 +47,9 @@ pub async fn changed_since<'e, E>(db: E, since: i64) -> Result<bool, sqlx::Error
 where
     E: Executor<'e, Database = Backend>,
 {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM rubrics WHERE seq > $1)")
+    sqlx::query_scalar::<_, super::Flag>("SELECT EXISTS (SELECT 1 FROM rubrics WHERE seq > $1)")
         .bind(since)
         .fetch_one(db)
         .await
+        .map(bool::from)
 }

@@ -12,6 +12,7 @@ pub struct SessionUser {
     pub display_name: String,
     pub role: String,
     /// A demo account (`--demo`): what it creates is demo data too.
+    #[sqlx(try_from = "super::Flag")]
     pub is_demo: bool,
     /// Unix milliseconds.
     pub expires_at: i64,

@@ -61,7 +61,7 @@ where
     .bind(&row.display_name)
     .bind(&row.role)
     .bind(&row.password_hash)
-    .bind(is_demo)
+    .bind(super::Flag(is_demo))
     .bind(now)
     .execute(db)
     .await?;
@@ -97,13 +97,14 @@ pub async fn has_place<'e, E>(db: E, user_id: &str, place_code: &str) -> Result<
 where
     E: Executor<'e, Database = Backend>,
 {
-    sqlx::query_scalar(
+    sqlx::query_scalar::<_, super::Flag>(
         "SELECT EXISTS (SELECT 1 FROM user_places WHERE user_id = $1 AND place_code = $2)",
     )
     .bind(user_id)
     .bind(place_code)
     .fetch_one(db)
     .await
+    .map(bool::from)
 }
 
 /// Units (either hierarchy, any level) a reviewer or admin may see.
@@ -177,7 +178,7 @@ where
 {
     sqlx::query("UPDATE users SET disabled = $2 WHERE id = $1")
         .bind(user_id)
-        .bind(disabled)
+        .bind(super::Flag(disabled))
         .execute(db)
         .await
         .map(|_| ())
@@ -188,10 +189,11 @@ pub async fn is_disabled<'e, E>(db: E, user_id: &str) -> Result<bool, sqlx::Erro
 where
     E: Executor<'e, Database = Backend>,
 {
-    sqlx::query_scalar("SELECT disabled FROM users WHERE id = $1")
+    sqlx::query_scalar::<_, super::Flag>("SELECT disabled FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_one(db)
         .await
+        .map(bool::from)
 }
 
 /// Every account, by username.

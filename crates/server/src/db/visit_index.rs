@@ -4,7 +4,9 @@
 //! push committed; conflicts, reviews and handovers update the rows in
 //! their own transactions.
 
-use sqlx::{Executor, FromRow, QueryBuilder};
+use sqlx::{Executor, FromRow};
+
+use super::query_builder::{Placeholders, QueryBuilder};
 
 use htx_core::console::{ListOrder, VisitListItem};
 
@@ -46,17 +48,22 @@ pub async fn upsert<'e, E>(db: E, row: &IndexRow) -> Result<(), sqlx::Error>
 where
     E: Executor<'e, Database = Backend>,
 {
-    upsert_many(db, std::slice::from_ref(row)).await
+    upsert_many(db, Placeholders::Numbered, std::slice::from_ref(row)).await
 }
 
 /// [`upsert`] for many rows (of distinct visits) in one statement.
-pub async fn upsert_many<'e, E>(db: E, rows: &[IndexRow]) -> Result<(), sqlx::Error>
+pub async fn upsert_many<'e, E>(
+    db: E,
+    placeholders: Placeholders,
+    rows: &[IndexRow],
+) -> Result<(), sqlx::Error>
 where
     E: Executor<'e, Database = Backend>,
 {
-    let mut q = QueryBuilder::<Backend>::new(format!(
-        "INSERT INTO visit_index ({INDEX_COLUMNS}) SELECT * FROM ("
-    ));
+    let mut q = QueryBuilder::with_placeholders(
+        placeholders,
+        format!("INSERT INTO visit_index ({INDEX_COLUMNS}) SELECT * FROM ("),
+    );
     q.push_values(rows, |mut b, r| {
         b.push_bind(&r.visit_id)
             .push_bind(r.revision)
@@ -71,8 +78,8 @@ where
             .push_bind(&r.search_key);
     });
     // `WHERE true`: SQLite's grammar needs a WHERE between INSERT ... SELECT
-    // and ON CONFLICT.
-    q.push(") WHERE true ");
+    // and ON CONFLICT; PostgreSQL's, a name for the VALUES list.
+    q.push(") AS v WHERE true ");
     q.push(UPSERT_TAIL);
     // Not kept in the connection's statement cache: its text differs with
     // the number of rows, and compiled it is as large as they are.
@@ -231,6 +238,7 @@ pub struct ListRow {
     pub sector: String,
     pub place_code: String,
     pub place_name: String,
+    #[sqlx(try_from = "super::Flag")]
     pub provisional: bool,
     pub officer: String,
     pub officer_name: String,
@@ -244,7 +252,7 @@ pub struct ListRow {
 /// `FROM … WHERE …` of the list for `filter`: only the filters given, and
 /// the joins only when a filter needs them, so the common cases (no filter,
 /// a year, a state) read `visit_index` alone, in the order of its indexes.
-fn push_from_where<'a>(qb: &mut QueryBuilder<'a, Backend>, f: &'a ListFilter) {
+fn push_from_where<'a>(qb: &mut QueryBuilder<'a>, f: &'a ListFilter) {
     qb.push(" FROM visit_index i");
     if f.kind.is_some() || f.sector.is_some() {
         qb.push(" JOIN organisations o ON o.id = i.organisation_id");
@@ -337,9 +345,11 @@ where
             // CROSS JOIN keeps the page (50 rows) as the outer loop: with
             // a bound LIMIT SQLite otherwise scanned all of visit_index and
             // probed the page for each row (57 ms instead of 3 at 100,000).
-            ") p CROSS JOIN visit_index i ON i.visit_id = p.visit_id \
+            // Its condition is in WHERE: PostgreSQL allows no ON there.
+            ") p CROSS JOIN visit_index i \
              JOIN organisations o ON o.id = i.organisation_id \
-             JOIN users u ON u.id = i.officer_id",
+             JOIN users u ON u.id = i.officer_id \
+             WHERE i.visit_id = p.visit_id",
         )
         .push(format!(" ORDER BY {order_sql}"));
     qb.build_query_as().fetch_all(db).await

@@ -2,7 +2,9 @@
 //! `visits_latest` view, and `visit_conflicts` (pushed revisions kept for a
 //! reviewer because they conflict with what is stored).
 
-use sqlx::{Executor, FromRow, QueryBuilder};
+use sqlx::{Executor, FromRow};
+
+use super::query_builder::{Placeholders, QueryBuilder};
 
 use super::Backend;
 
@@ -47,7 +49,8 @@ pub async fn insert_if_base<'e, E>(db: E, row: &RevisionRow) -> Result<bool, sql
 where
     E: Executor<'e, Database = Backend>,
 {
-    Ok(insert_many(db, std::slice::from_ref(row)).await?.len() == 1)
+    let one = std::slice::from_ref(row);
+    Ok(insert_many(db, Placeholders::Numbered, one).await?.len() == 1)
 }
 
 /// [`insert_if_base`] for many rows of distinct visits in one statement (a
@@ -57,6 +60,7 @@ where
 /// the connection's thread, which dominated the ingest time.
 pub async fn insert_many<'e, E>(
     db: E,
+    placeholders: Placeholders,
     rows: &[RevisionRow],
 ) -> Result<Vec<(String, i64)>, sqlx::Error>
 where
@@ -65,9 +69,10 @@ where
     // Bound values, not a JSON array: visit bodies would be escaped into the
     // array and parsed back by SQLite. A VALUES list names its columns
     // column1, column2, ... in COLUMNS order.
-    let mut q = QueryBuilder::<Backend>::new(format!(
-        "INSERT INTO visit_revisions ({COLUMNS}) SELECT * FROM ("
-    ));
+    let mut q = QueryBuilder::with_placeholders(
+        placeholders,
+        format!("INSERT INTO visit_revisions ({COLUMNS}) SELECT * FROM ("),
+    );
     q.push_values(rows, |mut b, r| {
         b.push_bind(&r.visit_id)
             .push_bind(r.revision)
@@ -229,7 +234,7 @@ pub async fn pushed_any<'e, E>(db: E, visit_id: &str, user_id: &str) -> Result<b
 where
     E: Executor<'e, Database = Backend>,
 {
-    sqlx::query_scalar(
+    sqlx::query_scalar::<_, super::Flag>(
         "SELECT EXISTS (SELECT 1 FROM visit_revisions WHERE visit_id = $1 AND pushed_by = $2) \
              OR EXISTS (SELECT 1 FROM visit_owners WHERE visit_id = $1 AND owner_id = $2)",
     )
@@ -237,18 +242,26 @@ where
     .bind(user_id)
     .fetch_one(db)
     .await
+    .map(bool::from)
 }
 
 /// Records the photos the given revisions name: `(sha256, visit_id)` pairs,
 /// once each. One statement for a whole group.
-pub async fn link_photos<'e, E>(db: E, pairs: &[(String, String)]) -> Result<(), sqlx::Error>
+pub async fn link_photos<'e, E>(
+    db: E,
+    placeholders: Placeholders,
+    pairs: &[(String, String)],
+) -> Result<(), sqlx::Error>
 where
     E: Executor<'e, Database = Backend>,
 {
     if pairs.is_empty() {
         return Ok(());
     }
-    let mut q = QueryBuilder::<Backend>::new("INSERT INTO visit_photos (sha256, visit_id) ");
+    let mut q = QueryBuilder::with_placeholders(
+        placeholders,
+        "INSERT INTO visit_photos (sha256, visit_id) ",
+    );
     q.push_values(pairs, |mut b, (sha, visit)| {
         b.push_bind(sha).push_bind(visit);
     });

@@ -13,6 +13,7 @@ pub mod history;
 use uuid::Uuid;
 
 use crate::db::organisations::{self, OrganisationRow};
+use crate::db::query_builder::Placeholders;
 use crate::db::{self, meta, users, Db};
 
 pub const DEMO_PREFIX: &str = "[DEMO] ";
@@ -144,7 +145,8 @@ pub struct SeedOutcome {
 /// Seeds the demo dataset in one transaction, unless already done. Idempotent:
 /// existing rows (same id or registration code) are left untouched.
 pub async fn seed(db: &Db) -> Result<SeedOutcome, sqlx::Error> {
-    let mut tx = db.begin().await?;
+    // The write lock: two servers started at once on one PostgreSQL seed once.
+    let mut tx = crate::db::begin_exclusive(db).await?;
     if meta::get(&mut *tx, meta::DEMO_SEEDED_AT).await?.is_some() {
         tx.commit().await?;
         return Ok(SeedOutcome {
@@ -386,10 +388,11 @@ pub async fn seed_history(state: &crate::AppState) -> anyhow::Result<HistoryOutc
         );
         stored.push(row);
     }
+    let placeholders = Placeholders::for_backend(tx.kind());
     for chunk in stored.chunks(500) {
-        visits::insert_many(&mut *tx, chunk).await?;
+        visits::insert_many(&mut *tx, placeholders, chunk).await?;
     }
-    visits::link_photos(&mut *tx, &photos).await?;
+    visits::link_photos(&mut *tx, placeholders, &photos).await?;
 
     // Reviews, in the order they were made, with their audit entries.
     for r in &h.reviews {

@@ -42,7 +42,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
             StatusCode::OK,
             DatabaseHealth {
                 status: "ok",
-                backend: db::BACKEND,
+                backend: db::kind(&state.db).name(),
                 schema_version,
                 console_list_behind: index_follower::behind(&state.db).await.ok(),
             },
@@ -54,7 +54,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
                 StatusCode::SERVICE_UNAVAILABLE,
                 DatabaseHealth {
                     status: "error",
-                    backend: db::BACKEND,
+                    backend: db::kind(&state.db).name(),
                     schema_version: None,
                     console_list_behind: None,
                 },

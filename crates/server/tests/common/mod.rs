@@ -52,7 +52,7 @@ impl Api {
             .try_init();
         let tmp = tempfile::tempdir().unwrap();
         let mut config = Config {
-            database: tmp.path().join("htx.sqlite3"),
+            database: test_database(tmp.path()),
             static_dir: tmp.path().join("dist"),
             ..test_config()
         };
@@ -173,11 +173,63 @@ impl Api {
     }
 }
 
+/// Where a test server keeps its data: a new PostgreSQL database when
+/// `HTX_TEST_POSTGRES` names a PostgreSQL server (the URL of a database on
+/// it whose role may create databases; scripts/test.sh starts one and runs
+/// every server test both ways), else a SQLite file in `dir`. The same `dir`
+/// gives the same database, as it would the same file.
+pub fn test_database(dir: &std::path::Path) -> htx_server::db::Location {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static DATABASES: OnceLock<Mutex<HashMap<std::path::PathBuf, String>>> = OnceLock::new();
+    match std::env::var("HTX_TEST_POSTGRES") {
+        Ok(admin) if !admin.is_empty() => {
+            let mut known = DATABASES.get_or_init(Default::default).lock().unwrap();
+            let url = known
+                .entry(dir.to_owned())
+                .or_insert_with(|| new_postgres_database(&admin));
+            htx_server::db::Location::Postgres(url.clone())
+        }
+        _ => dir.join("htx.sqlite3").into(),
+    }
+}
+
+/// Whether the tests run on PostgreSQL (see [`test_database`]).
+pub fn on_postgres() -> bool {
+    std::env::var("HTX_TEST_POSTGRES").is_ok_and(|v| !v.is_empty())
+}
+
+/// Creates an empty database on the PostgreSQL server of `admin_url` and
+/// returns its URL. On a thread of its own, so sync code may call it too.
+pub fn new_postgres_database(admin_url: &str) -> String {
+    let name = format!("htx_test_{}", Uuid::now_v7().simple());
+    let (admin, create) = (admin_url.to_owned(), format!("CREATE DATABASE {name}"));
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                use sqlx::{Connection, Executor};
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .expect("HTX_TEST_POSTGRES: cannot connect");
+                conn.execute(create.as_str()).await.unwrap();
+                conn.close().await.unwrap();
+            })
+    })
+    .join()
+    .unwrap();
+    let mut url = url::Url::parse(admin_url).expect("HTX_TEST_POSTGRES is not a URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
 /// The test servers' configuration: any free port, demo data, cheap argon2.
 pub fn test_config() -> Config {
     Config {
         addr: "127.0.0.1:0".parse().unwrap(),
-        database: "unused.sqlite3".into(),
+        database: std::path::PathBuf::from("unused.sqlite3").into(),
         static_dir: "dist".into(),
         demo: true,
         token_ttl_secs: 3600,

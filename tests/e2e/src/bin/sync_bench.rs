@@ -480,8 +480,13 @@ async fn main() -> Result<()> {
     let app = TestApp::try_start("sync_bench").await?;
     let r = async {
         println!(
-            "htx-survey sync bench (server: {})\n",
-            htx_e2e::server_bin()?.display()
+            "htx-survey sync bench (server: {}, database: {})\n",
+            htx_e2e::server_bin()?.display(),
+            if app.server.postgres().is_some() {
+                "PostgreSQL"
+            } else {
+                "SQLite"
+            }
         );
         sign_in(&app, OFFICER.0, OFFICER.1).await?;
         let orgs = officer_organisations(&app, OFFICER.0, OFFICER.1).await?;
