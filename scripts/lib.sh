@@ -58,18 +58,19 @@ start_postgres() {
   if [ "$(id -u)" = 0 ]; then chown nobody "$PG_DIR"; PG_AS=(runuser -u nobody --); fi
   PG_CTL="$bin/pg_ctl"
   trap stop_postgres EXIT
-  "${PG_AS[@]}" "$bin/initdb" -D "$PG_DIR/data" -U htx --auth=trust -E UTF8 --locale=C.UTF-8 \
-    >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; return 1; }
-  "${PG_AS[@]}" "$PG_CTL" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -s \
-    -o "-c listen_addresses= -k $PG_DIR $settings -c max_connections=400" \
-    start || { cat "$PG_DIR/server.log" >&2; return 1; }
+  # From its own directory: the unprivileged user may not enter the caller's.
+  ( cd "$PG_DIR" && "${PG_AS[@]}" "$bin/initdb" -D "$PG_DIR/data" -U htx --auth=trust -E UTF8 \
+      --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 ) || { cat "$PG_DIR/initdb.log" >&2; return 1; }
+  ( cd "$PG_DIR" && "${PG_AS[@]}" "$PG_CTL" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -s \
+      -o "-c listen_addresses= -k $PG_DIR $settings -c max_connections=400" start ) ||
+    { cat "$PG_DIR/server.log" >&2; return 1; }
   PG_URL="postgres://htx@localhost/postgres?host=$PG_DIR"
   echo "PostgreSQL $("$bin/postgres" -V | awk '{print $3}') for the tests: $PG_URL"
 }
 
 stop_postgres() {
   [ -n "${PG_DIR:-}" ] || return 0
-  "${PG_AS[@]}" "$PG_CTL" -D "$PG_DIR/data" -m immediate -w -s stop >/dev/null 2>&1 || true
+  ( cd "$PG_DIR" && "${PG_AS[@]}" "$PG_CTL" -D "$PG_DIR/data" -m immediate -w -s stop ) >/dev/null 2>&1 || true
   rm -rf "$PG_DIR"
   PG_DIR=
 }

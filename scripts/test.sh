@@ -30,6 +30,8 @@ timed "native cargo test" cargo test -p htx-core -p htx-server
 step "the server tests again, on PostgreSQL"
 start_postgres
 timed "server tests on PostgreSQL" env HTX_TEST_POSTGRES="$PG_URL" cargo test -p htx-server
+# Each test server made a database of its own (about 1 GB in all): gone now.
+stop_postgres
 step "fuzz, short run (scripts/fuzz.sh runs 1,000,000 inputs)"
 timed "htx-fuzz (12,000 inputs)" env RUST_LOG=error cargo run -q -p htx-server --bin htx-fuzz -- --inputs 12000 --seed 1
 step "in-browser tests (wasm-bindgen-test, headless Chromium)"
@@ -43,6 +45,7 @@ timed "e2e cargo test" env HTX_SERVER_BIN="$ROOT/target/debug/htx-server" HTX_DI
 timed "e2e in Firefox (skeleton, field, sync)" env HTX_E2E_BROWSER=firefox \
   HTX_SERVER_BIN="$ROOT/target/debug/htx-server" HTX_DIST="$ROOT/dist" \
   cargo test -p htx-e2e --test skeleton --test field --test sync
+start_postgres
 timed "e2e review loop on PostgreSQL" env HTX_TEST_POSTGRES="$PG_URL" HTX_SERVER_BIN="$ROOT/target/debug/htx-server" HTX_DIST="$ROOT/dist" \
   cargo test -p htx-e2e --test review
 stop_postgres

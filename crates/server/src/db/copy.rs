@@ -148,7 +148,8 @@ pub async fn check(db: &Db) -> anyhow::Result<Vec<TableCheck>> {
     Ok(checks)
 }
 
-/// Rows of a just-migrated database: migration 0008's cursor row in `meta`.
+/// The first table that holds data, if any. A database just migrated holds
+/// one row, migration 0008's cursor in `meta`, which the copy replaces.
 async fn holds_data(tx: &mut super::Tx) -> anyhow::Result<Option<&'static str>> {
     for table in TABLES {
         let sql = if table == "meta" {
