@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use htx_core::Visit;
@@ -39,6 +39,12 @@ pub const LIST_WAIT: Duration = Duration::from_secs(1);
 /// several pushes.
 const GATHER: Duration = Duration::from_millis(50);
 
+/// How long a computed row waits to be taken (module docs of
+/// `IndexFollower::computed`): far longer than the follower ever lags, so
+/// a row dropped is one another process listed (or, if this follower is
+/// failing, one it reads again from the database).
+const UNTAKEN: Duration = Duration::from_secs(60);
+
 /// The follower's handle, shared by the server's state.
 pub struct IndexFollower {
     wake: Notify,
@@ -47,10 +53,12 @@ pub struct IndexFollower {
     /// The last revision id the list includes, as this process knows it.
     indexed: watch::Sender<i64>,
     /// List rows the push writer computed for revisions it stored, by
-    /// `(visit id, revision)`: the follower takes them instead of reading
-    /// and scoring the visits again. Emptied as it goes; after a restart
-    /// the follower reads what it needs from the database.
-    computed: Mutex<HashMap<(String, i64), IndexRow>>,
+    /// `(visit id, revision)`, with when: the follower takes them instead of
+    /// reading and scoring the visits again. Emptied as it goes; after a
+    /// restart the follower reads what it needs from the database. Rows
+    /// another process's follower listed first are never taken here: they
+    /// are dropped after [`UNTAKEN`].
+    computed: Mutex<HashMap<(String, i64), (Instant, IndexRow)>>,
     task: OnceLock<()>,
     /// Never indexes (`--hold-console-index`, for the test of a server
     /// killed after a push committed and before its list rows).
@@ -87,10 +95,11 @@ pub fn computed(state: &WriteHandle, rows: Vec<IndexRow>) -> Computed<'_> {
             .computed
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .extend(
+            .extend({
+                let now = Instant::now();
                 rows.into_iter()
-                    .map(|r| ((r.visit_id.clone(), r.revision), r)),
-            );
+                    .map(move |r| ((r.visit_id.clone(), r.revision), (now, r)))
+            });
         keys
     };
     Computed { state, keys }
@@ -211,6 +220,12 @@ where
 
 /// Indexes the next [`CHUNK`] revisions after the cursor.
 async fn index_next(state: &WriteHandle) -> anyhow::Result<usize> {
+    state
+        .follower
+        .computed
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|_, (at, _)| at.elapsed() < UNTAKEN);
     let upto = cursor(&state.db).await?;
     let keys = visits::keys_after(&state.db, upto, CHUNK).await?;
     let Some(last) = keys.last().map(|k| k.0) else {
@@ -231,7 +246,9 @@ async fn index_next(state: &WriteHandle) -> anyhow::Result<usize> {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         for (_, visit_id, revision) in &keys {
-            let row = computed.remove(&(visit_id.clone(), *revision));
+            let row = computed
+                .remove(&(visit_id.clone(), *revision))
+                .map(|(_, row)| row);
             if let Some(row) = row.filter(|_| latest[visit_id.as_str()] == *revision) {
                 rows.push(row);
             }
@@ -312,4 +329,57 @@ async fn index_next(state: &WriteHandle) -> anyhow::Result<usize> {
     tx.commit().await?;
     state.follower.indexed.send_replace(last);
     Ok(keys.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(visit_id: &str) -> IndexRow {
+        IndexRow {
+            visit_id: visit_id.into(),
+            revision: 1,
+            organisation_id: "o".into(),
+            place_code: "30850".into(),
+            visited_on: "2026-12-01".into(),
+            year: 2026,
+            officer_id: "u".into(),
+            score_centi: None,
+            grade: None,
+            received_at: "2026-12-01T00:00:00Z".into(),
+            search_key: "htx".into(),
+        }
+    }
+
+    /// A row the push writer computed but another process's follower listed
+    /// first is never taken here: it is dropped once old, not kept for as
+    /// long as the server runs.
+    #[tokio::test]
+    async fn rows_another_process_listed_do_not_stay_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = dir.path().join("f.sqlite3").into();
+        let db = db::connect(&location, 2).await.unwrap();
+        db::migrate(&db).await.unwrap();
+        let config = crate::Config {
+            database: location,
+            ..crate::Config::with_defaults()
+        };
+        let state = crate::AppState::new(db, config).write_handle();
+        let long_ago = Instant::now() - UNTAKEN - Duration::from_secs(1);
+        state.follower.computed.lock().unwrap().extend([
+            (("old".to_owned(), 1), (long_ago, row("old"))),
+            (("new".to_owned(), 1), (Instant::now(), row("new"))),
+        ]);
+        // Nothing stored after the cursor: the follower reads no revision.
+        assert_eq!(index_next(&state).await.unwrap(), 0);
+        let left: Vec<_> = state
+            .follower
+            .computed
+            .lock()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(left, [("new".to_owned(), 1)]);
+    }
 }
