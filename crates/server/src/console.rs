@@ -45,7 +45,7 @@ pub fn index_row(
 /// server that did not write it). Returns how many were indexed.
 pub async fn backfill(state: &AppState) -> anyhow::Result<usize> {
     let missing = visit_index::unindexed(&state.db).await?;
-    let rubrics = state.rubrics();
+    let rubrics = state.fresh_rubrics().await?;
     let mut tx = state.begin_write().await?;
     let mut ids = Vec::with_capacity(missing.len());
     for (visit_id, _) in &missing {

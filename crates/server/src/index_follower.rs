@@ -275,7 +275,7 @@ async fn index_next(state: &WriteHandle) -> anyhow::Result<usize> {
             }
         }
     }
-    let rubrics = state.rubrics();
+    let rubrics = state.fresh_rubrics().await?;
     let org_ids: BTreeSet<String> = rows
         .iter()
         .map(|r| r.organisation_id.clone())

@@ -1,3 +1,4 @@
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::auth::Passwords;
@@ -21,9 +22,8 @@ pub struct AppState {
     /// Reference data shipped with the server (handed to devices by pull,
     /// used to validate pushed visits).
     pub reference: Arc<Reference>,
-    /// The rubrics in force: built-in plus published ones. Replaced whole
-    /// when an admin publishes a version; readers take a snapshot.
-    rubrics: Arc<RwLock<Arc<RubricRegistry>>>,
+    /// The rubrics in force: built-in plus published ones.
+    rubrics: Arc<RubricsInForce>,
     /// Password hashing, bounded (sign-in, account changes).
     pub passwords: Arc<Passwords>,
     /// Wrong passwords per account and per address (sign-in).
@@ -38,7 +38,7 @@ pub struct WriteHandle {
     pub db: Db,
     write_gate: WriteGate,
     pub reference: Arc<Reference>,
-    rubrics: Arc<RwLock<Arc<RubricRegistry>>>,
+    rubrics: Arc<RubricsInForce>,
     pub(crate) follower: Arc<IndexFollower>,
 }
 
@@ -48,12 +48,66 @@ impl WriteHandle {
         self.write_gate.begin(&self.db).await
     }
 
-    /// The rubrics in force now.
+    /// The rubrics in force as this process last loaded them.
     pub fn rubrics(&self) -> Arc<RubricRegistry> {
-        self.rubrics
+        self.rubrics.current()
+    }
+
+    /// The rubrics in force now, including those published through
+    /// another server process since they were loaded.
+    pub async fn fresh_rubrics(&self) -> anyhow::Result<Arc<RubricRegistry>> {
+        self.rubrics.fresh(&self.db).await
+    }
+}
+
+/// The rubrics in force: built-in plus published, as loaded from the
+/// database, replaced whole when that changes; readers take a snapshot.
+/// Published versions are rows of `rubrics`, never removed, so their count
+/// tells whether another process on the database published one since.
+pub struct RubricsInForce {
+    registry: RwLock<Arc<RubricRegistry>>,
+    /// Published versions in `registry`.
+    published: AtomicI64,
+}
+
+impl RubricsInForce {
+    fn builtin() -> Self {
+        RubricsInForce {
+            registry: RwLock::new(Arc::new(RubricRegistry::builtin())),
+            published: AtomicI64::new(0),
+        }
+    }
+
+    fn current(&self) -> Arc<RubricRegistry> {
+        self.registry
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// Loads the published rubrics on top of the built-in ones; returns how
+    /// many were published.
+    async fn load(&self, db: &Db) -> anyhow::Result<usize> {
+        let mut registry = RubricRegistry::builtin();
+        let bodies = crate::db::rubrics::all(db).await?;
+        for body in &bodies {
+            registry
+                .add_json(body)
+                .map_err(|e| anyhow::anyhow!("stored rubric: {e}"))?;
+        }
+        *self.registry.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(registry);
+        self.published.store(bodies.len() as i64, Ordering::SeqCst);
+        Ok(bodies.len())
+    }
+
+    /// [`current`](Self::current), loaded again first if the database holds
+    /// another number of published versions (one small count per call).
+    async fn fresh(&self, db: &Db) -> anyhow::Result<Arc<RubricRegistry>> {
+        let published = crate::db::rubrics::count(db).await?;
+        if published != self.published.load(Ordering::SeqCst) {
+            self.load(db).await?;
+        }
+        Ok(self.current())
     }
 }
 
@@ -86,7 +140,7 @@ impl AppState {
                 places: PlaceRegistry::seed(),
                 rubrics: RubricRegistry::builtin(),
             }),
-            rubrics: Arc::new(RwLock::new(Arc::new(RubricRegistry::builtin()))),
+            rubrics: Arc::new(RubricsInForce::builtin()),
             passwords,
             throttle,
         }
@@ -112,30 +166,20 @@ impl AppState {
         self.write_gate.begin(&self.db).await
     }
 
-    /// The rubrics in force now (built-in and published).
+    /// The rubrics in force (built-in and published) as this process last
+    /// loaded them.
     pub fn rubrics(&self) -> Arc<RubricRegistry> {
-        self.rubrics
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.rubrics.current()
     }
 
-    /// Puts `registry` in force (after a rubric was published or loaded).
-    pub fn set_rubrics(&self, registry: RubricRegistry) {
-        *self.rubrics.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(registry);
+    /// The rubrics in force now, including those published through another
+    /// server process on the database since they were loaded.
+    pub async fn fresh_rubrics(&self) -> anyhow::Result<Arc<RubricRegistry>> {
+        self.rubrics.fresh(&self.db).await
     }
 
     /// Loads the published rubrics from the database on top of the built-in ones.
     pub async fn load_rubrics(&self) -> anyhow::Result<usize> {
-        let mut registry = RubricRegistry::builtin();
-        let bodies = crate::db::rubrics::all(&self.db).await?;
-        for body in &bodies {
-            registry
-                .add_json(body)
-                .map_err(|e| anyhow::anyhow!("stored rubric: {e}"))?;
-        }
-        let n = bodies.len();
-        self.set_rubrics(registry);
-        Ok(n)
+        self.rubrics.load(&self.db).await
     }
 }

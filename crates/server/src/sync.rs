@@ -106,6 +106,9 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
         )));
     }
     may_push(state, user)?;
+    // Rubrics published through another server process count here too: the
+    // writer scores and checks this batch with them.
+    state.fresh_rubrics().await?;
     let now_str = db::now_timestamp();
     let now = parse_time(&now_str)?;
     let places = visible_places(state, user).await?;
@@ -911,7 +914,7 @@ pub async fn pull(
     // The device replaces its rubric list with what it receives: send all of
     // them, on a full pull and whenever a version was published since.
     if since == 0 || new_rubrics {
-        response.rubrics = state.rubrics().iter().cloned().collect();
+        response.rubrics = state.fresh_rubrics().await?.iter().cloned().collect();
     }
     Ok(response)
 }

@@ -259,3 +259,53 @@ async fn a_device_pulling_while_two_processes_take_pushes_sees_each_change_once(
         "only the new organisations changed"
     );
 }
+
+/// A rubric version published through one process is in force in the
+/// other at once: its devices get it at their next pull, and its staff see
+/// it, though that process loaded its rubrics before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rubric_published_through_one_process_is_in_force_in_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = two_processes(dir.path());
+    let client = reqwest::Client::new();
+    let officer = login(&client, &b.base, "canbo1").await;
+    let before = get_ok(&client, &format!("{}/sync/pull?since=0", b.base), &officer).await;
+    let builtin = htx_core::Rubric::tt_01_2020();
+    let mut next = builtin.clone();
+    next.version = builtin.version + 1;
+    next.title_vi = format!("{} (sửa đổi)", builtin.title_vi);
+    let admin = login(&client, &a.base, "quantri").await;
+    let res = client
+        .post(format!("{}/rubrics", a.base))
+        .header(AUTHORIZATION, format!("Bearer {admin}"))
+        .json(&next)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    let versions = |rubrics: &Value| -> Vec<(String, u64)> {
+        rubrics
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["id"].as_str().unwrap().to_owned(),
+                    r["version"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let wanted = (next.id.clone(), u64::from(next.version));
+    let url = format!("{}/sync/pull?since={}", b.base, before["cursor"]);
+    let pulled = get_ok(&client, &url, &officer).await;
+    assert!(
+        versions(&pulled["rubrics"]).contains(&wanted),
+        "{}",
+        pulled["rubrics"]
+    );
+    let reviewer = login(&client, &b.base, "kiemduyet").await;
+    let listed = get_ok(&client, &format!("{}/rubrics", b.base), &reviewer).await;
+    assert!(versions(&listed).contains(&wanted), "{listed}");
+}

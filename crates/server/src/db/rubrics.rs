@@ -42,6 +42,16 @@ where
         .await
 }
 
+/// How many versions were published (never removed).
+pub async fn count<'e, E>(db: E) -> Result<i64, sqlx::Error>
+where
+    E: Executor<'e, Database = Backend>,
+{
+    sqlx::query_scalar("SELECT COUNT(*) FROM rubrics")
+        .fetch_one(db)
+        .await
+}
+
 /// Whether a rubric was published after change `since`.
 pub async fn changed_since<'e, E>(db: E, since: i64) -> Result<bool, sqlx::Error>
 where

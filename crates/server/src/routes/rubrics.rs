@@ -24,7 +24,8 @@ pub async fn list(
 ) -> ApiResult<Json<Vec<RubricSummary>>> {
     Ok(Json(
         state
-            .rubrics()
+            .fresh_rubrics()
+            .await?
             .iter()
             .map(|r| RubricSummary {
                 id: r.id.clone(),
@@ -43,7 +44,7 @@ pub async fn publish(
     Admin(user): Admin,
     AppJson(rubric): AppJson<Rubric>,
 ) -> ApiResult<StatusCode> {
-    let mut registry = (*state.rubrics()).clone();
+    let mut registry = (*state.fresh_rubrics().await?).clone();
     if registry.get(&rubric.id, rubric.version).is_some() {
         return Err(AppError::Conflict(format!(
             "rubric {} version {} is already published; publish a new version",

@@ -178,7 +178,7 @@ pub async fn get(
             .map(|(_, name)| name.clone())
             .unwrap_or_default()
     };
-    let rubrics = state.rubrics();
+    let rubrics = state.fresh_rubrics().await?;
     let mut revisions: Vec<StoredRevision> = Vec::new();
     for row in history {
         let visit = parse_body(&row.body)?;
