@@ -26,8 +26,9 @@ echo
 cargo build --release -p htx-server
 HTX_SERVER_BIN="$ROOT/target/release/htx-server" HTX_DIST="$ROOT/dist" cargo run -q -p htx-e2e --bin sync_bench
 echo
-# The server's figures again on PostgreSQL (a local cluster with its default
-# durability, as SQLite's are with synchronous=NORMAL).
+# The server's figures again on PostgreSQL: a local cluster on this machine
+# with its default durability (a WAL flush per commit; SQLite's
+# synchronous=NORMAL flushes at checkpoints only).
 start_postgres durable
 HTX_TEST_POSTGRES="$PG_URL" SYNC_BENCH=server HTX_SERVER_BIN="$ROOT/target/release/htx-server" HTX_DIST="$ROOT/dist" \
   cargo run -q -p htx-e2e --bin sync_bench

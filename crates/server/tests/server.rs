@@ -566,6 +566,7 @@ fn cli_flags_and_defaults() {
         config.database.to_string(),
         "postgres://htx:***@db.tinh.vn:5432/htx"
     );
+    assert!(!format!("{config:?}").contains("secret"));
 }
 
 #[tokio::test]

@@ -101,7 +101,7 @@ pub const WRITE_LOCK: i64 = 0x6874_7877_7269_7465;
 /// Where the data lives (`--database`): a SQLite file (a path, or
 /// `sqlite://path`) or a PostgreSQL database (`postgres://...` or
 /// `postgresql://...`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Location {
     Sqlite(PathBuf),
     Postgres(String),
@@ -148,6 +148,14 @@ impl fmt::Display for Location {
                 Err(_) => f.write_str("postgres://(unparsable URL)"),
             },
         }
+    }
+}
+
+/// As [`Display`](fmt::Display): a configuration printed for debugging
+/// never shows the database password.
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Location({self})")
     }
 }
 
