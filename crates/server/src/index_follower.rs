@@ -39,8 +39,8 @@ pub const LIST_WAIT: Duration = Duration::from_secs(1);
 /// several pushes.
 const GATHER: Duration = Duration::from_millis(50);
 
-/// How long a computed row waits to be taken (module docs of
-/// `IndexFollower::computed`): far longer than the follower ever lags, so
+/// How long a computed row waits to be taken (`IndexFollower::computed`):
+/// far longer than the follower ever lags, so
 /// a row dropped is one another process listed (or, if this follower is
 /// failing, one it reads again from the database).
 const UNTAKEN: Duration = Duration::from_secs(60);

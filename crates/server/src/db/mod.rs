@@ -167,13 +167,6 @@ impl Location {
             Location::Postgres(_) => None,
         }
     }
-
-    pub fn kind(&self) -> Kind {
-        match self {
-            Location::Sqlite(_) => Kind::Sqlite,
-            Location::Postgres(_) => Kind::Postgres,
-        }
-    }
 }
 
 /// Which backend a pool talks to.

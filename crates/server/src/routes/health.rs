@@ -31,6 +31,7 @@ pub struct DatabaseHealth {
 }
 
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let backend = db::kind(&state.db).name();
     let probe = async {
         db::ping(&state.db).await?;
         let schema_version = db::schema_version(&state.db).await?;
@@ -42,7 +43,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
             StatusCode::OK,
             DatabaseHealth {
                 status: "ok",
-                backend: db::kind(&state.db).name(),
+                backend,
                 schema_version,
                 console_list_behind: index_follower::behind(&state.db).await.ok(),
             },
@@ -54,7 +55,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
                 StatusCode::SERVICE_UNAVAILABLE,
                 DatabaseHealth {
                     status: "error",
-                    backend: db::kind(&state.db).name(),
+                    backend,
                     schema_version: None,
                     console_list_behind: None,
                 },

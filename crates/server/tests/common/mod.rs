@@ -182,21 +182,28 @@ pub fn test_database(dir: &std::path::Path) -> htx_server::db::Location {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     static DATABASES: OnceLock<Mutex<HashMap<std::path::PathBuf, String>>> = OnceLock::new();
-    match std::env::var("HTX_TEST_POSTGRES") {
-        Ok(admin) if !admin.is_empty() => {
+    match postgres_admin() {
+        Some(admin) => {
             let mut known = DATABASES.get_or_init(Default::default).lock().unwrap();
             let url = known
                 .entry(dir.to_owned())
                 .or_insert_with(|| new_postgres_database(&admin));
             htx_server::db::Location::Postgres(url.clone())
         }
-        _ => dir.join("htx.sqlite3").into(),
+        None => dir.join("htx.sqlite3").into(),
     }
+}
+
+/// `HTX_TEST_POSTGRES`, if set (see [`test_database`]).
+fn postgres_admin() -> Option<String> {
+    std::env::var("HTX_TEST_POSTGRES")
+        .ok()
+        .filter(|v| !v.is_empty())
 }
 
 /// Whether the tests run on PostgreSQL (see [`test_database`]).
 pub fn on_postgres() -> bool {
-    std::env::var("HTX_TEST_POSTGRES").is_ok_and(|v| !v.is_empty())
+    postgres_admin().is_some()
 }
 
 /// Creates an empty database on the PostgreSQL server of `admin_url` and
