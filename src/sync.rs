@@ -315,13 +315,9 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
         let next = if queued == 0 {
             None
         } else {
-            let in_flight: HashSet<String> = pushed
-                .iter()
-                .flat_map(|(b, _)| b.heads.iter().map(|h| h.key.clone()))
-                .collect();
             timing_start("htx-sync-take");
             let batch = store
-                .take_batch_after(&session.username, &in_flight)
+                .take_batch_after(&session.username, pushed.as_ref().map(|(b, _)| b))
                 .await?;
             timing_end("htx-sync-take");
             Some(batch).filter(|b| !b.heads.is_empty())
@@ -356,11 +352,10 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
             state
                 .in_flight
                 .update(|ids| ids.retain(|id| !keys.contains(id)));
-            // Lists and counts re-read after each batch only for small syncs:
-            // a home page re-read per batch would slow a 10,000-visit sync.
-            if queued <= 1_000 {
-                state.changes.update(|n| *n += 1);
-            }
+            // Lists and counts are re-read once, when the run ends, not per
+            // batch (the panel shows the progress): each re-read counts
+            // every visit of the account, and its read transactions hold up
+            // the next batch's settle.
             if settled == 0 {
                 // Stored but not in the receipts: try again later rather
                 // than loop on the same batch.

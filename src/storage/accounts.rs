@@ -25,6 +25,8 @@ pub(super) enum AccountKey {
     End(String),
     /// `[account, second]`.
     Exact(String, String),
+    /// `[account, number]`: a lower bound within the account's keys.
+    From(String, f64),
 }
 
 impl TryToJs for AccountKey {
@@ -34,6 +36,7 @@ impl TryToJs for AccountKey {
             AccountKey::Start(x) => js_sys::Array::of1(&a(x)),
             AccountKey::End(x) => js_sys::Array::of2(&a(x), &js_sys::Array::new()),
             AccountKey::Exact(x, y) => js_sys::Array::of2(&a(x), &a(y)),
+            AccountKey::From(x, n) => js_sys::Array::of2(&a(x), &JsValue::from_f64(*n)),
         }
         .into())
     }

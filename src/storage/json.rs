@@ -36,6 +36,12 @@ pub(crate) fn from_js_fields<T: DeserializeOwned>(raw: &JsValue, fields: &[&str]
     serde_json::from_str(&text).map_err(StorageError::decode)
 }
 
+/// Property `name` of a stored object, read without decoding the object
+/// (undefined if absent).
+pub(crate) fn field(record: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(record, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
 /// The record of `key` in `store`, if there is one.
 pub(crate) async fn get_as<T: DeserializeOwned>(
     store: &ObjectStore<'_>,

@@ -2,9 +2,10 @@
 //! ([`htx_core::outbox`] holds the rules). Every change to it happens in the
 //! same transaction as the visit and summary it concerns, so a crash never
 //! leaves a final visit unqueued or a queue entry without its visit.
-use super::json::{from_js, from_js_all, from_js_fields, get_as, put_keyed, to_js};
+use super::json::{field, from_js_fields, get_as, put_keyed, to_js};
 use super::schema::{indexes, stores};
 use super::{DeviceStore, Result, StorageError};
+use crate::timing::{timing_end, timing_start};
 use htx_core::device::LocalStatus;
 use htx_core::device::VisitSummary;
 use htx_core::hash::ContentHash;
@@ -25,20 +26,25 @@ pub struct TakenBatch {
     pub records_json: String,
     /// The photos these records name (SHA-256), to upload before them.
     pub photos: Vec<String>,
+    /// Each entry's place in the queue (`queued_ms`), in the order of `heads`.
+    queued: Vec<f64>,
 }
 
 /// The few fields of a stored [`OutboxEntry`] a push needs (read without
-/// decoding its record's visit).
+/// its record). The hash is the entry's own, or for an entry an earlier
+/// app queued, its record object's (`record.hash`).
 #[derive(Deserialize)]
 struct StoredHead {
     key: String,
     visit_id: Uuid,
     revision: u32,
+    queued_ms: f64,
     #[serde(default)]
     attempts: u32,
     #[serde(default)]
     bytes: u32,
-    record: StoredHash,
+    hash: Option<ContentHash>,
+    record: Option<StoredHash>,
 }
 
 #[derive(Deserialize)]
@@ -49,8 +55,40 @@ struct StoredHash {
 impl StoredHead {
     /// Every property name in a `StoredHead` (`record.hash` included).
     const FIELDS: &'static [&'static str] = &[
-        "key", "visit_id", "revision", "attempts", "bytes", "record", "hash",
+        "key",
+        "visit_id",
+        "revision",
+        "queued_ms",
+        "attempts",
+        "bytes",
+        "record",
+        "hash",
     ];
+
+    fn hash(self) -> Result<(String, Uuid, u32, ContentHash)> {
+        let hash = self
+            .hash
+            .or(self.record.map(|r| r.hash))
+            .ok_or_else(|| StorageError::decode("outbox entry without a hash"))?;
+        Ok((self.key, self.visit_id, self.revision, hash))
+    }
+}
+
+/// A stored entry's record as the JSON text to send: as stored, or for an
+/// entry an earlier app queued, the browser's `JSON.stringify` of its
+/// record object. The server recomputes every content hash, so the text
+/// need not be canonical.
+fn record_text(entry: &JsValue) -> Result<String> {
+    if let Some(text) = field(entry, "record_json").as_string() {
+        return Ok(text);
+    }
+    let record = field(entry, "record");
+    if record.is_undefined() {
+        return Err(StorageError::decode("outbox entry without a record"));
+    }
+    Ok(js_sys::JSON::stringify(&record)
+        .map_err(|_| StorageError::decode("record not JSON"))?
+        .into())
 }
 
 /// Meta key set once the outbox has been filled from visits that were
@@ -81,51 +119,65 @@ impl DeviceStore {
     /// of that visit makes a new revision, since the server may hold this
     /// one whatever happens to the request.
     ///
-    /// The records are not decoded: each goes out as the browser's
-    /// `JSON.stringify` of what was stored (decoding 200 whole visits into
-    /// Rust and writing them back cost most of a sync's time). The server
-    /// recomputes every content hash, so the text itself need not be
-    /// canonical.
+    /// The records are not decoded: each goes out as the JSON text stored
+    /// with it ([`record_text`]; decoding 200 whole visits into Rust and
+    /// writing them back cost most of a sync's time).
     ///
     /// Only `account`'s entries: another officer's visits wait for them.
     pub async fn take_batch(&self, account: &str) -> Result<TakenBatch> {
-        self.take_batch_after(account, &HashSet::new()).await
+        self.take_batch_after(account, None).await
     }
 
-    /// The next batch, leaving out the entries of `in_flight` (keys of a
-    /// batch pushed whose receipt is still awaited: a sync sends the next
-    /// batch meanwhile).
+    /// The next batch after `in_flight` (a batch pushed whose receipt is
+    /// still awaited: a sync sends the next batch meanwhile), read from
+    /// where it ended in the queue. An entry queued before it and still
+    /// there (the server's answer left it pending) waits for the next run.
     pub async fn take_batch_after(
         &self,
         account: &str,
-        in_flight: &HashSet<String>,
+        in_flight: Option<&TakenBatch>,
     ) -> Result<TakenBatch> {
+        use super::accounts::{account_range, AccountKey};
+        // From the in-flight batch's last place in the queue, inclusive:
+        // entries queued in the same millisecond may not all be in it.
+        let last = in_flight.and_then(|b| b.queued.iter().copied().reduce(f64::max));
+        let range = match last {
+            Some(q) => KeyRange::Bound(
+                AccountKey::From(account.into(), q),
+                false,
+                AccountKey::End(account.into()),
+                false,
+            ),
+            None => account_range(account),
+        };
+        let skip: HashSet<&str> = in_flight
+            .into_iter()
+            .flat_map(|b| b.heads.iter().zip(&b.queued))
+            .filter(|(_, q)| Some(**q) == last)
+            .map(|(h, _)| h.key.as_str())
+            .collect();
+        timing_start("htx-sync-take-read");
         let tx = self.tx(&[stores::OUTBOX, stores::META], true)?;
         let store = tx.object_store(stores::OUTBOX)?;
         let meta = tx.object_store(stores::META)?;
         let index = store.index(indexes::BY_ACCOUNT_QUEUED)?;
         let read: Vec<JsValue> = index
             .get_all()
-            .with_query::<super::accounts::AccountKey, _>(super::accounts::account_range(account))
-            .with_limit((htx_core::outbox::MAX_BATCH_RECORDS + in_flight.len()) as u32)
+            .with_query::<AccountKey, _>(range)
+            .with_limit((htx_core::outbox::MAX_BATCH_RECORDS + skip.len()) as u32)
             .primitive()?
             .await?
             .collect::<std::result::Result<_, _>>()?;
+        timing_end("htx-sync-take-read");
+        timing_start("htx-sync-take-text");
         let entries: js_sys::Array = read.iter().collect();
         let heads: Vec<StoredHead> = from_js_fields(&entries, StoredHead::FIELDS)?;
         let (mut raw, mut stored): (Vec<JsValue>, Vec<StoredHead>) = read
             .into_iter()
             .zip(heads)
-            .filter(|(_, h)| !in_flight.contains(&h.key))
+            .filter(|(_, h)| !skip.contains(h.key.as_str()))
             .unzip();
-        let mut texts = Vec::with_capacity(raw.len());
-        for v in &raw {
-            let record = js_sys::Reflect::get(v, &JsValue::from_str("record"))
-                .map_err(|_| StorageError::decode("no record"))?;
-            let text = js_sys::JSON::stringify(&record)
-                .map_err(|_| StorageError::decode("record not JSON"))?;
-            texts.push(String::from(text));
-        }
+        let mut texts = raw.iter().map(record_text).collect::<Result<Vec<_>>>()?;
         let sizes: Vec<usize> = stored
             .iter()
             .zip(&texts)
@@ -135,6 +187,8 @@ impl DeviceStore {
         raw.truncate(n);
         stored.truncate(n);
         texts.truncate(n);
+        timing_end("htx-sync-take-text");
+        timing_start("htx-sync-take-mark");
         if n > 0 {
             let mut marks = sent_marks(&meta).await?;
             for h in &stored {
@@ -143,24 +197,30 @@ impl DeviceStore {
             put_keyed(&meta, SENT, &marks)?;
         }
         tx.commit().await?;
+        timing_end("htx-sync-take-mark");
         let records_json = format!("[{}]", texts.join(","));
         let photos = raw
             .iter()
             .flat_map(super::photos::names_in_outbox_entry)
             .collect();
+        let queued = stored.iter().map(|h| h.queued_ms).collect();
         let heads = stored
             .into_iter()
-            .map(|h| OutboxHead {
-                key: h.key,
-                visit_id: h.visit_id,
-                revision: h.revision,
-                hash: h.record.hash,
+            .map(|h| {
+                let (key, visit_id, revision, hash) = h.hash()?;
+                Ok(OutboxHead {
+                    key,
+                    visit_id,
+                    revision,
+                    hash,
+                })
             })
-            .collect();
+            .collect::<Result<_>>()?;
         Ok(TakenBatch {
             heads,
             records_json,
             photos,
+            queued,
         })
     }
 
@@ -172,11 +232,11 @@ impl DeviceStore {
         let tx = self.tx(&[stores::OUTBOX, stores::META], true)?;
         let store = tx.object_store(stores::OUTBOX)?;
         let key = OutboxEntry::key_of(id, revision);
-        let entry: Option<OutboxEntry> = get_as(&store, &key).await?;
+        let entry: Option<JsValue> = store.get(key.as_str()).primitive()?.await?;
         let sent = match entry {
             None => false,
             // Counted on the entry by an earlier app.
-            Some(e) if e.attempts > 0 => true,
+            Some(e) if field(&e, "attempts").as_f64().unwrap_or(0.0) > 0.0 => true,
             Some(_)
                 if sent_marks(&tx.object_store(stores::META)?)
                     .await?
@@ -206,6 +266,7 @@ impl DeviceStore {
         let summaries = tx.object_store(stores::VISIT_SUMMARIES)?;
         let settled: Vec<&(OutboxHead, Settlement)> =
             results.iter().filter(|(_, s)| s.is_final()).collect();
+        timing_start("htx-sync-settle-marks");
         if !settled.is_empty() {
             let meta = tx.object_store(stores::META)?;
             let mut marks = sent_marks(&meta).await?;
@@ -217,33 +278,54 @@ impl DeviceStore {
                 put_keyed(&meta, SENT, &marks)?;
             }
         }
+        timing_end("htx-sync-settle-marks");
+        timing_start("htx-sync-settle-delete");
         let keys: Vec<&str> = settled.iter().map(|(e, _)| e.key.as_str()).collect();
         delete_keys(&outbox, &keys).await?;
+        timing_end("htx-sync-settle-delete");
+        timing_start("htx-sync-settle-read");
         let ids: Vec<String> = settled
             .iter()
             .map(|(e, _)| e.visit_id.to_string())
             .collect();
         let mut current = summaries_by_id(&summaries, &ids).await?;
+        timing_end("htx-sync-settle-read");
+        timing_start("htx-sync-settle-write");
+        // The stored summaries are changed in place, as objects: only the
+        // fields a settlement sets ([`VisitSummary`]'s `status`, `problems`,
+        // `review_comment`), without decoding and encoding each summary.
+        let set = |s: &JsValue, name: &str, value: &JsValue| {
+            js_sys::Reflect::set(s, &JsValue::from_str(name), value)
+                .map_err(|_| StorageError::decode("summary not an object"))
+        };
         for ((entry, settlement), id) in settled.into_iter().zip(&ids) {
             let summary = current.remove(id.as_str());
             let Some(status) = settlement.status() else {
                 continue;
             };
-            let Some(mut s) = summary else { continue };
-            if s.revision != entry.revision || s.status != LocalStatus::Waiting {
+            let Some(s) = summary else { continue };
+            let stored_revision = field(&s, "revision").as_f64();
+            if stored_revision != Some(f64::from(entry.revision))
+                || field(&s, "status").as_string().as_deref() != Some(LocalStatus::Waiting.as_str())
+            {
                 continue;
             }
-            s.status = status;
-            s.problems = match settlement {
-                Settlement::Rejected { errors } => errors.clone(),
-                _ => Vec::new(),
+            set(&s, "status", &JsValue::from_str(status.as_str()))?;
+            let problems = match settlement {
+                Settlement::Rejected { errors } => to_js(errors)?,
+                _ => js_sys::Array::new().into(),
             };
+            set(&s, "problems", &problems)?;
             if let Settlement::Returned { comment } = settlement {
-                s.review_comment = Some(comment.clone());
+                set(&s, "review_comment", &JsValue::from_str(comment))?;
             }
-            summaries.put(to_js(&s)?).primitive()?;
+            summaries.put(&s).primitive()?;
         }
-        Ok(tx.commit().await?)
+        timing_end("htx-sync-settle-write");
+        timing_start("htx-sync-settle-commit");
+        tx.commit().await?;
+        timing_end("htx-sync-settle-commit");
+        Ok(())
     }
 
     /// Fills the outbox from visits that were waiting before it existed.
@@ -263,7 +345,8 @@ impl DeviceStore {
         for s in waiting {
             if let Some(v) = self.get_visit(s.id).await? {
                 if v.revision == s.revision && v.state == htx_core::VisitState::Final {
-                    entries.push(OutboxEntry::new(&v, &s.account, now));
+                    entries
+                        .push(OutboxEntry::new(&v, &s.account, now).map_err(StorageError::decode)?);
                 }
             }
         }
@@ -283,29 +366,30 @@ impl DeviceStore {
 // request in that case, and key by key otherwise: request count, not bytes,
 // is what a settle of 200 entries costs (one range instead of 200 requests).
 
-/// The summaries in `store` of the visits whose ids are `keys`, by id.
+/// The summaries in `store` of the visits whose ids are `keys`, by id, as
+/// stored (objects, not decoded).
 async fn summaries_by_id(
     store: &ObjectStore<'_>,
     keys: &[String],
-) -> Result<HashMap<String, VisitSummary>> {
+) -> Result<HashMap<String, JsValue>> {
     let mut found = HashMap::with_capacity(keys.len());
     let (Some(lo), Some(hi)) = (keys.iter().min(), keys.iter().max()) else {
         return Ok(found);
     };
     // At most twice the batch: a wide range falls back to reads by key.
-    let near: Vec<VisitSummary> = from_js_all(
-        store
-            .get_all()
-            .with_query::<String, _>(KeyRange::Bound(lo.clone(), false, hi.clone(), false))
-            .with_limit(2 * keys.len() as u32)
-            .primitive()?
-            .await?,
-    )?;
+    let near = store
+        .get_all()
+        .with_query::<String, _>(KeyRange::Bound(lo.clone(), false, hi.clone(), false))
+        .with_limit(2 * keys.len() as u32)
+        .primitive()?
+        .await?;
     let wanted: HashSet<&str> = keys.iter().map(String::as_str).collect();
     for s in near {
-        let id = s.id.to_string();
-        if wanted.contains(id.as_str()) {
-            found.insert(id, s);
+        let s = s?;
+        if let Some(id) = field(&s, "id").as_string() {
+            if wanted.contains(id.as_str()) {
+                found.insert(id, s);
+            }
         }
     }
     let missing: Vec<&String> = keys.iter().filter(|k| !found.contains_key(*k)).collect();
@@ -320,7 +404,7 @@ async fn summaries_by_id(
     {
         let raw: Option<JsValue> = raw?;
         if let Some(r) = raw {
-            found.insert(k.clone(), from_js(&r)?);
+            found.insert(k.clone(), r);
         }
     }
     Ok(found)
@@ -392,9 +476,9 @@ pub(super) fn queue_if_waiting(
     now_ms: f64,
 ) -> Result<()> {
     if summary.status == LocalStatus::Waiting && visit.state == htx_core::VisitState::Final {
-        outbox
-            .put(to_js(&OutboxEntry::new(visit, &summary.account, now_ms))?)
-            .primitive()?;
+        let entry =
+            OutboxEntry::new(visit, &summary.account, now_ms).map_err(StorageError::decode)?;
+        outbox.put(to_js(&entry)?).primitive()?;
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 //!
 //! Records are plain JS objects, not serde: a `Blob` has no serde form, and
 //! IndexedDB stores it as a file without copying it through wasm memory.
+use super::json::field;
 use super::schema::stores;
 use super::{DeviceStore, Result, StorageError};
 use indexed_db_futures::prelude::*;
@@ -21,10 +22,6 @@ pub struct StoredPhoto {
     pub uploaded: bool,
 }
 
-fn field(record: &JsValue, name: &str) -> JsValue {
-    Reflect::get(record, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
-}
-
 /// The SHA-256 of each photo a stored visit names, read without decoding it.
 fn names_in_visit(visit: &JsValue) -> Vec<String> {
     let list = field(visit, "photos");
@@ -37,8 +34,16 @@ fn names_in_visit(visit: &JsValue) -> Vec<String> {
         .collect()
 }
 
-/// The same for a stored outbox entry (`record.visit.photos`).
+/// The same for a stored outbox entry: its `photos`, or for an entry an
+/// earlier app queued, its record's (`record.visit.photos`).
 pub(super) fn names_in_outbox_entry(entry: &JsValue) -> Vec<String> {
+    let named = field(entry, "photos");
+    if js_sys::Array::is_array(&named) {
+        return js_sys::Array::from(&named)
+            .iter()
+            .filter_map(|p| p.as_string())
+            .collect();
+    }
     names_in_visit(&field(&field(entry, "record"), "visit"))
 }
 

@@ -589,8 +589,8 @@ async fn upgrade_from_version_5_keeps_every_state_and_photo_and_sends_only_the_w
         .await
         .unwrap();
     v5.close();
-    // As schema 5 stored them: no account, and a push attempt counted on
-    // the outbox entry itself.
+    // As schema 5 stored them: no account, the record as an object, and a
+    // push attempt counted on the outbox entry itself.
     rewrite_records(name, 5, &[stores::VISIT_SUMMARIES, stores::OUTBOX], |r| {
         js_sys::Reflect::delete_property(
             wasm_bindgen::JsCast::unchecked_ref::<js_sys::Object>(r),
@@ -599,6 +599,7 @@ async fn upgrade_from_version_5_keeps_every_state_and_photo_and_sends_only_the_w
         .unwrap();
     })
     .await;
+    rewrite_records(name, 5, &[stores::OUTBOX], record_as_object).await;
     let sent_key = htx_core::outbox::OutboxEntry::key_of(sending.id, 0);
     rewrite_records(name, 5, &[stores::OUTBOX], |e| {
         if js_sys::Reflect::get(e, &"key".into()).unwrap().as_string() == Some(sent_key.clone()) {
@@ -649,6 +650,19 @@ async fn upgrade_from_version_5_keeps_every_state_and_photo_and_sends_only_the_w
     DeviceStore::delete(name).await.unwrap();
 }
 
+/// An outbox entry as the app queued it before records were kept as text:
+/// the record an object (`record`), no `hash`, `photos` or `record_json`.
+fn record_as_object(e: &wasm_bindgen::JsValue) {
+    use wasm_bindgen::JsValue;
+    let o: &js_sys::Object = wasm_bindgen::JsCast::unchecked_ref(e);
+    let text = js_sys::Reflect::get(e, &"record_json".into()).unwrap();
+    let record = js_sys::JSON::parse(&text.as_string().expect("record_json")).unwrap();
+    js_sys::Reflect::set(e, &"record".into(), &record).unwrap();
+    for gone in ["record_json", "hash", "photos"] {
+        js_sys::Reflect::delete_property(o, &JsValue::from_str(gone)).unwrap();
+    }
+}
+
 /// What the app stored before records went through JSON (serde-wasm-bindgen):
 /// an absent value was a property holding `undefined`, not `null`.
 fn absent_as_undefined(v: &wasm_bindgen::JsValue) {
@@ -674,6 +688,7 @@ async fn records_an_earlier_app_stored_read_the_same() {
     let waiting = save_as(&store, OFFICER, 2, VisitState::Final).await;
     let summary = store.get_summary(draft.id).await.unwrap().unwrap();
     store.close();
+    rewrite_records(name, SCHEMA_VERSION, &[stores::OUTBOX], record_as_object).await;
     let all = [stores::VISITS, stores::VISIT_SUMMARIES, stores::OUTBOX];
     let rewritten = rewrite_records(name, SCHEMA_VERSION, &all, absent_as_undefined).await;
     // An earlier app counted a push attempt on the entry itself.
@@ -814,4 +829,70 @@ async fn a_camera_sized_photo_is_shrunk_and_a_non_image_refused() {
         Some(PhotoError::NotAnImage),
         "the claimed type is not trusted"
     );
+}
+
+#[wasm_bindgen_test]
+async fn the_batch_after_one_in_flight_takes_the_rest_of_the_queue_once() {
+    let name = "t-take-after";
+    let store = fresh(name, SCHEMA_VERSION).await;
+    let n = htx_core::outbox::MAX_BATCH_RECORDS as u32 + 7;
+    // Saved in a loop: many share a millisecond, so the queue has ties at
+    // the end of the first batch.
+    for _ in 0..n {
+        let mut v = visit(1, "hàng đợi");
+        v.id = Uuid::now_v7();
+        v.state = VisitState::Final;
+        let s = htx_core::device::VisitSummary::of(&v, None, None, 1_000);
+        store.save_visit(&v, &s).await.unwrap();
+    }
+    let first = store.take_batch(OFFICER).await.unwrap();
+    assert_eq!(first.heads.len(), htx_core::outbox::MAX_BATCH_RECORDS);
+    let second = store.take_batch_after(OFFICER, Some(&first)).await.unwrap();
+    let mut ids: Vec<Uuid> = first.heads.iter().map(|h| h.visit_id).collect();
+    ids.extend(second.heads.iter().map(|h| h.visit_id));
+    assert_eq!(ids.len(), n as usize, "each waiting revision taken once");
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n as usize, "no revision in both batches");
+    let nothing = store
+        .take_batch_after(OFFICER, Some(&second))
+        .await
+        .unwrap();
+    assert!(nothing.heads.is_empty());
+    store.close();
+    DeviceStore::delete(name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_batch_names_the_photos_of_its_records_as_queued_now_and_before() {
+    let name = "t-take-photos";
+    let store = fresh(name, SCHEMA_VERSION).await;
+    let mut v = visit(1, "có ảnh");
+    v.officer = OFFICER.into();
+    v.state = VisitState::Final;
+    let sha = "cd".repeat(32);
+    v.photos.push(htx_core::visit::PhotoRef {
+        id: Uuid::now_v7(),
+        sha256: sha.clone(),
+        caption: String::new(),
+    });
+    let s = htx_core::device::VisitSummary::of(&v, None, None, 1_000);
+    store.save_visit(&v, &s).await.unwrap();
+    let batch = store.take_batch(OFFICER).await.unwrap();
+    assert_eq!(batch.photos, vec![sha.clone()]);
+    let sent: Vec<htx_core::sync::VisitRevision> =
+        serde_json::from_str(&batch.records_json).unwrap();
+    assert_eq!(sent, vec![htx_core::sync::VisitRevision::new(v.clone())]);
+    store.close();
+    // The same entry as an earlier app queued it (the record an object).
+    rewrite_records(name, SCHEMA_VERSION, &[stores::OUTBOX], record_as_object).await;
+    let store = DeviceStore::open_at(name, SCHEMA_VERSION).await.unwrap();
+    let batch = store.take_batch(OFFICER).await.unwrap();
+    assert_eq!(batch.photos, vec![sha]);
+    assert_eq!(
+        batch.heads[0].hash,
+        htx_core::sync::VisitRevision::new(v).hash
+    );
+    store.close();
+    DeviceStore::delete(name).await.unwrap();
 }

@@ -27,6 +27,12 @@ const ENVELOPE_BYTES: usize = 4 * 1024;
 
 /// One final revision waiting to be sent, frozen when it was finalized: a
 /// later edit of the visit makes a new entry, it never changes this one.
+///
+/// The record is kept as its JSON text: taking a batch then reads strings
+/// and joins them, instead of reading each visit back as an object and
+/// writing it out again. Entries queued by earlier versions of the app hold
+/// the record as an object (`record`) instead of `hash`, `photos` and
+/// `record_json`; the device reads both (see its storage's outbox).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct OutboxEntry {
     /// `"<visit id>/<revision, 10 digits>"`, see [`OutboxEntry::key_of`].
@@ -39,37 +45,38 @@ pub struct OutboxEntry {
     /// revision, so an edit must become a new revision (see [`edit_mode`]).
     #[serde(default)]
     pub attempts: u32,
-    /// Size of `record` as JSON, measured once when queued (batches are
-    /// planned by it without serialising every record again).
+    /// Length of `record_json` (batches are planned by it).
     #[serde(default)]
     pub bytes: u32,
     /// The account whose visit this is ([`crate::device::VisitSummary::account`]):
     /// a sync sends only the signed-in account's entries.
     #[serde(default)]
     pub account: String,
-    pub record: VisitRevision,
+    /// The record's content hash ([`VisitRevision::hash`]).
+    pub hash: ContentHash,
+    /// The photos (SHA-256) the record names: uploaded before it.
+    #[serde(default)]
+    pub photos: Vec<String>,
+    /// The [`VisitRevision`] as JSON, sent as it is.
+    pub record_json: String,
 }
 
 impl OutboxEntry {
-    pub fn new(visit: &Visit, account: &str, queued_ms: f64) -> OutboxEntry {
+    pub fn new(visit: &Visit, account: &str, queued_ms: f64) -> serde_json::Result<OutboxEntry> {
         let record = VisitRevision::new(visit.clone());
-        OutboxEntry {
+        let record_json = serde_json::to_string(&record)?;
+        Ok(OutboxEntry {
             key: Self::key_of(visit.id, visit.revision),
             visit_id: visit.id,
             revision: visit.revision,
             queued_ms,
             attempts: 0,
-            bytes: Self::size_of(&record),
+            bytes: record_json.len() as u32,
             account: account.to_string(),
-            record,
-        }
-    }
-
-    /// JSON size of a record, as [`batch_len`] counts it.
-    pub fn size_of(record: &VisitRevision) -> u32 {
-        serde_json::to_string(record)
-            .map(|s| s.len() as u32)
-            .unwrap_or(u32::MAX)
+            hash: record.hash,
+            photos: visit.photos.iter().map(|p| p.sha256.clone()).collect(),
+            record_json,
+        })
     }
 
     /// The size [`batch_len`] plans by for a stored entry: its `bytes`, or
@@ -90,7 +97,10 @@ impl OutboxEntry {
     }
 
     pub fn record_key(&self) -> RecordKey {
-        self.record.key()
+        RecordKey {
+            id: self.visit_id,
+            revision: self.revision,
+        }
     }
 
     /// What the sync keeps of this entry while its record is on the wire.
@@ -99,7 +109,7 @@ impl OutboxEntry {
             key: self.key.clone(),
             visit_id: self.visit_id,
             revision: self.revision,
-            hash: self.record.hash.clone(),
+            hash: self.hash.clone(),
         }
     }
 }
@@ -282,6 +292,10 @@ mod tests {
         v
     }
 
+    fn started_at() -> chrono::DateTime<chrono::FixedOffset> {
+        final_visit().started_at
+    }
+
     fn receipt_for(
         e: &OutboxEntry,
         hash: &ContentHash,
@@ -292,34 +306,53 @@ mod tests {
             receipt: Some(Receipt {
                 key: e.record_key(),
                 hash: hash.clone(),
-                received_at: e.record.visit.started_at,
+                received_at: started_at(),
             }),
             review,
         }
     }
 
+    fn entry() -> OutboxEntry {
+        OutboxEntry::new(&final_visit(), "canbo1", 1.0).unwrap()
+    }
+
     #[test]
     fn entries_know_their_size() {
-        let e = OutboxEntry::new(&final_visit(), "canbo1", 1.0);
-        let json = serde_json::to_string(&e.record).unwrap();
-        assert_eq!(OutboxEntry::planned_len(e.bytes, &json), json.len());
+        let e = entry();
+        let json = &e.record_json;
+        assert_eq!(OutboxEntry::planned_len(e.bytes, json), json.len());
         let old = OutboxEntry {
             bytes: 0,
             ..e.clone()
         };
         assert_eq!(
-            OutboxEntry::planned_len(old.bytes, &json),
-            OutboxEntry::planned_len(e.bytes, &json)
+            OutboxEntry::planned_len(old.bytes, json),
+            OutboxEntry::planned_len(e.bytes, json)
         );
     }
 
     #[test]
+    fn an_entry_holds_its_record_as_sent_and_names_its_photos() {
+        let mut v = final_visit();
+        v.photos.push(crate::visit::PhotoRef {
+            id: Uuid::now_v7(),
+            sha256: "ab".repeat(32),
+            caption: String::new(),
+        });
+        let e = OutboxEntry::new(&v, "canbo1", 1.0).unwrap();
+        let record: VisitRevision = serde_json::from_str(&e.record_json).unwrap();
+        assert_eq!(record, VisitRevision::new(v.clone()));
+        assert_eq!((&e.hash, e.record_key()), (&record.hash, record.key()));
+        assert_eq!(e.photos, vec!["ab".repeat(32)]);
+    }
+
+    #[test]
     fn a_head_names_the_same_record() {
-        let e = OutboxEntry::new(&final_visit(), "canbo1", 1.0);
+        let e = entry();
         let h = e.head();
         assert_eq!(
             (h.record_key(), &h.hash, &h.key),
-            (e.record_key(), &e.record.hash, &e.key)
+            (e.record_key(), &e.hash, &e.key)
         );
     }
 
@@ -333,12 +366,12 @@ mod tests {
 
     #[test]
     fn only_a_receipt_with_the_same_hash_confirms() {
-        let e = OutboxEntry::new(&final_visit(), "canbo1", 1.0);
+        let e = entry();
         let accepted = RecordOutcome::Accepted {
             receipt: Receipt {
                 key: e.record_key(),
-                hash: e.record.hash.clone(),
-                received_at: e.record.visit.started_at,
+                hash: e.hash.clone(),
+                received_at: started_at(),
             },
         };
         // Accepted but no receipt (the receipt call failed): stays queued.
@@ -348,11 +381,7 @@ mod tests {
         );
         // No push answer at all (cut connection) but the receipt shows it arrived.
         assert_eq!(
-            settle(
-                &e.head(),
-                None,
-                Some(&receipt_for(&e, &e.record.hash, None))
-            ),
+            settle(&e.head(), None, Some(&receipt_for(&e, &e.hash, None))),
             Settlement::Confirmed
         );
         // The receipt says the server does not hold it.
@@ -376,7 +405,7 @@ mod tests {
 
     #[test]
     fn refusals_settle_without_a_receipt_and_reviews_show() {
-        let e = OutboxEntry::new(&final_visit(), "canbo1", 1.0);
+        let e = entry();
         let errors = vec![ValidationError::new(
             "facts.members",
             crate::problem::ErrorCode::Required,
@@ -405,12 +434,12 @@ mod tests {
             decision: ReviewDecision::Returned,
             comment: "Thiếu số thành viên".into(),
             reviewer: "lmhtx1".into(),
-            reviewed_at: e.record.visit.started_at,
+            reviewed_at: started_at(),
         };
         let s = settle(
             &e.head(),
             None,
-            Some(&receipt_for(&e, &e.record.hash, Some(review))),
+            Some(&receipt_for(&e, &e.hash, Some(review))),
         );
         assert_eq!(
             s,

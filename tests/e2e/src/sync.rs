@@ -110,7 +110,7 @@ r.onsuccess = () => {
 /// Non-final visits are stored as drafts, outside the outbox.
 pub async fn store_on_device(app: &TestApp, orgs: &[Organisation], visits: &[Visit]) -> Result<()> {
     let now_ms = Utc::now().timestamp_millis();
-    let rows: Vec<Value> = visits
+    let rows = visits
         .iter()
         .enumerate()
         .map(|(i, v)| {
@@ -119,10 +119,11 @@ pub async fn store_on_device(app: &TestApp, orgs: &[Organisation], visits: &[Vis
             let summary = VisitSummary::of(v, org, None, t);
             let entry = v
                 .is_final()
-                .then(|| OutboxEntry::new(v, &summary.account, t as f64));
-            json!([v, summary, entry])
+                .then(|| OutboxEntry::new(v, &summary.account, t as f64))
+                .transpose()?;
+            Ok(json!([v, summary, entry]))
         })
-        .collect();
+        .collect::<Result<Vec<Value>>>()?;
     // Chunks keep each WebDriver call small.
     for chunk in rows.chunks(500) {
         let text = serde_json::to_string(chunk)?;

@@ -95,20 +95,38 @@ async fn sync_once(app: &TestApp) -> Result<f64> {
     }
 }
 
-/// Where the last sync's time went, from the app's own measures.
+/// Where the last sync's time went, from the app's own measures: each
+/// phase, then the steps inside a phase (`htx-sync-<phase>-<step>`).
 async fn breakdown(app: &TestApp) -> Result<String> {
     let v = app
         .browser
         .exec(
-            "const out = {}; for (const n of ['count', 'take', 'push', 'receipt', 'settle', 'pull']) \
-             out[n] = performance.getEntriesByName('htx-sync-' + n).reduce((a, e) => a + e.duration, 0); return out;",
+            "const out = {}; for (const e of performance.getEntriesByType('measure')) \
+             if (e.name.startsWith('htx-sync-')) out[e.name.slice(9)] = (out[e.name.slice(9)] || 0) + e.duration; \
+             return out;",
         )
         .await?;
-    Ok(["count", "take", "push", "receipt", "settle", "pull"]
-        .iter()
-        .map(|k| format!("{k} {:.0} ms", v[*k].as_f64().unwrap_or(f64::NAN)))
-        .collect::<Vec<_>>()
-        .join(", "))
+    let Some(all) = v.as_object() else {
+        bail!("no measures: {v}");
+    };
+    let order = ["count", "take", "push", "receipt", "settle", "pull"];
+    let mut parts = Vec::new();
+    for phase in order {
+        let ms = all.get(phase).and_then(Value::as_f64).unwrap_or(0.0);
+        let steps: Vec<String> = all
+            .iter()
+            .filter_map(|(k, v)| {
+                let step = k.strip_prefix(phase)?.strip_prefix('-')?;
+                Some(format!("{step} {:.0}", v.as_f64()?))
+            })
+            .collect();
+        if steps.is_empty() {
+            parts.push(format!("{phase} {ms:.0} ms"));
+        } else {
+            parts.push(format!("{phase} {ms:.0} ms ({})", steps.join(", ")));
+        }
+    }
+    Ok(parts.join(", "))
 }
 
 async fn device_end_to_end(app: &TestApp, orgs: &[Organisation]) -> Result<()> {
@@ -490,9 +508,14 @@ async fn main() -> Result<()> {
         );
         sign_in(&app, OFFICER.0, OFFICER.1).await?;
         let orgs = officer_organisations(&app, OFFICER.0, OFFICER.1).await?;
-        // SYNC_BENCH=server: only the server's figures (quicker, no browser work).
-        if std::env::var("SYNC_BENCH").as_deref() != Ok("server") {
+        // SYNC_BENCH=server: only the server's figures (quicker, no browser
+        // work); SYNC_BENCH=device: only the browser's.
+        let only = std::env::var("SYNC_BENCH").unwrap_or_default();
+        if only != "server" {
             device_end_to_end(&app, &orgs).await?;
+        }
+        if only == "device" {
+            return Ok(());
         }
         server_load(&app, &orgs).await
     }
