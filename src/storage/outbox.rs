@@ -65,12 +65,17 @@ impl StoredHead {
         "hash",
     ];
 
-    fn hash(self) -> Result<(String, Uuid, u32, ContentHash)> {
+    fn into_head(self) -> Result<OutboxHead> {
         let hash = self
             .hash
             .or(self.record.map(|r| r.hash))
             .ok_or_else(|| StorageError::decode("outbox entry without a hash"))?;
-        Ok((self.key, self.visit_id, self.revision, hash))
+        Ok(OutboxHead {
+            key: self.key,
+            visit_id: self.visit_id,
+            revision: self.revision,
+            hash,
+        })
     }
 }
 
@@ -206,15 +211,7 @@ impl DeviceStore {
         let queued = stored.iter().map(|h| h.queued_ms).collect();
         let heads = stored
             .into_iter()
-            .map(|h| {
-                let (key, visit_id, revision, hash) = h.hash()?;
-                Ok(OutboxHead {
-                    key,
-                    visit_id,
-                    revision,
-                    hash,
-                })
-            })
+            .map(StoredHead::into_head)
             .collect::<Result<_>>()?;
         Ok(TakenBatch {
             heads,
