@@ -4,7 +4,7 @@
 //! account, so the next user of the phone never sees or sends the previous
 //! officer's visits as their own. Nothing is ever deleted: the visits wait,
 //! unseen, until their own officer signs in again.
-use super::json::{from_js, from_js_all, to_js};
+use super::json::{field, from_js, from_js_all, set_field, to_js};
 use super::schema::{indexes, stores};
 use super::{DeviceStore, Result, StorageError};
 use htx_core::device::VisitSummary;
@@ -180,10 +180,8 @@ impl DeviceStore {
             .await?
             .collect::<std::result::Result<_, _>>()?;
         for raw in entries.into_iter().filter(|e| !has_account(e)) {
-            let id = js_sys::Reflect::get(&raw, &JsValue::from_str("visit_id"))
-                .ok()
-                .and_then(|v| v.as_string());
-            let account = id
+            let account = field(&raw, "visit_id")
+                .as_string()
                 .and_then(|id| Uuid::parse_str(&id).ok())
                 .and_then(|id| accounts.get(&id).or_else(|| visits.get(&id)).cloned())
                 .unwrap_or_default();
@@ -203,15 +201,9 @@ impl DeviceStore {
 }
 
 fn has_account(record: &JsValue) -> bool {
-    js_sys::Reflect::get(record, &JsValue::from_str("account")).is_ok_and(|v| v.is_string())
+    field(record, "account").is_string()
 }
 
 fn set_account(record: &JsValue, account: &str) -> Result<()> {
-    js_sys::Reflect::set(
-        record,
-        &JsValue::from_str("account"),
-        &JsValue::from_str(account),
-    )
-    .map(|_| ())
-    .map_err(|_| StorageError::decode("account"))
+    set_field(record, "account", &JsValue::from_str(account))
 }

@@ -42,6 +42,14 @@ pub(crate) fn field(record: &JsValue, name: &str) -> JsValue {
     js_sys::Reflect::get(record, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// Sets property `name` of a stored object in place (the rest of it is
+/// neither decoded nor rewritten).
+pub(crate) fn set_field(record: &JsValue, name: &str, value: &JsValue) -> Result<()> {
+    js_sys::Reflect::set(record, &JsValue::from_str(name), value)
+        .map(|_| ())
+        .map_err(|_| StorageError::decode(name))
+}
+
 /// The record of `key` in `store`, if there is one.
 pub(crate) async fn get_as<T: DeserializeOwned>(
     store: &ObjectStore<'_>,

@@ -2,7 +2,7 @@
 //! ([`htx_core::outbox`] holds the rules). Every change to it happens in the
 //! same transaction as the visit and summary it concerns, so a crash never
 //! leaves a final visit unqueued or a queue entry without its visit.
-use super::json::{field, from_js_fields, get_as, put_keyed, to_js};
+use super::json::{field, from_js_fields, get_as, put_keyed, set_field, to_js};
 use super::schema::{indexes, stores};
 use super::{DeviceStore, Result, StorageError};
 use crate::timing::{timing_end, timing_start};
@@ -291,10 +291,6 @@ impl DeviceStore {
         // The stored summaries are changed in place, as objects: only the
         // fields a settlement sets ([`VisitSummary`]'s `status`, `problems`,
         // `review_comment`), without decoding and encoding each summary.
-        let set = |s: &JsValue, name: &str, value: &JsValue| {
-            js_sys::Reflect::set(s, &JsValue::from_str(name), value)
-                .map_err(|_| StorageError::decode("summary not an object"))
-        };
         for ((entry, settlement), id) in settled.into_iter().zip(&ids) {
             let summary = current.remove(id.as_str());
             let Some(status) = settlement.status() else {
@@ -307,14 +303,14 @@ impl DeviceStore {
             {
                 continue;
             }
-            set(&s, "status", &JsValue::from_str(status.as_str()))?;
+            set_field(&s, "status", &JsValue::from_str(status.as_str()))?;
             let problems = match settlement {
                 Settlement::Rejected { errors } => to_js(errors)?,
                 _ => js_sys::Array::new().into(),
             };
-            set(&s, "problems", &problems)?;
+            set_field(&s, "problems", &problems)?;
             if let Settlement::Returned { comment } = settlement {
-                set(&s, "review_comment", &JsValue::from_str(comment))?;
+                set_field(&s, "review_comment", &JsValue::from_str(comment))?;
             }
             summaries.put(&s).primitive()?;
         }
