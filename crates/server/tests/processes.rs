@@ -260,6 +260,25 @@ async fn a_device_pulling_while_two_processes_take_pushes_sees_each_change_once(
     );
 }
 
+/// Publishes, as the admin through `base`, the next version of the
+/// built-in rubric (the same items, retitled): the version published.
+async fn publish_next_rubric(client: &reqwest::Client, base: &str) -> htx_core::Rubric {
+    let builtin = htx_core::Rubric::tt_01_2020();
+    let mut next = builtin.clone();
+    next.version = builtin.version + 1;
+    next.title_vi = format!("{} (sửa đổi)", builtin.title_vi);
+    let admin = login(client, base, "quantri").await;
+    let res = client
+        .post(format!("{base}/rubrics"))
+        .header(AUTHORIZATION, format!("Bearer {admin}"))
+        .json(&next)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    next
+}
+
 /// A rubric version published through one process is in force in the
 /// other at once: its devices get it at their next pull, and its staff see
 /// it, though that process loaded its rubrics before.
@@ -270,19 +289,7 @@ async fn a_rubric_published_through_one_process_is_in_force_in_the_other() {
     let client = reqwest::Client::new();
     let officer = login(&client, &b.base, "canbo1").await;
     let before = get_ok(&client, &format!("{}/sync/pull?since=0", b.base), &officer).await;
-    let builtin = htx_core::Rubric::tt_01_2020();
-    let mut next = builtin.clone();
-    next.version = builtin.version + 1;
-    next.title_vi = format!("{} (sửa đổi)", builtin.title_vi);
-    let admin = login(&client, &a.base, "quantri").await;
-    let res = client
-        .post(format!("{}/rubrics", a.base))
-        .header(AUTHORIZATION, format!("Bearer {admin}"))
-        .json(&next)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
+    let next = publish_next_rubric(&client, &a.base).await;
 
     let versions = |rubrics: &Value| -> Vec<(String, u64)> {
         rubrics
@@ -308,4 +315,62 @@ async fn a_rubric_published_through_one_process_is_in_force_in_the_other() {
     let reviewer = login(&client, &b.base, "kiemduyet").await;
     let listed = get_ok(&client, &format!("{}/rubrics", b.base), &reviewer).await;
     assert!(versions(&listed).contains(&wanted), "{listed}");
+}
+
+/// A visit scored under a rubric version published through one process is
+/// graded by the other too, in its exports and dashboard, though that
+/// process loaded its rubrics before the version existed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visit_scored_under_a_rubric_published_elsewhere_is_graded_in_reports() {
+    use chrono::Datelike;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = two_processes(dir.path());
+    let client = reqwest::Client::new();
+    let next = publish_next_rubric(&client, &a.base).await;
+    let mut visit = final_visit(CANBO1_HTX[0], "chấm theo bộ tiêu chí mới");
+    let year = visit.local_date().year();
+    // Every item at its maximum under the new version: tốt.
+    let mut sheet = htx_core::ScoreSheet::new(&next, year);
+    for (code, max) in next.scored_items() {
+        sheet.set(code, max);
+    }
+    visit.score_sheet = Some(sheet);
+    let officer = login(&client, &a.base, "canbo1").await;
+    let pushed = push_ok(
+        &client,
+        &format!("{}/sync/push", a.base),
+        &officer,
+        &batch(vec![visit.clone()]),
+    )
+    .await;
+    assert_eq!(statuses(&pushed), ["accepted"]);
+
+    let reviewer = login(&client, &a.base, "kiemduyet").await;
+    let line_in = |base: String| {
+        let (client, reviewer) = (client.clone(), reviewer.clone());
+        let id = visit.id.to_string();
+        async move {
+            let res = client
+                .get(format!(
+                    "{base}/exports/visits.csv?year={year}&reviewed=false"
+                ))
+                .header(AUTHORIZATION, format!("Bearer {reviewer}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            let text = res.text().await.unwrap();
+            text.lines()
+                .find(|l| l.contains(&id))
+                .unwrap_or_else(|| panic!("visit {id} not exported: {text}"))
+                .to_owned()
+        }
+    };
+    let graded = line_in(a.base.clone()).await;
+    assert!(graded.split(',').any(|f| f == "Tốt"), "not tốt: {graded}");
+    assert_eq!(line_in(b.base.clone()).await, graded);
+    let dashboard = |base: &str| format!("{base}/dashboard?year={year}&reviewed=false");
+    let on_a = get_ok(&client, &dashboard(&a.base), &reviewer).await;
+    let on_b = get_ok(&client, &dashboard(&b.base), &reviewer).await;
+    assert_eq!(on_b["report"], on_a["report"]);
 }

@@ -18,7 +18,8 @@ pub async fn get(
 ) -> ApiResult<Json<Dashboard>> {
     let filter = q.parse(&state)?;
     let data = report::load(&state, &user, filter).await?;
-    let rubrics = state.rubrics();
+    // Published through any server process, as the pushes were scored.
+    let rubrics = state.fresh_rubrics().await?;
     // A province's year of visits: computed off the async threads.
     let dashboard = tokio::task::spawn_blocking(move || data.dashboard(&rubrics))
         .await

@@ -73,7 +73,8 @@ async fn download(
         Format::Xlsx => ("xlsx", XLSX_CONTENT_TYPE),
     };
     let file_name = format!("{base}{}.{ext}", data.file_suffix());
-    let rubrics = state.rubrics();
+    // Published through any server process, as the pushes were scored.
+    let rubrics = state.fresh_rubrics().await?;
     // Writing a workbook of a province's year is CPU work: off the async threads.
     let bytes = tokio::task::spawn_blocking(move || {
         let tables = tables(what, format, &data, &rubrics);
