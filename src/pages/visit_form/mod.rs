@@ -170,7 +170,7 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
         if let Some(p) = FormPart::of_path(&path) {
             open_part(p);
         }
-        focus_input(input_id(&path));
+        focus_element(input_id(&path));
     });
     let states = Memo::new(move |_| {
         let now = to_vn(&chrono::Utc::now());
@@ -215,8 +215,12 @@ fn VisitForm(loaded: Loaded) -> impl IntoView {
                 .find(|e| FormPart::of_path(&e.path).is_some())
                 .map(|e| e.path.clone());
             problems.set(errs);
-            if let Some(path) = first {
-                go_to_field.run(path);
+            match first {
+                Some(path) => go_to_field.run(path),
+                // Nothing to fix in a part (e.g. the start time is in the
+                // future: the phone's clock): the list itself, at the top of
+                // a form the officer has scrolled to its end.
+                None => focus_element(parts::FINALIZE_ERRORS.to_string()),
             }
         }
     };
@@ -288,9 +292,10 @@ fn check_final(
     .validate(v)
 }
 
-/// Puts the cursor in the input `id` once the part holding it is shown,
-/// so the officer sees and fixes what is wrong.
-fn focus_input(id: String) {
+/// Scrolls to the element `id` and focuses it (the cursor in an input)
+/// once the part holding it is shown, so the officer sees and fixes what
+/// is wrong.
+fn focus_element(id: String) {
     leptos::task::spawn_local(async move {
         // After the part is shown and the errors are rendered.
         let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(

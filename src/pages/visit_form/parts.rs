@@ -11,7 +11,7 @@ use htx_core::form::SECTIONS;
 use htx_core::format::format_datetime_vn;
 use htx_core::problem::ValidationError;
 use htx_core::progress::FormPart;
-use htx_core::validation::field_label;
+use htx_core::validation::labelled_message;
 use htx_core::{Organisation, Rubric, Visit};
 use leptos::prelude::*;
 
@@ -36,6 +36,9 @@ pub fn VisitHeading(
     }
 }
 
+/// The id of the list of what "Hoàn tất" found.
+pub const FINALIZE_ERRORS: &str = "finalize-errors";
+
 /// What the officer must know: the reviewer's comment, the server's
 /// reasons, the form's errors, "finalized", a failed save.
 #[component]
@@ -58,16 +61,16 @@ pub fn VisitNotices(
             </p>
         })}
         {move || (!problems.with(Vec::is_empty)).then(|| view! {
-            <div class="card error-summary" role="alert" data-testid="finalize-errors">
+            <div class="card error-summary" role="alert" data-testid="finalize-errors" id=FINALIZE_ERRORS tabindex="-1">
                 <strong>{t!(i18n, finalize_failed, n = problems.with(Vec::len))}</strong>
                 <ul>
                     {move || problems.get().into_iter().map(|e| {
-                        let (lvi, len) = field_label(&e.path);
+                        let (lvi, len) = labelled_message(&e);
                         let path = e.path.clone();
                         view! {
                             <li data-error-path=e.path.clone()>
                                 <a href=format!("#{}", htx_core::progress::input_id(&e.path)) data-error-link=e.path.clone() on:click=move |ev| { ev.prevent_default(); go_to_field.run(path.clone()); }>
-                                    {move || format!("{}: {}", pick(lvi, len), pick(&e.message_vi, &e.message_en))}
+                                    {move || pick(&lvi, &len).to_string()}
                                 </a>
                             </li>
                         }

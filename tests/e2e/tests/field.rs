@@ -763,3 +763,68 @@ async fn photos_body(app: &mut TestApp) -> Result<()> {
     );
     Ok(())
 }
+
+// ---------------------------------------------------------------- (6)
+
+/// "Hoàn tất" refused for a reason no part holds (the visit starts in the
+/// future: the phone's clock was wrong when it began): the list of reasons,
+/// at the top of the form, is scrolled into view and focused, since the
+/// officer tapped at the bottom of a long part.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_finalize_refused_for_the_clock_shows_why_in_view() {
+    let app = TestApp::start("finalize_clock").await;
+    let r = finalize_clock_body(&app).await;
+    app.finish(r).await;
+}
+
+async fn finalize_clock_body(app: &TestApp) -> Result<()> {
+    use htx_e2e::sync::{final_visits, officer_organisations, store_on_device};
+    sign_in(app, OFFICER.0, OFFICER.1).await?;
+    let orgs = officer_organisations(app, OFFICER.0, OFFICER.1).await?;
+    let mut visit = final_visits(&orgs, 1)?.remove(0);
+    visit.state = htx_core::VisitState::Draft;
+    visit.finished_at = None;
+    visit.started_at += chrono::Duration::days(2);
+    store_on_device(app, &orgs, std::slice::from_ref(&visit)).await?;
+
+    let b = &app.browser;
+    app.goto(&format!("/visits/{}", visit.id)).await?;
+    b.wait_for("[data-testid=finalize]", UI_TIMEOUT).await?;
+    b.click("[data-testid=finalize]").await?;
+    b.wait_for_text(
+        "[data-testid=finalize-errors]",
+        "Thời gian bắt đầu",
+        UI_TIMEOUT,
+    )
+    .await?;
+    // Each reason names its field once.
+    let said = b
+        .text("[data-testid=finalize-errors] li[data-error-path=started_at]")
+        .await?;
+    ensure!(
+        said.trim() == "Thời gian bắt đầu: không được ở tương lai",
+        "the reason reads {said:?}"
+    );
+    // Below the sticky top bar, inside the window, and focused.
+    htx_e2e::poll_until("the refusal in view and focused", UI_TIMEOUT, || async {
+        let v = b
+            .exec(
+                "const e = document.querySelector('[data-testid=finalize-errors]'); \
+                 const r = e.getBoundingClientRect(); \
+                 const bar = document.querySelector('.topbar').getBoundingClientRect().bottom; \
+                 return r.top >= bar && r.top < innerHeight && document.activeElement === e;",
+            )
+            .await?;
+        Ok((v == serde_json::json!(true)).then_some(()))
+    })
+    .await?;
+    b.screenshot("field-finalize-clock").await?;
+    ensure!(
+        b.attr("[data-testid=visit-status]", "data-status")
+            .await?
+            .as_deref()
+            == Some("draft"),
+        "a refused visit must stay a draft"
+    );
+    Ok(())
+}

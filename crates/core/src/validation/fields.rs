@@ -332,6 +332,21 @@ pub fn field_label(path: &str) -> (&'static str, &'static str) {
     (label_vi_for(path), label_en_for(path))
 }
 
+/// An error as a list of errors shows it, away from its field: "label:
+/// message" (Vietnamese, English), the label once when the message begins
+/// with it ("Thời gian bắt đầu: không được ở tương lai").
+pub fn labelled_message(e: &crate::problem::ValidationError) -> (String, String) {
+    let (vi, en) = field_label(&e.path);
+    let join = |label: &str, message: &str| {
+        if label.is_empty() || message.starts_with(label) {
+            message.to_string()
+        } else {
+            format!("{label}: {message}")
+        }
+    };
+    (join(vi, &e.message_vi), join(en, &e.message_en))
+}
+
 pub(super) fn label_vi_for(path: &str) -> &'static str {
     labels_for(path).0
 }

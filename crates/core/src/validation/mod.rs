@@ -724,6 +724,36 @@ mod tests {
         );
     }
 
+    /// In the list of what "Hoàn tất" found, each error names its field
+    /// once, whether or not its message begins with the field's label.
+    #[test]
+    fn a_listed_error_names_its_field_once() {
+        assert_eq!(
+            labelled_message(&in_future("started_at")),
+            (
+                "Thời gian bắt đầu: không được ở tương lai".to_string(),
+                "Start time: must not be in the future".to_string()
+            )
+        );
+        assert_eq!(
+            labelled_message(&required("facts.members.official")).0,
+            "Thành viên chính thức: bắt buộc nhập"
+        );
+        let before = ValidationError::new(
+            "finished_at",
+            ErrorCode::BeforeStart,
+            "Trước thời gian bắt đầu",
+            "Before the start time",
+        );
+        assert_eq!(
+            labelled_message(&before),
+            (
+                "Thời gian kết thúc: Trước thời gian bắt đầu".to_string(),
+                "Finish time: Before the start time".to_string()
+            )
+        );
+    }
+
     #[test]
     fn empty_draft_is_valid_and_final_is_not() {
         let o = org();
