@@ -137,4 +137,4 @@ printf '  %-26s %s\n' \
   "chromium" "$(chromium --version 2>/dev/null)" \
   "chromedriver" "$(chromedriver --version | cut -d' ' -f1-2)" \
   "firefox" "$(firefox-esr --version 2>/dev/null)" \
-  "geckodriver" "$(geckodriver --version | head -1)"
+  "geckodriver" "$(geckodriver --version | sed -n 1p)"
