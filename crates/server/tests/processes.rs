@@ -93,8 +93,8 @@ async fn login(client: &reqwest::Client, base: &str, username: &str) -> String {
     body["token"].as_str().unwrap().to_owned()
 }
 
-/// GET `url` as `token`, expecting 200: its JSON body.
-async fn get_ok(client: &reqwest::Client, url: &str, token: &str) -> Value {
+/// GET `url` as `token`, expecting 200: its body.
+async fn get_text(client: &reqwest::Client, url: &str, token: &str) -> String {
     let res = client
         .get(url)
         .header(AUTHORIZATION, format!("Bearer {token}"))
@@ -102,7 +102,12 @@ async fn get_ok(client: &reqwest::Client, url: &str, token: &str) -> Value {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK, "{url}");
-    res.json().await.unwrap()
+    res.text().await.unwrap()
+}
+
+/// GET `url` as `token`, expecting 200: its JSON body.
+async fn get_ok(client: &reqwest::Client, url: &str, token: &str) -> Value {
+    serde_json::from_str(&get_text(client, url, token).await).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -346,29 +351,21 @@ async fn a_visit_scored_under_a_rubric_published_elsewhere_is_graded_in_reports(
     assert_eq!(statuses(&pushed), ["accepted"]);
 
     let reviewer = login(&client, &a.base, "kiemduyet").await;
-    let line_in = |base: String| {
-        let (client, reviewer) = (client.clone(), reviewer.clone());
-        let id = visit.id.to_string();
-        async move {
-            let res = client
-                .get(format!(
-                    "{base}/exports/visits.csv?year={year}&reviewed=false"
-                ))
-                .header(AUTHORIZATION, format!("Bearer {reviewer}"))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), StatusCode::OK);
-            let text = res.text().await.unwrap();
-            text.lines()
-                .find(|l| l.contains(&id))
-                .unwrap_or_else(|| panic!("visit {id} not exported: {text}"))
-                .to_owned()
-        }
+    let id = visit.id.to_string();
+    // The visit's line in an exported visits CSV.
+    let line_in = |text: String| {
+        text.lines()
+            .find(|l| l.contains(&id))
+            .unwrap_or_else(|| panic!("visit {id} not exported: {text}"))
+            .to_owned()
     };
-    let graded = line_in(a.base.clone()).await;
+    let csv = |base: &str| format!("{base}/exports/visits.csv?year={year}&reviewed=false");
+    let graded = line_in(get_text(&client, &csv(&a.base), &reviewer).await);
     assert!(graded.split(',').any(|f| f == "Tốt"), "not tốt: {graded}");
-    assert_eq!(line_in(b.base.clone()).await, graded);
+    assert_eq!(
+        line_in(get_text(&client, &csv(&b.base), &reviewer).await),
+        graded
+    );
     let dashboard = |base: &str| format!("{base}/dashboard?year={year}&reviewed=false");
     let on_a = get_ok(&client, &dashboard(&a.base), &reviewer).await;
     let on_b = get_ok(&client, &dashboard(&b.base), &reviewer).await;
