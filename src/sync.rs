@@ -85,6 +85,7 @@ struct Runner {
     again: bool,
     failures: u32,
     retry_timer: Option<i32>,
+    record_timer: Option<i32>,
 }
 
 thread_local! {
@@ -218,6 +219,9 @@ async fn run_loop(state: SyncState) {
         if !matches!(result, Ok(false)) {
             state.changes.update(|n| *n += 1);
         }
+        if matches!(result, Ok(true)) {
+            record_confirmations_later();
+        }
         count_waiting(state).await;
         let phase = match result {
             Ok(_) => {
@@ -255,6 +259,45 @@ async fn run_loop(state: SyncState) {
         if !again {
             return;
         }
+    }
+}
+
+/// How long after a run that confirmed visits their summaries are written
+/// as confirmed: off the run's path, and once for several runs close
+/// together.
+const RECORD_AFTER_MS: i32 = 2_000;
+
+/// Writes the run's confirmations into the stored summaries a little later
+/// ([`DeviceStore::record_confirmations`]; until then they read as
+/// confirmed all the same).
+fn record_confirmations_later() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let record = Closure::once_into_js(move || {
+        RUNNER.with(|r| r.borrow_mut().record_timer = None);
+        leptos::task::spawn_local(async move {
+            let account = crate::session::current_account();
+            let recorded = async {
+                DeviceStore::shared()
+                    .await?
+                    .record_confirmations(&account)
+                    .await
+            };
+            if let Err(e) = recorded.await {
+                leptos::logging::warn!("recording confirmations: {e}");
+            }
+        });
+    });
+    let handle = window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(
+            record.unchecked_ref(),
+            RECORD_AFTER_MS,
+        )
+        .ok();
+    if let Some(old) = RUNNER.with(|r| std::mem::replace(&mut r.borrow_mut().record_timer, handle))
+    {
+        window.clear_timeout_with_handle(old);
     }
 }
 

@@ -9,7 +9,7 @@ use crate::timing::{timing_end, timing_start};
 use htx_core::device::LocalStatus;
 use htx_core::device::VisitSummary;
 use htx_core::hash::ContentHash;
-use htx_core::outbox::{batch_len, OutboxEntry, OutboxHead, Settlement};
+use htx_core::outbox::{batch_len, derived_status, OutboxEntry, OutboxHead, Settlement};
 use htx_core::review::{ReviewDecision, ReviewOutcome};
 use indexed_db_futures::object_store::ObjectStore;
 use indexed_db_futures::prelude::*;
@@ -96,15 +96,23 @@ fn record_text(entry: &JsValue) -> Result<String> {
         .into())
 }
 
-/// Meta key set once the outbox has been filled from visits that were
-/// already waiting when the store was created (schema 3 → 4).
-const BACKFILLED: &str = "outbox_backfilled";
+/// Meta key set once the outbox has been filled from the summaries stored
+/// as waiting without an entry: visits already waiting when the store was
+/// created (schema 3 → 4), and, once more when confirmations began to be
+/// derived from the outbox ([`derived_status`]; the key was
+/// `outbox_backfilled` before), any an older app left there (an edit taken
+/// back, the app closed before the draft was saved): they were never sent,
+/// and would otherwise read as confirmed.
+const BACKFILLED: &str = "outbox_backfilled_2";
 
 /// Meta key: the outbox entries a push has carried that no receipt has
 /// settled yet, with how many pushes carried each. One small record written
 /// once per batch, instead of rewriting every entry (and its whole visit)
 /// to count its attempt. Entries an earlier app counted carry `attempts`.
 const SENT: &str = "outbox_sent";
+
+/// Summaries per transaction of [`DeviceStore::record_confirmations`].
+const RECORD_CHUNK: usize = 200;
 
 /// Outbox key → pushes that carried it.
 type SentMarks = BTreeMap<String, u32>;
@@ -224,9 +232,16 @@ impl DeviceStore {
     /// Before a final visit is edited: takes its revision back out of the
     /// outbox if it was never sent. Returns whether it had been sent (then
     /// the edit must be a new revision). One transaction, so a sync running
-    /// at the same moment either got it first (sent) or never sees it.
+    /// at the same moment either got it first (sent) or never sees it. The
+    /// summary becomes a draft in the same transaction: a waiting summary
+    /// out of the outbox reads as confirmed ([`derived_status`]), which a
+    /// revision taken back is not, even if the app stops before the form
+    /// saves the draft.
     pub async fn take_back(&self, id: Uuid, revision: u32) -> Result<bool> {
-        let tx = self.tx(&[stores::OUTBOX, stores::META], true)?;
+        let tx = self.tx(
+            &[stores::OUTBOX, stores::META, stores::VISIT_SUMMARIES],
+            true,
+        )?;
         let store = tx.object_store(stores::OUTBOX)?;
         let key = OutboxEntry::key_of(id, revision);
         let entry: Option<JsValue> = store.get(key.as_str()).primitive()?.await?;
@@ -243,6 +258,19 @@ impl DeviceStore {
             }
             Some(_) => {
                 store.delete(key.as_str()).primitive()?;
+                let summaries = tx.object_store(stores::VISIT_SUMMARIES)?;
+                let stored: Option<JsValue> =
+                    summaries.get(id.to_string().as_str()).primitive()?.await?;
+                if let Some(s) = stored {
+                    if field(&s, "revision").as_f64() == Some(f64::from(revision)) {
+                        set_field(
+                            &s,
+                            "status",
+                            &JsValue::from_str(LocalStatus::Draft.as_str()),
+                        )?;
+                        summaries.put(&s).primitive()?;
+                    }
+                }
                 false
             }
         };
@@ -250,10 +278,14 @@ impl DeviceStore {
         Ok(sent)
     }
 
-    /// Records what became of sent entries: settled ones leave the outbox
-    /// and their visit's summary takes the new state (unless the officer has
-    /// moved on to a newer revision meanwhile); pending ones stay queued.
-    /// The visits themselves are never touched: nothing is deleted by sync.
+    /// Records what became of sent entries: settled ones leave the outbox;
+    /// pending ones stay queued. A confirmed entry's leaving is its whole
+    /// record: its waiting summary now reads as confirmed
+    /// ([`derived_status`]), so a receipt for 200 visits costs one delete,
+    /// not 200 summary writes. A refused, conflicting or returned one writes
+    /// its summary's new state in the same transaction (unless the officer
+    /// has moved on to a newer revision meanwhile). The visits themselves
+    /// are never touched: nothing is deleted by sync.
     pub async fn settle(&self, results: &[(OutboxHead, Settlement)]) -> Result<()> {
         let tx = self.tx(
             &[stores::OUTBOX, stores::VISIT_SUMMARIES, stores::META],
@@ -280,18 +312,20 @@ impl DeviceStore {
         let keys: Vec<&str> = settled.iter().map(|(e, _)| e.key.as_str()).collect();
         delete_keys(&outbox, &keys).await?;
         timing_end("htx-sync-settle-delete");
-        timing_start("htx-sync-settle-read");
-        let ids: Vec<String> = settled
+        timing_start("htx-sync-settle-write");
+        let refused: Vec<&(OutboxHead, Settlement)> = settled
+            .into_iter()
+            .filter(|(_, s)| *s != Settlement::Confirmed)
+            .collect();
+        let ids: Vec<String> = refused
             .iter()
             .map(|(e, _)| e.visit_id.to_string())
             .collect();
         let mut current = summaries_by_id(&summaries, &ids).await?;
-        timing_end("htx-sync-settle-read");
-        timing_start("htx-sync-settle-write");
         // The stored summaries are changed in place, as objects: only the
         // fields a settlement sets ([`VisitSummary`]'s `status`, `problems`,
         // `review_comment`), without decoding and encoding each summary.
-        for ((entry, settlement), id) in settled.into_iter().zip(&ids) {
+        for ((entry, settlement), id) in refused.into_iter().zip(&ids) {
             let summary = current.remove(id.as_str());
             let Some(status) = settlement.status() else {
                 continue;
@@ -321,17 +355,83 @@ impl DeviceStore {
         Ok(())
     }
 
+    /// Writes "confirmed" into `account`'s stored summaries that read as
+    /// confirmed ([`derived_status`]), so the state index counts and lists
+    /// them directly again. Returns how many. Only a cache of what the
+    /// outbox already says: it runs after a sync, off its critical path, in
+    /// transactions of [`RECORD_CHUNK`] summaries, so an autosave never
+    /// waits long behind one.
+    pub async fn record_confirmations(&self, account: &str) -> Result<u32> {
+        use super::accounts::{account_key, AccountKey};
+        // Keys only (decoding thousands of summaries would hold up the page):
+        // the waiting summaries of visits with nothing in the outbox.
+        let found: Vec<String> = {
+            let tx = self.tx(&[stores::OUTBOX, stores::VISIT_SUMMARIES], false)?;
+            let waiting: Vec<String> = tx
+                .object_store(stores::VISIT_SUMMARIES)?
+                .index(indexes::BY_ACCOUNT_STATUS)?
+                .get_all_keys::<String>()
+                .with_query::<AccountKey, _>(account_key(account, LocalStatus::Waiting.as_str()))
+                .primitive()?
+                .await?
+                .collect::<std::result::Result<_, _>>()?;
+            let queued = queued_visits(&tx.object_store(stores::OUTBOX)?).await?;
+            waiting
+                .into_iter()
+                .filter(|id| !queued.contains(id))
+                .collect()
+        };
+        let confirmed = JsValue::from_str(LocalStatus::Confirmed.as_str());
+        let waiting = Some(LocalStatus::Waiting.as_str().to_string());
+        let mut n = 0;
+        for ids in found.chunks(RECORD_CHUNK) {
+            // Checked again inside the write: the officer may have edited
+            // one, or a sync queued it again, since the read above.
+            let tx = self.tx(&[stores::OUTBOX, stores::VISIT_SUMMARIES], true)?;
+            let outbox = tx.object_store(stores::OUTBOX)?;
+            let summaries = tx.object_store(stores::VISIT_SUMMARIES)?;
+            let mut current = summaries_by_id(&summaries, ids).await?;
+            let queued = queued_keys(&outbox).await?;
+            for id in ids {
+                let Some(s) = current.remove(id) else {
+                    continue;
+                };
+                let (Ok(uuid), Some(revision)) =
+                    (id.parse::<Uuid>(), field(&s, "revision").as_f64())
+                else {
+                    continue;
+                };
+                if field(&s, "status").as_string() == waiting
+                    && !queued.contains(&OutboxEntry::key_of(uuid, revision as u32))
+                {
+                    set_field(&s, "status", &confirmed)?;
+                    summaries.put(&s).primitive()?;
+                    n += 1;
+                }
+            }
+            tx.commit().await?;
+        }
+        Ok(n)
+    }
+
     /// Fills the outbox from visits that were waiting before it existed.
     /// Runs once per device (marked in `meta`).
     pub async fn backfill_outbox(&self) -> Result<()> {
         if self.meta::<bool>(BACKFILLED).await?.unwrap_or(false) {
             return Ok(());
         }
+        // As stored, not as derived: a waiting summary out of the outbox is
+        // exactly what this step queues.
+        let queued = {
+            let tx = self.tx(&[stores::OUTBOX], false)?;
+            queued_keys(&tx.object_store(stores::OUTBOX)?).await?
+        };
         let waiting: Vec<VisitSummary> = self
-            .all_summaries()
+            .get_every::<VisitSummary>(stores::VISIT_SUMMARIES)
             .await?
             .into_iter()
             .filter(|s| s.status == LocalStatus::Waiting)
+            .filter(|s| !queued.contains(&OutboxEntry::key_of(s.id, s.revision)))
             .collect();
         let now = js_sys::Date::now();
         let mut entries = Vec::new();
@@ -433,6 +533,7 @@ async fn delete_keys(store: &ObjectStore<'_>, keys: &[&str]) -> Result<()> {
 /// Runs inside the pull's transaction.
 pub(super) async fn apply_reviews(
     summaries: &ObjectStore<'_>,
+    outbox: &ObjectStore<'_>,
     reviews: &[ReviewOutcome],
 ) -> Result<()> {
     for r in reviews {
@@ -440,6 +541,7 @@ pub(super) async fn apply_reviews(
         let Some(mut s) = get_as::<VisitSummary>(summaries, &id).await? else {
             continue;
         };
+        derive_states(outbox, std::slice::from_mut(&mut s)).await?;
         // Only the revision reviewed, and never over the officer's own edit.
         if s.revision != r.revision || matches!(s.status, LocalStatus::Draft | LocalStatus::Waiting)
         {
@@ -472,6 +574,59 @@ pub(super) fn queue_if_waiting(
         let entry =
             OutboxEntry::new(visit, &summary.account, now_ms).map_err(StorageError::decode)?;
         outbox.put(to_js(&entry)?).primitive()?;
+    }
+    Ok(())
+}
+
+/// Every outbox key on the device (`"<visit id>/<revision>"`), keys only.
+pub(super) async fn queued_keys(outbox: &ObjectStore<'_>) -> Result<HashSet<String>> {
+    Ok(outbox
+        .get_all_keys::<String>()
+        .primitive()?
+        .await?
+        .collect::<std::result::Result<_, _>>()?)
+}
+
+/// The visits (ids) with anything in the outbox, from its keys.
+pub(super) async fn queued_visits(outbox: &ObjectStore<'_>) -> Result<HashSet<String>> {
+    Ok(queued_keys(outbox)
+        .await?
+        .into_iter()
+        .filter_map(|k| k.split_once('/').map(|(id, _)| id.to_string()))
+        .collect())
+}
+
+/// Above this many waiting summaries, [`derive_states`] reads every
+/// outbox key once instead of asking about each summary's own.
+const LOOKUPS_MAX: usize = 64;
+
+/// Gives each summary the state it is in ([`derived_status`]): a waiting
+/// one whose revision has left the outbox was confirmed by a receipt.
+pub(super) async fn derive_states(
+    outbox: &ObjectStore<'_>,
+    summaries: &mut [VisitSummary],
+) -> Result<()> {
+    let waiting: Vec<usize> = (0..summaries.len())
+        .filter(|&i| summaries[i].status == LocalStatus::Waiting)
+        .collect();
+    let key = |i: usize| OutboxEntry::key_of(summaries[i].id, summaries[i].revision);
+    let queued: Vec<bool> = if waiting.len() > LOOKUPS_MAX {
+        let keys = queued_keys(outbox).await?;
+        waiting.iter().map(|&i| keys.contains(&key(i))).collect()
+    } else {
+        // Every lookup in flight at once: one at a time costs a round trip each.
+        let mut counts = Vec::with_capacity(waiting.len());
+        for &i in &waiting {
+            counts.push(outbox.count().with_query::<String, _>(key(i)).primitive()?);
+        }
+        futures::future::join_all(counts)
+            .await
+            .into_iter()
+            .map(|n| n.map(|n| n > 0))
+            .collect::<std::result::Result<_, _>>()?
+    };
+    for (i, q) in waiting.into_iter().zip(queued) {
+        summaries[i].status = derived_status(summaries[i].status, q);
     }
     Ok(())
 }

@@ -59,6 +59,7 @@ impl DeviceStore {
                 stores::META,
                 stores::VISIT_SUMMARIES,
                 stores::VISITS,
+                stores::OUTBOX,
             ],
             true,
         )?;
@@ -88,7 +89,8 @@ impl DeviceStore {
                 ))?)
                 .primitive()?;
         }
-        super::outbox::apply_reviews(&summaries, &pull.reviews).await?;
+        super::outbox::apply_reviews(&summaries, &tx.object_store(stores::OUTBOX)?, &pull.reviews)
+            .await?;
         let meta = tx.object_store(stores::META)?;
         if !pull.places.is_empty() {
             put_keyed(&meta, keys::PLACES, &pull.places)?;

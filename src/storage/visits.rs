@@ -1,7 +1,8 @@
 //! Visits and their list summaries, always written together in one
 //! transaction so a list never shows a visit the store does not hold.
 use super::accounts::{account_key, account_range};
-use super::json::{from_js_all, to_js};
+use super::json::{from_js_all, get_as, to_js};
+use super::outbox::derive_states;
 use super::schema::{indexes, stores};
 use super::{DeviceStore, Result};
 use htx_core::device::{LocalStatus, VisitSummary};
@@ -64,19 +65,27 @@ impl DeviceStore {
         self.put_one(stores::VISIT_SUMMARIES, summary).await
     }
 
+    /// A visit's summary, in the state it is in ([`derive_states`]).
     pub async fn get_summary(&self, id: Uuid) -> Result<Option<VisitSummary>> {
-        self.get_one(stores::VISIT_SUMMARIES, &id.to_string()).await
+        let tx = self.tx(&[stores::VISIT_SUMMARIES, stores::OUTBOX], false)?;
+        let store = tx.object_store(stores::VISIT_SUMMARIES)?;
+        let mut found: Option<VisitSummary> = get_as(&store, &id.to_string()).await?;
+        let outbox = tx.object_store(stores::OUTBOX)?;
+        derive_states(&outbox, found.as_mut_slice()).await?;
+        Ok(found)
     }
 
-    /// The newest `limit` summaries of `account`, optionally of one state only.
+    /// The newest `limit` summaries of `account`, optionally of one state
+    /// only, each in the state it is in ([`derive_states`]).
     pub async fn recent_summaries(
         &self,
         account: &str,
         status: Option<LocalStatus>,
         limit: u32,
     ) -> Result<Vec<VisitSummary>> {
-        let tx = self.tx(&[stores::VISIT_SUMMARIES], false)?;
+        let tx = self.tx(&[stores::VISIT_SUMMARIES, stores::OUTBOX], false)?;
         let store = tx.object_store(stores::VISIT_SUMMARIES)?;
+        let outbox = tx.object_store(stores::OUTBOX)?;
         let mut rows: Vec<VisitSummary> = match status {
             None => {
                 let index = store.index(indexes::BY_ACCOUNT_RECENT)?;
@@ -86,17 +95,32 @@ impl DeviceStore {
                     .with_limit(limit)
                     .primitive()?
                     .await?;
-                from_js_all(iter)?
+                let mut v: Vec<VisitSummary> = from_js_all(iter)?;
+                derive_states(&outbox, &mut v).await?;
+                v
             }
             Some(s) => {
-                // One state is a small share of the device's visits; sort here.
+                // One state is a small share of the device's visits; sort
+                // here. Confirmed ones may still be stored as waiting.
                 let index = store.index(indexes::BY_ACCOUNT_STATUS)?;
-                let iter = index
-                    .get_all()
-                    .with_query::<super::accounts::AccountKey, _>(account_key(account, s.as_str()))
-                    .primitive()?
-                    .await?;
-                let mut v: Vec<VisitSummary> = from_js_all(iter)?;
+                let mut stored = vec![s];
+                if s == LocalStatus::Confirmed {
+                    stored.push(LocalStatus::Waiting);
+                }
+                let mut v: Vec<VisitSummary> = Vec::new();
+                for as_stored in stored {
+                    let iter = index
+                        .get_all()
+                        .with_query::<super::accounts::AccountKey, _>(account_key(
+                            account,
+                            as_stored.as_str(),
+                        ))
+                        .primitive()?
+                        .await?;
+                    v.extend(from_js_all::<VisitSummary>(iter)?);
+                }
+                derive_states(&outbox, &mut v).await?;
+                v.retain(|x| x.status == s);
                 v.sort_by_key(|s| s.recent);
                 v.truncate(limit as usize);
                 v
@@ -106,9 +130,12 @@ impl DeviceStore {
         Ok(rows)
     }
 
-    /// `account`'s visits per local state, counted by the index (no records read).
+    /// `account`'s visits per local state, counted by the index (no
+    /// records read). A summary stored as waiting whose visit has nothing
+    /// left in the outbox counts as confirmed ([`derive_states`]; by visit,
+    /// from keys alone).
     pub async fn status_counts(&self, account: &str) -> Result<StatusCounts> {
-        let tx = self.tx(&[stores::VISIT_SUMMARIES], false)?;
+        let tx = self.tx(&[stores::VISIT_SUMMARIES, stores::OUTBOX], false)?;
         let store = tx.object_store(stores::VISIT_SUMMARIES)?;
         let index = store.index(indexes::BY_ACCOUNT_STATUS)?;
         let mut out = StatusCounts::new();
@@ -120,17 +147,39 @@ impl DeviceStore {
                 .await?;
             out.insert(s.as_str(), n);
         }
+        let waiting = Some(out[LocalStatus::Waiting.as_str()]).filter(|n| *n > 0);
+        if waiting.is_some() {
+            let ids: Vec<String> = index
+                .get_all_keys::<String>()
+                .with_query::<super::accounts::AccountKey, _>(account_key(
+                    account,
+                    LocalStatus::Waiting.as_str(),
+                ))
+                .primitive()?
+                .await?
+                .collect::<std::result::Result<_, _>>()?;
+            let queued = super::outbox::queued_visits(&tx.object_store(stores::OUTBOX)?).await?;
+            let confirmed = ids.iter().filter(|id| !queued.contains(*id)).count() as u32;
+            *out.entry(LocalStatus::Waiting.as_str()).or_default() -= confirmed;
+            *out.entry(LocalStatus::Confirmed.as_str()).or_default() += confirmed;
+        }
         Ok(out)
     }
 
-    /// Every summary of every account (the storage panel's totals).
+    /// Every summary of every account (the storage panel's totals), each
+    /// in the state it is in.
     pub async fn all_summaries(&self) -> Result<Vec<VisitSummary>> {
-        self.get_every(stores::VISIT_SUMMARIES).await
+        let tx = self.tx(&[stores::VISIT_SUMMARIES, stores::OUTBOX], false)?;
+        let store = tx.object_store(stores::VISIT_SUMMARIES)?;
+        let mut all: Vec<VisitSummary> = from_js_all(store.get_all().primitive()?.await?)?;
+        derive_states(&tx.object_store(stores::OUTBOX)?, &mut all).await?;
+        Ok(all)
     }
 
-    /// Every summary of `account` (export picks the unsynced ones).
+    /// Every summary of `account` (export picks the unsynced ones), each in
+    /// the state it is in.
     pub async fn summaries_of(&self, account: &str) -> Result<Vec<VisitSummary>> {
-        let tx = self.tx(&[stores::VISIT_SUMMARIES], false)?;
+        let tx = self.tx(&[stores::VISIT_SUMMARIES, stores::OUTBOX], false)?;
         let store = tx.object_store(stores::VISIT_SUMMARIES)?;
         let index = store.index(indexes::BY_ACCOUNT_RECENT)?;
         let iter = index
@@ -138,7 +187,9 @@ impl DeviceStore {
             .with_query::<super::accounts::AccountKey, _>(account_range(account))
             .primitive()?
             .await?;
-        from_js_all(iter)
+        let mut all: Vec<VisitSummary> = from_js_all(iter)?;
+        derive_states(&tx.object_store(stores::OUTBOX)?, &mut all).await?;
+        Ok(all)
     }
 
     /// Visits stored before summaries existed (schema 1-2) get one, so they

@@ -297,12 +297,60 @@ async fn outbox_queues_finalized_visits_and_sync_never_deletes_a_visit() {
         4,
         "sync deletes no visit"
     );
+    // The receipt's whole record is the entry leaving the outbox: every
+    // reader sees the confirmed visit as confirmed, before and after its
+    // summary is written as such.
+    let ids =
+        |v: Vec<htx_core::device::VisitSummary>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
+    for written in [1, 0] {
+        let counts = store.status_counts(OFFICER).await.unwrap();
+        assert_eq!(
+            (
+                counts["draft"],
+                counts["waiting"],
+                counts["confirmed"],
+                counts["rejected"]
+            ),
+            (1, 1, 1, 1)
+        );
+        assert_eq!(
+            ids(store
+                .recent_summaries(OFFICER, Some(LocalStatus::Confirmed), 10)
+                .await
+                .unwrap()),
+            vec![a.id]
+        );
+        assert_eq!(
+            ids(store
+                .recent_summaries(OFFICER, Some(LocalStatus::Waiting), 10)
+                .await
+                .unwrap()),
+            vec![c.id]
+        );
+        let all = store.summaries_of(OFFICER).await.unwrap();
+        assert_eq!(
+            all.iter().find(|s| s.id == a.id).map(|s| s.status),
+            Some(LocalStatus::Confirmed)
+        );
+        assert_eq!(
+            store.record_confirmations(OFFICER).await.unwrap(),
+            written,
+            "the confirmed summary is written once, later"
+        );
+    }
 
-    // A finalized visit never sent is taken back whole when edited.
+    // A finalized visit never sent is taken back whole when edited, and its
+    // summary turns draft in the same step: out of the outbox, a waiting
+    // summary would read as confirmed.
     let (e, se) = final_visit(5);
     store.save_visit(&e, &se).await.unwrap();
     assert!(!store.take_back(e.id, 0).await.unwrap());
     assert_eq!(store.outbox_len().await.unwrap(), 1);
+    assert_eq!(
+        store.get_summary(e.id).await.unwrap().unwrap().status,
+        LocalStatus::Draft
+    );
+    assert_eq!(store.record_confirmations(OFFICER).await.unwrap(), 0);
     store.close();
     DeviceStore::delete(name).await.unwrap();
 }
@@ -892,6 +940,108 @@ async fn a_batch_names_the_photos_of_its_records_as_queued_now_and_before() {
     assert_eq!(
         batch.heads[0].hash,
         htx_core::sync::VisitRevision::new(v).hash
+    );
+    store.close();
+    DeviceStore::delete(name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn first_start_of_derived_confirmations_queues_what_an_older_app_left_out() {
+    use htx_core::device::LocalStatus;
+    use htx_core::outbox::Settlement;
+    let name = "t-backfill-2";
+    let store = fresh(name, SCHEMA_VERSION).await;
+    // An older app's leftover: a final visit whose summary says waiting but
+    // whose entry left the outbox without a receipt (an edit taken back, the
+    // app closed before the draft was saved). Made here the only way this
+    // app can: a confirmation, then the step runs as it would on upgrade.
+    let (left, sl) = final_visit(1);
+    let (queued, sq) = final_visit(2);
+    store.save_visit(&left, &sl).await.unwrap();
+    let head = store.take_batch(OFFICER).await.unwrap().heads.remove(0);
+    store
+        .settle(&[(head, Settlement::Confirmed)])
+        .await
+        .unwrap();
+    store.save_visit(&queued, &sq).await.unwrap();
+    assert_eq!(store.outbox_len().await.unwrap(), 1);
+
+    store.backfill_outbox().await.unwrap();
+    // Sent again rather than shown as received; the queued one not twice.
+    assert_eq!(store.outbox_len().await.unwrap(), 2);
+    assert_eq!(
+        store.get_summary(left.id).await.unwrap().unwrap().status,
+        LocalStatus::Waiting
+    );
+    let batch = store.take_batch(OFFICER).await.unwrap();
+    assert_eq!(
+        batch.heads.iter().map(|h| h.visit_id).collect::<Vec<_>>(),
+        vec![queued.id, left.id],
+        "the one already queued keeps its place"
+    );
+    // Once only: a confirmation after it stays a confirmation.
+    let results: Vec<_> = batch
+        .heads
+        .into_iter()
+        .map(|h| (h, Settlement::Confirmed))
+        .collect();
+    store.settle(&results).await.unwrap();
+    store.backfill_outbox().await.unwrap();
+    assert_eq!(store.outbox_len().await.unwrap(), 0);
+    assert_eq!(store.status_counts(OFFICER).await.unwrap()["confirmed"], 2);
+    store.close();
+    DeviceStore::delete(name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_review_reaches_a_visit_confirmed_by_the_outbox_alone() {
+    use htx_core::device::LocalStatus;
+    use htx_core::outbox::Settlement;
+    use htx_core::review::{ReviewDecision, ReviewOutcome};
+    use htx_core::sync::{Cursor, PullResponse};
+    let name = "t-review-derived";
+    let store = fresh(name, SCHEMA_VERSION).await;
+    let (confirmed, sc) = final_visit(1);
+    let (waiting, sw) = final_visit(2);
+    store.save_visit(&confirmed, &sc).await.unwrap();
+    let head = store.take_batch(OFFICER).await.unwrap().heads.remove(0);
+    // Confirmed: its summary is still stored as waiting.
+    store
+        .settle(&[(head, Settlement::Confirmed)])
+        .await
+        .unwrap();
+    store.save_visit(&waiting, &sw).await.unwrap();
+    let returned = |v: &Visit| ReviewOutcome {
+        visit_id: v.id,
+        revision: v.revision,
+        decision: ReviewDecision::Returned,
+        comment: "Bổ sung số thành viên".into(),
+        reviewer: "kiemduyet".into(),
+        reviewed_at: to_vn(&Utc::now()),
+    };
+    let pull = PullResponse {
+        protocol_version: htx_core::PROTOCOL_VERSION,
+        cursor: Cursor(7),
+        has_more: false,
+        places: vec![],
+        organisations: vec![],
+        rubrics: vec![],
+        reviews: vec![returned(&confirmed), returned(&waiting)],
+        returned_visits: vec![],
+    };
+    store
+        .apply_pull(&pull, OFFICER, "2026-03-02T09:00:00+07:00")
+        .await
+        .unwrap();
+    let got = store.get_summary(confirmed.id).await.unwrap().unwrap();
+    assert_eq!(
+        (got.status, got.review_comment.as_deref()),
+        (LocalStatus::Returned, Some("Bổ sung số thành viên"))
+    );
+    // Still waiting in the outbox: the officer's own state stays.
+    assert_eq!(
+        store.get_summary(waiting.id).await.unwrap().unwrap().status,
+        LocalStatus::Waiting
     );
     store.close();
     DeviceStore::delete(name).await.unwrap();

@@ -134,6 +134,21 @@ impl OutboxHead {
     }
 }
 
+/// The state a visit is in, from its stored summary's state and whether
+/// that summary's revision is still in the outbox. A receipt confirms a
+/// batch by taking its entries out of the outbox (one delete) and leaves
+/// the summaries as they were: a "waiting" summary whose revision has left
+/// the outbox is confirmed. Every other way out of the outbox (a refusal, a
+/// conflict, a returned visit, an edit of a revision never sent) writes the
+/// summary's new state in the same transaction, so only a receipt leaves a
+/// waiting summary behind.
+pub fn derived_status(stored: LocalStatus, queued: bool) -> LocalStatus {
+    match stored {
+        LocalStatus::Waiting if !queued => LocalStatus::Confirmed,
+        s => s,
+    }
+}
+
 /// How the form must treat an edit of a final visit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EditMode {
@@ -401,6 +416,25 @@ mod tests {
             Settlement::Conflict
         );
         assert!(!Settlement::Pending.is_final() && Settlement::Conflict.is_final());
+    }
+
+    #[test]
+    fn a_waiting_revision_out_of_the_outbox_is_confirmed() {
+        assert_eq!(
+            derived_status(LocalStatus::Waiting, true),
+            LocalStatus::Waiting
+        );
+        assert_eq!(
+            derived_status(LocalStatus::Waiting, false),
+            LocalStatus::Confirmed
+        );
+        // Only "waiting" derives: every other state was written as it is.
+        for s in LocalStatus::ALL {
+            if s != LocalStatus::Waiting {
+                assert_eq!(derived_status(s, false), s);
+                assert_eq!(derived_status(s, true), s);
+            }
+        }
     }
 
     #[test]

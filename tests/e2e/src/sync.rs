@@ -148,6 +148,9 @@ pub struct DeviceCounts {
     pub rejected: u64,
     pub conflict: u64,
     pub visits: u64,
+    /// Confirmed visits whose summary is still stored as waiting (the app
+    /// writes them after the sync, see `record_confirmations`).
+    pub unrecorded: u64,
 }
 
 const COUNTS_JS: &str = r#"
@@ -157,14 +160,24 @@ r.onerror = () => done('open: ' + r.error);
 r.onsuccess = () => { try {
   const db = r.result;
   const tx = db.transaction(['visits', 'visit_summaries', 'outbox'], 'readonly');
-  const out = { waiting: 0, confirmed: 0, rejected: 0, conflict: 0 };
+  const out = { waiting: 0, confirmed: 0, rejected: 0, conflict: 0, unrecorded: 0 };
   const count = (name, req) => { req.onsuccess = () => { out[name] = req.result; }; };
   count('outbox', tx.objectStore('outbox').count());
   count('visits', tx.objectStore('visits').count());
-  // Every account's summaries, by state (the app's own indexes are per account).
+  // Every account's summaries, by state (the app's own indexes are per
+  // account). A receipt confirms by taking the revision out of the outbox
+  // and leaves its summary "waiting" until the app writes it later
+  // (htx_core::outbox::derived_status): such a summary is confirmed.
+  const queued = tx.objectStore('outbox').getAllKeys();
   const all = tx.objectStore('visit_summaries').getAll();
   all.onsuccess = () => {
-    for (const s of all.result) if (s.status in out) out[s.status] += 1;
+    const keys = new Set(queued.result);
+    for (const s of all.result) {
+      let status = s.status;
+      const key = s.id + '/' + String(s.revision).padStart(10, '0');
+      if (status === 'waiting' && !keys.has(key)) { status = 'confirmed'; out.unrecorded += 1; }
+      if (status in out) out[status] += 1;
+    }
   };
   tx.oncomplete = () => { db.close(); done(out); };
   tx.onerror = () => done('tx: ' + tx.error);
@@ -187,6 +200,7 @@ pub async fn device_counts(app: &TestApp) -> Result<DeviceCounts> {
         rejected: n("rejected")?,
         conflict: n("conflict")?,
         visits: n("visits")?,
+        unrecorded: n("unrecorded")?,
     })
 }
 

@@ -58,7 +58,7 @@ r.onsuccess = () => {
     visits.put(Object.assign({}, visit, { id, organisation_id: ids[k], notes: 'Ghi chú ' + i }));
     const updated = base + i * 1000;
     sums.put({ id, organisation_id: ids[k], organisation_name: names[k], started_at: visit.started_at,
-      updated_ms: updated, recent: -updated, status: i % 3 === 0 ? 'waiting' : 'draft', revision: 0,
+      updated_ms: updated, recent: -updated, status: i % 3 === 0 ? 'confirmed' : 'draft', revision: 0,
       notes_excerpt: 'Ghi chú ' + i, grade: null, total: null, problems: [], review_comment: null });
   }
   tx.oncomplete = () => { db.close(); done(true); };
