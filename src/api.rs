@@ -248,6 +248,8 @@ pub async fn push_records(
     records_json: &str,
     token: &str,
 ) -> Result<(PushResponse, usize), ApiError> {
+    use crate::timing::{timing_end, timing_start};
+    timing_start("htx-sync-push-encode");
     let records: &serde_json::value::RawValue =
         serde_json::from_str(records_json).map_err(|e| ApiError::Decode(e.to_string()))?;
     let envelope = PushEnvelope {
@@ -257,9 +259,18 @@ pub async fn push_records(
         sent_at: htx_core::time::to_vn(&chrono::Utc::now()),
         records,
     };
-    let body = compressed_json(&envelope).await?;
+    let text = serde_json::to_string(&envelope).map_err(|e| ApiError::Decode(e.to_string()))?;
+    timing_end("htx-sync-push-encode");
+    timing_start("htx-sync-push-gzip");
+    let body = match crate::net::gzip(&text).await {
+        Some(bytes) => Body::Gzip(bytes),
+        None => Body::Json(text),
+    };
+    timing_end("htx-sync-push-gzip");
     let bytes = body.len();
+    timing_start("htx-sync-push-request");
     let answer = fetch_json("POST", "/api/v1/sync/push", Some(body), Some(token)).await?;
+    timing_end("htx-sync-push-request");
     Ok((answer, bytes))
 }
 
