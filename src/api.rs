@@ -211,10 +211,15 @@ pub enum PullError {
 /// (`CompressionStream`): officers sync over weak mobile links.
 async fn compressed_json<T: Serialize>(value: &T) -> Result<Body, ApiError> {
     let text = serde_json::to_string(value).map_err(|e| ApiError::Decode(e.to_string()))?;
-    Ok(match crate::net::gzip(&text).await {
+    Ok(compressed(text).await)
+}
+
+/// JSON text for the server, gzip-compressed when the browser can.
+async fn compressed(text: String) -> Body {
+    match crate::net::gzip(&text).await {
         Some(bytes) => Body::Gzip(bytes),
         None => Body::Json(text),
-    })
+    }
 }
 
 impl Body {
@@ -262,10 +267,7 @@ pub async fn push_records(
     let text = serde_json::to_string(&envelope).map_err(|e| ApiError::Decode(e.to_string()))?;
     timing_end("htx-sync-push-encode");
     timing_start("htx-sync-push-gzip");
-    let body = match crate::net::gzip(&text).await {
-        Some(bytes) => Body::Gzip(bytes),
-        None => Body::Json(text),
-    };
+    let body = compressed(text).await;
     timing_end("htx-sync-push-gzip");
     let bytes = body.len();
     timing_start("htx-sync-push-request");
