@@ -32,8 +32,8 @@ pub fn Header(part: Part) -> impl IntoView {
                     <span class="brand-sub">{t!(i18n, app_subtitle)}</span>
                 </div>
             </div>
+            {(part == Part::Field).then(|| view! { <PendingBadge /> })}
             <div class="topbar-actions">
-                {(part == Part::Field).then(|| view! { <PendingBadge /> })}
                 <NetBadge state=net />
                 <LangToggle />
                 {move || (part == Part::Console && role.get().is_some()).then(|| view! { <StaffSignOut /> })}
@@ -77,7 +77,9 @@ fn StaffSignOut() -> impl IntoView {
 }
 
 /// "n chờ đồng bộ" on every page of the field app while visits of this
-/// account wait for the server; it leads home, where the sync panel is.
+/// account wait for the server; it leads home, where the sync panel is. On a
+/// phone it takes a row of its own under the top bar's, so the app's name
+/// and the connection state keep theirs.
 #[component]
 fn PendingBadge() -> impl IntoView {
     let i18n = use_i18n();

@@ -204,6 +204,21 @@ async fn visit_recorded_offline_body(app: &mut TestApp) -> Result<()> {
     )
     .await?;
     b.screenshot("field-home-waiting").await?;
+    // With the badge and "Ngoại tuyến" both shown, the app's name is still
+    // there, whole (it was squeezed out of a 360 px top bar).
+    let title = b
+        .exec(
+            "const t = document.querySelector('.brand-title'); \
+             const r = t.getBoundingClientRect(); \
+             return [r.width, t.scrollWidth - t.clientWidth, r.right <= innerWidth];",
+        )
+        .await?;
+    ensure!(
+        title[0].as_f64().unwrap_or(0.0) > 40.0
+            && title[1].as_f64() == Some(0.0)
+            && title[2] == true,
+        "the app's name is cut or hidden beside the pending badge: {title}"
+    );
 
     // A final visit is read-only until edited; editing makes it a draft again
     // (same revision: the server has not received it).
