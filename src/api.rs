@@ -161,6 +161,8 @@ pub async fn pull_reference(
     session: &Session,
     full: bool,
 ) -> Result<Option<usize>, PullError> {
+    use crate::timing::{timing_end, timing_start};
+    timing_start("htx-sync-pull-cursor");
     let mut since = if full {
         0
     } else {
@@ -171,13 +173,16 @@ pub async fn pull_reference(
             .map(|c| c.0)
             .unwrap_or(0)
     };
+    timing_end("htx-sync-pull-cursor");
     let mut received = 0;
     let mut applied = false;
     loop {
         let path = format!("/api/v1/sync/pull?since={since}");
+        timing_start("htx-sync-pull-request");
         let page: PullResponse = fetch_json("GET", &path, None, Some(&session.token))
             .await
             .map_err(PullError::Api)?;
+        timing_end("htx-sync-pull-request");
         received += page.organisations.len();
         // Nothing changed since the cursor (the usual answer): no storage work.
         let unchanged = page.cursor.0 == since

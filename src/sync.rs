@@ -321,24 +321,44 @@ fn schedule_retry(state: SyncState, wait_ms: u64) {
 /// One run: every batch of the outbox, then a pull of review outcomes.
 /// `Ok(false)`: nothing was sent and nothing came back.
 async fn run_once(state: SyncState) -> Result<bool, RunError> {
-    timing_start("htx-sync-count");
     let store = DeviceStore::shared().await?;
     // The signed-in officer's revisions only: another account's wait for it.
     let account = crate::session::current_account();
-    let queued = store.outbox_len_of(&account).await?;
-    timing_end("htx-sync-count");
-    state.waiting.set(queued);
-    state.progress.set((0, queued));
     let online = web_sys::window()
         .map(|w| w.navigator().on_line())
         .unwrap_or(false);
+    let session = Session::load().filter(|s| !s.is_expired());
+    // Nothing waited at the last count (the usual case between visits): the
+    // pull goes out beside the count, not after it. Should the count find
+    // something after all, the pull runs again after the pushes.
+    let early = session
+        .as_ref()
+        .filter(|_| online && state.waiting.get_untracked() == 0);
+    let count = async {
+        timing_start("htx-sync-count");
+        let n = store.outbox_len_of(&account).await;
+        timing_end("htx-sync-count");
+        n
+    };
+    let early_pull = async {
+        match early {
+            Some(s) => Some(pull(&store, s).await),
+            None => None,
+        }
+    };
+    let (queued, pulled) = futures::join!(count, early_pull);
+    let queued = queued?;
+    state.waiting.set(queued);
+    state.progress.set((0, queued));
     if !online {
         return Err(RunError::Offline);
     }
-    let session = match Session::load() {
-        Some(s) if !s.is_expired() => s,
-        _ => return Err(RunError::NeedsSignIn),
+    let Some(session) = session else {
+        return Err(RunError::NeedsSignIn);
     };
+    if let (0, Some(pulled)) = (queued, pulled) {
+        return pulled_outcome(pulled, false);
+    }
     // Only send when the server answers: a revision whose push was tried
     // counts as possibly received (an edit then makes a new revision), so a
     // push into a dead link would cost the officer a revision for nothing.
@@ -417,9 +437,23 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
     }
     // Review outcomes (a returned visit and its comment) and new reference
     // data come with the pull; its failure does not undo what was sent.
+    pulled_outcome(pull(&store, &session).await, done > 0 || sent_any)
+}
+
+/// Pulls review outcomes and reference data changed since the last pull.
+async fn pull(store: &DeviceStore, session: &Session) -> Result<Option<usize>, api::PullError> {
     timing_start("htx-sync-pull");
-    let pulled = api::pull_reference(&store, &session, false).await;
+    let pulled = api::pull_reference(store, session, false).await;
     timing_end("htx-sync-pull");
+    pulled
+}
+
+/// A run's outcome from its pull: whether anything changed (`sent`: the
+/// run sent something).
+fn pulled_outcome(
+    pulled: Result<Option<usize>, api::PullError>,
+    sent: bool,
+) -> Result<bool, RunError> {
     match pulled {
         Ok(Some(n)) => {
             if n > 0 {
@@ -427,7 +461,7 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
             }
             Ok(true)
         }
-        Ok(None) => Ok(done > 0 || sent_any),
+        Ok(None) => Ok(sent),
         Err(api::PullError::Api(e)) => Err(e.into()),
         Err(api::PullError::Storage(e)) => Err(e.into()),
     }

@@ -108,9 +108,17 @@ impl DeviceStore {
     /// pull was theirs (or, before accounts were recorded, anyone's: the
     /// device then had one officer), else from the start.
     pub async fn pull_cursor(&self, account: &str) -> Result<Option<Cursor>> {
-        match self.meta::<String>(keys::PULL_ACCOUNT).await? {
+        // Both read at once, in one transaction: this is most of what a
+        // sync with nothing new does on the device.
+        let tx = self.tx(&[stores::META], false)?;
+        let meta = tx.object_store(stores::META)?;
+        let (whose, cursor) = futures::join!(
+            get_as::<String>(&meta, keys::PULL_ACCOUNT),
+            get_as::<Cursor>(&meta, keys::PULL_CURSOR)
+        );
+        match whose? {
             Some(a) if a != account => Ok(None),
-            _ => self.meta(keys::PULL_CURSOR).await,
+            _ => cursor,
         }
     }
 

@@ -265,6 +265,42 @@ async fn wait_sw_ready(app: &TestApp) -> Result<Vec<String>> {
     }
 }
 
+/// Where the browser can route requests past the service worker (Chromium's
+/// static routes), API calls go straight to the network: the worker is not
+/// woken for a push, a receipt or a pull. The shell's files still come
+/// through it (they are what it serves offline).
+async fn api_bypasses_the_worker(app: &TestApp) -> Result<()> {
+    // [the route the browser took for an API call (Resource Timing's
+    // workerMatchedSourceType, Chromium only), a shell file's workerStart].
+    let t = app
+        .browser
+        .exec_promise(
+            "(async () => { \
+               const t = Date.now(); \
+               await (await fetch('/api/health?t=' + t)).text(); \
+               await (await fetch('/manifest.webmanifest?t=' + t)).text(); \
+               await new Promise((r) => setTimeout(r, 50)); \
+               const entry = (p) => performance.getEntriesByType('resource') \
+                 .find((r) => r.name.endsWith(p + '?t=' + t)); \
+               return [entry('/api/health').workerMatchedSourceType || '', \
+                       entry('/manifest.webmanifest').workerStart]; \
+             })()",
+        )
+        .await?;
+    // Firefox has no static routes, and leaves both figures empty.
+    if app.browser.engine() == htx_e2e::browser::Engine::Chromium {
+        ensure!(
+            t[1].as_f64().unwrap_or(0.0) > 0.0,
+            "a shell file did not come through the service worker: {t}"
+        );
+        ensure!(
+            t[0] == "network",
+            "an API call went through the service worker: {t}"
+        );
+    }
+    Ok(())
+}
+
 async fn offline_reload_body(app: &mut TestApp) -> Result<()> {
     let b = &app.browser;
     app.open_home().await?;
@@ -277,6 +313,7 @@ async fn offline_reload_body(app: &mut TestApp) -> Result<()> {
 
     // The service worker controls the page and has precached the app shell.
     wait_sw_ready(app).await?;
+    api_bypasses_the_worker(app).await?;
 
     let saved = count_of(app, STORED_COUNT).await?;
 
