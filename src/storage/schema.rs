@@ -29,7 +29,13 @@ pub const DB_NAME: &str = "htx-survey";
 /// 7. The single-field indexes of steps 3 and 4 (`by_recent`, `by_status`,
 ///    `by_queued`) are dropped: nothing has read them since 6, and every
 ///    summary and outbox write kept them up to date. Records are untouched.
-pub const SCHEMA_VERSION: u32 = 7;
+/// 8. No store or index changes. A receipt's confirmation became the outbox
+///    entry's leaving alone (`htx_core::outbox::derived_status`): a summary
+///    stored as waiting whose revision is out of the outbox is confirmed. An
+///    open tab of an earlier app would read those as still waiting (and edit
+///    a confirmed revision in place); the version step makes it give way and
+///    reload as this one ([`super::DeviceStore`]'s `give_way_to_upgrades`).
+pub const SCHEMA_VERSION: u32 = 8;
 
 pub mod stores {
     pub const VISITS: &str = "visits";
