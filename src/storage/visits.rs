@@ -147,8 +147,7 @@ impl DeviceStore {
                 .await?;
             out.insert(s.as_str(), n);
         }
-        let waiting = Some(out[LocalStatus::Waiting.as_str()]).filter(|n| *n > 0);
-        if waiting.is_some() {
+        if out[LocalStatus::Waiting.as_str()] > 0 {
             let ids: Vec<String> = index
                 .get_all_keys::<String>()
                 .with_query::<super::accounts::AccountKey, _>(account_key(
