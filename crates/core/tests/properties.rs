@@ -496,6 +496,9 @@ proptest! {
         prop_assert!(rev.hash_matches());
         let back: Visit = serde_json::from_str(&serde_json::to_string(&v).unwrap()).unwrap();
         prop_assert_eq!(htx_core::hash::content_hash(&back), rev.hash.clone());
+        // The server's direct writer hashes the bytes the browser's tree gives.
+        let tree = htx_core::hash::canonical_json(&serde_json::to_value(&v).unwrap());
+        prop_assert_eq!(ContentHash::of_bytes(tree.as_bytes()), rev.hash.clone());
         roundtrip(&rev);
     }
 
