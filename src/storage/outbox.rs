@@ -321,12 +321,13 @@ impl DeviceStore {
             .iter()
             .map(|(e, _)| e.visit_id.to_string())
             .collect();
-        let mut current = summaries_by_id(&summaries, &ids).await?;
+        let current = summaries_by_id(&summaries, &ids).await?;
         // The stored summaries are changed in place, as objects: only the
         // fields a settlement sets ([`VisitSummary`]'s `status`, `problems`,
         // `review_comment`), without decoding and encoding each summary.
+        // Looked up, not taken: two revisions of one visit may settle together.
         for ((entry, settlement), id) in refused.into_iter().zip(&ids) {
-            let summary = current.remove(id.as_str());
+            let summary = current.get(id.as_str()).cloned();
             let Some(status) = settlement.status() else {
                 continue;
             };

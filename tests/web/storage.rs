@@ -401,6 +401,56 @@ async fn settling_entries_around_a_pending_one_leaves_it_queued() {
     DeviceStore::delete(name).await.unwrap();
 }
 
+/// A sent revision still queued and its next revision settle in one go,
+/// both refused: the visit shows the refusal of the revision it holds, not
+/// "confirmed" (a waiting summary out of the outbox reads as confirmed).
+#[wasm_bindgen_test]
+async fn two_revisions_of_a_visit_refused_together_show_the_refusal() {
+    use htx_core::device::LocalStatus;
+    use htx_core::outbox::Settlement;
+    let name = "t-settle-revisions";
+    let store = fresh(name, SCHEMA_VERSION).await;
+    let mut v = save_as(&store, OFFICER, 1, VisitState::Final).await;
+    // Revision 0 goes out and no answer comes back: it stays queued, sent.
+    let first = store.take_batch(OFFICER).await.unwrap().heads;
+    assert_eq!(first.len(), 1);
+    assert!(store.take_back(v.id, 0).await.unwrap(), "sent, so kept");
+    v.revision = 1;
+    v.replaces_revision = Some(0);
+    v.notes = "sửa lại".into();
+    let s = htx_core::device::VisitSummary::of(&v, None, None, 2_000);
+    store.save_visit(&v, &s).await.unwrap();
+    let heads = store.take_batch(OFFICER).await.unwrap().heads;
+    assert_eq!(
+        heads
+            .iter()
+            .map(|h| (h.visit_id, h.revision))
+            .collect::<Vec<_>>(),
+        vec![(v.id, 0), (v.id, 1)]
+    );
+    let refused = || Settlement::Rejected {
+        errors: vec![htx_core::ValidationError::new(
+            "notes",
+            htx_core::ErrorCode::TooLong,
+            "Ghi chú quá dài",
+            "Notes too long",
+        )],
+    };
+    store
+        .settle(&[(heads[0].clone(), refused()), (heads[1].clone(), refused())])
+        .await
+        .unwrap();
+    assert_eq!(store.outbox_len().await.unwrap(), 0);
+    let summary = store.get_summary(v.id).await.unwrap().unwrap();
+    assert_eq!(
+        (summary.revision, summary.status),
+        (1, LocalStatus::Rejected)
+    );
+    assert_eq!(summary.problems.len(), 1);
+    store.close();
+    DeviceStore::delete(name).await.unwrap();
+}
+
 /// Two sent visits with 40 drafts recorded between them (the range between
 /// is too wide to read whole): both are confirmed, the drafts untouched.
 #[wasm_bindgen_test]
