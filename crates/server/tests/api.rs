@@ -817,6 +817,50 @@ fn hex_sha256(bytes: &[u8]) -> String {
 }
 
 /// A final visit of an organisation found in the field, in `place`.
+/// A revision the server refused is never stored. The officer's edit of
+/// it, made on the phone before the refusal arrived (it was sent, so the
+/// edit is the next revision), follows the latest stored revision: as a
+/// conflict it would stay one through every later edit.
+#[tokio::test]
+async fn the_edit_of_a_refused_revision_follows_the_stored_one() {
+    let api = Api::start().await;
+    let token = api.login("canbo1").await;
+    for together in [false, true] {
+        let v0 = final_visit(CANBO1_HTX[1], "bản gốc");
+        let r = api.push(&token, &batch(vec![v0.clone()])).await;
+        assert_eq!(statuses(&r), ["accepted"]);
+        // Linked with an enterprise it does not name: refused.
+        let mut refused = v0.next_revision();
+        refused.plan.enterprise_link = Some(true);
+        let mut edited = refused.next_revision();
+        edited.plan.enterprise_link = Some(false);
+        edited.notes = "đã sửa".into();
+        // Answered apart, or resent in one batch by the next sync.
+        let answered = if together {
+            statuses(
+                &api.push(&token, &batch(vec![refused.clone(), edited.clone()]))
+                    .await,
+            )
+        } else {
+            let mut s = statuses(&api.push(&token, &batch(vec![refused.clone()])).await);
+            s.extend(statuses(
+                &api.push(&token, &batch(vec![edited.clone()])).await,
+            ));
+            s
+        };
+        assert_eq!(answered, ["rejected", "accepted"], "together: {together}");
+        let h: Value = api.visit(&token, v0.id).await.json().await.unwrap();
+        assert_eq!(h["latest"]["revision"], 2);
+        assert_eq!(h["latest"]["visit"]["notes"], "đã sửa");
+        // A base older than the latest is still stale: a conflict.
+        let mut stale = v0.next_revision();
+        stale.notes = "sửa từ bản gốc".into();
+        let r = api.push(&token, &batch(vec![stale])).await;
+        assert_eq!(statuses(&r), ["conflict"]);
+    }
+    api.stop().await;
+}
+
 /// One batch as an officer's device may send it after days offline: a
 /// visit and its fix, a repeat, two visits of one organisation found in the
 /// field, a revision whose base is not the latest, and ordinary visits.

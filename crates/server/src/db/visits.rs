@@ -41,10 +41,14 @@ pub struct StoredKey {
 const KEY_COLUMNS: &str = "revision, content_hash, place_code, received_at, pushed_by";
 
 /// Inserts `row` if `(visit_id, revision)` is not stored yet and the visit's
-/// latest stored revision is the row's base (`replaces_revision`), or the
-/// visit has none. One statement, so concurrent pushes cannot both pass the
-/// check; the UNIQUE constraint makes the same record land once. Returns
-/// whether a row was inserted.
+/// latest stored revision is the row's base (`replaces_revision`), or older
+/// than it, or the visit has none. A base newer than the latest was never
+/// stored: the server refused it, and its owner's phone made the next
+/// revision before the refusal reached it. The row then follows what is
+/// stored instead of conflicting with it for good (every later edit would
+/// too). A base older than the latest is stale: a conflict. One statement, so concurrent pushes cannot both
+/// pass the check; the UNIQUE constraint makes the same record land once.
+/// Returns whether a row was inserted.
 pub async fn insert_if_base<'e, E>(db: E, row: &RevisionRow) -> Result<bool, sqlx::Error>
 where
     E: Executor<'e, Database = Backend>,
@@ -54,8 +58,8 @@ where
 }
 
 /// [`insert_if_base`] for many rows of distinct visits in one statement (a
-/// pushed batch): each row is inserted if its key is new and its base is the
-/// visit's latest stored revision. Returns the keys inserted. One statement
+/// pushed batch): each row is inserted if its key is new and its base is not
+/// older than the visit's latest stored revision. Returns the keys inserted. One statement
 /// instead of one per record: with SQLite each statement is a round trip to
 /// the connection's thread, which dominated the ingest time.
 pub async fn insert_many<'e, E>(
@@ -89,7 +93,7 @@ where
     q.push(
         ") AS v \
          WHERE COALESCE((SELECT MAX(r.revision) FROM visit_revisions r WHERE r.visit_id = v.column1), -1) \
-               IN (-1, COALESCE(v.column3, -1)) \
+               <= COALESCE(v.column3, -1) \
          ON CONFLICT (visit_id, revision) DO NOTHING \
          RETURNING visit_id, revision",
     );
