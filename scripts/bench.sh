@@ -24,8 +24,7 @@ echo
 # Sync: in the browser end to end, then ingest, 200 concurrent clients and
 # memory, against a release build of the server (as it would be deployed).
 # The bench itself is built for release too: it is the load, on the same two
-# cores, and unoptimised its JSON and HTTP took the server's CPU (200
-# clients' p99 about 30 ms higher).
+# cores, and unoptimised its JSON and HTTP took CPU the server needed.
 cargo build --release -p htx-server
 HTX_SERVER_BIN="$ROOT/target/release/htx-server" HTX_DIST="$ROOT/dist" cargo run -q --release -p htx-e2e --bin sync_bench
 echo

@@ -12,9 +12,9 @@
 //! `(id, revision)` makes it a duplicate (same hash) or a conflict (same
 //! owner, other content); validation by `htx_core` (revision numbering
 //! included: `htx_core::check_revision_numbering`); then an atomic
-//! `INSERT ... SELECT ... WHERE
-//! <base not older than the latest> ON CONFLICT DO NOTHING`, one statement for all the
-//! records of distinct visits (record by record for a visit sent twice).
+//! `INSERT ... SELECT ... WHERE <base not older than the latest>
+//! ON CONFLICT DO NOTHING`, one statement for all the records of distinct
+//! visits (record by record for a visit sent twice).
 //! When a record is not inserted, the stored row (a concurrent push won) or
 //! the newer latest revision (stale base) decides. Conflicting content is
 //! kept in `visit_conflicts`. Pushes that arrive together are written in one
@@ -595,8 +595,8 @@ async fn store_one(
 
 /// The insert wrote nothing: this key is stored (earlier in this group, or
 /// by another server process), or the base is older than the latest
-/// revision (a conflict kept for review). Who the visit belongs to is read again: the
-/// group's read-ahead may predate the row that won.
+/// revision (a conflict kept for review). Who the visit belongs to is read
+/// again: the group's read-ahead may predate the row that won.
 async fn not_inserted(
     tx: &mut db::WriteTx,
     user: &AuthUser,

@@ -46,9 +46,9 @@ const KEY_COLUMNS: &str = "revision, content_hash, place_code, received_at, push
 /// stored: the server refused it, and its owner's phone made the next
 /// revision before the refusal reached it. The row then follows what is
 /// stored instead of conflicting with it for good (every later edit would
-/// too). A base older than the latest is stale: a conflict. One statement, so concurrent pushes cannot both
-/// pass the check; the UNIQUE constraint makes the same record land once.
-/// Returns whether a row was inserted.
+/// too). A base older than the latest is stale: a conflict. One statement,
+/// so concurrent pushes cannot both pass the check; the UNIQUE constraint
+/// makes the same record land once. Returns whether a row was inserted.
 pub async fn insert_if_base<'e, E>(db: E, row: &RevisionRow) -> Result<bool, sqlx::Error>
 where
     E: Executor<'e, Database = Backend>,
@@ -59,9 +59,10 @@ where
 
 /// [`insert_if_base`] for many rows of distinct visits in one statement (a
 /// pushed batch): each row is inserted if its key is new and its base is not
-/// older than the visit's latest stored revision. Returns the keys inserted. One statement
-/// instead of one per record: with SQLite each statement is a round trip to
-/// the connection's thread, which dominated the ingest time.
+/// older than the visit's latest stored revision. Returns the keys
+/// inserted. One statement instead of one per record: with SQLite each
+/// statement is a round trip to the connection's thread, which dominated
+/// the ingest time.
 pub async fn insert_many<'e, E>(
     db: E,
     placeholders: Placeholders,
