@@ -26,8 +26,10 @@ pub struct Config {
     pub database: crate::db::Location,
 
     /// Database connections each server process keeps open (PostgreSQL:
-    /// several processes share the server's max_connections).
-    #[arg(long, env = "HTX_DATABASE_POOL_SIZE", default_value_t = 8)]
+    /// several processes share the server's max_connections). Each holds
+    /// its own page cache: more than the machine's cores add memory, not
+    /// speed, with one writer at a time.
+    #[arg(long, env = "HTX_DATABASE_POOL_SIZE", default_value_t = 4)]
     pub database_pool_size: u32,
 
     /// Directory of the built app (Trunk's dist/).

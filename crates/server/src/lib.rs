@@ -110,7 +110,7 @@ impl Server {
                 "no index.html in the static dir: the app is not built (run scripts/run.sh)"
             );
         }
-        let db = db::connect(&config.database, config.database_pool_size).await?;
+        let db = db::connect_serving(&config.database, config.database_pool_size).await?;
         // Before anything is written (migrations included): the demo adds
         // accounts with published passwords, never to a real database.
         if config.demo {
@@ -257,6 +257,7 @@ impl Server {
         let addr = self.local_addr();
         let db = self.state.db.clone();
         let maintenance = tokio::spawn(maintenance(self.state.clone()));
+        let checkpoints = tokio::spawn(checkpoints(self.state.clone()));
         let app = router(self.state);
         // With each connection's peer address: the sign-in throttle counts by it.
         let make_service = app.into_make_service_with_connect_info::<SocketAddr>();
@@ -295,6 +296,7 @@ impl Server {
             }
         };
         maintenance.abort();
+        checkpoints.abort();
         tracing::info!("shutting down: closing the database");
         db.close().await;
         served.context("serving HTTP")?;
@@ -327,6 +329,39 @@ async fn redirect_to_https(
     };
     let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
     axum::response::Redirect::permanent(&format!("https://{name}{port}{path}")).into_response()
+}
+
+/// How often the server copies SQLite's WAL into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// WAL pages (of 4 KiB) past which the WAL is made to start over.
+const WAL_RESTART_PAGES: i64 = 4096;
+
+/// Copies SQLite's WAL into the database file every [`CHECKPOINT_EVERY`]
+/// ([`db::connect_serving`]); closing the database at shutdown does the
+/// last. Beside the writers, so no push waits for the copy. But a WAL
+/// starts over only when a write begins with all of it copied and no reader
+/// in it, which a steady stream of pushes hardly ever allows: past
+/// [`WAL_RESTART_PAGES`], the last pages are copied with this process's
+/// writers held back for that moment, and the WAL starts over unless a
+/// reader is still in it ([`db::restart_wal`]; tried again at the next
+/// round).
+async fn checkpoints(state: AppState) {
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let done = match db::checkpoint(&state.db).await {
+            Ok((in_wal, _)) if in_wal > WAL_RESTART_PAGES => {
+                let _turn = state.write_gate().turn().await;
+                db::restart_wal(&state.db).await.map(|_| ())
+            }
+            done => done.map(|_| ()),
+        };
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "copying the WAL into the database file failed");
+        }
+    }
 }
 
 /// Daily upkeep while serving, the first run at start-up: photos no visit

@@ -166,6 +166,11 @@ impl AppState {
         self.write_gate.begin(&self.db).await
     }
 
+    /// Whose turn it is to write, in this process.
+    pub fn write_gate(&self) -> &WriteGate {
+        &self.write_gate
+    }
+
     /// The rubrics in force (built-in and published) as this process last
     /// loaded them.
     pub fn rubrics(&self) -> Arc<RubricRegistry> {

@@ -106,21 +106,29 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
         )));
     }
     may_push(state, user)?;
-    // Rubrics published through another server process count here too: the
-    // writer scores and checks this batch with them.
-    state.fresh_rubrics().await?;
     let now_str = db::now_timestamp();
     let now = parse_time(&now_str)?;
-    let places = visible_places(state, user).await?;
+    let lookups = async {
+        // Rubrics published through another server process count here too:
+        // the writer scores and checks this batch with them.
+        let rubrics = async { state.fresh_rubrics().await.map_err(AppError::from) };
+        let (_, places) = tokio::try_join!(rubrics, visible_places(state, user))?;
+        ApiResult::Ok(places)
+    };
     // Each record's hash checked once, giving the body to store (the bytes
     // hashed), before the push queues for the writer: hashing is the
     // costliest step of a push, and concurrent pushes do it side by side.
-    // `None`: the hash does not match.
-    let bodies: Vec<Option<String>> = batch
-        .records
-        .iter()
-        .map(VisitRevision::canonical_if_matches)
-        .collect();
+    // Done while the lookups above wait for the database (polled first, so
+    // their queries are on their way). `None`: the hash does not match.
+    let hashing = async {
+        batch
+            .records
+            .iter()
+            .map(VisitRevision::canonical_if_matches)
+            .collect::<Vec<Option<String>>>()
+    };
+    let (places, bodies) = tokio::join!(lookups, hashing);
+    let places = places?;
     let keys: Vec<RecordKey> = batch.records.iter().map(VisitRevision::key).collect();
     let batch_id = batch.batch_id;
     let outcomes = state

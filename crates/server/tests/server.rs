@@ -487,6 +487,59 @@ async fn database_file_has_wal_and_foreign_keys() {
     db.close().await;
 }
 
+/// The server copies SQLite's WAL into the database file itself, in the
+/// background, not in the commit that crosses SQLite's threshold (a push
+/// waited for that): soon after the demo dataset is written, a copy of the
+/// database file alone, without its WAL, holds all of it.
+#[tokio::test]
+async fn the_database_file_catches_up_with_its_wal_while_serving() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_static_dir(&tmp.path().join("dist"));
+    let Some(file) = test_config(tmp.path(), true)
+        .database
+        .sqlite_path()
+        .map(Path::to_owned)
+    else {
+        return; // PostgreSQL: no WAL of the server's own
+    };
+    let copies = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(tmp, true).await;
+    let count = "SELECT (SELECT COUNT(*) FROM organisations) * 1000 + (SELECT COUNT(*) FROM users)";
+    let live = htx_server::db::connect_existing(&file).await.unwrap();
+    let written: i64 = sqlx::query_scalar(count).fetch_one(&live).await.unwrap();
+    live.close().await;
+    assert!(written > 1000, "the demo wrote organisations and accounts");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let mut attempt = 0;
+    let in_file = loop {
+        attempt += 1;
+        let copy = copies.path().join(format!("copy{attempt}.sqlite3"));
+        std::fs::copy(&file, &copy).unwrap();
+        // A copy taken while a checkpoint writes may be torn: taken again.
+        let counted = match htx_server::db::connect_existing(&copy).await {
+            Ok(db) => {
+                let n = sqlx::query_scalar::<_, i64>(count)
+                    .fetch_one(&db)
+                    .await
+                    .ok();
+                db.close().await;
+                n
+            }
+            Err(_) => None,
+        };
+        if counted == Some(written) || std::time::Instant::now() > deadline {
+            break counted;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        in_file,
+        Some(written),
+        "the database file alone lags its WAL"
+    );
+    server.stop().await.unwrap();
+}
+
 #[tokio::test]
 async fn graceful_shutdown_completes_the_run_future() {
     // Through Server: serve a request, then stop.

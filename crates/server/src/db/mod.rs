@@ -47,7 +47,9 @@
 //!   PostgreSQL `REPEATABLE READ, READ ONLY` (its default, READ COMMITTED,
 //!   would give each statement its own snapshot);
 //! - the connection's settings ([`connect`]): SQLite's WAL journal,
-//!   `synchronous = NORMAL`, foreign keys and busy timeout;
+//!   `synchronous = NORMAL`, foreign keys and busy timeout; while serving,
+//!   the server copies the WAL into the file itself ([`connect_serving`],
+//!   [`checkpoint`]);
 //! - each its own catalogue of tables ([`meta::tables`]);
 //! - SQLite only: `backup`/`restore` (`VACUUM INTO`; PostgreSQL has
 //!   `pg_dump`, README).
@@ -223,12 +225,19 @@ fn sqlite_url(path: &Path, mode: &str) -> anyhow::Result<String> {
 /// SQLite's settings of each connection: WAL journal (readers never wait
 /// for the writer), `synchronous = NORMAL` (durable at each checkpoint; a
 /// power cut loses at most the last commits, never the file), foreign keys,
-/// and how long a writer waits for another process's lock.
-fn sqlite_pool(busy_timeout: Duration) -> AnyPoolOptions {
+/// and how long a writer waits for another process's lock. With
+/// `own_checkpoints`, no commit copies the WAL into the database file: the
+/// process calls [`checkpoint`] itself (the server, from a task of its own).
+fn sqlite_pool(busy_timeout: Duration, own_checkpoints: bool) -> AnyPoolOptions {
     let pragmas = format!(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};",
-        busy_timeout.as_millis()
+         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};{}",
+        busy_timeout.as_millis(),
+        if own_checkpoints {
+            " PRAGMA wal_autocheckpoint = 0;"
+        } else {
+            ""
+        }
     );
     AnyPoolOptions::new().after_connect(move |conn, _| {
         let pragmas = pragmas.clone();
@@ -236,10 +245,29 @@ fn sqlite_pool(busy_timeout: Duration) -> AnyPoolOptions {
     })
 }
 
+/// How long a writer of the server waits for another process's lock.
+const SERVING_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Opens the database: a SQLite file (created with its parent directory if
 /// missing) or a PostgreSQL database (which must exist; the server creates
 /// its tables). `pool_size`: connections kept open.
 pub async fn connect(location: &Location, pool_size: u32) -> anyhow::Result<Db> {
+    connect_with(location, pool_size, false).await
+}
+
+/// [`connect`] for a process that copies SQLite's WAL into the database
+/// file itself, calling [`checkpoint`] often (the server while it serves):
+/// SQLite's own checkpoint runs inside the commit that crosses its
+/// threshold, and the push answered by that commit waited for it.
+pub async fn connect_serving(location: &Location, pool_size: u32) -> anyhow::Result<Db> {
+    connect_with(location, pool_size, true).await
+}
+
+async fn connect_with(
+    location: &Location,
+    pool_size: u32,
+    own_checkpoints: bool,
+) -> anyhow::Result<Db> {
     sqlx::any::install_default_drivers();
     let (options, url) = match location {
         Location::Sqlite(path) => {
@@ -248,7 +276,7 @@ pub async fn connect(location: &Location, pool_size: u32) -> anyhow::Result<Db> 
                     .with_context(|| format!("creating database directory {}", parent.display()))?;
             }
             (
-                sqlite_pool(Duration::from_secs(5)),
+                sqlite_pool(SERVING_BUSY_TIMEOUT, own_checkpoints),
                 sqlite_url(path, "rwc")?,
             )
         }
@@ -265,11 +293,57 @@ pub async fn connect(location: &Location, pool_size: u32) -> anyhow::Result<Db> 
 /// Opens a SQLite file that must exist already (backups, restores).
 pub async fn connect_existing(path: &Path) -> anyhow::Result<Db> {
     sqlx::any::install_default_drivers();
-    sqlite_pool(Duration::from_secs(30))
+    sqlite_pool(Duration::from_secs(30), false)
         .max_connections(1)
         .connect(&sqlite_url(path, "rw")?)
         .await
         .with_context(|| format!("opening database {}", path.display()))
+}
+
+/// Copies what SQLite's WAL holds into the database file, as far as no
+/// reader still needs it, beside the writer (a passive checkpoint: it waits
+/// for no one, and writers do not wait for it). Returns the pages the WAL
+/// holds and how many of them are now in the file; `(0, 0)` on PostgreSQL.
+/// The next write starts the WAL over only once every page is copied.
+pub async fn checkpoint(db: &Db) -> Result<(i64, i64), sqlx::Error> {
+    if kind(db) != Kind::Sqlite {
+        return Ok((0, 0));
+    }
+    let (_busy, in_wal, copied): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+        .fetch_one(db)
+        .await?;
+    Ok((in_wal, copied))
+}
+
+/// Copies the rest of SQLite's WAL into the database file and has the next
+/// write start it over, unless a reader is still in it: it waits for no
+/// one. Takes SQLite's write lock: call it with this process's writers held
+/// ([`WriteGate::turn`]). Returns whether the WAL starts over (`false` on
+/// PostgreSQL, or when a reader was in it).
+pub async fn restart_wal(db: &Db) -> Result<bool, sqlx::Error> {
+    if kind(db) != Kind::Sqlite {
+        return Ok(false);
+    }
+    let mut conn = db.acquire().await?;
+    let busy = |t: Duration| format!("PRAGMA busy_timeout = {}", t.as_millis());
+    let restarted = async {
+        sqlx::query(&busy(Duration::ZERO))
+            .execute(&mut *conn)
+            .await?;
+        let (blocked, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(RESTART)")
+            .fetch_one(&mut *conn)
+            .await?;
+        sqlx::query(&busy(SERVING_BUSY_TIMEOUT))
+            .execute(&mut *conn)
+            .await?;
+        Ok(blocked == 0)
+    }
+    .await;
+    if restarted.is_err() {
+        // Back to the pool with its usual busy timeout, or not at all.
+        conn.close_on_drop();
+    }
+    restarted
 }
 
 /// Applies the pending embedded migrations of the pool's backend.
@@ -398,6 +472,12 @@ pub struct WriteTx {
 }
 
 impl WriteGate {
+    /// Waits for the turn and keeps it until the guard drops, without a
+    /// transaction: no writer of this process writes meanwhile.
+    pub async fn turn(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.0.clone().lock_owned().await
+    }
+
     /// Waits for the turn, then begins the transaction.
     pub async fn begin(&self, db: &Db) -> Result<WriteTx, sqlx::Error> {
         let turn = self.0.clone().lock_owned().await;
