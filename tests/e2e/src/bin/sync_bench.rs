@@ -18,12 +18,15 @@
 //!   meanwhile one visit of an organisation kept out of the load is pushed
 //!   every 100 ms and the console's list (as the reviewer) is read until it
 //!   shows it: the list lag p50/p99 (list rows are written after the push);
-//! - the server's resident memory (VmRSS) and peak (VmHWM) after all that.
+//! - the server's resident memory (VmRSS) and peak (VmHWM) after all that;
+//! - on SQLite, the largest the WAL file grew meanwhile (disk the server
+//!   uses beside its database file; it copies the WAL in the background).
 //!
 //! Prints each figure against its goal; never fails on a figure, only if it
 //! cannot measure.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -375,6 +378,11 @@ async fn server_load(app: &TestApp, all_orgs: &[Organisation]) -> Result<()> {
     let orgs = orgs.as_slice();
     let token = api_token(app, OFFICER.0, OFFICER.1).await?;
     let url = app.url("/api/v1/sync/push");
+    let wal = app
+        .server
+        .postgres()
+        .is_none()
+        .then(|| watch_size(wal_path(app.server.database_path())));
 
     // Ingest: one client, batches of 200 prepared in advance.
     const INGEST: usize = 20_000;
@@ -507,7 +515,38 @@ async fn server_load(app: &TestApp, all_orgs: &[Organisation]) -> Result<()> {
         "server memory (RSS)",
         verdict(peak <= 100.0)
     );
+    if let Some((largest, watcher)) = wal {
+        watcher.abort();
+        println!(
+            "{:<40} {:>9.1} MB at most   (no goal)",
+            "SQLite WAL file",
+            largest.load(Ordering::Relaxed) as f64 / 1e6
+        );
+    }
     Ok(())
+}
+
+/// The WAL file beside a SQLite database file.
+fn wal_path(database: &std::path::Path) -> std::path::PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push("-wal");
+    name.into()
+}
+
+/// The largest size `file` reaches, sampled every 50 ms until the task is
+/// aborted.
+fn watch_size(file: std::path::PathBuf) -> (Arc<AtomicU64>, tokio::task::JoinHandle<()>) {
+    let largest = Arc::new(AtomicU64::new(0));
+    let seen = largest.clone();
+    let watcher = tokio::spawn(async move {
+        loop {
+            if let Ok(meta) = std::fs::metadata(&file) {
+                seen.fetch_max(meta.len(), Ordering::Relaxed);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    (largest, watcher)
 }
 
 #[tokio::main]
