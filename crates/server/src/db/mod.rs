@@ -245,7 +245,8 @@ fn sqlite_pool(busy_timeout: Duration, own_checkpoints: bool) -> AnyPoolOptions 
     })
 }
 
-/// How long a writer of the server waits for another process's lock.
+/// How long a writer waits for another process's lock ([`connect`],
+/// [`connect_serving`]).
 const SERVING_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Opens the database: a SQLite file (created with its parent directory if
@@ -480,7 +481,7 @@ impl WriteGate {
 
     /// Waits for the turn, then begins the transaction.
     pub async fn begin(&self, db: &Db) -> Result<WriteTx, sqlx::Error> {
-        let turn = self.0.clone().lock_owned().await;
+        let turn = self.turn().await;
         Ok(WriteTx {
             tx: begin_exclusive(db).await?,
             kind: kind(db),
