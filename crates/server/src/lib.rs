@@ -352,7 +352,7 @@ async fn checkpoints(state: AppState) {
     loop {
         every.tick().await;
         let done = match db::checkpoint(&state.db).await {
-            Ok((in_wal, _)) if in_wal > WAL_RESTART_PAGES => {
+            Ok(in_wal) if in_wal > WAL_RESTART_PAGES => {
                 let _turn = state.write_gate().turn().await;
                 db::restart_wal(&state.db).await.map(|_| ())
             }

@@ -304,16 +304,17 @@ pub async fn connect_existing(path: &Path) -> anyhow::Result<Db> {
 /// Copies what SQLite's WAL holds into the database file, as far as no
 /// reader still needs it, beside the writer (a passive checkpoint: it waits
 /// for no one, and writers do not wait for it). Returns the pages the WAL
-/// holds and how many of them are now in the file; `(0, 0)` on PostgreSQL.
-/// The next write starts the WAL over only once every page is copied.
-pub async fn checkpoint(db: &Db) -> Result<(i64, i64), sqlx::Error> {
+/// holds (0 on PostgreSQL). The next write starts the WAL over only once
+/// every page is copied.
+pub async fn checkpoint(db: &Db) -> Result<i64, sqlx::Error> {
     if kind(db) != Kind::Sqlite {
-        return Ok((0, 0));
+        return Ok(0);
     }
-    let (_busy, in_wal, copied): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
-        .fetch_one(db)
-        .await?;
-    Ok((in_wal, copied))
+    let (_busy, in_wal, _copied): (i64, i64, i64) =
+        sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(db)
+            .await?;
+    Ok(in_wal)
 }
 
 /// Copies the rest of SQLite's WAL into the database file and has the next
