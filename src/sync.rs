@@ -367,24 +367,20 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
     }
     let mut done = 0;
     let mut sent_any = false;
-    // Pipelined: while one batch's receipt is read and settled, the next
-    // batch goes out. A batch is taken only after the push before it was
-    // answered (stored and committed), so revisions of one visit still
-    // reach the server in order; nothing is settled without its receipt.
+    // Pipelined in three: while one batch is on the wire, the batch before
+    // it has its receipt read and settled, and the batch after it is taken.
+    // A batch is sent only after the push before it was answered (stored
+    // and committed), so revisions of one visit still reach the server in
+    // order; nothing is settled without its receipt.
     let mut pushed: Option<(TakenBatch, Pushed)> = None;
+    // Nothing waiting (the usual case between visits): straight to the
+    // pull, without opening the outbox.
+    let mut next = if queued == 0 {
+        None
+    } else {
+        take(&store, &session, None).await?
+    };
     loop {
-        // Nothing waiting (the usual case between visits): straight to the
-        // pull, without opening the outbox again.
-        let next = if queued == 0 {
-            None
-        } else {
-            timing_start("htx-sync-take");
-            let batch = store
-                .take_batch_after(&session.username, pushed.as_ref().map(|(b, _)| b))
-                .await?;
-            timing_end("htx-sync-take");
-            Some(batch).filter(|b| !b.heads.is_empty())
-        };
         if next.is_none() && pushed.is_none() {
             break;
         }
@@ -408,36 +404,84 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
                 None => Ok(None),
             }
         };
-        let (confirmed, answered) = futures::join!(confirm, push);
-        if let Some((batch, _)) = pushed.take() {
-            let settled = confirmed?.unwrap_or_default();
-            let keys: HashSet<Uuid> = batch.heads.iter().map(|h| h.visit_id).collect();
-            state
-                .in_flight
-                .update(|ids| ids.retain(|id| !keys.contains(id)));
-            // Lists and counts are re-read once, when the run ends, not per
-            // batch (the panel shows the progress): each re-read counts
-            // every visit of the account, and its read transactions hold up
-            // the next batch's settle.
-            if settled == 0 {
-                // Stored but not in the receipts: try again later rather
-                // than loop on the same batch.
-                return Err(RunError::Failed(FailReason::NotConfirmed));
+        let after = async {
+            match &next {
+                Some(batch) => take(&store, &session, Some(batch)).await,
+                None => Ok(None),
             }
-            done += settled;
-            state.progress.set((done, queued.max(done)));
-        }
-        if let (Some(batch), Some(answer)) = (next, answered?) {
+        };
+        let (confirmed, answered, taken) = futures::join!(confirm, push, after);
+        let taken = taken?;
+        let outcome =
+            settle_round(state, pushed.take(), confirmed, &mut done, queued).and(answered);
+        let answer = match outcome {
+            Ok(answer) => answer,
+            // The batch just taken will not go out in this run: its attempts
+            // are uncounted, so an edit of one of its visits changes the
+            // revision in place rather than making a new one.
+            Err(e) => {
+                if let Some(unsent) = &taken {
+                    if let Err(u) = store.uncount_attempts(unsent).await {
+                        leptos::logging::warn!("uncounting unsent attempts: {u}");
+                    }
+                }
+                return Err(e);
+            }
+        };
+        if let (Some(batch), Some(answer)) = (next.take(), answer) {
             state.sent.update(|(b, r)| {
                 *b += answer.bytes as u64;
                 *r += batch.heads.len() as u64;
             });
             pushed = Some((batch, answer));
         }
+        next = taken;
     }
     // Review outcomes (a returned visit and its comment) and new reference
     // data come with the pull; its failure does not undo what was sent.
     pulled_outcome(pull(&store, &session).await, done > 0 || sent_any)
+}
+
+/// Takes the next batch (after `after`, a batch not yet settled); `None`
+/// when nothing more waits.
+async fn take(
+    store: &DeviceStore,
+    session: &Session,
+    after: Option<&TakenBatch>,
+) -> Result<Option<TakenBatch>, RunError> {
+    timing_start("htx-sync-take");
+    let batch = store.take_batch_after(&session.username, after).await?;
+    timing_end("htx-sync-take");
+    Ok(Some(batch).filter(|b| !b.heads.is_empty()))
+}
+
+/// Records a confirmed batch in the run's progress. A batch the server
+/// stored but whose receipts do not show it yet ends the run, to be tried
+/// again later rather than looped on.
+fn settle_round(
+    state: SyncState,
+    pushed: Option<(TakenBatch, Pushed)>,
+    confirmed: Result<Option<u32>, RunError>,
+    done: &mut u32,
+    queued: u32,
+) -> Result<(), RunError> {
+    let Some((batch, _)) = pushed else {
+        return confirmed.map(|_| ());
+    };
+    let settled = confirmed?.unwrap_or_default();
+    let keys: HashSet<Uuid> = batch.heads.iter().map(|h| h.visit_id).collect();
+    state
+        .in_flight
+        .update(|ids| ids.retain(|id| !keys.contains(id)));
+    // Lists and counts are re-read once, when the run ends, not per batch
+    // (the panel shows the progress): each re-read counts every visit of the
+    // account, and its read transactions hold up the next batch's settle.
+    if settled == 0 {
+        return Err(RunError::Failed(FailReason::NotConfirmed));
+    }
+    *done += settled;
+    state.progress.set((*done, queued.max(*done)));
+    Ok(())
 }
 
 /// Pulls review outcomes and reference data changed since the last pull.
@@ -579,7 +623,9 @@ async fn confirm_batch(
             )
         })
         .collect();
-    store.settle(&results).await?;
+    store
+        .settle_batch(&session.username, batch, &results)
+        .await?;
     timing_end("htx-sync-settle");
     Ok(results.iter().filter(|(_, s)| s.is_final()).count() as u32)
 }

@@ -8,6 +8,7 @@ use super::json::{field, from_js, from_js_all, set_field, to_js};
 use super::schema::{indexes, stores};
 use super::{DeviceStore, Result, StorageError};
 use htx_core::device::VisitSummary;
+use indexed_db_futures::object_store::ObjectStore;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::primitive::TryToJs;
 use indexed_db_futures::KeyRange;
@@ -52,9 +53,48 @@ pub(super) fn account_range(account: &str) -> KeyRange<AccountKey> {
     )
 }
 
+/// Every key `[account, n]` with `n >= from`.
+pub(super) fn account_range_from(account: &str, from: f64) -> KeyRange<AccountKey> {
+    KeyRange::Bound(
+        AccountKey::From(account.into(), from),
+        false,
+        AccountKey::End(account.into()),
+        false,
+    )
+}
+
 /// The exact key `[account, second]`.
 pub(super) fn account_key(account: &str, second: &str) -> KeyRange<AccountKey> {
     KeyRange::Only(AccountKey::Exact(account.into(), second.into()))
+}
+
+/// `account`'s entries in the outbox, counted as every entry less those
+/// of the accounts sorting before and after it in the queue index (every
+/// entry names its account: [`DeviceStore::label_accounts`]). Not as a
+/// count of `account`'s own keys in the index: Chromium leaves a deleted
+/// record's index entries behind until its sweeper runs (it waits for the
+/// database to be idle, and runs at most every half hour), and a count
+/// across the thousands a large sync leaves visits each of them.
+pub(super) async fn outbox_len_in(outbox: &ObjectStore<'_>, account: &str) -> Result<u32> {
+    let all = outbox.count().primitive()?.await?;
+    if all == 0 {
+        return Ok(0);
+    }
+    let index = outbox.index(indexes::BY_ACCOUNT_QUEUED)?;
+    let before = index
+        .count()
+        .with_query::<AccountKey, _>(KeyRange::UpperBound(
+            AccountKey::Start(account.into()),
+            true,
+        ))
+        .primitive()?
+        .await?;
+    let after = index
+        .count()
+        .with_query::<AccountKey, _>(KeyRange::LowerBound(AccountKey::End(account.into()), true))
+        .primitive()?
+        .await?;
+    Ok(all.saturating_sub(before + after))
 }
 
 /// What the device holds for accounts other than the signed-in one.
@@ -76,10 +116,11 @@ impl DeviceStore {
             .await?)
     }
 
-    /// Revisions of `account` waiting to be sent (one count).
+    /// Revisions of `account` waiting to be sent: every outbox entry less
+    /// the other accounts' ([`outbox_len_in`]).
     pub async fn outbox_len_of(&self, account: &str) -> Result<u32> {
-        self.count_in(stores::OUTBOX, indexes::BY_ACCOUNT_QUEUED, account)
-            .await
+        let tx = self.tx(&[stores::OUTBOX], false)?;
+        outbox_len_in(&tx.object_store(stores::OUTBOX)?, account).await
     }
 
     /// Visits on the device that belong to `account`.

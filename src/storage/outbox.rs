@@ -2,6 +2,7 @@
 //! ([`htx_core::outbox`] holds the rules). Every change to it happens in the
 //! same transaction as the visit and summary it concerns, so a crash never
 //! leaves a final visit unqueued or a queue entry without its visit.
+use super::accounts::{account_range, account_range_from, outbox_len_in, AccountKey};
 use super::json::{field, from_js_fields, get_as, put_keyed, set_field, to_js};
 use super::schema::{indexes, stores};
 use super::{DeviceStore, Result, StorageError};
@@ -28,6 +29,9 @@ pub struct TakenBatch {
     pub photos: Vec<String>,
     /// Each entry's place in the queue (`queued_ms`), in the order of `heads`.
     queued: Vec<f64>,
+    /// The attempt counts taking it wrote in [`SENT`]: each key with its
+    /// count before (none: it had no mark) and after.
+    counted: Vec<(String, Option<u32>, u32)>,
 }
 
 /// The few fields of a stored [`OutboxEntry`] a push needs (read without
@@ -117,6 +121,34 @@ const RECORD_CHUNK: usize = 200;
 /// Outbox key → pushes that carried it.
 type SentMarks = BTreeMap<String, u32>;
 
+/// Meta key prefix (then the account): a place in that account's queue
+/// (`queued_ms`) that every entry before it had left when a batch was last
+/// settled. Only a hint, checked before each use ([`queue_start`]).
+const HEAD: &str = "outbox_head/";
+
+/// Where a sync's first batch is read from in `account`'s queue: from the
+/// stored head if no entry of the account lies before it (the entries from
+/// it on are all of the account's), else from the start. A read from the
+/// start crosses the index entries of every revision sent since Chromium's
+/// last sweep ([`outbox_len_in`]).
+async fn queue_start(
+    outbox: &ObjectStore<'_>,
+    meta: &ObjectStore<'_>,
+    account: &str,
+) -> Result<Option<f64>> {
+    let Some(head) = get_as::<f64>(meta, &format!("{HEAD}{account}")).await? else {
+        return Ok(None);
+    };
+    let all = outbox_len_in(outbox, account).await?;
+    let from_head = outbox
+        .index(indexes::BY_ACCOUNT_QUEUED)?
+        .count()
+        .with_query::<AccountKey, _>(account_range_from(account, head))
+        .primitive()?
+        .await?;
+    Ok((from_head == all).then_some(head))
+}
+
 async fn sent_marks(meta: &ObjectStore<'_>) -> Result<SentMarks> {
     Ok(get_as(meta, SENT).await?.unwrap_or_default())
 }
@@ -150,19 +182,9 @@ impl DeviceStore {
         account: &str,
         in_flight: Option<&TakenBatch>,
     ) -> Result<TakenBatch> {
-        use super::accounts::{account_range, AccountKey};
         // From the in-flight batch's last place in the queue, inclusive:
         // entries queued in the same millisecond may not all be in it.
         let last = in_flight.and_then(|b| b.queued.iter().copied().reduce(f64::max));
-        let range = match last {
-            Some(q) => KeyRange::Bound(
-                AccountKey::From(account.into(), q),
-                false,
-                AccountKey::End(account.into()),
-                false,
-            ),
-            None => account_range(account),
-        };
         let skip: HashSet<&str> = in_flight
             .into_iter()
             .flat_map(|b| b.heads.iter().zip(&b.queued))
@@ -173,6 +195,14 @@ impl DeviceStore {
         let tx = self.tx(&[stores::OUTBOX, stores::META], true)?;
         let store = tx.object_store(stores::OUTBOX)?;
         let meta = tx.object_store(stores::META)?;
+        let start = match last {
+            Some(q) => Some(q),
+            None => queue_start(&store, &meta, account).await?,
+        };
+        let range = match start {
+            Some(q) => account_range_from(account, q),
+            None => account_range(account),
+        };
         let index = store.index(indexes::BY_ACCOUNT_QUEUED)?;
         let read: Vec<JsValue> = index
             .get_all()
@@ -202,10 +232,14 @@ impl DeviceStore {
         texts.truncate(n);
         timing_end("htx-sync-take-text");
         timing_start("htx-sync-take-mark");
+        let mut counted = Vec::with_capacity(n);
         if n > 0 {
             let mut marks = sent_marks(&meta).await?;
             for h in &stored {
-                *marks.entry(h.key.clone()).or_insert(h.attempts) += 1;
+                let before = marks.get(&h.key).copied();
+                let after = before.unwrap_or(h.attempts) + 1;
+                marks.insert(h.key.clone(), after);
+                counted.push((h.key.clone(), before, after));
             }
             put_keyed(&meta, SENT, &marks)?;
         }
@@ -226,7 +260,29 @@ impl DeviceStore {
             records_json,
             photos,
             queued,
+            counted,
         })
+    }
+
+    /// Undoes the attempt counts of a batch taken but never sent (the run
+    /// ended before its turn), so an edit of its visits changes their
+    /// revision in place again. A count changed since is left as it is.
+    pub async fn uncount_attempts(&self, batch: &TakenBatch) -> Result<()> {
+        let tx = self.tx(&[stores::META], true)?;
+        let meta = tx.object_store(stores::META)?;
+        let mut marks = sent_marks(&meta).await?;
+        for (key, before, after) in &batch.counted {
+            if marks.get(key) != Some(after) {
+                continue;
+            }
+            match before {
+                Some(b) => marks.insert(key.clone(), *b),
+                None => marks.remove(key),
+            };
+        }
+        put_keyed(&meta, SENT, &marks)?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Before a final visit is edited: takes its revision back out of the
@@ -287,6 +343,29 @@ impl DeviceStore {
     /// has moved on to a newer revision meanwhile). The visits themselves
     /// are never touched: nothing is deleted by sync.
     pub async fn settle(&self, results: &[(OutboxHead, Settlement)]) -> Result<()> {
+        self.settle_at(results, None).await
+    }
+
+    /// [`settle`](Self::settle) for a whole batch `account` took: once every
+    /// entry of it has left, the queue's head ([`HEAD`]) moves past it, so
+    /// the next sync reads from there.
+    pub async fn settle_batch(
+        &self,
+        account: &str,
+        batch: &TakenBatch,
+        results: &[(OutboxHead, Settlement)],
+    ) -> Result<()> {
+        let passed = results.iter().all(|(_, s)| s.is_final());
+        let head = batch.queued.iter().copied().reduce(f64::max);
+        self.settle_at(results, head.filter(|_| passed).map(|h| (account, h)))
+            .await
+    }
+
+    async fn settle_at(
+        &self,
+        results: &[(OutboxHead, Settlement)],
+        head: Option<(&str, f64)>,
+    ) -> Result<()> {
         let tx = self.tx(
             &[stores::OUTBOX, stores::VISIT_SUMMARIES, stores::META],
             true,
@@ -306,6 +385,13 @@ impl DeviceStore {
             if marks.len() != before {
                 put_keyed(&meta, SENT, &marks)?;
             }
+        }
+        if let Some((account, q)) = head {
+            put_keyed(
+                &tx.object_store(stores::META)?,
+                &format!("{HEAD}{account}"),
+                &q,
+            )?;
         }
         timing_end("htx-sync-settle-marks");
         timing_start("htx-sync-settle-delete");
@@ -363,7 +449,7 @@ impl DeviceStore {
     /// transactions of [`RECORD_CHUNK`] summaries, so an autosave never
     /// waits long behind one.
     pub async fn record_confirmations(&self, account: &str) -> Result<u32> {
-        use super::accounts::{account_key, AccountKey};
+        use super::accounts::account_key;
         // Keys only (decoding thousands of summaries would hold up the page):
         // the waiting summaries of visits with nothing in the outbox.
         let found: Vec<String> = {

@@ -522,6 +522,9 @@ async fn a_shared_phone_lists_counts_and_sends_only_the_signed_in_officers_visit
     assert_eq!(store.status_counts("canbo2").await.unwrap()["waiting"], 1);
     assert_eq!(store.outbox_len().await.unwrap(), 3);
     assert_eq!(store.outbox_len_of("canbo2").await.unwrap(), 1);
+    assert_eq!(store.outbox_len_of("canbo1").await.unwrap(), 1);
+    assert_eq!(store.outbox_len_of("").await.unwrap(), 1);
+    assert_eq!(store.outbox_len_of("canbo3").await.unwrap(), 0);
     let others = store.other_accounts("canbo2").await.unwrap();
     assert_eq!((others.visits, others.waiting), (3, 2));
 
@@ -957,6 +960,107 @@ async fn the_batch_after_one_in_flight_takes_the_rest_of_the_queue_once() {
         .await
         .unwrap();
     assert!(nothing.heads.is_empty());
+    store.close();
+    DeviceStore::delete(name).await.unwrap();
+}
+
+/// Waits `ms` milliseconds: revisions saved apart get distinct places in
+/// the queue (`queued_ms`).
+async fn pause(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+}
+
+async fn save_final(store: &DeviceStore, notes: &str) -> Visit {
+    let mut v = visit(1, notes);
+    v.id = Uuid::now_v7();
+    v.state = VisitState::Final;
+    let s = htx_core::device::VisitSummary::of(&v, None, None, 1_000);
+    store.save_visit(&v, &s).await.unwrap();
+    v
+}
+
+#[wasm_bindgen_test]
+async fn a_revision_left_behind_a_settled_batch_is_still_sent() {
+    use htx_core::outbox::Settlement;
+    let name = "t-queue-head";
+    let store = fresh(name, SCHEMA_VERSION).await;
+    let early = save_final(&store, "đợi").await;
+    let first = store.take_batch(OFFICER).await.unwrap();
+    pause(5).await;
+    let later = [
+        save_final(&store, "sau 1").await,
+        save_final(&store, "sau 2").await,
+    ];
+    let second = store.take_batch_after(OFFICER, Some(&first)).await.unwrap();
+    let ids = |b: &htx_survey::storage::TakenBatch| -> Vec<Uuid> {
+        b.heads.iter().map(|h| h.visit_id).collect()
+    };
+    assert_eq!(ids(&second), vec![later[0].id, later[1].id]);
+    // The first batch's receipt left it pending; the second was confirmed
+    // whole, so the queue's head moved past the early revision.
+    store
+        .settle_batch(
+            OFFICER,
+            &first,
+            &[(first.heads[0].clone(), Settlement::Pending)],
+        )
+        .await
+        .unwrap();
+    let confirmed: Vec<_> = second
+        .heads
+        .iter()
+        .map(|h| (h.clone(), Settlement::Confirmed))
+        .collect();
+    store
+        .settle_batch(OFFICER, &second, &confirmed)
+        .await
+        .unwrap();
+    assert_eq!(store.outbox_len_of(OFFICER).await.unwrap(), 1);
+    let next = store.take_batch(OFFICER).await.unwrap();
+    assert_eq!(ids(&next), vec![early.id], "the next sync sends it");
+    store
+        .settle_batch(
+            OFFICER,
+            &next,
+            &[(next.heads[0].clone(), Settlement::Confirmed)],
+        )
+        .await
+        .unwrap();
+    // From the new head on: what is queued after it, and only that.
+    let after = save_final(&store, "sau cùng").await;
+    assert_eq!(
+        ids(&store.take_batch(OFFICER).await.unwrap()),
+        vec![after.id]
+    );
+    store.close();
+    DeviceStore::delete(name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_batch_taken_but_never_sent_can_be_taken_back_for_editing() {
+    let name = "t-uncount";
+    let store = fresh(name, SCHEMA_VERSION).await;
+    let sent = save_final(&store, "gửi rồi").await;
+    store.take_batch(OFFICER).await.unwrap();
+    let unsent = save_final(&store, "chưa gửi").await;
+    // Taken again from the start (a new run): the sent one counted twice.
+    let again = store.take_batch(OFFICER).await.unwrap();
+    assert_eq!(again.heads.len(), 2);
+    store.uncount_attempts(&again).await.unwrap();
+    assert!(
+        !store.take_back(unsent.id, 0).await.unwrap(),
+        "never sent: taken back, edited in place"
+    );
+    assert!(
+        store.take_back(sent.id, 0).await.unwrap(),
+        "sent by the first take: still a new revision"
+    );
     store.close();
     DeviceStore::delete(name).await.unwrap();
 }
