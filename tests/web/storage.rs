@@ -940,11 +940,7 @@ async fn the_batch_after_one_in_flight_takes_the_rest_of_the_queue_once() {
     // Saved in a loop: many share a millisecond, so the queue has ties at
     // the end of the first batch.
     for _ in 0..n {
-        let mut v = visit(1, "hàng đợi");
-        v.id = Uuid::now_v7();
-        v.state = VisitState::Final;
-        let s = htx_core::device::VisitSummary::of(&v, None, None, 1_000);
-        store.save_visit(&v, &s).await.unwrap();
+        save_final(&store, "hàng đợi").await;
     }
     let first = store.take_batch(OFFICER).await.unwrap();
     assert_eq!(first.heads.len(), htx_core::outbox::MAX_BATCH_RECORDS);
@@ -976,6 +972,7 @@ async fn pause(ms: i32) {
     wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
 }
 
+/// Saves a final visit with a fresh id, queued now.
 async fn save_final(store: &DeviceStore, notes: &str) -> Visit {
     let mut v = visit(1, notes);
     v.id = Uuid::now_v7();
