@@ -36,6 +36,7 @@ impl ApiError {
 }
 
 /// A request body: JSON text, or JSON gzip-compressed by the browser.
+#[derive(Clone)]
 enum Body {
     Json(String),
     Csv(String),
@@ -249,17 +250,27 @@ struct PushEnvelope<'a> {
     records: &'a serde_json::value::RawValue,
 }
 
-/// Sends one batch of final revisions (`records_json`: their JSON array, as
-/// the outbox hands it over); one result per record, and the request body's
-/// size on the wire.
-pub async fn push_records(
+/// A sync request's body (a push, a receipt query), built and compressed
+/// ahead of its turn: a push waits for the answer to the one before it,
+/// and building the next bodies meanwhile keeps that wait the only one.
+pub struct SyncBody(Body);
+
+impl SyncBody {
+    /// Bytes on the wire (before HTTP framing).
+    pub fn bytes(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// The push body of one batch of final revisions (`records_json`: their
+/// JSON array, as the outbox hands it over). `sent_at` is when it was built.
+pub async fn push_body(
     device_id: Uuid,
     batch_id: Uuid,
     records_json: &str,
-    token: &str,
-) -> Result<(PushResponse, usize), ApiError> {
+) -> Result<SyncBody, ApiError> {
     use crate::timing::{timing_end, timing_start};
-    timing_start("htx-sync-push-encode");
+    timing_start("htx-sync-take-encode");
     let records: &serde_json::value::RawValue =
         serde_json::from_str(records_json).map_err(|e| ApiError::Decode(e.to_string()))?;
     let envelope = PushEnvelope {
@@ -270,15 +281,38 @@ pub async fn push_records(
         records,
     };
     let text = serde_json::to_string(&envelope).map_err(|e| ApiError::Decode(e.to_string()))?;
-    timing_end("htx-sync-push-encode");
-    timing_start("htx-sync-push-gzip");
+    timing_end("htx-sync-take-encode");
+    timing_start("htx-sync-take-gzip");
     let body = compressed(text).await;
-    timing_end("htx-sync-push-gzip");
-    let bytes = body.len();
-    timing_start("htx-sync-push-request");
-    let answer = fetch_json("POST", "/api/v1/sync/push", Some(body), Some(token)).await?;
-    timing_end("htx-sync-push-request");
-    Ok((answer, bytes))
+    timing_end("htx-sync-take-gzip");
+    Ok(SyncBody(body))
+}
+
+/// Sends one batch; one result per record.
+pub async fn push(body: &SyncBody, token: &str) -> Result<PushResponse, ApiError> {
+    fetch_json(
+        "POST",
+        "/api/v1/sync/push",
+        Some(body.0.clone()),
+        Some(token),
+    )
+    .await
+}
+
+/// The body of a receipt query.
+pub async fn receipt_body(query: &ReceiptQuery) -> Result<SyncBody, ApiError> {
+    compressed_json(query).await.map(SyncBody)
+}
+
+/// Which of these revisions the server holds (the only proof of arrival).
+pub async fn receipts(query: &SyncBody, token: &str) -> Result<ReceiptResponse, ApiError> {
+    fetch_json(
+        "POST",
+        "/api/v1/sync/receipt",
+        Some(query.0.clone()),
+        Some(token),
+    )
+    .await
 }
 
 /// Uploads a photo under its SHA-256 (the server checks the name against
@@ -288,12 +322,6 @@ pub async fn put_photo(photo: &crate::storage::StoredPhoto, token: &str) -> Resu
     let body = Body::Image(photo.mime.clone(), photo.blob.clone());
     let _: serde_json::Value = fetch_json("PUT", &path, Some(body), Some(token)).await?;
     Ok(())
-}
-
-/// Which of these revisions the server holds (the only proof of arrival).
-pub async fn receipts(query: &ReceiptQuery, token: &str) -> Result<ReceiptResponse, ApiError> {
-    let body = compressed_json(query).await?;
-    fetch_json("POST", "/api/v1/sync/receipt", Some(body), Some(token)).await
 }
 
 /// The signed-in user's token, or the 401 the server would answer.

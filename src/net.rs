@@ -105,14 +105,17 @@ extern "C" {
 }
 
 /// `text` gzip-compressed by the browser, or `None` where it cannot (the
-/// caller then sends it uncompressed).
+/// caller then sends it uncompressed). The bytes are written to the stream
+/// straight from wasm memory: a `Blob` of them would be handed to the
+/// browser's blob store and read back, which costs more than compressing.
 pub async fn gzip(text: &str) -> Option<js_sys::Uint8Array> {
     let cs = CompressionStream::new("gzip").ok()?;
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let blob = web_sys::Blob::new_with_str_sequence(&parts).ok()?;
-    let pair = web_sys::ReadableWritablePair::new(&cs.readable(), &cs.writable());
-    let stream = blob.stream().pipe_through(&pair);
-    let response = web_sys::Response::new_with_opt_readable_stream(Some(&stream)).ok()?;
+    let writer = cs.writable().get_writer().ok()?;
+    // Not awaited: a write completes only as the output is read, below.
+    // Their failures (none expected) also fail that read.
+    let _ = writer.write_with_chunk(&js_sys::Uint8Array::from(text.as_bytes()));
+    let _ = writer.close();
+    let response = web_sys::Response::new_with_opt_readable_stream(Some(&cs.readable())).ok()?;
     let buffer = JsFuture::from(response.array_buffer().ok()?).await.ok()?;
     Some(js_sys::Uint8Array::new(&buffer))
 }

@@ -16,7 +16,9 @@ use crate::session::{device_id, Session};
 use crate::storage::{DeviceStore, StorageError, TakenBatch};
 use crate::timing::{timing_end, timing_start};
 use htx_core::outbox::{settle, OutboxHead, Settlement};
-use htx_core::sync::{PushResponse, ReceiptQuery, ReceiptStatus, RecordKey, RecordOutcome};
+use htx_core::sync::{
+    PushResponse, ReceiptQuery, ReceiptResponse, ReceiptStatus, RecordKey, RecordOutcome,
+};
 use htx_core::PROTOCOL_VERSION;
 use leptos::prelude::*;
 use std::cell::RefCell;
@@ -368,11 +370,12 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
     let mut done = 0;
     let mut sent_any = false;
     // Pipelined in three: while one batch is on the wire, the batch before
-    // it has its receipt read and settled, and the batch after it is taken.
-    // A batch is sent only after the push before it was answered (stored
-    // and committed), so revisions of one visit still reach the server in
-    // order; nothing is settled without its receipt.
-    let mut pushed: Option<(TakenBatch, Pushed)> = None;
+    // it has its receipt read and settled, and the batch after it is taken
+    // (with its push body and receipt query built). A batch is sent only
+    // after the push before it was answered (stored and committed), so
+    // revisions of one visit still reach the server in order; nothing is
+    // settled without its receipt.
+    let mut pushed: Option<(Ready, Pushed)> = None;
     // Nothing waiting (the usual case between visits): straight to the
     // pull, without opening the outbox.
     let mut next = if queued == 0 {
@@ -380,33 +383,33 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
     } else {
         take(&store, &session, None).await?
     };
-    loop {
-        if next.is_none() && pushed.is_none() {
-            break;
-        }
-        if let Some(batch) = &next {
+    while next.is_some() || pushed.is_some() {
+        if let Some(ready) = &next {
             state.in_flight.update(|ids| {
-                ids.extend(batch.heads.iter().map(|e| e.visit_id));
+                ids.extend(ready.batch.heads.iter().map(|e| e.visit_id));
             });
             sent_any = true;
         }
         let confirm = async {
             match &pushed {
-                Some((batch, answer)) => confirm_batch(&store, &session, batch, answer)
-                    .await
-                    .map(Some),
+                Some((ready, answer)) => {
+                    let receipts = read_receipts(&session, ready, answer).await?;
+                    settle_received(&store, &session, ready, answer, receipts.as_ref())
+                        .await
+                        .map(Some)
+                }
                 None => Ok(None),
             }
         };
         let push = async {
             match &next {
-                Some(batch) => push_batch(&store, &session, batch).await.map(Some),
+                Some(ready) => push_batch(&store, &session, ready).await.map(Some),
                 None => Ok(None),
             }
         };
         let after = async {
             match &next {
-                Some(batch) => take(&store, &session, Some(batch)).await,
+                Some(ready) => take(&store, &session, Some(&ready.batch)).await,
                 None => Ok(None),
             }
         };
@@ -421,19 +424,19 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
             // revision in place rather than making a new one.
             Err(e) => {
                 if let Some(unsent) = &taken {
-                    if let Err(u) = store.uncount_attempts(unsent).await {
+                    if let Err(u) = store.uncount_attempts(&unsent.batch).await {
                         leptos::logging::warn!("uncounting unsent attempts: {u}");
                     }
                 }
                 return Err(e);
             }
         };
-        if let (Some(batch), Some(answer)) = (next.take(), answer) {
+        if let (Some(ready), Some(answer)) = (next.take(), answer) {
             state.sent.update(|(b, r)| {
                 *b += answer.bytes as u64;
-                *r += batch.heads.len() as u64;
+                *r += ready.batch.heads.len() as u64;
             });
-            pushed = Some((batch, answer));
+            pushed = Some((ready, answer));
         }
         next = taken;
     }
@@ -442,17 +445,43 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
     pulled_outcome(pull(&store, &session).await, done > 0 || sent_any)
 }
 
-/// Takes the next batch (after `after`, a batch not yet settled); `None`
-/// when nothing more waits.
+/// A batch taken from the outbox, with its push body and receipt query
+/// built: building them while the batch before is on the wire keeps them
+/// off the chain of pushes.
+struct Ready {
+    batch: TakenBatch,
+    /// An error here is the push's own (it fails when its turn comes).
+    push: Result<api::SyncBody, ApiError>,
+    receipt: Result<api::SyncBody, ApiError>,
+}
+
+/// Takes the next batch (after `after`, a batch not yet settled) and
+/// builds its push body and receipt query; `None` when nothing more waits.
 async fn take(
     store: &DeviceStore,
     session: &Session,
     after: Option<&TakenBatch>,
-) -> Result<Option<TakenBatch>, RunError> {
+) -> Result<Option<Ready>, RunError> {
     timing_start("htx-sync-take");
     let batch = store.take_batch_after(&session.username, after).await?;
+    if batch.heads.is_empty() {
+        timing_end("htx-sync-take");
+        return Ok(None);
+    }
+    let query = ReceiptQuery {
+        protocol_version: PROTOCOL_VERSION,
+        keys: batch.heads.iter().map(OutboxHead::record_key).collect(),
+    };
+    let (push, receipt) = futures::join!(
+        api::push_body(device_id(), Uuid::now_v7(), &batch.records_json),
+        api::receipt_body(&query)
+    );
     timing_end("htx-sync-take");
-    Ok(Some(batch).filter(|b| !b.heads.is_empty()))
+    Ok(Some(Ready {
+        batch,
+        push,
+        receipt,
+    }))
 }
 
 /// Records a confirmed batch in the run's progress. A batch the server
@@ -460,12 +489,12 @@ async fn take(
 /// again later rather than looped on.
 fn settle_round(
     state: SyncState,
-    pushed: Option<(TakenBatch, Pushed)>,
+    pushed: Option<(Ready, Pushed)>,
     confirmed: Result<Option<u32>, RunError>,
     done: &mut u32,
     queued: u32,
 ) -> Result<(), RunError> {
-    let Some((batch, _)) = pushed else {
+    let Some((Ready { batch, .. }, _)) = pushed else {
         return confirmed.map(|_| ());
     };
     let settled = confirmed?.unwrap_or_default();
@@ -556,19 +585,13 @@ struct Pushed {
 async fn push_batch(
     store: &DeviceStore,
     session: &Session,
-    batch: &TakenBatch,
+    ready: &Ready,
 ) -> Result<Pushed, RunError> {
-    let heads = &batch.heads;
-    upload_photos(store, session, &batch.photos).await?;
+    let heads = &ready.batch.heads;
+    upload_photos(store, session, &ready.batch.photos).await?;
+    let body = ready.push.as_ref().map_err(Clone::clone)?;
     timing_start("htx-sync-push");
-    let (answer, bytes) = match api::push_records(
-        device_id(),
-        Uuid::now_v7(),
-        &batch.records_json,
-        &session.token,
-    )
-    .await
-    {
+    let answer = match api::push(body, &session.token).await {
         // One record alone over the server's limit: it can never go as it
         // is; reject it visibly rather than block the queue behind it.
         Err(ApiError::Server { status: 413, .. }) if heads.len() == 1 => {
@@ -585,29 +608,41 @@ async fn push_batch(
     timing_end("htx-sync-push");
     Ok(Pushed {
         answer: Some(answer),
-        bytes,
+        bytes: body.bytes(),
     })
 }
 
-/// Reads a pushed batch's receipts and records the outcome of each entry.
-/// Returns how many left the outbox.
-async fn confirm_batch(
+/// Reads a pushed batch's receipts; `None` when there is nothing to ask
+/// (the push was refused whole, and already settled).
+async fn read_receipts(
+    session: &Session,
+    ready: &Ready,
+    pushed: &Pushed,
+) -> Result<Option<ReceiptResponse>, RunError> {
+    if pushed.answer.is_none() {
+        return Ok(None);
+    }
+    let query = ready.receipt.as_ref().map_err(Clone::clone)?;
+    timing_start("htx-sync-receipt");
+    let receipts = api::receipts(query, &session.token).await?;
+    timing_end("htx-sync-receipt");
+    Ok(Some(receipts))
+}
+
+/// Records the outcome of each entry of a pushed batch from its push
+/// answer and receipts. Returns how many left the outbox.
+async fn settle_received(
     store: &DeviceStore,
     session: &Session,
-    batch: &TakenBatch,
+    ready: &Ready,
     pushed: &Pushed,
+    receipts: Option<&ReceiptResponse>,
 ) -> Result<u32, RunError> {
+    let batch = &ready.batch;
     let heads = &batch.heads;
-    let Some(answer) = &pushed.answer else {
+    let (Some(answer), Some(receipts)) = (&pushed.answer, receipts) else {
         return Ok(heads.len() as u32);
     };
-    let query = ReceiptQuery {
-        protocol_version: PROTOCOL_VERSION,
-        keys: heads.iter().map(OutboxHead::record_key).collect(),
-    };
-    timing_start("htx-sync-receipt");
-    let receipts = api::receipts(&query, &session.token).await?;
-    timing_end("htx-sync-receipt");
     timing_start("htx-sync-settle");
     let outcomes: HashMap<RecordKey, &RecordOutcome> =
         answer.results.iter().map(|r| (r.key, &r.outcome)).collect();
