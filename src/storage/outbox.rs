@@ -215,21 +215,26 @@ impl DeviceStore {
         timing_start("htx-sync-take-text");
         let entries: js_sys::Array = read.iter().collect();
         let heads: Vec<StoredHead> = from_js_fields(&entries, StoredHead::FIELDS)?;
-        let (mut raw, mut stored): (Vec<JsValue>, Vec<StoredHead>) = read
+        let (raw, mut stored): (Vec<JsValue>, Vec<StoredHead>) = read
             .into_iter()
             .zip(heads)
             .filter(|(_, h)| !skip.contains(h.key.as_str()))
             .unzip();
         let mut texts = raw.iter().map(record_text).collect::<Result<Vec<_>>>()?;
-        let sizes: Vec<usize> = stored
+        let mut named: Vec<Vec<String>> = raw
+            .iter()
+            .map(super::photos::names_in_outbox_entry)
+            .collect();
+        let planned: Vec<(usize, usize)> = stored
             .iter()
             .zip(&texts)
-            .map(|(h, t)| OutboxEntry::planned_len(h.bytes, t))
+            .zip(&named)
+            .map(|((h, t), p)| (OutboxEntry::planned_len(h.bytes, t), p.len()))
             .collect();
-        let n = batch_len(&sizes);
-        raw.truncate(n);
+        let n = batch_len(&planned);
         stored.truncate(n);
         texts.truncate(n);
+        named.truncate(n);
         timing_end("htx-sync-take-text");
         timing_start("htx-sync-take-mark");
         let mut counted = Vec::with_capacity(n);
@@ -246,10 +251,7 @@ impl DeviceStore {
         tx.commit().await?;
         timing_end("htx-sync-take-mark");
         let records_json = format!("[{}]", texts.join(","));
-        let photos = raw
-            .iter()
-            .flat_map(super::photos::names_in_outbox_entry)
-            .collect();
+        let photos = named.into_iter().flatten().collect();
         let queued = stored.iter().map(|h| h.queued_ms).collect();
         let heads = stored
             .into_iter()

@@ -18,8 +18,15 @@ use crate::visit::Visit;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Records per push (the server refuses more with 413).
-pub const MAX_BATCH_RECORDS: usize = 200;
+/// Records per push (the server refuses more with 413). Each batch costs
+/// the device two IndexedDB transactions and two requests whatever its
+/// size, so a long backlog of small records goes faster in large batches;
+/// real visits reach [`MAX_BATCH_BYTES`] or [`MAX_BATCH_PHOTOS`] first.
+pub const MAX_BATCH_RECORDS: usize = 500;
+/// Photos named by one batch: the device uploads them just before pushing
+/// it, and until it is stored the server counts them against the account's
+/// quota of unnamed photos (5,000 by default).
+pub const MAX_BATCH_PHOTOS: usize = 4_000;
 /// Bytes of JSON per push, after decompression (the server refuses more with 413).
 pub const MAX_BATCH_BYTES: usize = 1024 * 1024;
 /// Room left for the batch envelope (ids, times) under [`MAX_BATCH_BYTES`].
@@ -172,19 +179,22 @@ pub fn edit_mode(status: LocalStatus, sent: bool) -> EditMode {
     }
 }
 
-/// How many of `sizes` (JSON bytes of each queued record, in order) go in the
-/// next batch: at most [`MAX_BATCH_RECORDS`] and [`MAX_BATCH_BYTES`], and at
-/// least one, so even an oversized record is tried (and refused by the
+/// How many of `entries` (for each queued record in order: its JSON bytes
+/// and the photos it names) go in the next batch: at most
+/// [`MAX_BATCH_RECORDS`], [`MAX_BATCH_BYTES`] and [`MAX_BATCH_PHOTOS`], and
+/// at least one, so even an oversized record is tried (and refused by the
 /// server, visibly) instead of blocking the queue forever.
-pub fn batch_len(sizes: &[usize]) -> usize {
-    let mut total = ENVELOPE_BYTES;
+pub fn batch_len(entries: &[(usize, usize)]) -> usize {
+    let mut bytes = ENVELOPE_BYTES;
+    let mut photos = 0;
     let mut n = 0;
-    for &s in sizes.iter().take(MAX_BATCH_RECORDS) {
+    for &(size, named) in entries.iter().take(MAX_BATCH_RECORDS) {
         // +1 for the comma between records.
-        if n > 0 && total + s + 1 > MAX_BATCH_BYTES {
+        if n > 0 && (bytes + size + 1 > MAX_BATCH_BYTES || photos + named > MAX_BATCH_PHOTOS) {
             break;
         }
-        total += s + 1;
+        bytes += size + 1;
+        photos += named;
         n += 1;
     }
     n
@@ -521,11 +531,15 @@ mod tests {
     #[test]
     fn batches_respect_both_limits_and_never_stall() {
         assert_eq!(batch_len(&[]), 0);
-        assert_eq!(batch_len(&[3_000; 500]), MAX_BATCH_RECORDS);
+        assert_eq!(batch_len(&[(1_000, 0); 700]), MAX_BATCH_RECORDS);
         // 100 KB records: ten fit under 1 MiB with the envelope, not eleven.
-        assert_eq!(batch_len(&[100_000; 50]), 10);
+        assert_eq!(batch_len(&[(100_000, 0); 50]), 10);
+        // Visits with 20 photos each: 200 of them name the most a batch may.
+        assert_eq!(batch_len(&[(1_000, 20); 300]), 200);
+        assert_eq!(batch_len(&[(1_000, 19); 300]), 210);
         // One record larger than a batch is still sent alone (and refused visibly).
-        assert_eq!(batch_len(&[2 * MAX_BATCH_BYTES, 10]), 1);
+        assert_eq!(batch_len(&[(2 * MAX_BATCH_BYTES, 0), (10, 0)]), 1);
+        assert_eq!(batch_len(&[(10, MAX_BATCH_PHOTOS + 1), (10, 0)]), 1);
     }
 
     #[test]

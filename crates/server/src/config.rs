@@ -120,8 +120,8 @@ pub struct Config {
     pub allow_staff_push: bool,
 
     /// Photos an account may have uploaded that no stored visit names yet.
-    /// A device uploads a batch's photos just before pushing it: a batch of
-    /// 200 visits with 20 photos each needs 4,000.
+    /// A device uploads a batch's photos just before pushing it: a batch
+    /// names at most 4,000 (`htx_core::outbox::MAX_BATCH_PHOTOS`).
     #[arg(long, env = "HTX_PHOTO_QUOTA_COUNT", default_value_t = 5000)]
     pub photo_quota_count: u64,
 

@@ -382,7 +382,8 @@ fn draft_final_missing() -> Visit {
 async fn too_many_records_or_bytes_is_413_json() {
     let api = Api::start().await;
     let token = api.login("canbo1").await;
-    let b = batch((0..201).map(|_| final_visit(0, "")).collect());
+    let most = htx_server::sync::MAX_PUSH_RECORDS;
+    let b = batch((0..=most).map(|_| final_visit(0, "")).collect());
     let res = api.push_raw(&token, &b).await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(error_code(res).await, "payload_too_large");
@@ -392,10 +393,10 @@ async fn too_many_records_or_bytes_is_413_json() {
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(error_code(res).await, "payload_too_large");
 
-    // 200 records is fine.
-    let b = batch((0..200).map(|_| final_visit(0, "")).collect());
+    // The most records a push may hold is fine.
+    let b = batch((0..most).map(|_| final_visit(0, "")).collect());
     let r = api.push(&token, &b).await;
-    assert_eq!(statuses(&r), vec!["accepted"; 200]);
+    assert_eq!(statuses(&r), vec!["accepted"; most]);
     api.stop().await;
 }
 

@@ -81,15 +81,19 @@ async fn ensure_stored_once(app: &TestApp, n: i64) -> Result<()> {
 /// After a restart, the device confirms all 1,000 visits, none refused or in
 /// conflict, and the server holds each once.
 async fn all_thousand_confirmed_once(app: &TestApp) -> Result<()> {
-    let c = wait_device(app, "all 1000 visits confirmed", RESUME_TIMEOUT, |c| {
-        c.confirmed == 1000
-    })
-    .await?;
+    all_confirmed_once(app, 1000).await
+}
+
+/// After a restart, the device confirms all `n` visits, none refused or in
+/// conflict, and the server holds each once.
+async fn all_confirmed_once(app: &TestApp, n: u64) -> Result<()> {
+    let what = format!("all {n} visits confirmed");
+    let c = wait_device(app, &what, RESUME_TIMEOUT, |c| c.confirmed == n).await?;
     ensure!(
-        c.outbox == 0 && c.visits == 1000 && c.rejected == 0 && c.conflict == 0,
+        c.outbox == 0 && c.visits == n && c.rejected == 0 && c.conflict == 0,
         "after resuming: {c:?}"
     );
-    ensure_stored_once(app, 1000).await
+    ensure_stored_once(app, n as i64).await
 }
 
 /// Signs in as the demo officer and stores `n` finalized visits on the
@@ -226,7 +230,9 @@ async fn server_killed_with_two_batches_in_flight_confirms_each_visit_from_a_rec
 
 async fn killed_two_in_flight(app: &mut TestApp) -> Result<()> {
     let one_batch = htx_core::outbox::MAX_BATCH_RECORDS as i64;
-    signed_in_with_visits(app, 1000).await?;
+    // Three batches: a third must not go out while two wait for receipts.
+    let total = 3 * one_batch;
+    signed_in_with_visits(app, total as usize).await?;
     app.browser.click("[data-testid=sync-now]").await?;
     // The server stores the first batch and answers it, then never answers
     // its receipt query; the device sends the second batch meanwhile. Both
@@ -246,7 +252,7 @@ async fn killed_two_in_flight(app: &mut TestApp) -> Result<()> {
     );
     let c = device_counts(app).await?;
     ensure!(
-        c.confirmed == 0 && c.outbox == 1000 && c.visits == 1000,
+        c.confirmed == 0 && c.outbox == total as u64 && c.visits == total as u64,
         "with two batches answered and no receipt: {c:?}"
     );
     app.server.kill().await?;
@@ -257,7 +263,7 @@ async fn killed_two_in_flight(app: &mut TestApp) -> Result<()> {
 
     app.server.restart_with_args(&[]).await?;
     // The two batches go again and are found stored: nothing doubled.
-    all_thousand_confirmed_once(app).await
+    all_confirmed_once(app, total as u64).await
 }
 
 // ---------------------------------------------------------------- (3)

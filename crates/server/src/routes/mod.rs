@@ -8,7 +8,7 @@
 //! - `GET  /api/health`
 //! - `POST /api/v1/auth/login` `{username, password}` → token, expiry, user
 //! - `POST /api/v1/auth/logout`, `PUT /api/v1/auth/password` `{current, new}`
-//! - `POST /api/v1/sync/push` `PushBatch` → `PushResponse` (≤ 200 records, ≤ 1 MiB)
+//! - `POST /api/v1/sync/push` `PushBatch` → `PushResponse` (≤ 500 records, ≤ 1 MiB)
 //! - `POST /api/v1/sync/receipt` `ReceiptQuery` → `ReceiptResponse`
 //! - `GET  /api/v1/sync/pull?since=CURSOR&limit=N` → `PullResponse`
 //! - `PUT  /api/v1/blobs/{sha256}` image bytes (JPEG, PNG, WebP; ≤ 5 MiB) → 201 stored / 200 present
