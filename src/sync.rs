@@ -16,9 +16,7 @@ use crate::session::{device_id, Session};
 use crate::storage::{DeviceStore, StorageError, TakenBatch};
 use crate::timing::{timing_end, timing_start};
 use htx_core::outbox::{settle, OutboxHead, Settlement};
-use htx_core::sync::{
-    PushResponse, ReceiptQuery, ReceiptResponse, ReceiptStatus, RecordKey, RecordOutcome,
-};
+use htx_core::sync::{PushResponse, ReceiptQuery, ReceiptStatus, RecordKey, RecordOutcome};
 use htx_core::PROTOCOL_VERSION;
 use leptos::prelude::*;
 use std::cell::RefCell;
@@ -392,12 +390,9 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
         }
         let confirm = async {
             match &pushed {
-                Some((ready, answer)) => {
-                    let receipts = read_receipts(&session, ready, answer).await?;
-                    settle_received(&store, &session, ready, answer, receipts.as_ref())
-                        .await
-                        .map(Some)
-                }
+                Some((ready, answer)) => confirm_batch(&store, &session, ready, answer)
+                    .await
+                    .map(Some),
                 None => Ok(None),
             }
         };
@@ -612,37 +607,23 @@ async fn push_batch(
     })
 }
 
-/// Reads a pushed batch's receipts; `None` when there is nothing to ask
-/// (the push was refused whole, and already settled).
-async fn read_receipts(
-    session: &Session,
-    ready: &Ready,
-    pushed: &Pushed,
-) -> Result<Option<ReceiptResponse>, RunError> {
-    if pushed.answer.is_none() {
-        return Ok(None);
-    }
-    let query = ready.receipt.as_ref().map_err(Clone::clone)?;
-    timing_start("htx-sync-receipt");
-    let receipts = api::receipts(query, &session.token).await?;
-    timing_end("htx-sync-receipt");
-    Ok(Some(receipts))
-}
-
-/// Records the outcome of each entry of a pushed batch from its push
-/// answer and receipts. Returns how many left the outbox.
-async fn settle_received(
+/// Reads a pushed batch's receipts and records the outcome of each entry.
+/// Returns how many left the outbox.
+async fn confirm_batch(
     store: &DeviceStore,
     session: &Session,
     ready: &Ready,
     pushed: &Pushed,
-    receipts: Option<&ReceiptResponse>,
 ) -> Result<u32, RunError> {
-    let batch = &ready.batch;
+    let Ready { batch, receipt, .. } = ready;
     let heads = &batch.heads;
-    let (Some(answer), Some(receipts)) = (&pushed.answer, receipts) else {
+    let Some(answer) = &pushed.answer else {
         return Ok(heads.len() as u32);
     };
+    let query = receipt.as_ref().map_err(Clone::clone)?;
+    timing_start("htx-sync-receipt");
+    let receipts = api::receipts(query, &session.token).await?;
+    timing_end("htx-sync-receipt");
     timing_start("htx-sync-settle");
     let outcomes: HashMap<RecordKey, &RecordOutcome> =
         answer.results.iter().map(|r| (r.key, &r.outcome)).collect();
