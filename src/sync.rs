@@ -414,13 +414,13 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
             settle_round(state, pushed.take(), confirmed, &mut done, queued).and(answered);
         let answer = match outcome {
             Ok(answer) => answer,
-            // The batch just taken will not go out in this run: its attempts
-            // are uncounted, so an edit of one of its visits changes the
+            // The batch just taken will not go out in this run: its mark
+            // is removed, so an edit of one of its visits changes the
             // revision in place rather than making a new one.
             Err(e) => {
                 if let Some(unsent) = &taken {
-                    if let Err(u) = store.uncount_attempts(&unsent.batch).await {
-                        leptos::logging::warn!("uncounting unsent attempts: {u}");
+                    if let Err(u) = store.unmark_unsent(&unsent.batch).await {
+                        leptos::logging::warn!("unmarking an unsent batch: {u}");
                     }
                 }
                 return Err(e);

@@ -16,7 +16,7 @@ use indexed_db_futures::object_store::ObjectStore;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::KeyRange;
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
 
@@ -29,9 +29,9 @@ pub struct TakenBatch {
     pub photos: Vec<String>,
     /// Each entry's place in the queue (`queued_ms`), in the order of `heads`.
     queued: Vec<f64>,
-    /// The attempt counts taking it wrote in [`SENT`]: each key with its
-    /// count before (none: it had no mark) and after.
-    counted: Vec<(String, Option<u32>, u32)>,
+    /// The meta key of the attempt mark taking it wrote ([`SENT`]), if it
+    /// took anything.
+    mark: Option<String>,
 }
 
 /// The few fields of a stored [`OutboxEntry`] a push needs (read without
@@ -43,8 +43,6 @@ struct StoredHead {
     visit_id: Uuid,
     revision: u32,
     queued_ms: f64,
-    #[serde(default)]
-    attempts: u32,
     #[serde(default)]
     bytes: u32,
     hash: Option<ContentHash>,
@@ -63,7 +61,6 @@ impl StoredHead {
         "visit_id",
         "revision",
         "queued_ms",
-        "attempts",
         "bytes",
         "record",
         "hash",
@@ -109,17 +106,24 @@ fn record_text(entry: &JsValue) -> Result<String> {
 /// and would otherwise read as confirmed.
 const BACKFILLED: &str = "outbox_backfilled_2";
 
-/// Meta key: the outbox entries a push has carried that no receipt has
-/// settled yet, with how many pushes carried each. One small record written
-/// once per batch, instead of rewriting every entry (and its whole visit)
-/// to count its attempt. Entries an earlier app counted carry `attempts`.
+/// Meta keys of the attempt marks: the outbox entries a push may have
+/// carried that no receipt has settled yet. One record per batch taken,
+/// `outbox_sent/<id>`, holding its entries' keys: put once when the batch
+/// is taken, deleted when its receipt settles it, so a batch costs one
+/// small write whatever else is in flight (not a rewrite of every entry
+/// and its visit, nor of one map of every mark). Marks an earlier app kept
+/// stay valid until settled: `attempts` on the entry, or one map under
+/// `outbox_sent` itself (key → count).
 const SENT: &str = "outbox_sent";
 
 /// Summaries per transaction of [`DeviceStore::record_confirmations`].
 const RECORD_CHUNK: usize = 200;
 
-/// Outbox key → pushes that carried it.
-type SentMarks = BTreeMap<String, u32>;
+/// Every attempt mark's meta key: [`SENT`] itself and `SENT/…` (`0`
+/// follows `/`, and no other meta key starts with `SENT0`).
+fn sent_range() -> KeyRange<String> {
+    KeyRange::Bound(SENT.to_string(), false, format!("{SENT}0"), true)
+}
 
 /// Meta key prefix (then the account): a place in that account's queue
 /// (`queued_ms`) that every entry before it had left when a batch was last
@@ -149,8 +153,38 @@ async fn queue_start(
     Ok((from_head == all).then_some(head))
 }
 
-async fn sent_marks(meta: &ObjectStore<'_>) -> Result<SentMarks> {
-    Ok(get_as(meta, SENT).await?.unwrap_or_default())
+/// Every attempt mark: its meta key and the outbox keys it names.
+async fn sent_marks(meta: &ObjectStore<'_>) -> Result<Vec<(String, Vec<String>)>> {
+    let keys: Vec<String> = meta
+        .get_all_keys::<String>()
+        .with_query::<String, _>(sent_range())
+        .primitive()?
+        .await?
+        .collect::<std::result::Result<_, _>>()?;
+    let marks: Vec<JsValue> = meta
+        .get_all()
+        .with_query::<String, _>(sent_range())
+        .primitive()?
+        .await?
+        .collect::<std::result::Result<_, _>>()?;
+    Ok(keys
+        .into_iter()
+        .zip(marks.iter().map(marked_keys))
+        .collect())
+}
+
+/// The outbox keys one attempt mark names: an array of them, or the map
+/// (key → count) an earlier app kept.
+fn marked_keys(mark: &JsValue) -> Vec<String> {
+    use wasm_bindgen::JsCast;
+    let keys: js_sys::Array = if js_sys::Array::is_array(mark) {
+        mark.clone().unchecked_into()
+    } else if mark.is_object() {
+        js_sys::Object::keys(mark.unchecked_ref::<js_sys::Object>()).unchecked_into()
+    } else {
+        js_sys::Array::new()
+    };
+    keys.iter().filter_map(|k| k.as_string()).collect()
 }
 
 impl DeviceStore {
@@ -159,8 +193,8 @@ impl DeviceStore {
         self.count_of(stores::OUTBOX).await
     }
 
-    /// The next batch in queue order, each entry's attempt counted (in
-    /// [`SENT`]) in the same transaction that reads it. From then on an edit
+    /// The next batch in queue order, marked as sent (one [`SENT`] record)
+    /// in the same transaction that reads it. From then on an edit
     /// of that visit makes a new revision, since the server may hold this
     /// one whatever happens to the request.
     ///
@@ -237,16 +271,10 @@ impl DeviceStore {
         named.truncate(n);
         timing_end("htx-sync-take-text");
         timing_start("htx-sync-take-mark");
-        let mut counted = Vec::with_capacity(n);
-        if n > 0 {
-            let mut marks = sent_marks(&meta).await?;
-            for h in &stored {
-                let before = marks.get(&h.key).copied();
-                let after = before.unwrap_or(h.attempts) + 1;
-                marks.insert(h.key.clone(), after);
-                counted.push((h.key.clone(), before, after));
-            }
-            put_keyed(&meta, SENT, &marks)?;
+        let mark = (n > 0).then(|| format!("{SENT}/{}", Uuid::now_v7()));
+        if let Some(mark) = &mark {
+            let keys: Vec<&str> = stored.iter().map(|h| h.key.as_str()).collect();
+            put_keyed(&meta, mark, &keys)?;
         }
         tx.commit().await?;
         timing_end("htx-sync-take-mark");
@@ -262,27 +290,22 @@ impl DeviceStore {
             records_json,
             photos,
             queued,
-            counted,
+            mark,
         })
     }
 
-    /// Undoes the attempt counts of a batch taken but never sent (the run
+    /// Removes the attempt mark of a batch taken but never sent (the run
     /// ended before its turn), so an edit of its visits changes their
-    /// revision in place again. A count changed since is left as it is.
-    pub async fn uncount_attempts(&self, batch: &TakenBatch) -> Result<()> {
+    /// revision in place again. Marks of earlier pushes of the same entries
+    /// are records of their own, and stay.
+    pub async fn unmark_unsent(&self, batch: &TakenBatch) -> Result<()> {
+        let Some(mark) = &batch.mark else {
+            return Ok(());
+        };
         let tx = self.tx(&[stores::META], true)?;
-        let meta = tx.object_store(stores::META)?;
-        let mut marks = sent_marks(&meta).await?;
-        for (key, before, after) in &batch.counted {
-            if marks.get(key) != Some(after) {
-                continue;
-            }
-            match before {
-                Some(b) => marks.insert(key.clone(), *b),
-                None => marks.remove(key),
-            };
-        }
-        put_keyed(&meta, SENT, &marks)?;
+        tx.object_store(stores::META)?
+            .delete(mark.as_str())
+            .primitive()?;
         tx.commit().await?;
         Ok(())
     }
@@ -310,7 +333,8 @@ impl DeviceStore {
             Some(_)
                 if sent_marks(&tx.object_store(stores::META)?)
                     .await?
-                    .contains_key(&key) =>
+                    .iter()
+                    .any(|(_, keys)| keys.contains(&key)) =>
             {
                 true
             }
@@ -378,14 +402,19 @@ impl DeviceStore {
             results.iter().filter(|(_, s)| s.is_final()).collect();
         timing_start("htx-sync-settle-marks");
         if !settled.is_empty() {
+            // Every mark naming a settled entry, this batch's and any
+            // earlier push's that left it pending: a mark is deleted once
+            // all its entries have left, rewritten with the rest before.
             let meta = tx.object_store(stores::META)?;
-            let mut marks = sent_marks(&meta).await?;
-            let before = marks.len();
-            for (entry, _) in &settled {
-                marks.remove(&entry.key);
-            }
-            if marks.len() != before {
-                put_keyed(&meta, SENT, &marks)?;
+            let gone: HashSet<&str> = settled.iter().map(|(e, _)| e.key.as_str()).collect();
+            for (mark, keys) in sent_marks(&meta).await? {
+                let left: Vec<&String> =
+                    keys.iter().filter(|k| !gone.contains(k.as_str())).collect();
+                if left.is_empty() {
+                    meta.delete(mark.as_str()).primitive()?;
+                } else if left.len() < keys.len() {
+                    put_keyed(&meta, &mark, &left)?;
+                }
             }
         }
         if let Some((account, q)) = head {

@@ -35,7 +35,12 @@ pub const DB_NAME: &str = "htx-survey";
 ///    open tab of an earlier app would read those as still waiting (and edit
 ///    a confirmed revision in place); the version step makes it give way and
 ///    reload as this one ([`super::DeviceStore`]'s `give_way_to_upgrades`).
-pub const SCHEMA_VERSION: u32 = 8;
+/// 9. No store or index changes. The marks of revisions a push may have
+///    carried moved from one `meta` map to one `meta` record per batch
+///    (`super::outbox`'s `SENT`); the map an earlier app left is still read.
+///    An open tab of an earlier app would not see the new marks (and take a
+///    sent revision back to edit it in place): the step makes it give way.
+pub const SCHEMA_VERSION: u32 = 9;
 
 pub mod stores {
     pub const VISITS: &str = "visits";

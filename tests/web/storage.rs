@@ -1009,26 +1009,11 @@ async fn a_revision_left_behind_a_settled_batch_is_still_sent() {
         )
         .await
         .unwrap();
-    let confirmed: Vec<_> = second
-        .heads
-        .iter()
-        .map(|h| (h.clone(), Settlement::Confirmed))
-        .collect();
-    store
-        .settle_batch(OFFICER, &second, &confirmed)
-        .await
-        .unwrap();
+    confirm(&store, &second).await;
     assert_eq!(store.outbox_len_of(OFFICER).await.unwrap(), 1);
     let next = store.take_batch(OFFICER).await.unwrap();
     assert_eq!(ids(&next), vec![early.id], "the next sync sends it");
-    store
-        .settle_batch(
-            OFFICER,
-            &next,
-            &[(next.heads[0].clone(), Settlement::Confirmed)],
-        )
-        .await
-        .unwrap();
+    confirm(&store, &next).await;
     // From the new head on: what is queued after it, and only that.
     let after = save_final(&store, "sau cùng").await;
     assert_eq!(
@@ -1041,15 +1026,15 @@ async fn a_revision_left_behind_a_settled_batch_is_still_sent() {
 
 #[wasm_bindgen_test]
 async fn a_batch_taken_but_never_sent_can_be_taken_back_for_editing() {
-    let name = "t-uncount";
+    let name = "t-unmark";
     let store = fresh(name, SCHEMA_VERSION).await;
     let sent = save_final(&store, "gửi rồi").await;
     store.take_batch(OFFICER).await.unwrap();
     let unsent = save_final(&store, "chưa gửi").await;
-    // Taken again from the start (a new run): the sent one counted twice.
+    // Taken again from the start (a new run): the sent one marked twice.
     let again = store.take_batch(OFFICER).await.unwrap();
     assert_eq!(again.heads.len(), 2);
-    store.uncount_attempts(&again).await.unwrap();
+    store.unmark_unsent(&again).await.unwrap();
     assert!(
         !store.take_back(unsent.id, 0).await.unwrap(),
         "never sent: taken back, edited in place"
@@ -1060,6 +1045,125 @@ async fn a_batch_taken_but_never_sent_can_be_taken_back_for_editing() {
     );
     store.close();
     DeviceStore::delete(name).await.unwrap();
+}
+
+/// The keys of `name`'s `meta` records that mark revisions as sent.
+async fn sent_marks(name: &str) -> Vec<String> {
+    use indexed_db_futures::prelude::*;
+    let db = indexed_db_futures::database::Database::open(name)
+        .await
+        .unwrap();
+    let tx = db.transaction(stores::META).build().unwrap();
+    let keys: Vec<String> = tx
+        .object_store(stores::META)
+        .unwrap()
+        .get_all_keys::<String>()
+        .primitive()
+        .unwrap()
+        .await
+        .unwrap()
+        .map(|k| k.unwrap())
+        .filter(|k| k.starts_with("outbox_sent"))
+        .collect();
+    drop(tx);
+    db.close();
+    keys
+}
+
+/// Settles every entry of `batch` as confirmed by a receipt.
+async fn confirm(store: &DeviceStore, batch: &htx_survey::storage::TakenBatch) {
+    let all: Vec<_> = batch
+        .heads
+        .iter()
+        .map(|h| (h.clone(), htx_core::outbox::Settlement::Confirmed))
+        .collect();
+    store.settle_batch(OFFICER, batch, &all).await.unwrap();
+}
+
+/// Closes and deletes database `name`, after checking no mark was left.
+async fn close_without_marks(store: DeviceStore, name: &str, why: &str) {
+    store.close();
+    assert_eq!(sent_marks(name).await, Vec::<String>::new(), "{why}");
+    DeviceStore::delete(name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_revision_pushed_twice_stays_sent_until_settled_and_leaves_no_mark() {
+    use htx_core::outbox::Settlement;
+    let name = "t-marks";
+    let store = fresh(name, SCHEMA_VERSION).await;
+    let v = save_final(&store, "hai lần").await;
+    let first = store.take_batch(OFFICER).await.unwrap();
+    store
+        .settle_batch(
+            OFFICER,
+            &first,
+            &[(first.heads[0].clone(), Settlement::Pending)],
+        )
+        .await
+        .unwrap();
+    // The next run pushes it again; that batch never goes out.
+    let again = store.take_batch(OFFICER).await.unwrap();
+    store.unmark_unsent(&again).await.unwrap();
+    assert!(
+        store.take_back(v.id, 0).await.unwrap(),
+        "the first push may have reached the server: a new revision"
+    );
+    let last = store.take_batch(OFFICER).await.unwrap();
+    assert_eq!(last.heads.len(), 1);
+    confirm(&store, &last).await;
+    assert_eq!(store.outbox_len_of(OFFICER).await.unwrap(), 0);
+    close_without_marks(store, name, "settled: every mark gone").await;
+}
+
+#[wasm_bindgen_test]
+async fn marks_of_an_app_before_schema_9_still_hold_after_the_upgrade() {
+    use htx_core::outbox::OutboxEntry;
+    use indexed_db_futures::prelude::*;
+    let name = "t-marks-8";
+    let v8 = fresh(name, 8).await;
+    let sent = save_final(&v8, "gửi trước").await;
+    let unsent = save_final(&v8, "chưa gửi").await;
+    v8.close();
+    // Schema 8 kept every mark in one map: outbox key → pushes.
+    {
+        let db = indexed_db_futures::database::Database::open(name)
+            .with_version(8u32)
+            .await
+            .unwrap();
+        let tx = db
+            .transaction(stores::META)
+            .with_mode(indexed_db_futures::transaction::TransactionMode::Readwrite)
+            .build()
+            .unwrap();
+        let map = js_sys::Object::new();
+        js_sys::Reflect::set(&map, &OutboxEntry::key_of(sent.id, 0).into(), &1.into()).unwrap();
+        tx.object_store(stores::META)
+            .unwrap()
+            .put(wasm_bindgen::JsValue::from(map))
+            .with_key("outbox_sent")
+            .without_key_type()
+            .primitive()
+            .unwrap();
+        tx.commit().await.unwrap();
+        db.close();
+    }
+    let store = DeviceStore::open_at(name, SCHEMA_VERSION).await.unwrap();
+    let batch = store.take_batch(OFFICER).await.unwrap();
+    assert_eq!(batch.heads.len(), 2, "both still queued");
+    store.unmark_unsent(&batch).await.unwrap();
+    assert!(
+        store.take_back(sent.id, 0).await.unwrap(),
+        "marked by the earlier app: a new revision"
+    );
+    assert!(
+        !store.take_back(unsent.id, 0).await.unwrap(),
+        "never sent: edited in place"
+    );
+    let batch = store.take_batch(OFFICER).await.unwrap();
+    assert_eq!(batch.heads.len(), 1);
+    confirm(&store, &batch).await;
+    close_without_marks(store, name, "the old map settled too").await;
 }
 
 #[wasm_bindgen_test]
