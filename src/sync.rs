@@ -318,7 +318,8 @@ fn schedule_retry(state: SyncState, wait_ms: u64) {
     RUNNER.with(|r| r.borrow_mut().retry_timer = handle);
 }
 
-/// One run: every batch of the outbox, then a pull of review outcomes.
+/// One run: a pull of review outcomes and reference data, beside it every
+/// batch of the outbox.
 /// `Ok(false)`: nothing was sent and nothing came back.
 async fn run_once(state: SyncState) -> Result<bool, RunError> {
     let store = DeviceStore::shared().await?;
@@ -328,12 +329,11 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
         .map(|w| w.navigator().on_line())
         .unwrap_or(false);
     let session = Session::load().filter(|s| !s.is_expired());
-    // Nothing waited at the last count (the usual case between visits): the
-    // pull goes out beside the count, not after it. Should the count find
-    // something after all, the pull runs again after the pushes.
-    let early = session
-        .as_ref()
-        .filter(|_| online && state.waiting.get_untracked() == 0);
+    // The pull goes out first, beside the count: its review outcomes and
+    // reference data do not depend on what this run sends (reviews concern
+    // revisions the server already holds; a receipt brings those of the
+    // revisions it confirms), and a pull answered shows the server is there.
+    let early = session.as_ref().filter(|_| online);
     let count = async {
         timing_start("htx-sync-count");
         let n = store.outbox_len_of(&account).await;
@@ -356,13 +356,15 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
     let Some(session) = session else {
         return Err(RunError::NeedsSignIn);
     };
-    if let (0, Some(pulled)) = (queued, pulled) {
-        return pulled_outcome(pulled, false);
-    }
+    let pulled = match (queued, pulled) {
+        (0, Some(pulled)) => return pulled_outcome(pulled, false),
+        (_, pulled) => pulled,
+    };
     // Only send when the server answers: a revision whose push was tried
     // counts as possibly received (an edit then makes a new revision), so a
     // push into a dead link would cost the officer a revision for nothing.
-    if queued > 0 && !crate::net::server_reachable().await {
+    let answered = matches!(pulled, Some(Ok(_)));
+    if !answered && !crate::net::server_reachable().await {
         return Err(RunError::Failed(FailReason::Network));
     }
     let mut done = 0;
@@ -435,9 +437,13 @@ async fn run_once(state: SyncState) -> Result<bool, RunError> {
         }
         next = taken;
     }
-    // Review outcomes (a returned visit and its comment) and new reference
-    // data come with the pull; its failure does not undo what was sent.
-    pulled_outcome(pull(&store, &session).await, done > 0 || sent_any)
+    // A pull that failed before the pushes is tried once more; its failure
+    // does not undo what was sent.
+    let pulled = match pulled {
+        Some(Ok(p)) => Ok(p),
+        _ => pull(&store, &session).await,
+    };
+    pulled_outcome(pulled, done > 0 || sent_any)
 }
 
 /// A batch taken from the outbox, with its push body and receipt query

@@ -112,6 +112,28 @@ async fn breakdown(app: &TestApp) -> Result<String> {
     let Some(all) = v.as_object() else {
         bail!("no measures: {v}");
     };
+    // SYNC_BENCH_TIMELINE=1: every measure of the run, from its start.
+    if std::env::var_os("SYNC_BENCH_TIMELINE").is_some() {
+        let steps = app
+            .browser
+            .exec(
+                "const s = performance.getEntriesByName('htx-sync')[0]?.startTime || 0; \
+                 return performance.getEntriesByType('measure') \
+                   .filter(e => e.name.startsWith('htx-sync')) \
+                   .map(e => [e.startTime - s, e.startTime - s + e.duration, e.name]) \
+                   .sort((a, b) => a[0] - b[0]);",
+            )
+            .await?;
+        for step in steps.as_array().into_iter().flatten() {
+            let at = |i: usize| step[i].as_f64().unwrap_or(0.0);
+            eprintln!(
+                "    {:>7.1}-{:<7.1} ms  {}",
+                at(0),
+                at(1),
+                step[2].as_str().unwrap_or_default()
+            );
+        }
+    }
     let order = ["count", "take", "push", "receipt", "settle", "pull"];
     let mut parts = Vec::new();
     for phase in order {
