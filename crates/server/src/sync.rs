@@ -120,13 +120,7 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
     // costliest step of a push, and concurrent pushes do it side by side.
     // Done while the lookups above wait for the database (polled first, so
     // their queries are on their way). `None`: the hash does not match.
-    let hashing = async {
-        batch
-            .records
-            .iter()
-            .map(VisitRevision::canonical_if_matches)
-            .collect::<Vec<Option<String>>>()
-    };
+    let hashing = async { hash_records(&batch.records) };
     let (places, bodies) = tokio::join!(lookups, hashing);
     let places = places?;
     let keys: Vec<RecordKey> = batch.records.iter().map(VisitRevision::key).collect();
@@ -153,6 +147,37 @@ pub async fn push(state: &AppState, user: &AuthUser, batch: PushBatch) -> ApiRes
         batch_id,
         server_time: now,
         results,
+    })
+}
+
+/// Pushes of at least this many records are hashed on two threads.
+const HASH_SPLIT_FROM: usize = 64;
+
+/// Each record's body to store, `None` where its hash does not match
+/// ([`VisitRevision::canonical_if_matches`]). A large push is hashed in two
+/// halves side by side: a device sends its backlog one push at a time,
+/// waiting for each answer, so one push's hashing is on its critical path
+/// and would otherwise use one core while the other idles.
+fn hash_records(records: &[VisitRevision]) -> Vec<Option<String>> {
+    let hash = |part: &[VisitRevision]| -> Vec<Option<String>> {
+        part.iter()
+            .map(VisitRevision::canonical_if_matches)
+            .collect()
+    };
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if records.len() < HASH_SPLIT_FROM || cores < 2 {
+        return hash(records);
+    }
+    let (first, second) = records.split_at(records.len() / 2);
+    std::thread::scope(|s| {
+        let other = s.spawn(|| hash(second));
+        let mut bodies = hash(first);
+        bodies.extend(
+            other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        );
+        bodies
     })
 }
 

@@ -268,6 +268,32 @@ async fn conflicts_are_kept_and_flagged_and_history_is_kept() {
     api.stop().await;
 }
 
+/// A large push is hashed in two halves side by side: each outcome still
+/// lands on its own record, a forged one in either half included.
+#[tokio::test]
+async fn a_large_push_rejects_exactly_its_forged_records() {
+    let api = Api::start().await;
+    let token = api.login("canbo1").await;
+    let visits: Vec<Visit> = (0..120)
+        .map(|i| final_visit(CANBO1_HTX[i % CANBO1_HTX.len()], &format!("lần {i}")))
+        .collect();
+    let mut b = batch(visits);
+    for i in [3, 59, 60, 117] {
+        b.records[i].visit.notes = "giả".into();
+    }
+    let r = api.push(&token, &b).await;
+    let expected: Vec<&str> = (0..120)
+        .map(|i| match i {
+            3 | 59 | 60 | 117 => "rejected",
+            _ => "accepted",
+        })
+        .collect();
+    assert_eq!(statuses(&r), expected);
+    for (record, result) in b.records.iter().zip(&r.results) {
+        assert_eq!(result.key, record.key());
+    }
+}
+
 #[tokio::test]
 async fn invalid_records_are_rejected_with_field_paths() {
     let api = Api::start().await;
