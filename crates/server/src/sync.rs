@@ -164,8 +164,10 @@ fn hash_records(records: &[VisitRevision]) -> Vec<Option<String>> {
             .map(VisitRevision::canonical_if_matches)
             .collect()
     };
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    if records.len() < HASH_SPLIT_FROM || cores < 2 {
+    // Small pushes first: asking for the cores reads the cgroup's files.
+    if records.len() < HASH_SPLIT_FROM
+        || std::thread::available_parallelism().map_or(1, usize::from) < 2
+    {
         return hash(records);
     }
     let (first, second) = records.split_at(records.len() / 2);
