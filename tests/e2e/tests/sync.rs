@@ -78,12 +78,6 @@ async fn ensure_stored_once(app: &TestApp, n: i64) -> Result<()> {
     Ok(())
 }
 
-/// After a restart, the device confirms all 1,000 visits, none refused or in
-/// conflict, and the server holds each once.
-async fn all_thousand_confirmed_once(app: &TestApp) -> Result<()> {
-    all_confirmed_once(app, 1000).await
-}
-
 /// After a restart, the device confirms all `n` visits, none refused or in
 /// conflict, and the server holds each once.
 async fn all_confirmed_once(app: &TestApp, n: u64) -> Result<()> {
@@ -217,7 +211,7 @@ async fn killed_mid_batch(app: &mut TestApp) -> Result<()> {
     );
 
     app.server.restart().await?;
-    all_thousand_confirmed_once(app).await
+    all_confirmed_once(app, 1000).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
