@@ -225,13 +225,18 @@ fn sqlite_url(path: &Path, mode: &str) -> anyhow::Result<String> {
 /// SQLite's settings of each connection: WAL journal (readers never wait
 /// for the writer), `synchronous = NORMAL` (durable at each checkpoint; a
 /// power cut loses at most the last commits, never the file), foreign keys,
-/// and how long a writer waits for another process's lock. With
-/// `own_checkpoints`, no commit copies the WAL into the database file: the
-/// process calls [`checkpoint`] itself (the server, from a task of its own).
+/// temporary storage in memory, and how long a writer waits for another
+/// process's lock. Temporary storage: a push's many-row INSERT keeps a
+/// statement journal larger than SQLite holds in memory by default, and each
+/// was otherwise a file created and deleted in the temporary directory, one
+/// or more per push. The sorts and groupings of the server's queries hold
+/// ids and names, not visits. With `own_checkpoints`, no commit copies the
+/// WAL into the database file: the process calls [`checkpoint`] itself (the
+/// server, from a task of its own).
 fn sqlite_pool(busy_timeout: Duration, own_checkpoints: bool) -> AnyPoolOptions {
     let pragmas = format!(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};{}",
+         PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA busy_timeout = {};{}",
         busy_timeout.as_millis(),
         if own_checkpoints {
             " PRAGMA wal_autocheckpoint = 0;"
