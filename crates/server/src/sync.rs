@@ -164,10 +164,7 @@ fn hash_records(records: &[VisitRevision]) -> Vec<Option<String>> {
             .map(VisitRevision::canonical_if_matches)
             .collect()
     };
-    // Small pushes first: asking for the cores reads the cgroup's files.
-    if records.len() < HASH_SPLIT_FROM
-        || std::thread::available_parallelism().map_or(1, usize::from) < 2
-    {
+    if records.len() < HASH_SPLIT_FROM || !two_cores() {
         return hash(records);
     }
     let (first, second) = records.split_at(records.len() / 2);
@@ -181,6 +178,13 @@ fn hash_records(records: &[VisitRevision]) -> Vec<Option<String>> {
         );
         bodies
     })
+}
+
+/// Whether the server has a second core to hash on. Asked once: the answer
+/// reads the cgroup's files.
+fn two_cores() -> bool {
+    static TWO: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TWO.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from) >= 2)
 }
 
 /// A push checked and hashed, waiting for the writer ([`crate::push_queue`]).
