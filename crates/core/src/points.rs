@@ -63,19 +63,31 @@ impl Points {
     /// From a float as a UI might hold it; refuses more than two decimals.
     pub fn from_f64(v: f64) -> Result<Points, PointsError> {
         if !v.is_finite() || v < 0.0 || v > (u32::MAX / 100) as f64 {
-            return Err(PointsError::Invalid(v.to_string()));
+            return Err(PointsError::Invalid(float_text(v)));
         }
         let scaled = v * 100.0;
         let rounded = scaled.round();
         // Tolerance only absorbs binary representation error (49.99*100 = 4998.999...).
         if (scaled - rounded).abs() > 1e-6 {
-            return Err(PointsError::TooPrecise(v.to_string()));
+            return Err(PointsError::TooPrecise(float_text(v)));
         }
         Ok(Points(rounded as u32))
     }
     /// For display only; never sum these.
     pub fn as_f64(self) -> f64 {
         self.0 as f64 / 100.0
+    }
+}
+
+/// `v` as JSON writes it, for an error message: through serde_json's float
+/// writer, which every build carries, not std's, which only this needed in
+/// the field app.
+fn float_text(v: f64) -> String {
+    match serde_json::Number::from_f64(v) {
+        Some(n) => n.to_string(),
+        None if v.is_nan() => "NaN".into(),
+        None if v > 0.0 => "inf".into(),
+        None => "-inf".into(),
     }
 }
 
@@ -176,7 +188,20 @@ mod tests {
         assert_eq!(p.centi(), 4999);
         assert_eq!(serde_json::to_string(&p).unwrap(), "49.99");
         assert_eq!(serde_json::to_string(&Points::whole(80)).unwrap(), "80");
-        assert!(serde_json::from_str::<Points>("0.001").is_err());
+        let too_precise = serde_json::from_str::<Points>("0.001").unwrap_err();
+        assert!(too_precise.to_string().contains("0.001"), "{too_precise}");
+        assert_eq!(
+            Points::from_f64(12.345),
+            Err(PointsError::TooPrecise("12.345".into()))
+        );
+        assert_eq!(
+            Points::from_f64(f64::NAN),
+            Err(PointsError::Invalid("NaN".into()))
+        );
+        assert_eq!(
+            Points::from_f64(-0.5),
+            Err(PointsError::Invalid("-0.5".into()))
+        );
         assert!(serde_json::from_str::<Points>("-2").is_err());
         assert_eq!(
             serde_json::from_str::<Points>("\"64.99\"").unwrap().centi(),

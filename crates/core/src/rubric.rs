@@ -65,9 +65,16 @@ pub struct GradeBand {
     pub min_points: Points,
 }
 
-/// Why an organisation is excluded or has its grade forced.
+/// Why an organisation is excluded or has its grade forced. Read through
+/// [`ExclusionRuleWire`], as `sync::RecordOutcome` is: serde's reader of an
+/// internally tagged enum buffers every object whole first, and that
+/// machinery weighed on the field app's download for this one type.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(tag = "rule", rename_all = "snake_case")]
+#[serde(
+    tag = "rule",
+    rename_all = "snake_case",
+    try_from = "ExclusionRuleWire"
+)]
 pub enum ExclusionRule {
     /// Not rated if founded less than `months` before the assessment date.
     FoundedWithinMonths { months: u32 },
@@ -81,6 +88,41 @@ pub enum ExclusionRule {
         agricultural_only: bool,
         grade: Grade,
     },
+}
+
+/// An [`ExclusionRule`] as written: `rule` names the variant, the other
+/// fields are its own (those of other variants are ignored, as before).
+#[derive(Deserialize)]
+struct ExclusionRuleWire {
+    rule: RuleName,
+    months: Option<u32>,
+    #[serde(default)]
+    agricultural_only: bool,
+    grade: Option<Grade>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum RuleName {
+    FoundedWithinMonths,
+    HaltedOverMonths,
+    AdministrativePenalty,
+}
+
+impl TryFrom<ExclusionRuleWire> for ExclusionRule {
+    type Error = &'static str;
+
+    fn try_from(w: ExclusionRuleWire) -> Result<Self, Self::Error> {
+        let months = w.months.ok_or("missing field `months`");
+        Ok(match w.rule {
+            RuleName::FoundedWithinMonths => ExclusionRule::FoundedWithinMonths { months: months? },
+            RuleName::HaltedOverMonths => ExclusionRule::HaltedOverMonths { months: months? },
+            RuleName::AdministrativePenalty => ExclusionRule::AdministrativePenalty {
+                agricultural_only: w.agricultural_only,
+                grade: w.grade.ok_or("missing field `grade`")?,
+            },
+        })
+    }
 }
 
 /// A scored line under a criterion (tiêu chí thành phần).
@@ -521,5 +563,46 @@ mod tests {
         assert!(matches!(r.check(), Err(RubricError::MissingIdentity)));
 
         assert!(matches!(Rubric::from_json("{"), Err(RubricError::Json(_))));
+    }
+
+    /// Every rule reads back as written; a rule missing its own field, or of
+    /// an unknown name, is refused; another rule's field is ignored.
+    #[test]
+    fn exclusion_rules_read_as_written() {
+        let rules = vec![
+            ExclusionRule::FoundedWithinMonths { months: 12 },
+            ExclusionRule::HaltedOverMonths { months: 3 },
+            ExclusionRule::AdministrativePenalty {
+                agricultural_only: true,
+                grade: Grade::Weak,
+            },
+            ExclusionRule::AdministrativePenalty {
+                agricultural_only: false,
+                grade: Grade::Average,
+            },
+        ];
+        let json = serde_json::to_string(&rules).unwrap();
+        assert!(json.contains(r#"{"rule":"founded_within_months","months":12}"#));
+        let back: Vec<ExclusionRule> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, rules);
+
+        let read = |s: &str| serde_json::from_str::<ExclusionRule>(s);
+        assert_eq!(
+            read(r#"{"rule":"administrative_penalty","grade":"fair"}"#).unwrap(),
+            ExclusionRule::AdministrativePenalty {
+                agricultural_only: false,
+                grade: Grade::Fair,
+            }
+        );
+        assert_eq!(
+            read(r#"{"months":6,"grade":"good","rule":"halted_over_months"}"#).unwrap(),
+            ExclusionRule::HaltedOverMonths { months: 6 }
+        );
+        let missing = read(r#"{"rule":"founded_within_months"}"#).unwrap_err();
+        assert!(missing.to_string().contains("months"), "{missing}");
+        assert!(read(r#"{"rule":"administrative_penalty"}"#).is_err());
+        assert!(read(r#"{"rule":"halted_over","months":3}"#).is_err());
+        assert!(read(r#"{"months":3}"#).is_err());
+        assert!(read(r#"{"rule":"halted_over_months","months":-1}"#).is_err());
     }
 }
