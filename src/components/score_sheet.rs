@@ -141,7 +141,7 @@ pub fn RunningScore(rubric: Rubric, visit: RwSignal<Visit>) -> impl IntoView {
                         <span>{t!(i18n, score_total)} " "
                             <strong data-testid="running-total">{s.total.to_string()}</strong> " / " {s.max_points.to_string()}</span>
                         <span>{t!(i18n, grade)} " "
-                            <strong data-testid="running-grade" data-grade=grade.map(|g| format!("{g:?}").to_lowercase()).unwrap_or_default()>
+                            <strong data-testid="running-grade" data-grade=grade.map(|g| g.as_str()).unwrap_or_default()>
                                 {move || grade.map(|g| pick(g.label_vi(), g.label_en()).to_string()).unwrap_or_else(|| "—".into())}
                             </strong>
                         </span>

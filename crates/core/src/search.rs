@@ -58,6 +58,42 @@ fn base_letter(c: char) -> Option<char> {
     })
 }
 
+/// The lowercase of a letter of the scripts names here are written in:
+/// Latin (every Vietnamese letter among them), Greek and Cyrillic; any other
+/// character as it is. std's `char::to_lowercase` covers every script, with
+/// tables the field app would download for letters no name here uses.
+pub fn lowercase(c: char) -> char {
+    let u = c as u32;
+    let lower = match u {
+        0x41..=0x5A => u + 0x20,
+        0x130 => 0x69, // İ: i (std adds a combining dot, which fold drops)
+        0xC0..=0xDE if u != 0xD7 => u + 0x20,
+        0x100..=0x137 | 0x14A..=0x177 | 0x1E00..=0x1E95 | 0x1EA0..=0x1EFF
+            if u.is_multiple_of(2) =>
+        {
+            u + 1
+        }
+        0x139..=0x148 | 0x179..=0x17E if !u.is_multiple_of(2) => u + 1,
+        0x178 => 0xFF,          // Ÿ
+        0x1A0 | 0x1AF => u + 1, // Ơ, Ư
+        0x1E9E => 0xDF,         // ẞ
+        0x386 => 0x3AC,
+        0x388..=0x38A => u + 37,
+        0x38C => 0x3CC,
+        0x38E..=0x38F => u + 63,
+        0x391..=0x3AB if u != 0x3A2 => u + 0x20,
+        0x400..=0x40F => u + 0x50,
+        0x410..=0x42F => u + 0x20,
+        _ => u,
+    };
+    char::from_u32(lower).unwrap_or(c)
+}
+
+/// `s` with every letter [`lowercase`] knows in lowercase.
+pub fn to_lowercase(s: &str) -> String {
+    s.chars().map(lowercase).collect()
+}
+
 /// Fold text for searching: lowercase, Vietnamese tone marks stripped,
 /// ă â ê ô ơ ư đ → a a e o o u d (precomposed NFC or decomposed NFD input),
 /// runs of whitespace collapsed to one ASCII space, trimmed.
@@ -84,10 +120,8 @@ pub fn fold(s: &str) -> String {
         } else if let Some(b) = base_letter(c) {
             push(&mut out, b, &mut pending_space);
         } else {
-            for l in c.to_lowercase() {
-                if is_combining(l) || l.is_whitespace() {
-                    continue;
-                }
+            let l = lowercase(c);
+            if !l.is_whitespace() {
                 push(&mut out, base_letter(l).unwrap_or(l), &mut pending_space);
             }
         }
@@ -584,6 +618,45 @@ mod tests {
             .chars()
             .flat_map(|c| [c].into_iter().chain(c.to_uppercase()))
             .collect()
+    }
+
+    /// Wherever [`lowercase`] claims a script, it agrees with std's
+    /// Unicode lowercase (İ aside: std adds a combining dot fold drops).
+    #[test]
+    fn lowercase_agrees_with_unicode_for_latin_greek_and_cyrillic() {
+        let claimed = (0u32..=0x24F)
+            .chain(0x370..=0x3FF)
+            .chain(0x400..=0x45F)
+            .chain(0x1E00..=0x1EFF);
+        let mut changed = 0;
+        for c in claimed.filter_map(char::from_u32) {
+            let std: Vec<char> = c.to_lowercase().collect();
+            match (c, std.as_slice()) {
+                ('İ', _) => assert_eq!(lowercase(c), 'i'),
+                (_, [l]) if (0x180..=0x24F).contains(&(c as u32)) && !"ƠƯ".contains(c) => {
+                    // Latin Extended-B: only Ơ and Ư are claimed.
+                    assert!(lowercase(c) == c || lowercase(c) == *l, "{c:?}");
+                }
+                (_, [l])
+                    if !(0x386..=0x3AF).contains(&(c as u32))
+                        && (0x370..=0x3FF).contains(&(c as u32)) =>
+                {
+                    // Greek beyond the modern capitals: not claimed.
+                    assert!(lowercase(c) == c || lowercase(c) == *l, "{c:?}");
+                }
+                (_, [l]) => {
+                    assert_eq!(lowercase(c), *l, "{c:?} U+{:04X}", c as u32);
+                    changed += usize::from(*l != c);
+                }
+                _ => panic!("{c:?} lowercases to several characters"),
+            }
+        }
+        assert!(changed > 300, "{changed}");
+        assert_eq!(to_lowercase("Tổng Số ĐƯỢC ÁP DỤNG"), "tổng số được áp dụng");
+        assert_eq!(
+            fold("ỨNG DỤNG Ư Ơ Đ ΑΘΗΝΑ МОСКВА"),
+            "ung dung u o d αθηνα москва"
+        );
     }
 
     proptest! {

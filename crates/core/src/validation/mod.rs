@@ -96,14 +96,14 @@ fn exceeds(path: &str, total_path: &str, part: u64, total: u64) -> ValidationErr
             "{} ({}) không được lớn hơn {} ({})",
             label_vi_for(path),
             part,
-            label_vi_for(total_path).to_lowercase(),
+            crate::search::to_lowercase(label_vi_for(total_path)),
             total
         ),
         format!(
             "{} ({}) must not exceed {} ({})",
             label_en_for(path),
             part,
-            label_en_for(total_path).to_lowercase(),
+            label_en_for(total_path).to_ascii_lowercase(),
             total
         ),
     )
